@@ -1,0 +1,72 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module.js';
+import { validateEnvironment, type Environment } from './common/config/environment.js';
+import { ApiError, CommonCodes } from './common/errors/api-error.js';
+import { CORRELATION_HEADER, correlationIdOf, hasInvalidCorrelator } from './common/http/correlation.js';
+import { RouteTable } from './common/http/route-table.js';
+
+export type EnvironmentOverrides = Record<string, string | undefined>;
+
+export function createFastifyAdapter(environment: Environment): FastifyAdapter {
+  const trustedProxies = environment.TRUSTED_PROXIES.split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  return new FastifyAdapter({
+    bodyLimit: environment.BODY_LIMIT_BYTES,
+    // X-Forwarded-For is believed only from configured proxies; otherwise the TCP peer is the client.
+    trustProxy: trustedProxies.length > 0 ? trustedProxies : false,
+    genReqId: correlationIdOf,
+    requestIdHeader: false,
+    logger: false,
+  });
+}
+
+/**
+ * Everything about the HTTP application that is not a provider: hooks, logger, shutdown and
+ * OpenAPI. (Errors Fastify raises itself, such as body parsing, reach the global exception filter
+ * through Nest's Fastify error handler.) `main.ts` and the HTTP tests both
+ * call it, so tests exercise the served configuration.
+ */
+export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
+  const fastify = app.getHttpAdapter().getInstance();
+  const routes = app.get(RouteTable);
+
+  fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
+  // Only JSON is accepted; without this, text/plain bodies would reach validation as strings.
+  fastify.removeContentTypeParser('text/plain');
+  fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.header(CORRELATION_HEADER, request.id);
+    if (hasInvalidCorrelator(request.raw)) {
+      throw new ApiError(400, CommonCodes.validation, 'The x-correlator header does not match the allowed pattern.');
+    }
+  });
+
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+
+  const openApi = new DocumentBuilder()
+    .setTitle('Mobile Identity Gateway')
+    .setDescription(
+      'Silent mobile number verification (Authmatech contract), SIM-swap checks (Identity Match and CAMARA contracts), and the audit trail behind them.',
+    )
+    .setVersion('0.1.0')
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi), {
+    jsonDocumentUrl: 'docs/openapi.json',
+  });
+  return app;
+}
+
+export async function createApp(overrides: EnvironmentOverrides = {}): Promise<NestFastifyApplication> {
+  const environment = validateEnvironment({ ...process.env, ...overrides });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(overrides),
+    createFastifyAdapter(environment),
+    { bufferLogs: true, abortOnError: false, bodyParser: false },
+  );
+  return configureApp(app);
+}

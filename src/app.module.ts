@@ -1,0 +1,40 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AppConfigModule } from './common/config/config.module.js';
+import { DatabaseModule } from './common/database/database.module.js';
+import { HealthModule } from './common/health/health.module.js';
+import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
+import { ErrorResponder } from './common/http/error-responder.js';
+import { RouteTable } from './common/http/route-table.js';
+import { createValidationPipe } from './common/http/validation.js';
+import { LoggingModule } from './common/logging/logging.module.js';
+import { AuditModule } from './modules/audit/audit.module.js';
+import { CredentialsModule } from './modules/credentials/credentials.module.js';
+import { SimSwapModule } from './modules/sim-swap/sim-swap.module.js';
+import { VerificationModule } from './modules/verification/verification.module.js';
+
+@Module({})
+export class AppModule {
+  /** `overrides` replace environment variables for this instance only (tests, CLI). */
+  static forRoot(overrides: Record<string, string | undefined> = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(overrides),
+        LoggingModule,
+        DatabaseModule,
+        HealthModule,
+        AuditModule,
+        CredentialsModule,
+        VerificationModule,
+        SimSwapModule,
+      ],
+      providers: [
+        RouteTable,
+        ErrorResponder,
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+    };
+  }
+}
