@@ -10,6 +10,7 @@ import { createValidationPipe } from './common/http/validation.js';
 import { LoggingModule } from './common/logging/logging.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { CredentialsModule } from './modules/credentials/credentials.module.js';
+import { OperatorsModule } from './modules/operators/operators.module.js';
 import { SimSwapModule } from './modules/sim-swap/sim-swap.module.js';
 import { VerificationModule } from './modules/verification/verification.module.js';
 
@@ -26,6 +27,7 @@ export class AppModule {
         HealthModule,
         AuditModule,
         CredentialsModule,
+        OperatorsModule,
         VerificationModule,
         SimSwapModule,
       ],

@@ -22,7 +22,14 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-const QUIET: EnvironmentOverrides = { LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', NODE_ENV: 'test' };
+// Fixed test secrets, so tests never write development secrets into the working tree.
+export const TEST_SECRETS = {
+  API_KEY_PEPPER: 'dGVzdC1hcGkta2V5LXBlcHBlci0zMi1ieXRlcy1sb25nLSEh',
+  PHONE_HASH_PEPPER: 'dGVzdC1waG9uZS1oYXNoLXBlcHBlci0zMi1ieXRlcy1sb25nIQ',
+  SECRET_ENCRYPTION_KEYS: '1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY',
+};
+
+const QUIET: EnvironmentOverrides = { LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', NODE_ENV: 'test', ...TEST_SECRETS };
 
 /**
  * A database of this test file's own. On PostgreSQL: a copy of the migrated template

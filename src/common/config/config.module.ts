@@ -1,6 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Environment, validateEnvironment } from './environment.js';
+import { loadServerSecrets, ServerSecrets } from './server-secrets.js';
 
 /**
  * Loads `.env` (when present) and the process environment through @nestjs/config, validates them
@@ -29,8 +30,9 @@ export class AppConfigModule {
           useFactory: (config: ConfigService): Environment =>
             config.getOrThrow<Environment>('environment'),
         },
+        { provide: ServerSecrets, inject: [Environment], useFactory: loadServerSecrets },
       ],
-      exports: [Environment],
+      exports: [Environment, ServerSecrets],
     };
   }
 }

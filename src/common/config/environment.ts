@@ -96,6 +96,31 @@ export class Environment {
   @IsString()
   TRUSTED_PROXIES = '';
 
+  /** HMAC key for stored API keys, client secrets and tokens (≥ 32 bytes, base64url or hex). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  API_KEY_PEPPER?: string;
+
+  /** HMAC key for phone numbers in the audit trail (≥ 32 bytes). Never stored in the database. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  PHONE_HASH_PEPPER?: string;
+
+  /** Key-encryption keys, `<version>:<32 bytes base64url>` comma-separated (rotation: add a version). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  SECRET_ENCRYPTION_KEYS?: string;
+
+  /** Version that encrypts new secrets; default: the highest in SECRET_ENCRYPTION_KEYS. */
+  @Transform(toInteger)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  SECRET_ENCRYPTION_KEY_VERSION?: number;
+
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
   }

@@ -1,0 +1,61 @@
+import { applyDecorators, createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import type { AuthenticatedAdmin, AuthenticatedClient, Caller, ClientProduct } from './caller.js';
+
+export const AUTH_RULE = 'auth:rule';
+export const REQUIRED_PRODUCT = 'auth:product';
+
+export type AdminRole = 'admin' | 'auditor';
+
+/** How a route authenticates its caller; read by the one global guard (CredentialsModule). */
+export type AuthRule =
+  | { kind: 'api_key' }
+  | { kind: 'sdk_token' }
+  | { kind: 'jwt' }
+  | { kind: 'admin'; role: AdminRole };
+
+/** `X-API-KEY` + `X-CLIENT-ID`: a client's backend (Authmatech contract). */
+export const ApiKeyAuth = (): ClassDecorator & MethodDecorator =>
+  applyDecorators(SetMetadata(AUTH_RULE, { kind: 'api_key' } satisfies AuthRule), ApiSecurity('apiKey'), ApiSecurity('clientId'));
+
+/** `X-SDK-TOKEN` + `X-CLIENT-ID`: a device, with a short-lived token minted by its backend. */
+export const SdkTokenAuth = (): ClassDecorator & MethodDecorator =>
+  applyDecorators(SetMetadata(AUTH_RULE, { kind: 'sdk_token' } satisfies AuthRule), ApiSecurity('sdkToken'), ApiSecurity('clientId'));
+
+/** `Authorization: Bearer <HS256 JWT with kid>` (Identity Match and CAMARA contracts). */
+export const JwtAuth = (): ClassDecorator & MethodDecorator =>
+  applyDecorators(SetMetadata(AUTH_RULE, { kind: 'jwt' } satisfies AuthRule), ApiBearerAuth('jwt'));
+
+/** `Authorization: Bearer <admin key>`; `admin` may do everything an `auditor` may. */
+export const AdminAuth = (role: AdminRole): ClassDecorator & MethodDecorator =>
+  applyDecorators(SetMetadata(AUTH_RULE, { kind: 'admin', role } satisfies AuthRule), ApiBearerAuth('adminKey'));
+
+/** The product a client must have enabled to call the route. */
+export const RequireProduct = (product: ClientProduct): ClassDecorator & MethodDecorator =>
+  SetMetadata(REQUIRED_PRODUCT, product);
+
+/** Where the guard leaves the authenticated caller. */
+export const CALLER = Symbol('caller');
+export type RequestWithCaller = FastifyRequest & { [CALLER]?: Caller };
+
+export function callerOf(request: FastifyRequest): Caller | undefined {
+  return (request as RequestWithCaller)[CALLER];
+}
+
+export function setCaller(request: FastifyRequest, caller: Caller): void {
+  (request as RequestWithCaller)[CALLER] = caller;
+}
+
+/** The authenticated client. Throws when the guard did not authenticate one: a wiring bug, never a caller's fault. */
+export const CurrentClient = createParamDecorator((_: unknown, context: ExecutionContext): AuthenticatedClient => {
+  const caller = callerOf(context.switchToHttp().getRequest<FastifyRequest>());
+  if (caller?.kind !== 'client') throw new Error('CurrentClient used on a route without client authentication');
+  return caller;
+});
+
+export const CurrentAdmin = createParamDecorator((_: unknown, context: ExecutionContext): AuthenticatedAdmin => {
+  const caller = callerOf(context.switchToHttp().getRequest<FastifyRequest>());
+  if (caller?.kind !== 'admin') throw new Error('CurrentAdmin used on a route without admin authentication');
+  return caller;
+});

@@ -1,0 +1,38 @@
+import type { FastifyRequest } from 'fastify';
+
+/** Summary of one call the gateway made to an operator or upstream service. */
+export interface UpstreamCall {
+  operatorId: string;
+  /** HTTP status, or a failure label such as 'timeout' / 'circuit_open' / 'network'. */
+  status: number | string;
+  latencyMs: number;
+}
+
+/**
+ * What a handler learned about a request that its audit event must hold. Handlers fill it in as
+ * they go; the audit layer (AuditModule) writes it, with the status and timing, when the
+ * response is decided. Holds the phone number in clear only in memory: the audit layer hashes
+ * and masks it before anything is written.
+ */
+export interface AuditFacts {
+  /** e.g. 'verify', 'sdk.session', 'sim_swap.check', 'credential.rotate'. Defaults from the route. */
+  action?: string;
+  serviceType?: string;
+  operatorId?: string;
+  phoneNumber?: string;
+  /** The decision returned to the caller, e.g. { validNumber: true } or { swapped: false }. */
+  verdict?: Record<string, unknown>;
+  upstream?: UpstreamCall[];
+  /** Extra non-personal detail (e.g. the id of a client an admin changed). */
+  detail?: Record<string, unknown>;
+}
+
+const FACTS = Symbol('auditFacts');
+type RequestWithFacts = FastifyRequest & { [FACTS]?: AuditFacts };
+
+/** This request's audit facts, created on first use. */
+export function auditFacts(request: FastifyRequest): AuditFacts {
+  const holder = request as RequestWithFacts;
+  holder[FACTS] ??= {};
+  return holder[FACTS];
+}
