@@ -1,5 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { ClockModule } from './common/clock/clock.js';
 import { AppConfigModule } from './common/config/config.module.js';
 import { DatabaseModule } from './common/database/database.module.js';
 import { HealthModule } from './common/health/health.module.js';
@@ -23,7 +25,10 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(overrides),
         LoggingModule,
+        ClockModule,
         DatabaseModule,
+        // Jobs check JOBS_ENABLED themselves and take an advisory lock, so one instance does the work.
+        ScheduleModule.forRoot(),
         HealthModule,
         AuditModule,
         CredentialsModule,

@@ -5,6 +5,8 @@ import { printResult } from './common/cli/cli-context.js';
 import { EnvironmentError, validateEnvironment } from './common/config/environment.js';
 import { openDatabaseConnection } from './common/database/database-connection.js';
 import { migrateDatabase } from './common/database/database.module.js';
+import { registerAuditCommands } from './modules/audit/audit.commands.js';
+import { registerCredentialsCommands } from './modules/credentials/credentials.commands.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
@@ -31,6 +33,9 @@ program
       await connection.close();
     }
   });
+
+registerCredentialsCommands(program);
+registerAuditCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(

@@ -1,8 +1,9 @@
-import { HttpException, Injectable, Logger } from '@nestjs/common';
+import { HttpException, Injectable, Logger, Optional } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, CommonCodes, commonCodeForStatus } from '../errors/api-error.js';
 import { contractOf } from './contract.js';
 import { errorBody } from './error-envelope.js';
+import { RequestAuditor } from './request-auditor.js';
 import { RouteTable } from './route-table.js';
 
 interface FastifyLikeError {
@@ -33,7 +34,10 @@ const STATUS_MESSAGES: Record<number, string> = {
 export class ErrorResponder {
   private readonly logger = new Logger(ErrorResponder.name);
 
-  constructor(private readonly routes: RouteTable) {}
+  constructor(
+    private readonly routes: RouteTable,
+    @Optional() private readonly auditor?: RequestAuditor,
+  ) {}
 
   toApiError(error: unknown, request: FastifyRequest): ApiError {
     if (error instanceof ApiError) return error;
@@ -53,8 +57,17 @@ export class ErrorResponder {
   }
 
   async send(error: unknown, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const apiError = this.toApiError(error, request);
+    let apiError = this.toApiError(error, request);
     const contract = contractOf(request.url);
+    if (this.auditor) {
+      try {
+        await this.auditor.recordRequest(request, apiError.status, apiError.codeFor(contract));
+      } catch (auditError) {
+        // A rejection that cannot be audited is still answered, as unavailable: never silently.
+        this.logger.error(`audit write failed for a rejected request: ${auditError instanceof Error ? auditError.message : String(auditError)}`);
+        apiError = new ApiError(503, CommonCodes.unavailable, STATUS_MESSAGES[503]);
+      }
+    }
     if (apiError.status >= 500) {
       this.logger.warn(`${request.method} ${request.routeOptions.url ?? 'unmatched route'} answered ${apiError.status} ${apiError.codeFor(contract)}`);
     }
