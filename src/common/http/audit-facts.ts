@@ -1,3 +1,4 @@
+import { SetMetadata } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 
 /** Summary of one call the gateway made to an operator or upstream service. */
@@ -36,3 +37,8 @@ export function auditFacts(request: FastifyRequest): AuditFacts {
   holder[FACTS] ??= {};
   return holder[FACTS];
 }
+
+export const AUDIT_ACTION = 'audit:action';
+
+/** Names the audit action of a route (e.g. 'verify', 'sim_swap.check'); read by the audit layer. */
+export const AuditAction = (action: string): ClassDecorator & MethodDecorator => SetMetadata(AUDIT_ACTION, action);
