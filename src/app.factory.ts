@@ -8,6 +8,7 @@ import { validateEnvironment, type Environment } from './common/config/environme
 import { ApiError, CommonCodes } from './common/errors/api-error.js';
 import { CORRELATION_HEADER, correlationIdOf, hasInvalidCorrelator } from './common/http/correlation.js';
 import { RouteTable } from './common/http/route-table.js';
+import { logCompletedRequest } from './common/logging/logging.module.js';
 
 export type EnvironmentOverrides = Record<string, string | undefined>;
 
@@ -43,6 +44,10 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     if (hasInvalidCorrelator(request.raw)) {
       throw new ApiError(400, CommonCodes.validation, 'The x-correlator header does not match the allowed pattern.');
     }
+  });
+
+  fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+    logCompletedRequest(request, reply);
   });
 
   app.useLogger(app.get(Logger));

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Module } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import { Environment } from '../config/environment.js';
 import { correlationIdOf } from '../http/correlation.js';
 
@@ -34,6 +35,23 @@ function pathOnly(url: string | undefined): string {
   return `${path}?${keys.map((key) => `${key}=…`).join('&')}`;
 }
 
+/** One line per finished request (health probes excepted), with its correlation id. */
+export function logCompletedRequest(request: FastifyRequest, reply: FastifyReply): void {
+  if (request.url.startsWith('/health/')) return;
+  PinoLogger.root.info(
+    {
+      // Flat fields: pino-http's `req`/`res` serializers expect raw Node objects.
+      correlationId: request.id,
+      method: request.method,
+      path: pathOnly(request.url),
+      status: reply.statusCode,
+      remoteAddress: request.ip,
+      responseTimeMs: Math.round(reply.elapsedTime * 10) / 10,
+    },
+    'request completed',
+  );
+}
+
 @Module({
   imports: [
     LoggerModule.forRootAsync({
@@ -45,22 +63,19 @@ function pathOnly(url: string | undefined): string {
           customAttributeKeys: { reqId: 'correlationId' },
           quietReqLogger: true,
           redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-          autoLogging: {
-            ignore: (req: IncomingMessage) => (req.url ?? '').startsWith('/health/'),
-          },
+          // Completed requests are logged by `logCompletedRequest` (a Fastify hook), which also
+          // sees requests that match no route; this middleware only gives handlers' logs context.
+          autoLogging: false,
           serializers: {
-            req: (req: IncomingMessage & { id?: string; raw?: IncomingMessage }) => {
-              const raw = req.raw ?? req;
+            req: (req: Partial<IncomingMessage> & { raw?: IncomingMessage; remoteAddress?: string }) => {
+              const headers = (req.raw ?? req).headers ?? {};
               return {
                 method: req.method,
                 url: pathOnly(req.url),
                 headers: Object.fromEntries(
-                  LOGGED_HEADERS.filter((name) => raw.headers[name] !== undefined).map((name) => [
-                    name,
-                    raw.headers[name],
-                  ]),
+                  LOGGED_HEADERS.filter((name) => headers[name] !== undefined).map((name) => [name, headers[name]]),
                 ),
-                remoteAddress: raw.socket?.remoteAddress,
+                remoteAddress: req.remoteAddress ?? (req.raw ?? req).socket?.remoteAddress,
               };
             },
             res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
