@@ -8,6 +8,9 @@ import { openDatabaseConnection } from '../../src/common/database/database-conne
 import { PrismaService } from '../../src/common/database/prisma.service.js';
 import { TEST_SECRETS } from '../support/test-database.js';
 
+// PGlite's own start (loading its WebAssembly PostgreSQL) takes seconds on a busy 2-core machine.
+const PGLITE_TIMEOUT_MS = 60_000;
+
 // The embedded (PGlite) database is what `npm start` uses with no configuration at all.
 describe('embedded database', () => {
   let folder: string;
@@ -54,7 +57,7 @@ describe('embedded database', () => {
     } finally {
       await second.close();
     }
-  });
+  }, PGLITE_TIMEOUT_MS);
 
   it('refuses a second process on the same folder while the first holds it', async () => {
     const app = await start();
@@ -66,5 +69,5 @@ describe('embedded database', () => {
     } finally {
       await app.close();
     }
-  });
+  }, PGLITE_TIMEOUT_MS);
 });

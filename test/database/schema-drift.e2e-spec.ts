@@ -68,7 +68,7 @@ function expectedType(field: DmmfField): string {
     default:
       throw new Error(`add native type ${native} to the drift test`);
   }
-  if (field.kind === 'enum') return 'USER-DEFINED';
+  if (field.kind === 'enum') return field.isList ? 'ARRAY' : 'USER-DEFINED';
   const scalar: Record<string, string> = {
     String: 'text',
     Int: 'integer',

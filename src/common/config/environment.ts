@@ -121,6 +121,190 @@ export class Environment {
   @Min(1)
   SECRET_ENCRYPTION_KEY_VERSION?: number;
 
+  // ─── Credentials (issue 3) ───────────────────────────────────────────────────────────────
+
+  /** Lifetime of SDK tokens minted with POST /v1/api/sdk/token. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(30)
+  @Max(3_600)
+  SDK_TOKEN_TTL_SECONDS = 600;
+
+  /** Clock skew accepted on JWT exp/nbf/iat (at most 30 s). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(30)
+  JWT_CLOCK_TOLERANCE_SECONDS = 30;
+
+  /** Longest accepted JWT lifetime (exp − iat). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  @Max(3_600)
+  JWT_MAX_LIFETIME_SECONDS = 300;
+
+  /** Requests per second per JWT key on the Identity Match contract (0 = no per-key limit). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(100_000)
+  JWT_KEY_RATE_LIMIT_PER_SECOND = 1;
+
+  /** Per-client limit given to new clients (requests per minute); admins change it per client. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE = 1_000;
+
+  /** How long an instance may trust a cached credential lookup: the bound on revocation delay. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(5_000)
+  CREDENTIAL_CACHE_TTL_MS = 5_000;
+
+  /** How long a rotated credential keeps working (0 = it stops at once). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(30 * 86_400)
+  CREDENTIAL_GRACE_PERIOD_SECONDS = 86_400;
+
+  /** Credentials older than this are reported as due for rotation (never rotated silently). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(3_650)
+  CREDENTIAL_MAX_AGE_DAYS = 90;
+
+  /** The proof key the Verification module encrypts with is replaced after this many hours. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(8_760)
+  PROOF_KEY_MAX_AGE_HOURS = 24;
+
+  /** A replaced proof key still opens proofs for this long (≥ the longest proof lifetime). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(60)
+  @Max(30 * 86_400)
+  PROOF_KEY_RETENTION_SECONDS = 86_400;
+
+  /** Optional Redis for rate-limit counters and JWT replay protection; unset: PostgreSQL. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^rediss?:\/\/\S+$/, { message: 'must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+
+  // ─── end Credentials ─────────────────────────────────────────────────────────────────────
+
+  // ─── Verification (issue 5) ───
+  /** Lifetime of a verification proof (the enrichment's authmatechCode), in seconds. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  @Max(3_600)
+  PROOF_TTL_SECONDS = 300;
+
+  /** Deadline of every call to an operator or upstream service, retries included. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  OPERATOR_DEADLINE_MS = 2_000;
+
+  /** Extra attempts of an upstream call that never reached the upstream (connection refused). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(3)
+  UPSTREAM_RETRIES = 1;
+
+  /** An upstream operator's circuit opens when at least this many calls in 10 s were made and half of them failed. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  CIRCUIT_BREAKER_VOLUME_THRESHOLD = 5;
+
+  /** How long an open circuit rejects calls before letting one through to test the operator. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  CIRCUIT_BREAKER_RESET_MS = 30_000;
+  // ─── end Verification ───
+
+  // ─── SimSwap (issue 6) ───
+  /** Deadline of one SIM/device-swap lookup at an operator (token, call and one retry), in ms. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  SIM_SWAP_DEADLINE_MS = 2_000;
+
+  /** Calls to a CAMARA operator within 10 s before its circuit breaker may open. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  SIM_SWAP_BREAKER_VOLUME_THRESHOLD = 5;
+
+  /** Percentage of failed calls (within 10 s) that opens an operator's circuit breaker. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  SIM_SWAP_BREAKER_ERROR_PERCENT = 50;
+
+  /** How long an open circuit breaker refuses calls before trying the operator again, in ms. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  SIM_SWAP_BREAKER_RESET_MS = 30_000;
+  // ─── end SimSwap ───
+
+  // ─── Audit (issue 4) ───
+
+  /** Days audit events are kept; whole months past it are dropped. Below 365 needs AUDIT_RETENTION_ALLOW_SHORT (PCI DSS 10.5.1). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(36_500)
+  AUDIT_RETENTION_DAYS = 400;
+
+  /** Accept AUDIT_RETENTION_DAYS below 365 (test systems only). */
+  @Transform(toBoolean)
+  @IsBoolean()
+  AUDIT_RETENTION_ALLOW_SHORT = false;
+
+  /** How long the audit writer collects concurrent events before writing them in one INSERT. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(50)
+  AUDIT_BATCH_WINDOW_MS = 1;
+
+  /** Most events written in one INSERT. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(2_000)
+  AUDIT_BATCH_MAX_EVENTS = 250;
+
+  /** Monthly audit partitions created ahead of the current month. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(24)
+  AUDIT_PARTITIONS_AHEAD_MONTHS = 3;
+
+  // ─── end Audit ───
+
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
   }

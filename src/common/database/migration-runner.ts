@@ -67,6 +67,38 @@ CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
 )`;
 
 /**
+ * One migration, its bookkeeping row included, in one transaction: a process killed half-way
+ * leaves nothing behind and the migration simply runs again at the next start. (Prisma records
+ * the row first, so an interrupted migration blocks it with P3009; ours only records real failures.)
+ */
+async function applyOne(session: SqlSession, migration: MigrationFile): Promise<void> {
+  const id = randomUUID();
+  const checksum = migrationChecksum(migration.script);
+  await session.exec('BEGIN');
+  try {
+    await session.query(
+      'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)',
+      [id, checksum, migration.name],
+    );
+    await session.exec(migration.script);
+    await session.query(
+      'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
+      [id],
+    );
+    await session.exec('COMMIT');
+  } catch (error) {
+    await session.exec('ROLLBACK');
+    const message = error instanceof Error ? error.message : String(error);
+    // Recorded as Prisma records a failure, so neither runner goes on until someone resolves it.
+    await session.query(
+      'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count, logs) VALUES ($1, $2, $3, now(), 0, $4)',
+      [id, checksum, migration.name, message],
+    );
+    throw new MigrationError(`Migration ${migration.name} failed: ${message}`);
+  }
+}
+
+/**
  * Applies pending migrations the way `prisma migrate deploy` does, for machines without Prisma's
  * schema engine: in name order, under Prisma's advisory lock (so instances starting together apply
  * each migration once), recorded in `_prisma_migrations`. Refuses to continue after a failed
@@ -102,25 +134,7 @@ export async function applyMigrations(
     }
 
     const pending = migrations.filter((migration) => !applied.has(migration.name));
-    for (const migration of pending) {
-      const id = randomUUID();
-      await session.query(
-        'INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)',
-        [id, migrationChecksum(migration.script), migration.name],
-      );
-      try {
-        // One simple-protocol script runs as one implicit transaction: a failure leaves no half-migration.
-        await session.exec(migration.script);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        await session.query('UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1', [id, message]);
-        throw new MigrationError(`Migration ${migration.name} failed: ${message}`);
-      }
-      await session.query(
-        'UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1',
-        [id],
-      );
-    }
+    for (const migration of pending) await applyOne(session, migration);
     return { applied: pending.map((migration) => migration.name), alreadyApplied: applied.size };
   } finally {
     await session.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATE_LOCK_ID]);

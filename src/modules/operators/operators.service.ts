@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Operator, Prisma } from '../../generated/prisma/client.js';
+import { invalidOperatorSettings, operatorExists, operatorNotFound } from './operators.errors.js';
 import { OperatorsRepository } from './operators.repository.js';
 
 export type OperatorAdapterKind = 'sandbox' | 'upstream' | 'camara';
@@ -22,11 +23,56 @@ export interface OperatorView {
 // memory briefly. A change made on another instance shows here within this bound.
 const CACHE_TTL_MS = 5_000;
 
+/** What an admin states about an operator (the admin API's body, without Prisma types). */
+export interface OperatorInput {
+  id: string;
+  name: string;
+  country: string;
+  numberPrefixes: string[];
+  enrichmentHeader?: string | null;
+  trustedRanges?: string[];
+  adapterKind?: OperatorAdapterKind;
+  settings?: Record<string, unknown>;
+  monitoredPeriodDays?: number | null;
+  enabled?: boolean;
+}
+
+export type OperatorChange = Partial<Omit<OperatorInput, 'id'>>;
+
 const ADAPTER_KINDS: Record<Operator['adapterKind'], OperatorAdapterKind> = {
   SANDBOX: 'sandbox',
   UPSTREAM: 'upstream',
   CAMARA: 'camara',
 };
+
+const STORED_KINDS: Record<OperatorAdapterKind, Operator['adapterKind']> = {
+  sandbox: 'SANDBOX',
+  upstream: 'UPSTREAM',
+  camara: 'CAMARA',
+};
+
+/** An upstream operator must say where its upstream is and which client id to use there. */
+function checkSettings(kind: OperatorAdapterKind, settings: Record<string, unknown>): void {
+  if (kind !== 'upstream') return;
+  const { baseUrl, clientId } = settings;
+  if (
+    typeof baseUrl !== 'string' ||
+    !/^https?:\/\/[^\s]+$/.test(baseUrl) ||
+    !URL.canParse(baseUrl)
+  ) {
+    throw invalidOperatorSettings('an upstream operator needs settings.baseUrl, an http(s) URL');
+  }
+  if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 100) {
+    throw invalidOperatorSettings(
+      'an upstream operator needs settings.clientId, its client id at the upstream',
+    );
+  }
+}
+
+function prismaCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' ? code : undefined;
+}
 
 function toView(operator: Operator): OperatorView {
   return {
@@ -84,5 +130,60 @@ export class OperatorsService {
     const updated = toView(await this.repository.update(id, data));
     this.cache = undefined;
     return updated;
+  }
+
+  /** Admin view: enabled or not. */
+  async findAny(id: string): Promise<OperatorView | undefined> {
+    const operator = await this.repository.findById(id);
+    return operator ? toView(operator) : undefined;
+  }
+
+  /** Admin API: adds an operator (409 when the id is taken). */
+  async register(input: OperatorInput): Promise<OperatorView> {
+    const kind = input.adapterKind ?? 'sandbox';
+    checkSettings(kind, input.settings ?? {});
+    try {
+      return await this.create({
+        id: input.id,
+        name: input.name,
+        country: input.country,
+        numberPrefixes: input.numberPrefixes,
+        enrichmentHeader: input.enrichmentHeader ?? null,
+        trustedRanges: input.trustedRanges ?? [],
+        adapterKind: STORED_KINDS[kind],
+        settings: (input.settings ?? {}) as Prisma.InputJsonObject,
+        monitoredPeriodDays: input.monitoredPeriodDays ?? null,
+        enabled: input.enabled ?? true,
+      });
+    } catch (error) {
+      if (prismaCode(error) === 'P2002') throw operatorExists();
+      throw error;
+    }
+  }
+
+  /** Admin API: changes the given fields (404 when the operator does not exist). */
+  async change(id: string, change: OperatorChange): Promise<OperatorView> {
+    const current = await this.findAny(id);
+    if (!current) throw operatorNotFound();
+    checkSettings(change.adapterKind ?? current.adapterKind, change.settings ?? current.settings);
+    const data: Prisma.OperatorUpdateInput = {
+      ...(change.name !== undefined && { name: change.name }),
+      ...(change.country !== undefined && { country: change.country }),
+      ...(change.numberPrefixes !== undefined && { numberPrefixes: change.numberPrefixes }),
+      ...(change.enrichmentHeader !== undefined && { enrichmentHeader: change.enrichmentHeader }),
+      ...(change.trustedRanges !== undefined && { trustedRanges: change.trustedRanges }),
+      ...(change.adapterKind !== undefined && { adapterKind: STORED_KINDS[change.adapterKind] }),
+      ...(change.settings !== undefined && { settings: change.settings as Prisma.InputJsonObject }),
+      ...(change.monitoredPeriodDays !== undefined && {
+        monitoredPeriodDays: change.monitoredPeriodDays,
+      }),
+      ...(change.enabled !== undefined && { enabled: change.enabled }),
+    };
+    try {
+      return await this.update(id, data);
+    } catch (error) {
+      if (prismaCode(error) === 'P2025') throw operatorNotFound();
+      throw error;
+    }
   }
 }

@@ -1,4 +1,33 @@
+import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
+import { CredentialsModule } from '../credentials/credentials.module.js';
+import { OperatorsModule } from '../operators/operators.module.js';
+import { OperatorCallsService } from './adapters/operator-calls.service.js';
+import { BalanceAdminController } from './balance-admin.controller.js';
+import { BalanceRepository } from './balance.repository.js';
+import { BalanceService } from './balance.service.js';
+import { EnrichmentService } from './enrichment.service.js';
+import { BalancePortalController } from './portal.controller.js';
+import { ProofService } from './proof.service.js';
+import { VerificationController } from './verification.controller.js';
+import { VerificationJobs } from './verification.jobs.js';
+import { VerificationRepository } from './verification.repository.js';
+import { VerificationService } from './verification.service.js';
 
-@Module({})
+/** Silent mobile number verification (Authmatech contract): enrichment, proofs, verify, balances. */
+@Module({
+  imports: [HttpModule.register({}), CredentialsModule, OperatorsModule],
+  controllers: [VerificationController, BalancePortalController, BalanceAdminController],
+  providers: [
+    VerificationRepository,
+    BalanceRepository,
+    OperatorCallsService,
+    ProofService,
+    BalanceService,
+    EnrichmentService,
+    VerificationService,
+    VerificationJobs,
+  ],
+  exports: [VerificationService, BalanceService],
+})
 export class VerificationModule {}

@@ -1,0 +1,130 @@
+import { Readable } from 'node:stream';
+import { Injectable } from '@nestjs/common';
+import { stringify } from 'csv-stringify/sync';
+import { ServerSecrets } from '../../common/config/server-secrets.js';
+import type { AuditRecord } from './audit-chain.js';
+import { toAuditContent, hashPhoneNumber, type AuditEventInput } from './audit-event.js';
+import type { AuditCursor, AuditFilter } from './audit-filter.js';
+import { AuditBatchWriter } from './audit-writer.js';
+import { AuditErrors } from './audit.errors.js';
+import { AuditRepository, type SummaryGroup, type SummaryRow, type Tx } from './audit.repository.js';
+
+export type { AuditEventInput } from './audit-event.js';
+
+/** Filters as the API takes them: a phone number in clear (hashed here) and a verdict object. */
+export type AuditQuery = Omit<AuditFilter, 'phoneHash'> & { phoneNumber?: string };
+
+export interface AuditPage {
+  items: AuditRecord[];
+  /** Opaque; pass back as `cursor` for the next (older) page. Null on the last page. */
+  nextCursor: string | null;
+}
+
+export const EXPORT_FIELDS = [
+  'id', 'occurredAt', 'correlationId', 'clientId', 'credentialKind', 'credentialFingerprint', 'actorType', 'actorId',
+  'action', 'contract', 'serviceType', 'operatorId', 'phoneHash', 'phoneMasked', 'outcome', 'verdict', 'httpStatus',
+  'errorCode', 'latencyMs', 'sourceIp', 'userAgent', 'upstream', 'detail', 'prevHash', 'hash',
+] as const satisfies readonly (keyof AuditRecord)[];
+
+const JSON_FIELDS = new Set<string>(['verdict', 'upstream', 'detail']);
+
+function encodeCursor(record: AuditRecord): string {
+  return Buffer.from(JSON.stringify([record.occurredAt, record.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): AuditCursor {
+  try {
+    const [occurredAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof occurredAt === 'string' && !Number.isNaN(Date.parse(occurredAt)) && typeof id === 'string' && /^\d{1,19}$/.test(id)) {
+      return { occurredAt, id };
+    }
+  } catch {
+    // fall through: any malformed cursor is the same client error
+  }
+  throw AuditErrors.invalidCursor();
+}
+
+/** The audit trail: recording (the cross-module contract) and reading it back. */
+@Injectable()
+export class AuditService {
+  constructor(
+    private readonly repository: AuditRepository,
+    private readonly writer: AuditBatchWriter,
+    private readonly secrets: ServerSecrets,
+  ) {}
+
+  /**
+   * Resolves once the event is committed. With `tx`, it is written inside that transaction (under
+   * the chain-head lock, held until the caller commits), so a change and its event stand or fall together.
+   */
+  async record(event: AuditEventInput, tx?: Tx): Promise<void> {
+    const content = toAuditContent(event, this.secrets.phoneHashPepper);
+    if (tx) {
+      await this.repository.appendEvents(tx, [content]);
+      return;
+    }
+    await this.writer.enqueue(content);
+  }
+
+  toFilter(query: AuditQuery): AuditFilter {
+    const { phoneNumber, ...rest } = query;
+    if (rest.from && rest.to && rest.from >= rest.to) throw AuditErrors.invalidRange();
+    return { ...rest, ...(phoneNumber ? { phoneHash: hashPhoneNumber(this.secrets.phoneHashPepper, phoneNumber) } : {}) };
+  }
+
+  /** Newest first, keyset-paginated on (occurredAt, id). */
+  async list(query: AuditQuery, limit: number, cursor?: string): Promise<AuditPage> {
+    const filter = this.toFilter(query);
+    const items = await this.repository.findPage(filter, cursor ? decodeCursor(cursor) : undefined, limit + 1);
+    const page = items.slice(0, limit);
+    return { items: page, nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]) : null };
+  }
+
+  async get(id: string): Promise<AuditRecord> {
+    const record = /^\d{1,18}$/.test(id) ? await this.repository.findById(id) : undefined;
+    if (!record) throw AuditErrors.eventNotFound();
+    return record;
+  }
+
+  summary(query: AuditQuery, groupBy: SummaryGroup): Promise<SummaryRow[]> {
+    return this.repository.summary(this.toFilter(query), groupBy);
+  }
+
+  /** Per day and action, for a client's usage page. */
+  usageByDayAndAction(query: AuditQuery): Promise<(SummaryRow & { action?: string })[]> {
+    return this.repository.summary(this.toFilter(query), 'day_action');
+  }
+
+  /**
+   * The filtered events as CSV (header row) or NDJSON (a schema line first), newest first. Rows
+   * are read in pages on a dedicated connection only as fast as the client consumes the stream
+   * (Readable.from pulls lazily), so memory stays flat whatever the number of rows.
+   */
+  export(query: AuditQuery, format: 'csv' | 'ndjson', exportedAt: Date): Readable {
+    const filter = this.toFilter(query);
+    const pages = this.repository.streamFiltered(filter);
+    async function* lines(): AsyncGenerator<string> {
+      if (format === 'csv') {
+        yield stringify([[...EXPORT_FIELDS]]);
+      } else {
+        yield `${JSON.stringify({ schema: 'mobile-identity-gateway.audit-event/v1', fields: EXPORT_FIELDS, exportedAt: exportedAt.toISOString(), order: 'occurredAt desc, id desc' })}\n`;
+      }
+      for await (const page of pages) {
+        if (format === 'csv') {
+          const rows = page.map((record) =>
+            EXPORT_FIELDS.map((field) => {
+              const value = record[field];
+              if (value === null || value === undefined) return '';
+              return JSON_FIELDS.has(field) ? JSON.stringify(value) : value;
+            }),
+          );
+          // escape_formulas: a cell starting with = + - @ must not run as a formula in a spreadsheet.
+          yield stringify(rows, { escape_formulas: true });
+        } else {
+          yield page.map((record) => `${JSON.stringify(record)}\n`).join('');
+        }
+      }
+    }
+    return Readable.from(lines(), { objectMode: false });
+  }
+}

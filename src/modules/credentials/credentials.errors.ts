@@ -1,0 +1,51 @@
+import { ApiError, CommonCodes, type Contract } from '../../common/errors/api-error.js';
+
+/**
+ * The one answer to every authentication failure, whatever was wrong (unknown client, wrong key,
+ * key of another client, revoked, expired, suspended, malformed or duplicated header): the same
+ * status, code and text for the contract, so a caller learns nothing about which part failed.
+ */
+export function unauthenticated(contract: Contract = 'authmatech'): ApiError {
+  // CAMARA's own wording for its 401; Authmatech and Identity Match say "Unauthorized".
+  const message = contract === 'camara' || contract === 'admin' ? CAMARA_UNAUTHENTICATED : 'Unauthorized';
+  return new ApiError(401, CommonCodes.unauthenticated, message);
+}
+
+const CAMARA_UNAUTHENTICATED = 'Request not authenticated due to missing, invalid, or expired credentials.';
+
+/** Authenticated, but the role does not allow the operation (an auditor managing clients). */
+export function permissionDenied(): ApiError {
+  return new ApiError(403, CommonCodes.forbidden, 'The credential is not allowed to perform this operation.');
+}
+
+/**
+ * The client has not enabled the route's product. Authmatech documents 400 for it; CAMARA and
+ * Identity Match use 403, as for any operation the caller may not perform.
+ */
+export function productNotEnabled(contract: Contract): ApiError {
+  return new ApiError(
+    contract === 'authmatech' ? 400 : 403,
+    { authmatech: 'PRODUCT_NOT_ENABLED', camara: 'PERMISSION_DENIED', identity_match: 'PRODUCT_NOT_ENABLED', admin: 'PERMISSION_DENIED' },
+    'The product is not enabled for this client.',
+  );
+}
+
+export function tooManyRequests(retryAfterSeconds: number): ApiError {
+  return new ApiError(429, CommonCodes.tooManyRequests, 'Too many requests.', { 'retry-after': String(retryAfterSeconds) });
+}
+
+export function clientNotFound(): ApiError {
+  return new ApiError(404, CommonCodes.notFound, 'The client does not exist.');
+}
+
+export function credentialNotFound(): ApiError {
+  return new ApiError(404, CommonCodes.notFound, 'The credential does not exist.');
+}
+
+export function credentialNotActive(): ApiError {
+  return new ApiError(409, 'CONFLICT', 'The credential is no longer active.');
+}
+
+export function unsupportedCredentialKind(): ApiError {
+  return new ApiError(400, CommonCodes.validation, 'This kind of credential cannot be issued or rotated here.');
+}

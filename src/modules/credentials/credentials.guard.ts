@@ -1,0 +1,96 @@
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { AUTH_RULE, REQUIRED_PRODUCT, setCaller, type AuthRule } from '../../common/auth/auth.decorators.js';
+import type { AuthenticatedClient, Caller, ClientProduct } from '../../common/auth/caller.js';
+import { IS_PUBLIC } from '../../common/auth/public.decorator.js';
+import { Environment } from '../../common/config/environment.js';
+import { ApiError } from '../../common/errors/api-error.js';
+import { contractOf } from '../../common/http/contract.js';
+import { Authenticator } from './authenticator.service.js';
+import { productNotEnabled, tooManyRequests, unauthenticated } from './credentials.errors.js';
+import { RateLimiter } from './rate-limiter.service.js';
+
+/**
+ * The one guard in front of every route. Routes are closed unless `@Public()`; otherwise the
+ * route's auth decorator says which credential it takes. Order: authenticate (uniform 401), then
+ * rate-limit the authenticated client (so limits are keyed by who called, never by a spoofable
+ * address, and unauthenticated noise cannot spend a client's quota), then check the product.
+ */
+@Injectable()
+export class CredentialsGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly authenticator: Authenticator,
+    private readonly limiter: RateLimiter,
+    private readonly environment: Environment,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (context.getType() !== 'http') return true;
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const rule = this.reflector.getAllAndOverride<AuthRule | undefined>(AUTH_RULE, targets);
+    const contract = contractOf(request.url);
+    if (!rule) throw unauthenticated(contract);
+
+    let caller: Caller;
+    try {
+      caller = await this.authenticate(rule, request);
+    } catch (error) {
+      // Every authentication failure leaves as the contract's one 401, whatever raised it.
+      if (error instanceof ApiError && error.status === 401) throw unauthenticated(contract);
+      throw error;
+    }
+    setCaller(request, caller);
+    if (caller.kind === 'client') {
+      await this.limit(caller, request);
+      const product = this.reflector.getAllAndOverride<ClientProduct | undefined>(REQUIRED_PRODUCT, targets);
+      if (product !== undefined && !caller.products.includes(product)) throw productNotEnabled(contract);
+    }
+    return true;
+  }
+
+  private authenticate(rule: AuthRule, request: FastifyRequest): Promise<Caller> {
+    switch (rule.kind) {
+      case 'api_key':
+        return this.authenticator.apiKey(singleHeader(request, 'x-client-id'), singleHeader(request, 'x-api-key'));
+      case 'sdk_token':
+        return this.authenticator.sdkToken(singleHeader(request, 'x-client-id'), singleHeader(request, 'x-sdk-token'));
+      case 'jwt':
+        return this.authenticator.jwt(singleHeader(request, 'authorization'));
+      case 'admin':
+        return this.authenticator.admin(singleHeader(request, 'authorization'), rule.role);
+    }
+  }
+
+  private async limit(caller: AuthenticatedClient, request: FastifyRequest): Promise<void> {
+    const perMinute = this.authenticator.rateLimitOf(caller) ?? this.environment.DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE;
+    const decisions = [await this.limiter.consume(`client:${caller.clientId}`, perMinute, 60_000)];
+    // CM.com documents 1 request/second per key for Identity Match; CAMARA has only the client limit.
+    const perKey = this.environment.JWT_KEY_RATE_LIMIT_PER_SECOND;
+    if (caller.credential.kind === 'jwt_key' && perKey > 0 && contractOf(request.url) === 'identity_match') {
+      decisions.push(await this.limiter.consume(`jwt:${caller.credential.id}`, perKey, 1_000));
+    }
+    const refused = decisions.flatMap((decision) => (decision.allowed ? [] : [decision.retryAfterSeconds]));
+    if (refused.length > 0) throw tooManyRequests(Math.max(...refused));
+  }
+}
+
+/**
+ * The header's one value; undefined when missing or sent more than once (Node would join or drop
+ * duplicates, so they are counted in the raw headers).
+ */
+function singleHeader(request: FastifyRequest, name: string): string | undefined {
+  const raw = request.raw.rawHeaders;
+  let value: string | undefined;
+  let seen = 0;
+  for (let index = 0; index < raw.length; index += 2) {
+    if (raw[index].toLowerCase() === name) {
+      seen += 1;
+      value = raw[index + 1];
+    }
+  }
+  return seen === 1 ? value : undefined;
+}

@@ -1,0 +1,145 @@
+import { Injectable } from '@nestjs/common';
+import type {
+  AdminRole,
+  ApiClient,
+  ClientProduct,
+  ClientStatus,
+  Credential,
+  CredentialKind,
+  CredentialStatus,
+  Prisma,
+} from '../../generated/prisma/client.js';
+import { PrismaService } from '../../common/database/prisma.service.js';
+
+export type Tx = Prisma.TransactionClient;
+export type CredentialWithClient = Credential & { client: ApiClient | null };
+
+/** Only this file (and the module's other repositories) touches Prisma for clients and credentials. */
+@Injectable()
+export class CredentialsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** One transaction: a credential change and its audit event commit or fail together. */
+  transaction<T>(work: (tx: Tx) => Promise<T>, timeoutMs = 10_000): Promise<T> {
+    return this.prisma.client.$transaction(work, { timeout: timeoutMs, maxWait: timeoutMs });
+  }
+
+  /** Transaction-scoped advisory lock: released at commit, so a crashed holder never blocks others. */
+  async tryAdvisoryLock(tx: Tx, lockId: number): Promise<boolean> {
+    const rows = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${lockId}::bigint) AS locked`;
+    return rows[0]?.locked === true;
+  }
+
+  createClient(data: Prisma.ApiClientCreateInput, tx: Tx): Promise<ApiClient> {
+    return tx.apiClient.create({ data });
+  }
+
+  createCredential(data: Prisma.CredentialUncheckedCreateInput, tx: Tx): Promise<Credential> {
+    return tx.credential.create({ data });
+  }
+
+  findClientById(id: string, tx?: Tx): Promise<ApiClient | null> {
+    return (tx ?? this.prisma.client).apiClient.findUnique({ where: { id } });
+  }
+
+  listClients(take: number, skip: number): Promise<ApiClient[]> {
+    return this.prisma.client.apiClient.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take, skip });
+  }
+
+  updateClient(
+    id: string,
+    data: { name?: string; products?: ClientProduct[]; status?: ClientStatus; rateLimitPerMinute?: number },
+    tx: Tx,
+  ): Promise<ApiClient> {
+    return tx.apiClient.update({ where: { id }, data });
+  }
+
+  findCredentialByHash(keyHash: string): Promise<CredentialWithClient | null> {
+    return this.prisma.client.credential.findUnique({ where: { keyHash }, include: { client: true } });
+  }
+
+  findCredentialById(id: string, tx?: Tx): Promise<CredentialWithClient | null> {
+    return (tx ?? this.prisma.client).credential.findUnique({ where: { id }, include: { client: true } });
+  }
+
+  listCredentialsOfClient(clientId: string): Promise<Credential[]> {
+    return this.prisma.client.credential.findMany({ where: { clientId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  }
+
+  listAdminKeys(): Promise<Credential[]> {
+    return this.prisma.client.credential.findMany({ where: { kind: 'ADMIN_KEY' }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  }
+
+  /** Locks the client's active credentials of a kind, so two concurrent rotations serialise. */
+  lockActiveOfKind(clientId: string, kind: CredentialKind, tx: Tx): Promise<{ id: string; expires_at: Date | null }[]> {
+    return tx.$queryRaw`
+      SELECT id::text AS id, expires_at FROM credential
+       WHERE client_id = ${clientId} AND kind = ${kind.toLowerCase()}::credential_kind AND status = 'active'
+       ORDER BY created_at FOR UPDATE`;
+  }
+
+  async endCredentials(ids: string[], status: CredentialStatus, at: Date, tx: Tx): Promise<number> {
+    if (ids.length === 0) return 0;
+    const result = await tx.credential.updateMany({
+      where: { id: { in: ids }, status: 'ACTIVE' },
+      data: { status, endedAt: at },
+    });
+    return result.count;
+  }
+
+  async setExpiry(id: string, expiresAt: Date, tx: Tx): Promise<void> {
+    await tx.credential.update({ where: { id }, data: { expiresAt } });
+  }
+
+  async touchLastUsed(id: string, at: Date): Promise<void> {
+    await this.prisma.client.credential.updateMany({ where: { id }, data: { lastUsedAt: at } });
+  }
+
+  listEndable(now: Date, tx: Tx): Promise<Credential[]> {
+    return tx.credential.findMany({ where: { status: 'ACTIVE', expiresAt: { lte: now } }, orderBy: { id: 'asc' } });
+  }
+
+  listDueForRotation(createdBefore: Date, tx: Tx): Promise<Credential[]> {
+    return tx.credential.findMany({
+      where: { status: 'ACTIVE', createdAt: { lt: createdBefore }, rotationDueNotedAt: null, expiresAt: null },
+      orderBy: { id: 'asc' },
+    });
+  }
+
+  async markRotationDueNoted(ids: string[], at: Date, tx: Tx): Promise<void> {
+    await tx.credential.updateMany({ where: { id: { in: ids } }, data: { rotationDueNotedAt: at } });
+  }
+
+  listSealedNotUnder(keyVersion: number, tx: Tx): Promise<Pick<Credential, 'id' | 'sealedSecret' | 'sealedKeyVersion'>[]> {
+    return tx.credential.findMany({
+      where: { sealedSecret: { not: null }, sealedKeyVersion: { not: keyVersion } },
+      select: { id: true, sealedSecret: true, sealedKeyVersion: true },
+    });
+  }
+
+  async updateSealed(id: string, sealedSecret: string, sealedKeyVersion: number, tx: Tx): Promise<void> {
+    await tx.credential.update({ where: { id }, data: { sealedSecret, sealedKeyVersion } });
+  }
+
+  /** Records a JWT id; false when it was already there (a replay), on any instance. */
+  async recordJwtId(keyId: string, jti: string, expiresAt: Date): Promise<boolean> {
+    const inserted = await this.prisma.client.$executeRaw`
+      INSERT INTO used_jwt_id (key_id, jti, expires_at) VALUES (${keyId}::uuid, ${jti}, ${expiresAt})
+      ON CONFLICT DO NOTHING`;
+    return inserted === 1;
+  }
+
+  async deleteJwtIdsExpiredBefore(at: Date, tx: Tx): Promise<number> {
+    return (await tx.usedJwtId.deleteMany({ where: { expiresAt: { lt: at } } })).count;
+  }
+
+  /** Inserts a one-off marker; false when it existed (another start already did the work). */
+  async claimSystemSetting(key: string, value: Prisma.InputJsonValue, tx: Tx): Promise<boolean> {
+    const inserted = await tx.$executeRaw`
+      INSERT INTO system_setting (key, value, updated_at) VALUES (${key}, ${JSON.stringify(value)}::jsonb, now())
+      ON CONFLICT DO NOTHING`;
+    return inserted === 1;
+  }
+}
+
+export type { AdminRole, ApiClient, ClientProduct, ClientStatus, Credential, CredentialKind, CredentialStatus };

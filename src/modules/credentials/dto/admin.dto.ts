@@ -1,0 +1,96 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { CLIENT_PRODUCTS, type ClientProduct } from '../../../common/auth/caller.js';
+
+export class CreateClientDto {
+  @ApiProperty({ maxLength: 200 })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name: string;
+
+  @ApiPropertyOptional({ enum: ['SANDBOX', 'LIVE'], default: 'SANDBOX' })
+  @IsOptional()
+  @IsIn(['SANDBOX', 'LIVE'])
+  environment?: 'SANDBOX' | 'LIVE';
+
+  @ApiProperty({ enum: CLIENT_PRODUCTS, isArray: true })
+  @IsArray()
+  @ArrayUnique()
+  @IsIn(CLIENT_PRODUCTS, { each: true })
+  products: ClientProduct[];
+
+  @ApiPropertyOptional({ description: 'Requests per minute (default DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE).' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  rateLimitPerMinute?: number;
+}
+
+export class UpdateClientDto {
+  @ApiPropertyOptional({ maxLength: 200 })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  name?: string;
+
+  @ApiPropertyOptional({ enum: CLIENT_PRODUCTS, isArray: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @IsIn(CLIENT_PRODUCTS, { each: true })
+  products?: ClientProduct[];
+
+  @ApiPropertyOptional({ enum: ['active', 'suspended'] })
+  @IsOptional()
+  @IsIn(['active', 'suspended'])
+  status?: 'active' | 'suspended';
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000_000)
+  rateLimitPerMinute?: number;
+}
+
+export class ListQueryDto {
+  @ApiPropertyOptional({ default: 50, maximum: 200 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional({ default: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  offset?: number;
+}
+
+export class IssueCredentialDto {
+  @ApiProperty({ enum: ['api_key', 'client_secret', 'jwt_key'] })
+  @IsIn(['api_key', 'client_secret', 'jwt_key'])
+  kind: 'api_key' | 'client_secret' | 'jwt_key';
+}
+
+export class RotateCredentialDto {
+  @ApiPropertyOptional({ description: 'How long the replaced credential keeps working; default CREDENTIAL_GRACE_PERIOD_SECONDS, 0 = immediately.' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(30 * 86_400)
+  gracePeriodSeconds?: number;
+}
+
+export class CreateAdminKeyDto {
+  @ApiProperty({ enum: ['admin', 'auditor'] })
+  @IsIn(['admin', 'auditor'])
+  role: 'admin' | 'auditor';
+}

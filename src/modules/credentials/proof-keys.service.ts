@@ -1,0 +1,107 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../../common/clock/clock.js';
+import { Environment } from '../../common/config/environment.js';
+import { CredentialsRepository, type Tx } from './credentials.repository.js';
+import { GatewaySecretsRepository } from './gateway-secrets.repository.js';
+import { SecretBox } from './secret-box.js';
+
+export interface ProofKey {
+  kid: string;
+  /** 32 bytes, for JWE dir + A256GCM. */
+  key: Uint8Array;
+}
+
+const CACHE_TTL_MS = 5_000;
+
+/**
+ * The keys the Verification module encrypts its proofs with. One current key (created on first
+ * use); `roll()` retires it and makes a new one, and a retired key still opens proofs for
+ * PROOF_KEY_RETENTION_SECONDS. Stored sealed with SecretBox; cached in memory for ≤ 5 s, so after
+ * a roll on another instance this one may encrypt with the previous key for that long (still
+ * valid everywhere).
+ */
+@Injectable()
+export class ProofKeysService {
+  private currentCache: { value: ProofKey; loadedAt: number } | undefined;
+  private readonly byKid = new Map<string, { value: (ProofKey & { retiredAt: number | null }) | undefined; loadedAt: number }>();
+
+  constructor(
+    private readonly repository: GatewaySecretsRepository,
+    private readonly transactions: CredentialsRepository,
+    private readonly box: SecretBox,
+    private readonly clock: Clock,
+    private readonly environment: Environment,
+  ) {}
+
+  async current(): Promise<ProofKey> {
+    if (this.currentCache && Date.now() - this.currentCache.loadedAt < CACHE_TTL_MS) return this.currentCache.value;
+    let row = await this.repository.findNewestProofKey();
+    if (!row) {
+      // Two instances starting together must not both create "the" first key: serialise on a lock.
+      row = await this.transactions.transaction(async (tx) => {
+        await this.repository.lockProofKeys(tx);
+        const existing = await this.repository.findNewestProofKey(tx);
+        if (existing) return existing;
+        await this.insert(tx);
+        return (await this.repository.findNewestProofKey(tx))!;
+      });
+    }
+    const value = { kid: row.id, key: this.openKey(row.sealedKey, row.sealedKeyVersion) };
+    this.currentCache = { value, loadedAt: Date.now() };
+    return value;
+  }
+
+  async find(kid: string): Promise<ProofKey | undefined> {
+    if (!/^[0-9a-f-]{36}$/i.test(kid)) return undefined;
+    let cached = this.byKid.get(kid);
+    if (!cached || Date.now() - cached.loadedAt >= CACHE_TTL_MS) {
+      const row = await this.repository.findProofKey(kid.toLowerCase());
+      cached = {
+        value: row ? { kid: row.id, key: this.openKey(row.sealedKey, row.sealedKeyVersion), retiredAt: row.retiredAt?.getTime() ?? null } : undefined,
+        loadedAt: Date.now(),
+      };
+      if (this.byKid.size > 1_000) this.byKid.clear();
+      this.byKid.set(kid, cached);
+    }
+    const found = cached.value;
+    if (!found) return undefined;
+    if (found.retiredAt !== null && found.retiredAt + this.environment.PROOF_KEY_RETENTION_SECONDS * 1000 <= this.clock.now().getTime()) {
+      return undefined;
+    }
+    return { kid: found.kid, key: found.key };
+  }
+
+  /**
+   * Retires the current key and makes a new one; returns the new kid. With `tx` (the credentials
+   * job) it joins that transaction, so the roll and its audit event commit together.
+   */
+  async roll(tx?: Tx): Promise<string> {
+    const work = async (inner: Tx): Promise<string> => {
+      await this.repository.lockProofKeys(inner);
+      await this.repository.retireProofKeys(this.clock.now(), inner);
+      return this.insert(inner);
+    };
+    const kid = tx ? await work(tx) : await this.transactions.transaction(work);
+    this.currentCache = undefined;
+    this.byKid.clear();
+    return kid;
+  }
+
+  /** When the current key is older than PROOF_KEY_MAX_AGE_HOURS (used by the credentials job). */
+  async isDue(tx?: Tx): Promise<boolean> {
+    const row = await this.repository.findNewestProofKey(tx);
+    return !row || row.createdAt.getTime() + this.environment.PROOF_KEY_MAX_AGE_HOURS * 3_600_000 <= this.clock.now().getTime();
+  }
+
+  private async insert(tx: Tx): Promise<string> {
+    const kid = randomUUID();
+    const sealed = this.box.seal(randomBytes(32).toString('base64url'));
+    await this.repository.insertProofKey(kid, sealed.ciphertext, sealed.keyVersion, this.clock.now(), tx);
+    return kid;
+  }
+
+  private openKey(sealedKey: string, keyVersion: number): Uint8Array {
+    return new Uint8Array(Buffer.from(this.box.open({ ciphertext: sealedKey, keyVersion }), 'base64url'));
+  }
+}

@@ -1,0 +1,53 @@
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { ApiKeyAuth, CurrentClient } from '../../common/auth/auth.decorators.js';
+import type { AuthenticatedClient } from '../../common/auth/caller.js';
+import { AuditAction } from '../../common/http/audit-facts.js';
+import type { AuthmatechEnvelope } from '../../common/http/error-envelope.js';
+import { CredentialsService, type RotationResult } from './credentials.service.js';
+import { authmatechSuccess } from '../../common/http/authmatech-envelope.js';
+import { RotateApiKeyDto } from './dto/self-service.dto.js';
+
+interface RotatedKeyData {
+  newApiKey: string;
+  fingerprint: string;
+  /** When the previous key stops working. */
+  previousKeyValidUntil: string;
+}
+
+/** A client rotates its own API key: a current API key plus the client secret in the body. */
+@ApiTags('authmatech')
+@Controller('v1/api')
+export class SelfServiceController {
+  constructor(private readonly credentials: CredentialsService) {}
+
+  @Post('me/api-key/rotate')
+  @HttpCode(200)
+  @ApiKeyAuth()
+  @AuditAction('credential.rotate')
+  @ApiOperation({ summary: 'Issue a new API key; the old one keeps working for the grace period.' })
+  rotateMine(@CurrentClient() client: AuthenticatedClient, @Body() body: RotateApiKeyDto, @Req() request: FastifyRequest): Promise<AuthmatechEnvelope<RotatedKeyData>> {
+    return this.rotate(client, body, request);
+  }
+
+  @Post('clients/rotate-key')
+  @HttpCode(200)
+  @ApiKeyAuth()
+  @AuditAction('credential.rotate')
+  @ApiOperation({ summary: 'Authmatech-compatible key rotation: body {"secretKey"}, answer data.newApiKey.' })
+  rotateKey(@CurrentClient() client: AuthenticatedClient, @Body() body: RotateApiKeyDto, @Req() request: FastifyRequest): Promise<AuthmatechEnvelope<RotatedKeyData>> {
+    return this.rotate(client, body, request);
+  }
+
+  private async rotate(client: AuthenticatedClient, body: RotateApiKeyDto, request: FastifyRequest): Promise<AuthmatechEnvelope<RotatedKeyData>> {
+    const result: RotationResult = await this.credentials.rotateApiKeyWithSecret(client.clientId, body.secretKey, {
+      type: 'client',
+      id: client.clientId,
+      contract: 'authmatech',
+      credential: client.credential,
+      correlationId: request.id,
+    });
+    return authmatechSuccess({ newApiKey: result.secret, fingerprint: result.credential.fingerprint, previousKeyValidUntil: result.previousValidUntil });
+  }
+}

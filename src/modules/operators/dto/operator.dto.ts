@@ -1,0 +1,180 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateBy,
+  type ValidationOptions,
+} from 'class-validator';
+import { parseRange } from '../trusted-ranges.js';
+
+export const ADAPTER_KIND_NAMES = ['sandbox', 'upstream', 'camara'] as const;
+const OPERATOR_ID = /^[A-Z0-9_]{2,40}$/;
+const PREFIX = /^\+[1-9]\d{0,14}$/;
+// An HTTP header name (RFC 9110 token), as operators' proxies inject it.
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
+
+/** Each entry a CIDR range or a single IPv4/IPv6 address. */
+function IsCidr(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isCidr',
+      validator: {
+        validate: (value: unknown) => typeof value === 'string' && parseRange(value) !== undefined,
+        defaultMessage: () => 'each trusted range must be a CIDR range such as 10.20.0.0/16',
+      },
+    },
+    options,
+  );
+}
+
+/** Settings hold no secrets: those go through PUT …/secrets/{name}, encrypted at rest. */
+function HasNoSecrets(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'hasNoSecrets',
+      validator: {
+        validate: (value: unknown) =>
+          typeof value === 'object' &&
+          value !== null &&
+          !Object.keys(value).some((key) => /secret|password|api_?key|token/i.test(key)),
+        defaultMessage: () =>
+          'settings must not hold secrets; store them with PUT /admin/v1/operators/{id}/secrets/{name}',
+      },
+    },
+    options,
+  );
+}
+
+export class CreateOperatorDto {
+  @ApiProperty({ example: 'ZAIN_JO' })
+  @Matches(OPERATOR_ID, { message: 'id must be 2-40 characters of A-Z, 0-9 and _' })
+  id!: string;
+
+  @ApiProperty({ example: 'Zain Jordan' })
+  @IsString()
+  @MaxLength(200)
+  name!: string;
+
+  @ApiProperty({ example: 'JO' })
+  @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code' })
+  country!: string;
+
+  @ApiProperty({ example: ['+96279'] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @Matches(PREFIX, { each: true, message: 'each number prefix must look like +96279' })
+  numberPrefixes!: string[];
+
+  @ApiPropertyOptional({ example: 'x-msisdn' })
+  @IsOptional()
+  @Matches(HEADER_NAME, { message: 'enrichmentHeader must be an HTTP header name' })
+  enrichmentHeader?: string;
+
+  @ApiPropertyOptional({ example: ['10.20.0.0/16'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(500)
+  @IsCidr({ each: true })
+  trustedRanges?: string[];
+
+  @ApiPropertyOptional({ enum: ADAPTER_KIND_NAMES, default: 'sandbox' })
+  @IsOptional()
+  @IsIn(ADAPTER_KIND_NAMES)
+  adapterKind?: (typeof ADAPTER_KIND_NAMES)[number];
+
+  @ApiPropertyOptional({ example: { baseUrl: 'https://upstream.example', clientId: 'cli_…' } })
+  @IsOptional()
+  @IsObject()
+  @HasNoSecrets()
+  settings?: Record<string, unknown>;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  monitoredPeriodDays?: number;
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+}
+
+/** Every field optional; `id` cannot change. */
+export class UpdateOperatorDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) name?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code' })
+  country?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @Matches(PREFIX, { each: true, message: 'each number prefix must look like +96279' })
+  numberPrefixes?: string[];
+
+  @ApiPropertyOptional({ nullable: true })
+  @IsOptional()
+  @Matches(HEADER_NAME, { message: 'enrichmentHeader must be an HTTP header name' })
+  enrichmentHeader?: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(500)
+  @IsCidr({ each: true })
+  trustedRanges?: string[];
+
+  @ApiPropertyOptional({ enum: ADAPTER_KIND_NAMES })
+  @IsOptional()
+  @IsIn(ADAPTER_KIND_NAMES)
+  adapterKind?: (typeof ADAPTER_KIND_NAMES)[number];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsObject()
+  @HasNoSecrets()
+  settings?: Record<string, unknown>;
+
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(3650) monitoredPeriodDays?: number;
+
+  @ApiPropertyOptional() @IsOptional() @IsBoolean() enabled?: boolean;
+}
+
+export class OperatorParamsDto {
+  @Matches(OPERATOR_ID, { message: 'id must be an operator id' })
+  id!: string;
+}
+
+export class OperatorSecretParamsDto {
+  @Matches(OPERATOR_ID, { message: 'id must be an operator id' })
+  id!: string;
+
+  @Matches(/^[A-Za-z][A-Za-z0-9_]{0,49}$/, { message: 'name must be a secret name such as apiKey' })
+  name!: string;
+}
+
+export class OperatorSecretDto {
+  @ApiProperty({ description: 'Stored encrypted; never returned.' })
+  @IsString()
+  @MaxLength(4096)
+  @Matches(/\S/, { message: 'value must not be blank' })
+  value!: string;
+}

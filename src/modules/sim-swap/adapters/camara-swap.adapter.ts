@@ -1,0 +1,318 @@
+import { HttpService } from '@nestjs/axios';
+import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { AxiosResponse } from 'axios';
+import CircuitBreaker from 'opossum';
+import { firstValueFrom } from 'rxjs';
+import { Clock } from '../../../common/clock/clock.js';
+import { Environment } from '../../../common/config/environment.js';
+import { OperatorSecretsService } from '../../credentials/operator-secrets.service.js';
+import type { OperatorView } from '../../operators/operators.service.js';
+import { isRfc3339DateTime } from '../rfc3339.js';
+import { SwapLookupError } from '../sim-swap.errors.js';
+import type { SwapAdapter, SwapDate, SwapQuery } from './swap-adapter.js';
+
+/** What `operator.settings` holds for an operator with adapter `camara`. The client secret is not here: Credentials keeps it encrypted. */
+interface CamaraSettings {
+  /** Base URL under which the operator serves `sim-swap/v2/...` and `device-swap/v1/...`. */
+  baseUrl: string;
+  /** OAuth2 token endpoint (client-credentials grant). */
+  tokenUrl: string;
+  clientId: string;
+  scope?: string;
+}
+
+/** Name under which OperatorSecretsService holds the operator's OAuth client secret. */
+export const CAMARA_CLIENT_SECRET = 'clientSecret';
+
+interface CachedToken {
+  value: string;
+  /** Epoch ms after which the token is fetched again (shortly before the operator's expiry). */
+  refreshAt: number;
+}
+
+type Work = () => Promise<Record<string, unknown>>;
+
+const PATHS = {
+  sim: { check: 'sim-swap/v2/check', retrieveDate: 'sim-swap/v2/retrieve-date' },
+  device: { check: 'device-swap/v1/check', retrieveDate: 'device-swap/v1/retrieve-date' },
+} as const;
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A problem that is ours or the operator's, never a verdict: it reaches the caller as 503. */
+const unavailable = (why: string): SwapLookupError => new SwapLookupError('unavailable', why);
+
+/**
+ * Asks an operator's own CAMARA SIM Swap / Device Swap API. OAuth2 client-credentials tokens are
+ * cached per operator until shortly before they expire and fetched again once when the operator
+ * answers 401 (it may have revoked or expired the token early). Each operator has a circuit
+ * breaker, so a dead operator is answered 503 at once instead of costing every caller the deadline.
+ */
+@Injectable()
+export class CamaraSwapAdapter implements SwapAdapter, OnModuleDestroy {
+  private readonly logger = new Logger(CamaraSwapAdapter.name);
+  private readonly tokens = new Map<string, CachedToken>();
+  private readonly pendingTokens = new Map<string, Promise<string>>();
+  private readonly breakers = new Map<string, CircuitBreaker<[Work], Record<string, unknown>>>();
+
+  constructor(
+    private readonly http: HttpService,
+    private readonly secrets: OperatorSecretsService,
+    private readonly environment: Environment,
+    private readonly clock: Clock,
+  ) {}
+
+  async check(query: SwapQuery, maxAgeHours: number): Promise<boolean> {
+    const body = await this.call(query, PATHS[query.kind].check, {
+      phoneNumber: query.phoneNumber,
+      maxAge: maxAgeHours,
+    });
+    if (typeof body.swapped !== 'boolean')
+      throw unavailable('check answer without a boolean "swapped"');
+    return body.swapped;
+  }
+
+  async retrieveDate(query: SwapQuery): Promise<SwapDate> {
+    const body = await this.call(query, PATHS[query.kind].retrieveDate, {
+      phoneNumber: query.phoneNumber,
+    });
+    const field = query.kind === 'sim' ? 'latestSimChange' : 'latestDeviceChange';
+    const raw = body[field];
+    const monitored = body.monitoredPeriod;
+    if (monitored !== undefined && !(Number.isInteger(monitored) && (monitored as number) > 0)) {
+      throw unavailable('retrieve-date answer with an invalid "monitoredPeriod"');
+    }
+    if (raw === null) {
+      return monitored === undefined
+        ? { latestChange: null }
+        : { latestChange: null, monitoredPeriodDays: monitored as number };
+    }
+    if (!isRfc3339DateTime(raw)) {
+      throw unavailable(`retrieve-date answer without a valid "${field}"`);
+    }
+    return { latestChange: new Date(raw) };
+  }
+
+  onModuleDestroy(): void {
+    for (const breaker of this.breakers.values()) breaker.shutdown();
+  }
+
+  private async call(
+    query: SwapQuery,
+    path: string,
+    payload: object,
+  ): Promise<Record<string, unknown>> {
+    const { operator } = query;
+    try {
+      return await this.breakerFor(operator.id).fire(() => this.exchange(query, path, payload));
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'EOPENBREAKER') {
+        query.upstream.push({ operatorId: operator.id, status: 'circuit_open', latencyMs: 0 });
+        throw unavailable('circuit breaker open');
+      }
+      if (error instanceof SwapLookupError) {
+        if (error.reason === 'unavailable')
+          this.logger.warn(`operator ${operator.id}: ${error.message}`);
+        throw error;
+      }
+      this.logger.error(
+        `operator ${operator.id}: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      throw unavailable('unexpected adapter failure');
+    }
+  }
+
+  /** One lookup: token, call, and on a 401 one fresh token and one more call. */
+  private async exchange(
+    query: SwapQuery,
+    path: string,
+    payload: object,
+  ): Promise<Record<string, unknown>> {
+    const settings = this.settingsOf(query.operator);
+    let response = await this.post(
+      query,
+      settings,
+      path,
+      payload,
+      await this.token(query, settings, false),
+    );
+    if (response.status === 401) {
+      response = await this.post(
+        query,
+        settings,
+        path,
+        payload,
+        await this.token(query, settings, true),
+      );
+    }
+    if (response.status === 200) {
+      if (!isRecord(response.data)) throw unavailable('answer is not a JSON object');
+      return response.data;
+    }
+    const code = isRecord(response.data) ? response.data.code : undefined;
+    if (response.status === 404 && code === 'IDENTIFIER_NOT_FOUND') {
+      throw new SwapLookupError('identifier_not_found', 'operator does not know the number');
+    }
+    if (response.status === 422 && code === 'SERVICE_NOT_APPLICABLE') {
+      throw new SwapLookupError(
+        'service_not_applicable',
+        'operator says the service does not apply',
+      );
+    }
+    throw unavailable(`operator answered ${response.status}`);
+  }
+
+  private async post(
+    query: SwapQuery,
+    settings: CamaraSettings,
+    path: string,
+    payload: object,
+    token: string,
+  ): Promise<AxiosResponse<unknown>> {
+    const started = Date.now();
+    try {
+      const response = await firstValueFrom(
+        this.http.post<unknown>(
+          new URL(
+            path,
+            settings.baseUrl.endsWith('/') ? settings.baseUrl : `${settings.baseUrl}/`,
+          ).toString(),
+          payload,
+          {
+            headers: {
+              authorization: `Bearer ${token}`,
+              'x-correlator': query.correlationId,
+              accept: 'application/json',
+            },
+            signal: query.signal,
+            validateStatus: () => true,
+            maxRedirects: 0,
+          },
+        ),
+      );
+      query.upstream.push({
+        operatorId: query.operator.id,
+        status: response.status,
+        latencyMs: Date.now() - started,
+      });
+      return response;
+    } catch (error) {
+      throw this.transportFailure(query, started, error);
+    }
+  }
+
+  private async token(
+    query: SwapQuery,
+    settings: CamaraSettings,
+    forceRefresh: boolean,
+  ): Promise<string> {
+    const key = `${query.operator.id}\n${settings.tokenUrl}\n${settings.clientId}`;
+    const cached = this.tokens.get(key);
+    if (forceRefresh) this.tokens.delete(key);
+    else if (cached && cached.refreshAt > this.clock.now().getTime()) return cached.value;
+    // Concurrent lookups share one token request instead of each fetching its own.
+    let pending = this.pendingTokens.get(key);
+    if (!pending) {
+      pending = this.fetchToken(query, settings, key).finally(() => this.pendingTokens.delete(key));
+      this.pendingTokens.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async fetchToken(
+    query: SwapQuery,
+    settings: CamaraSettings,
+    key: string,
+  ): Promise<string> {
+    const secret = await this.secrets.get(query.operator.id, CAMARA_CLIENT_SECRET);
+    if (!secret) throw unavailable('no OAuth client secret is stored for this operator');
+    const form = new URLSearchParams({ grant_type: 'client_credentials' });
+    if (settings.scope) form.set('scope', settings.scope);
+    const started = Date.now();
+    let response: AxiosResponse<unknown>;
+    try {
+      response = await firstValueFrom(
+        this.http.post<unknown>(settings.tokenUrl, form.toString(), {
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            accept: 'application/json',
+          },
+          auth: { username: settings.clientId, password: secret },
+          signal: query.signal,
+          validateStatus: () => true,
+          maxRedirects: 0,
+        }),
+      );
+    } catch (error) {
+      throw this.transportFailure(query, started, error);
+    }
+    const body = response.data;
+    if (
+      response.status !== 200 ||
+      !isRecord(body) ||
+      typeof body.access_token !== 'string' ||
+      body.access_token === ''
+    ) {
+      query.upstream.push({
+        operatorId: query.operator.id,
+        status: `token_${response.status}`,
+        latencyMs: Date.now() - started,
+      });
+      throw unavailable(`token endpoint answered ${response.status} without a usable token`);
+    }
+    const lifetime =
+      typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 60;
+    // Refresh a little before the operator's expiry, so a token never dies in flight.
+    const margin = Math.min(30, lifetime / 10);
+    this.tokens.set(key, {
+      value: body.access_token,
+      refreshAt: this.clock.now().getTime() + (lifetime - margin) * 1000,
+    });
+    return body.access_token;
+  }
+
+  private transportFailure(query: SwapQuery, started: number, error: unknown): SwapLookupError {
+    const timedOut = query.signal.aborted;
+    query.upstream.push({
+      operatorId: query.operator.id,
+      status: timedOut ? 'timeout' : 'network',
+      latencyMs: Date.now() - started,
+    });
+    if (timedOut) return new SwapLookupError('timeout', 'deadline passed');
+    return unavailable(`transport failure: ${(error as { code?: string }).code ?? 'unknown'}`);
+  }
+
+  private settingsOf(operator: OperatorView): CamaraSettings {
+    const { baseUrl, tokenUrl, clientId, scope } = operator.settings;
+    if (
+      typeof baseUrl !== 'string' ||
+      typeof tokenUrl !== 'string' ||
+      typeof clientId !== 'string'
+    ) {
+      throw unavailable('operator settings lack baseUrl, tokenUrl or clientId');
+    }
+    return { baseUrl, tokenUrl, clientId, scope: typeof scope === 'string' ? scope : undefined };
+  }
+
+  private breakerFor(operatorId: string): CircuitBreaker<[Work], Record<string, unknown>> {
+    let breaker = this.breakers.get(operatorId);
+    if (!breaker) {
+      breaker = new CircuitBreaker<[Work], Record<string, unknown>>((work) => work(), {
+        name: `camara:${operatorId}`,
+        // The deadline is enforced by the caller's AbortSignal, which also cancels the request.
+        timeout: false,
+        errorThresholdPercentage: this.environment.SIM_SWAP_BREAKER_ERROR_PERCENT,
+        volumeThreshold: this.environment.SIM_SWAP_BREAKER_VOLUME_THRESHOLD,
+        resetTimeout: this.environment.SIM_SWAP_BREAKER_RESET_MS,
+        rollingCountTimeout: 10_000,
+        // An operator that says "unknown number" or "not applicable" is healthy.
+        errorFilter: (error: unknown) =>
+          error instanceof SwapLookupError &&
+          (error.reason === 'identifier_not_found' || error.reason === 'service_not_applicable'),
+      });
+      this.breakers.set(operatorId, breaker);
+    }
+    return breaker;
+  }
+}

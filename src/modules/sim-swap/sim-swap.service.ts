@@ -1,0 +1,251 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../../common/clock/clock.js';
+import { Environment } from '../../common/config/environment.js';
+import type { AuditFacts } from '../../common/http/audit-facts.js';
+import { OperatorsService, type OperatorView } from '../operators/operators.service.js';
+import { CamaraSwapAdapter } from './adapters/camara-swap.adapter.js';
+import { SandboxSwapAdapter } from './adapters/sandbox-swap.adapter.js';
+import type { SwapAdapter, SwapDate, SwapKind, SwapQuery } from './adapters/swap-adapter.js';
+import {
+  missingIdentifierError,
+  monitoredPeriodExceededError,
+  notASandboxNumberError,
+  SwapLookupError,
+  swapLookupApiError,
+  type SwapContract,
+} from './sim-swap.errors.js';
+import { SimSwapRepository } from './sim-swap.repository.js';
+import {
+  elapsedSeconds,
+  rangeBeyondMonitoredPeriod,
+  rangeOf,
+  type SwapRange,
+} from './swap-buckets.js';
+
+/** Who asks, for errors in the right contract and the audit event. */
+export interface LookupContext {
+  contract: SwapContract;
+  facts: AuditFacts;
+  correlationId: string;
+}
+
+export type IdentityMatchServiceType = 'timestamp' | '24h' | 'range';
+
+export type IdentityMatchAnswer =
+  { state: 'success'; timestamp: string | null } | { '24h': boolean } | { range: SwapRange };
+
+export interface SandboxNumberView {
+  phoneNumber: string;
+  latestSimChange: string | null;
+  latestDeviceChange: string | null;
+}
+
+const DAY_SECONDS = 86_400;
+
+/**
+ * Answers SIM-swap and device-swap questions for both wire contracts: routes the number to its
+ * operator (longest prefix), asks that operator's adapter within the deadline, and records what
+ * happened in the request's audit facts. Operators' failures become errors, never verdicts.
+ */
+@Injectable()
+export class SimSwapService {
+  constructor(
+    private readonly operators: OperatorsService,
+    private readonly sandbox: SandboxSwapAdapter,
+    private readonly camara: CamaraSwapAdapter,
+    private readonly repository: SimSwapRepository,
+    private readonly environment: Environment,
+    private readonly clock: Clock,
+  ) {}
+
+  /** CAMARA `check`: was there a change within the last `maxAgeHours` hours? */
+  async check(
+    kind: SwapKind,
+    phoneNumber: string | undefined,
+    maxAgeHours: number,
+    context: LookupContext,
+  ): Promise<boolean> {
+    const number = this.requireNumber(phoneNumber, context);
+    const operator = await this.route(number, context);
+    const monitored = operator.monitoredPeriodDays;
+    if (monitored !== null && maxAgeHours > monitored * 24)
+      throw monitoredPeriodExceededError(monitored);
+    const swapped = await this.ask(operator, kind, number, context, (adapter, query) =>
+      adapter.check(query, maxAgeHours),
+    );
+    context.facts.verdict = { swapped, maxAge: maxAgeHours };
+    return swapped;
+  }
+
+  /** CAMARA `retrieve-date`. */
+  async retrieveDate(
+    kind: SwapKind,
+    phoneNumber: string | undefined,
+    context: LookupContext,
+  ): Promise<SwapDate> {
+    const number = this.requireNumber(phoneNumber, context);
+    const operator = await this.route(number, context);
+    const date = await this.ask(operator, kind, number, context, (adapter, query) =>
+      adapter.retrieveDate(query),
+    );
+    const field = kind === 'sim' ? 'latestSimChange' : 'latestDeviceChange';
+    context.facts.verdict = {
+      [field]: date.latestChange?.toISOString() ?? null,
+      ...(date.monitoredPeriodDays === undefined
+        ? {}
+        : { monitoredPeriod: date.monitoredPeriodDays }),
+    };
+    return date;
+  }
+
+  /**
+   * Identity Match: all three answers come from one retrieve-date, so they always agree. A
+   * never-swapped SIM answers its activation date (a brand-new SIM is as telling as a swapped
+   * one); beyond an operator's legal monitoring limit the date is unknown (`timestamp: null`,
+   * `24h: false`, range "older than the limit"); a number never associated with a SIM is unknown (404).
+   */
+  async identityMatch(
+    phoneNumber: string,
+    serviceType: IdentityMatchServiceType,
+    context: LookupContext,
+  ): Promise<IdentityMatchAnswer> {
+    context.facts.serviceType = serviceType;
+    const operator = await this.route(this.requireNumber(phoneNumber, context), context);
+    const date = await this.ask(operator, 'sim', phoneNumber, context, (adapter, query) =>
+      adapter.retrieveDate(query),
+    );
+    if (date.latestChange === null && date.monitoredPeriodDays === undefined) {
+      throw swapLookupApiError(
+        new SwapLookupError('identifier_not_found', 'never associated with a SIM'),
+        context.contract,
+      );
+    }
+    const elapsed =
+      date.latestChange === null ? undefined : elapsedSeconds(date.latestChange, this.clock.now());
+    let answer: IdentityMatchAnswer;
+    switch (serviceType) {
+      case 'timestamp':
+        answer = { state: 'success', timestamp: date.latestChange?.toISOString() ?? null };
+        break;
+      case '24h':
+        answer = { '24h': elapsed !== undefined && elapsed <= DAY_SECONDS };
+        break;
+      case 'range':
+        answer = {
+          range:
+            elapsed === undefined
+              ? rangeBeyondMonitoredPeriod(date.monitoredPeriodDays ?? 0)
+              : rangeOf(elapsed),
+        };
+        break;
+    }
+    // The verdict is the answer without the envelope's `state`.
+    context.facts.verdict = 'state' in answer ? { timestamp: answer.timestamp } : { ...answer };
+    return answer;
+  }
+
+  /** Admin: give a sandbox number these swap dates (null = never changed). */
+  async setSandboxNumber(
+    phoneNumber: string,
+    latestSimChange: Date | null,
+    latestDeviceChange: Date | null,
+  ): Promise<SandboxNumberView> {
+    await this.requireSandboxNumber(phoneNumber);
+    await this.repository.upsertSandboxOverride({
+      phoneNumber,
+      latestSimChange,
+      latestDeviceChange,
+    });
+    return {
+      phoneNumber,
+      latestSimChange: latestSimChange?.toISOString() ?? null,
+      latestDeviceChange: latestDeviceChange?.toISOString() ?? null,
+    };
+  }
+
+  /** Admin: back to the built-in table. False when the number had no override. */
+  async resetSandboxNumber(phoneNumber: string): Promise<boolean> {
+    await this.requireSandboxNumber(phoneNumber);
+    return this.repository.deleteSandboxOverride(phoneNumber);
+  }
+
+  private async requireSandboxNumber(phoneNumber: string): Promise<void> {
+    const operator = await this.operators.routeByPhoneNumber(phoneNumber);
+    if (operator?.adapterKind !== 'sandbox') throw notASandboxNumberError();
+  }
+
+  private requireNumber(phoneNumber: string | undefined, context: LookupContext): string {
+    // Our tokens are two-legged (they name a client, not a subscriber), so the body must name the number.
+    if (phoneNumber === undefined) throw missingIdentifierError();
+    context.facts.phoneNumber = phoneNumber;
+    return phoneNumber;
+  }
+
+  private async route(phoneNumber: string, context: LookupContext): Promise<OperatorView> {
+    const operator = await this.operators.routeByPhoneNumber(phoneNumber);
+    if (!operator) {
+      throw swapLookupApiError(
+        new SwapLookupError('identifier_not_found', 'no operator'),
+        context.contract,
+      );
+    }
+    context.facts.operatorId = operator.id;
+    return operator;
+  }
+
+  private adapterFor(operator: OperatorView): SwapAdapter | undefined {
+    switch (operator.adapterKind) {
+      case 'sandbox':
+        return this.sandbox;
+      case 'camara':
+        return this.camara;
+      default:
+        // The proprietary `upstream` adapter only does number verification.
+        return undefined;
+    }
+  }
+
+  /** Runs one adapter operation within the deadline; failures become the contract's errors. */
+  private async ask<T>(
+    operator: OperatorView,
+    kind: SwapKind,
+    phoneNumber: string,
+    context: LookupContext,
+    operation: (adapter: SwapAdapter, query: SwapQuery) => Promise<T>,
+  ): Promise<T> {
+    const upstream = (context.facts.upstream ??= []);
+    const adapter = this.adapterFor(operator);
+    if (!adapter) {
+      throw swapLookupApiError(
+        new SwapLookupError('service_not_applicable', 'operator offers no swap API'),
+        context.contract,
+      );
+    }
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new SwapLookupError('timeout', 'deadline passed'));
+      }, this.environment.SIM_SWAP_DEADLINE_MS);
+    });
+    const query: SwapQuery = {
+      operator,
+      kind,
+      phoneNumber,
+      signal: controller.signal,
+      correlationId: context.correlationId,
+      upstream,
+    };
+    try {
+      // The race answers at the deadline even if an adapter ignores the signal.
+      return await Promise.race([operation(adapter, query), deadline]);
+    } catch (error) {
+      if (error instanceof SwapLookupError) throw swapLookupApiError(error, context.contract);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      controller.abort();
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { AdminAuth, CurrentAdmin } from '../../common/auth/auth.decorators.js';
+import type { AuthenticatedAdmin } from '../../common/auth/caller.js';
+import { ApiError, CommonCodes } from '../../common/errors/api-error.js';
+import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
+import { CredentialsService } from '../credentials/credentials.service.js';
+import { BalanceService, type BalanceView } from './balance.service.js';
+import { ClientParamsDto, TopUpRequestDto } from './dto/balance.dto.js';
+
+type ClientBalanceView = BalanceView & { clientId: string };
+
+/** Admins read and top up a client's verification credits. */
+@ApiTags('Admin: balances')
+@Controller('admin/v1/clients/:clientId/balance')
+export class BalanceAdminController {
+  constructor(
+    private readonly balances: BalanceService,
+    private readonly credentials: CredentialsService,
+  ) {}
+
+  @Get()
+  @AdminAuth('auditor')
+  @AuditAction('balance.read')
+  @ApiOperation({ summary: "A client's verification balance" })
+  async read(
+    @Param() params: ClientParamsDto,
+    @Req() request: FastifyRequest,
+  ): Promise<ClientBalanceView> {
+    auditFacts(request).detail = { clientId: params.clientId };
+    await this.requireClient(params.clientId);
+    return { clientId: params.clientId, ...(await this.balances.balanceOf(params.clientId)) };
+  }
+
+  @Post('top-up')
+  @HttpCode(200)
+  @AdminAuth('admin')
+  @AuditAction('balance.top_up')
+  @ApiOperation({
+    summary: "Add verification credits (audited; also written to the client's balance ledger)",
+  })
+  async topUp(
+    @Param() params: ClientParamsDto,
+    @Body() body: TopUpRequestDto,
+    @CurrentAdmin() admin: AuthenticatedAdmin,
+    @Req() request: FastifyRequest,
+  ): Promise<ClientBalanceView> {
+    const facts = auditFacts(request);
+    facts.action = 'balance.top_up';
+    facts.detail = {
+      clientId: params.clientId,
+      credits: body.credits,
+      expiresAt: body.expiresAt?.toISOString() ?? null,
+    };
+    await this.requireClient(params.clientId);
+    return {
+      clientId: params.clientId,
+      ...(await this.balances.topUp(
+        params.clientId,
+        body.credits,
+        body.expiresAt,
+        admin.credential.id,
+      )),
+    };
+  }
+
+  private async requireClient(clientId: string): Promise<void> {
+    if (!(await this.credentials.findClient(clientId))) {
+      throw new ApiError(404, CommonCodes.notFound, 'No client with this id exists.');
+    }
+  }
+}

@@ -1,0 +1,109 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import {
+  ApiKeyAuth,
+  CurrentClient,
+  RequireProduct,
+  SdkTokenAuth,
+} from '../../common/auth/auth.decorators.js';
+import type { AuthenticatedClient } from '../../common/auth/caller.js';
+import { AuditAction } from '../../common/http/audit-facts.js';
+import type { AuthmatechEnvelope } from '../../common/http/error-envelope.js';
+import { SdkSessionDto } from './dto/sdk-session.dto.js';
+import {
+  OperatorParamsDto,
+  TransactionParamsDto,
+  VerifyQueryDto,
+  VerifyRequestDto,
+  VerifyTransactionRequestDto,
+} from './dto/verify.dto.js';
+import { EnrichmentService, type EnrichmentData } from './enrichment.service.js';
+import { VerificationService, type VerifyData } from './verification.service.js';
+
+/** The Authmatech silent-verification contract: enrichment (device), session report (device), verify (backend). */
+@ApiTags('Silent verification (Authmatech)')
+@Controller()
+export class VerificationController {
+  constructor(
+    private readonly enrichment: EnrichmentService,
+    private readonly verification: VerificationService,
+  ) {}
+
+  @Get('v1/he/:operatorId')
+  @SdkTokenAuth()
+  @AuditAction('enrichment')
+  @ApiOperation({
+    summary:
+      'Header enrichment: issues the proof (authmatechCode) for the number the operator identified',
+  })
+  @ApiHeader({
+    name: 'X-Sandbox-Msisdn',
+    required: false,
+    description: 'SANDBOX clients only: the number the network would inject.',
+  })
+  enrich(
+    @CurrentClient() client: AuthenticatedClient,
+    @Param() params: OperatorParamsDto,
+    @Req() request: FastifyRequest,
+  ): Promise<AuthmatechEnvelope<EnrichmentData>> {
+    return this.enrichment.enrich(client, params.operatorId, request);
+  }
+
+  @Post('v1/api/sdk/session')
+  @HttpCode(200)
+  @SdkTokenAuth()
+  @AuditAction('sdk.session')
+  @ApiOperation({
+    summary:
+      'The SDK reports its session (device context); the client IP comes from the connection',
+  })
+  recordSession(
+    @CurrentClient() client: AuthenticatedClient,
+    @Body() body: SdkSessionDto,
+    @Req() request: FastifyRequest,
+  ): Promise<AuthmatechEnvelope<{ sdkSessionId: string }>> {
+    return this.enrichment.recordSdkSession(client, body, request);
+  }
+
+  @Post('v1/api/verify')
+  @HttpCode(200)
+  @ApiKeyAuth()
+  @RequireProduct('VERIFY')
+  @AuditAction('verify')
+  @ApiOperation({
+    summary: 'Verify: does the proof from enrichment prove this number for this client?',
+  })
+  verify(
+    @CurrentClient() client: AuthenticatedClient,
+    @Body() body: VerifyRequestDto,
+    @Query() query: VerifyQueryDto,
+    @Req() request: FastifyRequest,
+  ): Promise<AuthmatechEnvelope<VerifyData>> {
+    return this.verification.verify(client, body, query.maskMobile === 'true', request);
+  }
+
+  @Post('v1/api/verify/:transactionId')
+  @HttpCode(200)
+  @ApiKeyAuth()
+  @RequireProduct('VERIFY')
+  @AuditAction('verify')
+  @ApiOperation({
+    summary: 'Verify (web): the proof of the enrichment session transactionId, kept on the gateway',
+  })
+  verifyTransaction(
+    @CurrentClient() client: AuthenticatedClient,
+    @Param() params: TransactionParamsDto,
+    @Body() body: VerifyTransactionRequestDto,
+    @Query() query: VerifyQueryDto,
+    @Req() request: FastifyRequest,
+  ): Promise<AuthmatechEnvelope<VerifyData>> {
+    return this.verification.verifyTransaction(
+      client,
+      params.transactionId,
+      body,
+      query.maskMobile === 'true',
+      request,
+    );
+  }
+}
