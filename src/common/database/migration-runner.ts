@@ -110,7 +110,11 @@ export async function applyMigrations(
 ): Promise<{ applied: string[]; alreadyApplied: number }> {
   await session.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATE_LOCK_ID]);
   try {
-    await session.exec(CREATE_MIGRATIONS_TABLE);
+    // Only when missing: the application role (no CREATE right) must get through when all is applied.
+    const [{ present }] = await session.query<{ present: boolean }>(
+      `SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS present`,
+    );
+    if (!present) await session.exec(CREATE_MIGRATIONS_TABLE);
     const rows = await session.query<MigrationRow>(
       'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY started_at',
     );
@@ -136,6 +140,13 @@ export async function applyMigrations(
     const pending = migrations.filter((migration) => !applied.has(migration.name));
     for (const migration of pending) await applyOne(session, migration);
     return { applied: pending.map((migration) => migration.name), alreadyApplied: applied.size };
+  } catch (error) {
+    if ((error as { code?: string }).code === '42501') {
+      throw new MigrationError(
+        'This database role may not change the schema (permission denied). Apply migrations as the database owner (`npm run db:migrate` with the owner\'s DATABASE_URL), and run the gateway with MIGRATE_ON_START=false.',
+      );
+    }
+    throw error;
   } finally {
     await session.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATE_LOCK_ID]);
   }
