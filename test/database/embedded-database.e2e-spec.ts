@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -56,6 +56,41 @@ describe('embedded database', () => {
       expect((await second.inject({ method: 'GET', url: '/health/ready' })).statusCode).toBe(200);
     } finally {
       await second.close();
+    }
+  }, PGLITE_TIMEOUT_MS);
+
+  it('creates the quickstart sandbox client once on a developer machine, secrets in a 0600 file', async () => {
+    overrides.NODE_ENV = 'development';
+    const printed: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    // The credentials are printed once to stdout; keep them out of the test run's own output.
+    process.stdout.write = ((chunk: string | Uint8Array) => printed.push(String(chunk)) > 0) as typeof process.stdout.write;
+    try {
+      await (await start()).close();
+      const file = path.join(folder, 'sandbox-credentials.json');
+      const saved = JSON.parse(await readFile(file, 'utf8')) as Record<string, string>;
+      expect(saved).toEqual(
+        expect.objectContaining({ clientId: expect.stringMatching(/^cli_/), apiKey: expect.stringMatching(/^mig_test_/) }),
+      );
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      expect(printed.join('')).toContain(saved.clientId);
+
+      printed.length = 0;
+      const restarted = await start();
+      try {
+        expect(printed.join('')).not.toContain('Sandbox client created');
+        expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(saved);
+        const token = await restarted.inject({
+          method: 'POST',
+          url: '/v1/api/sdk/token',
+          headers: { 'x-client-id': saved.clientId, 'x-api-key': saved.apiKey },
+        });
+        expect(token.statusCode).toBe(200);
+      } finally {
+        await restarted.close();
+      }
+    } finally {
+      process.stdout.write = write;
     }
   }, PGLITE_TIMEOUT_MS);
 

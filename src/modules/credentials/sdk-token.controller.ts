@@ -16,7 +16,7 @@ export class SdkTokenController {
   @HttpCode(200)
   @ApiKeyAuth()
   @AuditAction('sdk.token')
-  @ApiOperation({ summary: 'Mint a short-lived SDK token (X-SDK-TOKEN) for a device, with the API key. Valid only on POST /v1/api/sdk/session.' })
+  @ApiOperation({ summary: 'Mint a short-lived SDK token (X-SDK-TOKEN) for a device, with the API key. Accepted only by the device-side routes: GET /v1/he/{operatorId} and POST /v1/api/sdk/session.' })
   mint(@CurrentClient() client: AuthenticatedClient): AuthmatechEnvelope<{ sdkToken: string; expiresAt: string; expiresIn: number }> {
     const { token, expiresAt } = this.authenticator.mintSdkToken(client);
     return authmatechSuccess({
