@@ -64,7 +64,7 @@ describe('embedded database', () => {
     const printed: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
     // The credentials are printed once to stdout; keep them out of the test run's own output.
-    process.stdout.write = ((chunk: string | Uint8Array) => printed.push(String(chunk)) > 0) as typeof process.stdout.write;
+    process.stdout.write = ((chunk: string | Uint8Array) => printed.push(String(chunk)) > 0);
     try {
       await (await start()).close();
       const file = path.join(folder, 'sandbox-credentials.json');
