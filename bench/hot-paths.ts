@@ -1,0 +1,320 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SignJWT } from 'jose';
+import type { GatewayHandle } from './lib/gateway.js';
+import { runLoad, type RequestItem } from './lib/load.js';
+import { cutProfile, memoryOf, resetPeakRss } from './lib/processes.js';
+import { figuresOf, log, measureConstant, type HttpFigures } from './lib/scenario.js';
+
+export const ROUTES = {
+  verify: 'POST /v1/api/verify',
+  camaraSimSwap: 'POST /sim-swap/v2/check',
+  identityMatchSimSwap: 'POST /mobile-identity/v1/sim-swap',
+} as const;
+
+export interface HotPathFigures {
+  /** Keyed by route; absent when the route has not landed in this build. */
+  routes: Partial<Record<(typeof ROUTES)[keyof typeof ROUTES], HttpFigures>>;
+  /** Informative rows: the enrichment run that minted the proofs, and the gateway's HTTP floor. */
+  preparation: Record<string, HttpFigures>;
+  notes: string[];
+}
+
+interface Options {
+  connections: number;
+  warmupSeconds: number;
+  durationSeconds: number;
+  /** With --profile: where the gateway's CPU-profile slices go. */
+  profileDir?: string;
+}
+
+export interface BenchClient {
+  clientId: string;
+  apiKey: string;
+  jwtKeyId: string;
+  jwtSecret: string;
+}
+
+/** Sandbox operator ZAIN_JO (+96279…); last four digits 1000–8999 avoid its failure numbers (0001, 0503, 0504). */
+export function sandboxNumber(index: number): string {
+  return `+96279${5_000_000 + 1_000 + (index % 8_000)}`;
+}
+
+/** A sandbox subscriber whose SIM was swapped two hours ago (sim-swap sandbox table, ZAIN_JO). */
+const SWAPPED_NUMBER = '+962791234001';
+
+async function openApiPaths(gateway: GatewayHandle): Promise<Set<string>> {
+  const response = await fetch(`${gateway.service.url}/docs/openapi.json`);
+  const document = (await response.json()) as { paths?: Record<string, Record<string, unknown>> };
+  return new Set(
+    Object.entries(document.paths ?? {}).flatMap(([route, methods]) =>
+      Object.keys(methods).map((method) => `${method.toUpperCase()} ${route}`),
+    ),
+  );
+}
+
+/**
+ * A sandbox client with every product. Its rate limit is the gateway's DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE,
+ * which the harness raises far above what it sends (the limiter still runs, it just never refuses).
+ */
+async function createBenchClient(gateway: GatewayHandle): Promise<BenchClient> {
+  const output = await gateway.cli([
+    'client:create',
+    '--name',
+    'bench',
+    '--sandbox',
+    '--products',
+    'VERIFY,VERIFY_MASKED,SIM_SWAP,DEVICE_SWAP',
+    '--json',
+  ]);
+  const created = JSON.parse(output) as BenchClient;
+  if (!created.clientId || !created.apiKey)
+    throw new Error(`client:create printed no credentials: ${output.slice(0, 200)}`);
+  return created;
+}
+
+async function sdkToken(gateway: GatewayHandle, client: BenchClient): Promise<string> {
+  const response = await fetch(`${gateway.service.url}/v1/api/sdk/token`, {
+    method: 'POST',
+    headers: {
+      'x-api-key': client.apiKey,
+      'x-client-id': client.clientId,
+      'content-type': 'application/json',
+    },
+    body: '{}',
+  });
+  const body = (await response.json()) as { data?: { token?: string; sdkToken?: string } };
+  const token = body.data?.sdkToken ?? body.data?.token;
+  if (!response.ok || !token)
+    throw new Error(`SDK token: HTTP ${response.status} ${JSON.stringify(body).slice(0, 300)}`);
+  return token;
+}
+
+/** An HS256 JWT as the Identity Match seed builds it (kid header, iat = nbf), valid for `seconds`. */
+async function jwtFor(client: BenchClient, seconds: number): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: client.jwtKeyId })
+    .setIssuedAt(now)
+    .setNotBefore(now)
+    .setExpirationTime(now + seconds)
+    .sign(new TextEncoder().encode(client.jwtSecret));
+}
+
+async function writeItems(file: string, items: RequestItem[]): Promise<void> {
+  await writeFile(file, items.map((item) => JSON.stringify(item)).join('\n') + '\n');
+}
+
+interface Proof {
+  mobileNumber: string;
+  encryptedMobileNumber: string;
+  sdkSessionId?: string;
+}
+
+/**
+ * Mints proofs through the real enrichment endpoint (`GET /v1/he/ZAIN_JO` with an SDK token and
+ * X-Sandbox-Msisdn), one per later verify: a duration-bound run, or `amount` requests.
+ */
+async function mintProofs(
+  gateway: GatewayHandle,
+  client: BenchClient,
+  dir: string,
+  run: { amount?: number; durationSeconds?: number; connections: number },
+): Promise<{ proofs: Proof[]; figures: HttpFigures }> {
+  const token = await sdkToken(gateway, client);
+  const count = run.amount ?? 2_000_000;
+  const itemsFile = path.join(dir, 'enrichment-items.ndjson');
+  const proofsFile = path.join(dir, 'proofs.ndjson');
+  await writeItems(
+    itemsFile,
+    Array.from({ length: run.amount ?? Math.min(count, 400_000) }, (_, index) => {
+      const mobileNumber = sandboxNumber(index);
+      return { headers: { 'x-sandbox-msisdn': mobileNumber }, meta: { mobileNumber } };
+    }),
+  );
+  resetPeakRss(gateway.service.pid);
+  const result = await runLoad({
+    url: gateway.service.url,
+    method: 'GET',
+    path: '/v1/he/ZAIN_JO',
+    headers: { 'x-sdk-token': token, 'x-client-id': client.clientId },
+    itemsFile,
+    connections: run.connections,
+    durationSeconds: run.durationSeconds,
+    amount: run.amount,
+    expectBodyContains: '"authmatechCode"',
+    collect: { extractor: 'proof', file: proofsFile },
+  });
+  const proofs = (await readFile(proofsFile, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Proof);
+  return { proofs, figures: figuresOf(result, memoryOf(gateway.service.pid).peakRssMb) };
+}
+
+function verifyItems(client: BenchClient, proofs: Proof[]): RequestItem[] {
+  return proofs.map((proof) => ({
+    body: JSON.stringify({
+      mobileNumber: proof.mobileNumber,
+      encryptedMobileNumber: proof.encryptedMobileNumber,
+      operatorId: 'ZAIN_JO',
+      serviceType: 'LOGIN',
+      ...(proof.sdkSessionId ? { sdkSessionId: proof.sdkSessionId } : {}),
+    }),
+  }));
+}
+
+async function measureVerify(
+  gateway: GatewayHandle,
+  client: BenchClient,
+  options: Options,
+  dir: string,
+  figures: HotPathFigures,
+): Promise<void> {
+  const verifySpec = {
+    url: gateway.service.url,
+    method: 'POST' as const,
+    path: '/v1/api/verify',
+    headers: {
+      'x-api-key': client.apiKey,
+      'x-client-id': client.clientId,
+      'content-type': 'application/json',
+    },
+    connections: options.connections,
+    expectBodyContains: '"validNumber":true',
+  };
+  log('verify: minting warm-up proofs through GET /v1/he/ZAIN_JO');
+  const warmupProofs = await mintProofs(gateway, client, dir, {
+    durationSeconds: Math.max(2, options.warmupSeconds),
+    connections: options.connections,
+  });
+  figures.preparation['GET /v1/he/ZAIN_JO'] = warmupProofs.figures;
+  if (warmupProofs.proofs.length < options.connections) {
+    throw new Error(
+      `enrichment produced ${warmupProofs.proofs.length} proofs: ${JSON.stringify(warmupProofs.figures)}`,
+    );
+  }
+
+  // Single-use proofs: a fixed number of requests, sized from the warm-up's rate so the measured
+  // run lasts about --duration seconds with a fresh proof for every request.
+  const warmupItems = path.join(dir, 'verify-warmup.ndjson');
+  await writeItems(warmupItems, verifyItems(client, warmupProofs.proofs));
+  const warmup = await runLoad({
+    ...verifySpec,
+    itemsFile: warmupItems,
+    amount: warmupProofs.proofs.length,
+  });
+  // Sized from the faster of the two warm-ups (the verify warm-up is still JIT-cold), with room
+  // to spare; if the run still ends before --duration, mint again for the rate it reached.
+  let rate = Math.max(warmup.requestsPerSecond, warmupProofs.figures.requestsPerSecond);
+  for (let attempt = 1; ; attempt++) {
+    const needed = Math.ceil(rate * options.durationSeconds * 2.5) + options.connections;
+    log(`verify: minting ${needed} proofs (warm-up ${Math.round(rate)} req/s)`);
+    const minted = await mintProofs(gateway, client, dir, {
+      amount: needed,
+      connections: options.connections,
+    });
+    figures.preparation['GET /v1/he/ZAIN_JO'] = minted.figures;
+    const measuredItems = path.join(dir, 'verify-measured.ndjson');
+    await writeItems(measuredItems, verifyItems(client, minted.proofs));
+    log(`verify: measuring with ${minted.proofs.length} fresh proofs`);
+    await cutProfile(gateway.service.pid, options.profileDir, 'before-verify');
+    resetPeakRss(gateway.service.pid);
+    const measured = await runLoad({
+      ...verifySpec,
+      itemsFile: measuredItems,
+      amount: minted.proofs.length,
+    });
+    await cutProfile(gateway.service.pid, options.profileDir, 'verify');
+    figures.routes[ROUTES.verify] = figuresOf(measured, memoryOf(gateway.service.pid).peakRssMb);
+    if (measured.durationSeconds >= options.durationSeconds * 0.9) return;
+    if (attempt === 2) {
+      figures.notes.push(
+        `verify ran ${measured.durationSeconds} s, short of --duration (too few proofs for its rate); rate and percentiles are still per request`,
+      );
+      return;
+    }
+    rate = measured.requestsPerSecond;
+  }
+}
+
+/**
+ * The hot paths of issue 7 on the started gateway, each after its own warm-up. A route that has
+ * not landed in this build is reported as missing rather than failing the run.
+ */
+export async function runHotPaths(
+  gateway: GatewayHandle,
+  options: Options,
+): Promise<HotPathFigures> {
+  const figures: HotPathFigures = { routes: {}, preparation: {}, notes: [] };
+  const available = await openApiPaths(gateway);
+  const missing = Object.values(ROUTES).filter((route) => !available.has(route));
+  if (missing.length > 0)
+    figures.notes.push(`not in this build, not measured: ${missing.join(', ')}`);
+  if (missing.length === Object.values(ROUTES).length) return figures;
+
+  const client = await createBenchClient(gateway);
+  const dir = await mkdtemp(path.join(tmpdir(), 'mig-bench-hot-'));
+  try {
+    if (available.has(ROUTES.verify)) await measureVerify(gateway, client, options, dir, figures);
+
+    // A token without jti may be presented many times within its lifetime (jti, when present,
+    // is single-use); one token covers a warm-up and a measured run.
+    // The gateway refuses tokens older than JWT_MAX_LIFETIME_SECONDS (default 300 s).
+    const lifetime = Math.min(300, options.warmupSeconds + options.durationSeconds + 60);
+    if (available.has(ROUTES.camaraSimSwap)) {
+      log('sim-swap: CAMARA check');
+      figures.routes[ROUTES.camaraSimSwap] = await measureConstant(
+        gateway.service,
+        {
+          method: 'POST',
+          path: '/sim-swap/v2/check',
+          headers: {
+            authorization: `Bearer ${await jwtFor(client, lifetime)}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({ phoneNumber: SWAPPED_NUMBER, maxAge: 24 }),
+          connections: options.connections,
+          expectBodyContains: '"swapped":true',
+        },
+        { ...options, label: 'camara-sim-swap' },
+      );
+    }
+    if (available.has(ROUTES.identityMatchSimSwap)) {
+      log('sim-swap: Identity Match');
+      figures.routes[ROUTES.identityMatchSimSwap] = await measureConstant(
+        gateway.service,
+        {
+          method: 'POST',
+          path: '/mobile-identity/v1/sim-swap',
+          headers: {
+            authorization: `Bearer ${await jwtFor(client, lifetime)}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({ phoneNumber: SWAPPED_NUMBER, serviceType: '24h' }),
+          connections: options.connections,
+          expectBodyContains: '"24h":true',
+        },
+        { ...options, label: 'identity-match-sim-swap' },
+      );
+    }
+    // The gateway's floor: its HTTP stack and global hooks on a public route without auth,
+    // audit or database, to compare with reference (a).
+    log('gateway floor: GET /health/live');
+    figures.preparation['GET /health/live (no auth, no audit, no DB)'] = await measureConstant(
+      gateway.service,
+      {
+        method: 'GET',
+        path: '/health/live',
+        headers: {},
+        connections: options.connections,
+        expectBodyContains: '"ok"',
+      },
+      { ...options, label: 'health-live' },
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return figures;
+}

@@ -1,0 +1,166 @@
+import type { AuditFigures } from '../audit-scale.js';
+import type { HotPathFigures } from '../hot-paths.js';
+import type { ReferenceFigures } from '../references/references.js';
+import type { MachineFacts } from './machine.js';
+import { round, type TargetCheck } from './report.js';
+
+export interface Settings {
+  durationSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+  events: number;
+}
+
+export interface Results {
+  machine: MachineFacts;
+  settings: Settings & { gatewayEnv: Record<string, string> };
+  references?: ReferenceFigures;
+  hotPaths?: HotPathFigures;
+  audit?: AuditFigures;
+  /** Each hot path's req/s divided by each reference's (same run, same machine). */
+  ratios: Record<string, Ratios>;
+  targets: TargetCheck[];
+  notes: string[];
+}
+
+export interface Ratios {
+  toPgbench: number;
+  toNaivePrisma: number;
+  toConstantJson: number;
+  toPgbenchIndexed: number;
+}
+
+export function ratiosOf(results: Results): Record<string, Ratios> {
+  const references = results.references;
+  if (!references) return {};
+  return Object.fromEntries(
+    Object.entries(results.hotPaths?.routes ?? {}).flatMap(([name, figures]) =>
+      figures
+        ? [
+            [
+              name,
+              {
+                toPgbench: round(
+                  figures.requestsPerSecond / references.pgbenchInsert.transactionsPerSecond,
+                ),
+                toNaivePrisma: round(
+                  figures.requestsPerSecond / references.naivePrismaInsert.requestsPerSecond,
+                ),
+                toConstantJson: round(
+                  figures.requestsPerSecond / references.constantJson.requestsPerSecond,
+                ),
+                toPgbenchIndexed: round(
+                  figures.requestsPerSecond / references.pgbenchInsertIndexed.transactionsPerSecond,
+                ),
+              },
+            ],
+          ]
+        : [],
+    ),
+  );
+}
+
+export function targetsOf(results: Results): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const [name, figures] of Object.entries(results.hotPaths?.routes ?? {})) {
+    if (!figures) continue;
+    const ratio = results.ratios[name];
+    if (ratio) {
+      checks.push({
+        name: `${name} ÷ (b) pgbench`,
+        target: '≥ 0.7',
+        actual: ratio.toPgbench.toFixed(2),
+        met: ratio.toPgbench >= 0.7,
+      });
+      checks.push({
+        name: `${name} ÷ (c) naive Prisma`,
+        target: '≥ 3',
+        actual: ratio.toNaivePrisma.toFixed(2),
+        met: ratio.toNaivePrisma >= 3,
+      });
+    }
+    checks.push({
+      name: `${name} p99`,
+      target: '≤ 20 ms',
+      actual: `${figures.latencyMs.p99.toFixed(1)} ms`,
+      met: figures.latencyMs.p99 <= 20,
+    });
+    checks.push({
+      name: `${name} failures`,
+      target: '0',
+      actual: String(figures.failures),
+      met: figures.failures === 0,
+    });
+    checks.push({
+      name: `${name} gateway peak RSS`,
+      target: '≤ 300 MB',
+      actual: `${figures.peakRssMb} MB`,
+      met: figures.peakRssMb <= 300,
+    });
+  }
+  const audit = results.audit;
+  if (audit) {
+    const scale = `${(audit.events / 1e6).toFixed(1)} M events`;
+    const add = (
+      name: string,
+      target: string,
+      actual: number | undefined,
+      unit: string,
+      met: (value: number) => boolean,
+    ): void => {
+      if (actual === undefined) return;
+      checks.push({
+        name: `${name} (${scale})`,
+        target,
+        actual: `${round(actual, 1)} ${unit}`,
+        met: met(actual),
+      });
+    };
+    add(
+      'audit filtered page p95',
+      '≤ 50 ms',
+      audit.filteredPage?.p95Ms,
+      'ms',
+      (value) => value <= 50,
+    );
+    add(
+      'audit phone search p95',
+      '≤ 50 ms',
+      audit.phoneSearch?.p95Ms,
+      'ms',
+      (value) => value <= 50,
+    );
+    add(
+      'reports/summary 30 days',
+      '≤ 2000 ms',
+      audit.summary30Days?.ms,
+      'ms',
+      (value) => value <= 2000,
+    );
+    add(
+      'export rows/s',
+      '≥ 100000',
+      audit.export?.rowsPerSecond,
+      'rows/s',
+      (value) => value >= 100_000,
+    );
+    // Flat memory: the export's second half peaks no higher (10 % slack) than its first half.
+    const exported = audit.export;
+    if (exported) {
+      checks.push({
+        name: `export memory flat (${scale})`,
+        target: '2nd-half peak ≤ 1.1 × 1st-half peak',
+        actual: `${exported.peakRssSecondHalfMb} vs ${exported.peakRssFirstHalfMb} MB (peak ${exported.peakRssMb})`,
+        met: exported.peakRssSecondHalfMb <= exported.peakRssFirstHalfMb * 1.1,
+      });
+    }
+    add(
+      'audit:verify events/s',
+      '≥ 200000',
+      audit.chainVerify?.eventsPerSecond,
+      'events/s',
+      (value) => value >= 200_000,
+    );
+  }
+  return checks;
+}
