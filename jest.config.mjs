@@ -29,6 +29,9 @@ const shared = {
 
 /** @type {Config} */
 const config = {
+  // Without DATABASE_URL every e2e app starts an embedded PGlite (seconds of WebAssembly start-up
+  // on 2 busy cores); jest's default 5 s would fail set-up hooks, not the behaviour under test.
+  testTimeout: 60_000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {

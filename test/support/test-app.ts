@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../../src/app.factory.js';
+import { DatabaseConnection } from '../../src/common/database/database-connection.js';
 import type { EnvironmentOverrides, TestDatabase } from './test-database.js';
 
 /** The gateway exactly as `main.ts` builds it, initialised but not listening (use `inject`). */
@@ -8,6 +9,7 @@ export async function startTestApp(
   overrides: EnvironmentOverrides = {},
 ): Promise<NestFastifyApplication> {
   const app = await createApp({ ...database.overrides, ...overrides });
+  database.attach?.(app.get(DatabaseConnection));
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { DatabaseConnection } from '../../src/common/database/database-connection.js';
 import {
   databaseName,
   maintenanceClient,
@@ -12,6 +13,11 @@ import {
 export type EnvironmentOverrides = Record<string, string | undefined>;
 
 export interface TestDatabase {
+  /**
+   * Embedded mode only: the app whose in-memory PGlite `connect()` reads (set by startTestApp).
+   * An in-memory PGlite lives inside its app, so there is nothing to connect to before it starts.
+   */
+  attach?(connection: DatabaseConnection): void;
   /** True on real PostgreSQL, false on an in-memory PGlite (no DATABASE_URL). */
   readonly shared: boolean;
   readonly url: string | undefined;
@@ -39,11 +45,24 @@ const QUIET: EnvironmentOverrides = { LOG_LEVEL: 'silent', JOBS_ENABLED: 'false'
 export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
   const server = testServerUrl();
   if (!server) {
+    let attached: DatabaseConnection | undefined;
     return {
       shared: false,
       url: undefined,
       overrides: { ...QUIET, DATABASE_URL: '', EMBEDDED_DATA_DIR: 'memory://' },
-      connect: () => Promise.reject(new Error('direct connections need DATABASE_URL (PostgreSQL)')),
+      attach: (connection) => {
+        attached = connection;
+      },
+      // The app's own single PGlite session, shaped like the pg.Client calls tests make.
+      connect: async () => {
+        if (!attached) throw new Error('start the app first: an in-memory PGlite exists only inside it');
+        const session = await attached.openSession();
+        const client = {
+          query: async (sql: string, params?: unknown[]) => ({ rows: await session.query(sql, params) }),
+          end: () => Promise.resolve(),
+        };
+        return client as unknown as pg.Client;
+      },
       drop: () => Promise.resolve(),
     };
   }
@@ -81,3 +100,6 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
 
 /** `describe` on PostgreSQL; on embedded PGlite these cases (several instances, one database) cannot run. */
 export const describeOnPostgres: jest.Describe = process.env.DATABASE_URL ? describe : describe.skip;
+
+/** `it` on PostgreSQL only: for a case that starts a second app on the same database. */
+export const itOnPostgres: jest.It = process.env.DATABASE_URL ? it : it.skip;

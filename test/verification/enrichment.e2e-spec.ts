@@ -4,7 +4,7 @@ import type { CreatedClient } from '../../src/modules/credentials/credentials.se
 import { OperatorsService } from '../../src/modules/operators/operators.service.js';
 import { VerificationJobs } from '../../src/modules/verification/verification.jobs.js';
 import { startTestApp } from '../support/test-app.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, type TestDatabase, itOnPostgres } from '../support/test-database.js';
 import { VerificationKit, verifyBody, type Reply } from './verification-kit.js';
 
 interface EnrichmentBody {
@@ -197,7 +197,8 @@ describe('GET /v1/he/{operatorId}', () => {
       expectNoResult(reply, 'LIVE_JO');
     });
 
-    it('is trusted through X-Forwarded-For only when the TCP peer is a configured trusted proxy', async () => {
+    // A second gateway on the same database: PostgreSQL only (an in-memory PGlite lives in one app).
+    itOnPostgres('is trusted through X-Forwarded-For only when the TCP peer is a configured trusted proxy', async () => {
       proxied = await startTestApp(database, { TRUSTED_PROXIES: '192.0.2.10' });
       const proxiedKit = new VerificationKit(proxied);
       const reply = await proxiedKit.enrich(live, {
