@@ -12,7 +12,7 @@ import {
   SwapCheckResponseDto,
   SwapRetrieveDateRequestDto,
 } from './dto/camara-swap.dto.js';
-import { SimSwapService, type LookupContext } from './sim-swap.service.js';
+import { clientEnvironmentOf, SimSwapService, type LookupContext } from './sim-swap.service.js';
 
 function camaraContext(
   request: FastifyRequest,
@@ -22,7 +22,7 @@ function camaraContext(
   const facts = auditFacts(request);
   facts.action = action;
   facts.serviceType = serviceType;
-  return { contract: 'camara', facts, correlationId: request.id };
+  return { contract: 'camara', facts, correlationId: request.id, clientEnvironment: clientEnvironmentOf(request) };
 }
 
 async function check(

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { JwtAuth, RequireProduct } from '../../common/auth/auth.decorators.js';
 import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
 import { IdentityMatchSimSwapRequestDto } from './dto/identity-match-sim-swap.dto.js';
-import { SimSwapService, type IdentityMatchAnswer } from './sim-swap.service.js';
+import { clientEnvironmentOf, SimSwapService, type IdentityMatchAnswer } from './sim-swap.service.js';
 
 /** Identity Match (CM.com style) takeover protection. */
 @ApiTags('Identity Match SIM swap')
@@ -31,6 +31,7 @@ export class IdentityMatchSimSwapController {
       contract: 'identity_match',
       facts,
       correlationId: request.id,
+      clientEnvironment: clientEnvironmentOf(request),
     });
   }
 }

@@ -1,3 +1,6 @@
+import type { FastifyRequest } from 'fastify';
+import { callerOf } from '../../common/auth/auth.decorators.js';
+import type { ClientEnvironment } from '../../common/auth/caller.js';
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
@@ -27,6 +30,14 @@ export interface LookupContext {
   contract: SwapContract;
   facts: AuditFacts;
   correlationId: string;
+  /** The caller's environment: a LIVE client is never answered from sandbox data. */
+  clientEnvironment: ClientEnvironment;
+}
+
+/** The authenticated client's environment; anything else counts as LIVE (never sandbox data). */
+export function clientEnvironmentOf(request: FastifyRequest): ClientEnvironment {
+  const caller = callerOf(request);
+  return caller?.kind === 'client' ? caller.environment : 'LIVE';
 }
 
 export type IdentityMatchServiceType = 'timestamp' | '24h' | 'range';
@@ -182,7 +193,9 @@ export class SimSwapService {
   }
 
   private async route(phoneNumber: string, context: LookupContext): Promise<OperatorView> {
-    const operator = await this.operators.routeByPhoneNumber(phoneNumber);
+    const routed = await this.operators.routeByPhoneNumber(phoneNumber);
+    // Sandbox operators answer made-up history: a LIVE client must get "unknown", never a fake verdict.
+    const operator = routed?.adapterKind === 'sandbox' && context.clientEnvironment === 'LIVE' ? undefined : routed;
     if (!operator) {
       throw swapLookupApiError(
         new SwapLookupError('identifier_not_found', 'no operator'),
