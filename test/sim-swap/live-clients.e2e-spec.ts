@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createTestClient, jwtHeaders, type CreatedClient } from '../support/credentials-factory.js';
+import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
+import { createTestClient, jwtHeaders } from '../support/credentials-factory.js';
 import { startTestApp } from '../support/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
