@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import type { AuditQuery } from '../audit.service.js';
@@ -45,7 +45,8 @@ export class AuditFilterDto extends AuditRangeDto {
 }
 
 
-export class AuditEventsQueryDto extends AuditFilterDto {
+/** Keyset pagination shared by the audit trail's paged reads. */
+export class AuditPageDto {
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
   @IsOptional()
   @Type(() => Number)
@@ -60,6 +61,8 @@ export class AuditEventsQueryDto extends AuditFilterDto {
   @MaxLength(200)
   cursor?: string;
 }
+
+export class AuditEventsQueryDto extends IntersectionType(AuditFilterDto, AuditPageDto) {}
 
 export class AuditExportQueryDto extends AuditFilterDto {
   @ApiProperty({ enum: ['csv', 'ndjson'] })
@@ -73,22 +76,8 @@ export class SummaryQueryDto extends AuditFilterDto {
   groupBy: 'day' | 'client' | 'action' | 'operator';
 }
 
-export class PortalHistoryQueryDto extends AuditRangeDto {
+export class PortalHistoryQueryDto extends IntersectionType(AuditRangeDto, AuditPageDto) {
   @ApiPropertyOptional({ example: 'verify' }) @IsOptional() @IsString() @MaxLength(100) action?: string;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
-
-  @ApiPropertyOptional({ description: 'The nextCursor of the previous page.' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
 }
 
 function parseVerdict(verdict: string): Record<string, unknown> {
