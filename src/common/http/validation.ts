@@ -1,4 +1,5 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
+import { ValidateIf, type ValidatorOptions } from 'class-validator';
 import { ApiError, CommonCodes } from '../errors/api-error.js';
 
 /** A DTO may name the code its field's failures produce: `@IsX({ context: { code: 'INVALID_MOBILE_NUMBER' } })`. */
@@ -30,8 +31,45 @@ export function validationError(errors: ValidationError[]): ApiError {
   return new ApiError(400, specificCode ?? CommonCodes.validation, message || 'The request is invalid.');
 }
 
+const ACCEPTS_UNKNOWN_FIELDS = Symbol('acceptsUnknownFields');
+
+/**
+ * A request body class whose contract allows fields it does not define (CAMARA: its request
+ * schemas do not forbid additional properties). Unknown fields are dropped before the handler,
+ * never refused. Every other body stays strict: an unknown field is a 400.
+ */
+export const AcceptsUnknownFields = (): ClassDecorator => (target) => {
+  Reflect.defineMetadata(ACCEPTS_UNKNOWN_FIELDS, true, target);
+};
+
+function acceptsUnknownFields(entity: object): boolean {
+  return Reflect.getMetadata(ACCEPTS_UNKNOWN_FIELDS, entity.constructor) === true;
+}
+
+/**
+ * `@IsOptional()` that lets only an absent field through: `null` is validated like any value (and
+ * refused by the field's type rules) instead of silently taking the default. For fields whose
+ * schema is not nullable.
+ */
+export const OptionalNotNull = (): PropertyDecorator => ValidateIf((_object, value) => value !== undefined);
+
+/** The global pipe: class-validator with the two contract-level rules above and a refused `null` body. */
+class GatewayValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // Nest turns a null body into `{}`, which would pass as "every field absent".
+    if (metadata.type === 'body' && value === null && metadata.metatype !== undefined && this.toValidate(metadata)) {
+      throw new ApiError(400, CommonCodes.validation, 'The request body must be a JSON object.');
+    }
+    return super.transform(value, metadata);
+  }
+
+  protected override validate(object: object, options?: ValidatorOptions): Promise<ValidationError[]> | ValidationError[] {
+    return super.validate(object, acceptsUnknownFields(object) ? { ...options, forbidNonWhitelisted: false } : options);
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new GatewayValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -1,5 +1,6 @@
 import { canonicalContent, chainHash, extendChain, GENESIS_HASH } from './audit-chain.js';
-import { hashPhoneNumber, maskPhoneNumber, toAuditContent } from './audit-event.js';
+import { maskPhoneNumber } from '../../common/phone/phone-number.js';
+import { hashPhoneNumber, toAuditContent } from './audit-event.js';
 
 const PEPPER = Buffer.alloc(32, 7);
 

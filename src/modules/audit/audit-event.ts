@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { CredentialRef } from '../../common/auth/caller.js';
 import type { UpstreamCall } from '../../common/http/audit-facts.js';
+import { canonicalPhoneNumber, maskPhoneNumber } from '../../common/phone/phone-number.js';
 import type { AuditContent } from './audit-chain.js';
 
 export type AuditContract = 'authmatech' | 'identity_match' | 'camara' | 'admin' | 'system';
@@ -33,23 +34,9 @@ export interface AuditEventInput {
   upstream?: UpstreamCall[];
 }
 
-/** Digits of a phone number with its leading '+', whatever separators the caller used. */
-export function normalizePhoneNumber(phoneNumber: string): string {
-  const trimmed = phoneNumber.trim();
-  return `${trimmed.startsWith('+') ? '+' : ''}${trimmed.replace(/\D/g, '')}`;
-}
-
 /** HMAC-SHA-256 (hex) under the phone pepper: searchable by whoever holds the pepper, not reversible from the database alone. */
 export function hashPhoneNumber(pepper: Buffer, phoneNumber: string): string {
-  return createHmac('sha256', pepper).update(normalizePhoneNumber(phoneNumber)).digest('hex');
-}
-
-/** Every digit but the last two replaced: "+962791234567" → "+**********67". */
-export function maskPhoneNumber(phoneNumber: string): string {
-  const normalized = normalizePhoneNumber(phoneNumber);
-  const digits = normalized.replace('+', '');
-  const masked = '*'.repeat(Math.max(digits.length - 2, 0)) + digits.slice(-2);
-  return (normalized.startsWith('+') ? '+' : '') + masked;
+  return createHmac('sha256', pepper).update(canonicalPhoneNumber(phoneNumber)).digest('hex');
 }
 
 const LIMITS = {
@@ -76,7 +63,7 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * strips NUL and lone surrogates (PostgreSQL text and jsonb reject them): one odd value must not fail a whole batch of events.
  */
 function scrubber(phoneNumber: string | undefined): (text: string) => string {
-  const digits = phoneNumber ? normalizePhoneNumber(phoneNumber).replace('+', '') : '';
+  const digits = phoneNumber ? canonicalPhoneNumber(phoneNumber).replace('+', '') : '';
   // Short inputs are not phone numbers and would mask unrelated digits.
   const clean = (text: string): string => text.split('\u0000').join('').replace(LONE_SURROGATE, '\uFFFD');
   if (digits.length < 6) return clean;
@@ -112,7 +99,7 @@ export function toAuditContent(
     typeof value === 'number' && Number.isFinite(value) ? Math.min(Math.max(Math.round(value), 0), INT_MAX) : null;
   const json = (value: unknown): unknown =>
     value === undefined || value === null ? null : scrubDeep(value, scrub);
-  const hasPhone = typeof input.phoneNumber === 'string' && normalizePhoneNumber(input.phoneNumber).replace('+', '') !== '';
+  const hasPhone = typeof input.phoneNumber === 'string' && canonicalPhoneNumber(input.phoneNumber).replace('+', '') !== '';
   return {
     correlationId: text(input.correlationId, LIMITS.correlationId),
     clientId: text(input.clientId, LIMITS.clientId),
@@ -125,6 +112,7 @@ export function toAuditContent(
     serviceType: text(input.serviceType, LIMITS.serviceType),
     operatorId: text(input.operatorId, LIMITS.operatorId),
     phoneHash: hasPhone ? hashPhoneNumber(phonePepper, input.phoneNumber!) : null,
+    // The trail keeps the '+' of the masked form: `+**********67`.
     phoneMasked: hasPhone ? maskPhoneNumber(input.phoneNumber!).slice(0, 32) : null,
     outcome: input.outcome === 'success' ? 'success' : 'failure',
     verdict: json(input.verdict),

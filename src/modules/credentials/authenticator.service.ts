@@ -195,6 +195,7 @@ function isPlausible(value: string | undefined): value is string {
 
 function bearer(authorization: string | undefined): string | undefined {
   if (!isPlausible(authorization)) return undefined;
-  const match = /^Bearer ([^\s]+)$/.exec(authorization);
+  // RFC 9110 §11.1: the scheme name is case-insensitive ("bearer", "BEARER"), then one or more spaces.
+  const match = /^Bearer +([^\s]+)$/i.exec(authorization);
   return match?.[1];
 }

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { AdminAuth } from '../../common/auth/auth.decorators.js';
 import { ApiError, CommonCodes } from '../../common/errors/api-error.js';
 import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
-import { CAMARA_PHONE_NUMBER } from './dto/camara-swap.dto.js';
+import { CAMARA_PHONE_NUMBER } from '../../common/phone/phone-number.js';
 import { SandboxNumberDto, SetSandboxNumberRequestDto } from './dto/sandbox-number.dto.js';
 import { SimSwapService } from './sim-swap.service.js';
 

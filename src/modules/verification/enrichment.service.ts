@@ -11,7 +11,7 @@ import { OperatorsService, type OperatorView } from '../operators/operators.serv
 import { OperatorCallsService } from './adapters/operator-calls.service.js';
 import { authmatechSuccess as success, authmatechWarning as warning } from '../../common/http/authmatech-envelope.js';
 import type { SdkSessionDto } from './dto/sdk-session.dto.js';
-import { normalizeEnrichedNumber } from './phone-number.js';
+import { normalizeEnrichedNumber } from '../../common/phone/phone-number.js';
 import { ProofService } from './proof.service.js';
 import { TrustedRanges } from '../operators/trusted-ranges.js';
 import { unknownOperator, VerificationCodes } from './verification.errors.js';

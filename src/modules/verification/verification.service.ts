@@ -10,7 +10,7 @@ import { OperatorCallsService } from './adapters/operator-calls.service.js';
 import { authmatechSuccess as success, authmatechWarning as warning } from '../../common/http/authmatech-envelope.js';
 import { BalanceService } from './balance.service.js';
 import type { ServiceType } from './dto/verify.dto.js';
-import { maskPhoneNumber } from './phone-number.js';
+import { maskPhoneNumber } from '../../common/phone/phone-number.js';
 import { NotAProofError, type OpenedProof } from './proof-codec.js';
 import { ProofService } from './proof.service.js';
 import {
@@ -77,7 +77,7 @@ export class VerificationService {
       return warning(verdict.reason, verdict.message, { validNumber: false });
     return success(
       maskMobile
-        ? { validNumber: true, maskedMobileNumber: maskPhoneNumber(input.mobileNumber) }
+        ? { validNumber: true, maskedMobileNumber: maskPhoneNumber(input.mobileNumber, { withPlus: false }) }
         : { validNumber: true },
     );
   }

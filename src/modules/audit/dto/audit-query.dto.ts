@@ -1,12 +1,12 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { PHONE_NUMBER_SEARCH } from '../../../common/phone/phone-number.js';
 import type { AuditQuery } from '../audit.service.js';
 
 const CONTRACTS = ['authmatech', 'identity_match', 'camara', 'admin', 'system'] as const;
 const OUTCOMES = ['success', 'failure'] as const;
 const VERDICT_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}:[A-Za-z0-9_.+-]{1,64}$/;
-const PHONE_PATTERN = /^\+?[0-9][0-9 ()-]{4,24}$/;
 
 /** Time range shared by every audit query. */
 export class AuditRangeDto {
@@ -38,7 +38,7 @@ export class AuditFilterDto extends AuditRangeDto {
 
   @ApiPropertyOptional({ description: 'Searched by its keyed hash; never stored or logged in clear.', example: '+962791234567' })
   @IsOptional()
-  @Matches(PHONE_PATTERN, { message: 'phoneNumber must be a phone number' })
+  @Matches(PHONE_NUMBER_SEARCH, { message: 'phoneNumber must be a phone number' })
   phoneNumber?: string;
 
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(256) correlationId?: string;

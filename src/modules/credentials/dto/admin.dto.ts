@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { CLIENT_PRODUCTS, type ClientProduct } from '../../../common/auth/caller.js';
+import { OptionalNotNull } from '../../../common/http/validation.js';
 
 export class CreateClientDto {
   @ApiProperty({ maxLength: 200 })
@@ -11,7 +12,7 @@ export class CreateClientDto {
   name: string;
 
   @ApiPropertyOptional({ enum: ['SANDBOX', 'LIVE'], default: 'SANDBOX' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(['SANDBOX', 'LIVE'])
   environment?: 'SANDBOX' | 'LIVE';
 
@@ -22,7 +23,7 @@ export class CreateClientDto {
   products: ClientProduct[];
 
   @ApiPropertyOptional({ description: 'Requests per minute (default DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE).' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(10_000_000)
@@ -31,26 +32,26 @@ export class CreateClientDto {
 
 export class UpdateClientDto {
   @ApiPropertyOptional({ maxLength: 200 })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   name?: string;
 
   @ApiPropertyOptional({ enum: CLIENT_PRODUCTS, isArray: true })
-  @IsOptional()
+  @OptionalNotNull()
   @IsArray()
   @ArrayUnique()
   @IsIn(CLIENT_PRODUCTS, { each: true })
   products?: ClientProduct[];
 
   @ApiPropertyOptional({ enum: ['active', 'suspended'] })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(['active', 'suspended'])
   status?: 'active' | 'suspended';
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(10_000_000)
@@ -82,7 +83,7 @@ export class IssueCredentialDto {
 
 export class RotateCredentialDto {
   @ApiPropertyOptional({ description: 'How long the replaced credential keeps working; default CREDENTIAL_GRACE_PERIOD_SECONDS, 0 = immediately.' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(0)
   @Max(30 * 86_400)

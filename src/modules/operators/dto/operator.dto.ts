@@ -17,6 +17,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { parseRange } from '../trusted-ranges.js';
+import { OptionalNotNull } from '../../../common/http/validation.js';
 
 export const ADAPTER_KIND_NAMES = ['sandbox', 'upstream', 'camara'] as const;
 const OPERATOR_ID = /^[A-Z0-9_]{2,40}$/;
@@ -78,52 +79,52 @@ export class CreateOperatorDto {
   numberPrefixes!: string[];
 
   @ApiPropertyOptional({ example: 'x-msisdn' })
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(HEADER_NAME, { message: 'enrichmentHeader must be an HTTP header name' })
   enrichmentHeader?: string;
 
   @ApiPropertyOptional({ example: ['10.20.0.0/16'] })
-  @IsOptional()
+  @OptionalNotNull()
   @IsArray()
   @ArrayMaxSize(500)
   @IsCidr({ each: true })
   trustedRanges?: string[];
 
   @ApiPropertyOptional({ enum: ADAPTER_KIND_NAMES, default: 'sandbox' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(ADAPTER_KIND_NAMES)
   adapterKind?: (typeof ADAPTER_KIND_NAMES)[number];
 
   @ApiPropertyOptional({ example: { baseUrl: 'https://upstream.example', clientId: 'cli_…' } })
-  @IsOptional()
+  @OptionalNotNull()
   @IsObject()
   @HasNoSecrets()
   settings?: Record<string, unknown>;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(3650)
   monitoredPeriodDays?: number;
 
   @ApiPropertyOptional({ default: true })
-  @IsOptional()
+  @OptionalNotNull()
   @IsBoolean()
   enabled?: boolean;
 }
 
 /** Every field optional; `id` cannot change. */
 export class UpdateOperatorDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) name?: string;
+  @ApiPropertyOptional() @OptionalNotNull() @IsString() @MaxLength(200) name?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @Matches(/^[A-Z]{2}$/, { message: 'country must be an ISO 3166-1 alpha-2 code' })
   country?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(100)
@@ -136,26 +137,26 @@ export class UpdateOperatorDto {
   enrichmentHeader?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @IsArray()
   @ArrayMaxSize(500)
   @IsCidr({ each: true })
   trustedRanges?: string[];
 
   @ApiPropertyOptional({ enum: ADAPTER_KIND_NAMES })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(ADAPTER_KIND_NAMES)
   adapterKind?: (typeof ADAPTER_KIND_NAMES)[number];
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @IsObject()
   @HasNoSecrets()
   settings?: Record<string, unknown>;
 
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(3650) monitoredPeriodDays?: number;
+  @ApiPropertyOptional() @OptionalNotNull() @IsInt() @Min(1) @Max(3650) monitoredPeriodDays?: number;
 
-  @ApiPropertyOptional() @IsOptional() @IsBoolean() enabled?: boolean;
+  @ApiPropertyOptional() @OptionalNotNull() @IsBoolean() enabled?: boolean;
 }
 
 export class OperatorParamsDto {

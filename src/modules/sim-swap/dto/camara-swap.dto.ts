@@ -1,16 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsInt,
-  IsOptional,
-  IsString,
-  Matches,
-  Min,
-  ValidateBy,
-  type ValidationOptions,
-} from 'class-validator';
+import { IsInt, IsString, Matches, Min, ValidateBy, type ValidationOptions } from 'class-validator';
+import { AcceptsUnknownFields, OptionalNotNull } from '../../../common/http/validation.js';
+import { CAMARA_PHONE_NUMBER } from '../../../common/phone/phone-number.js';
 
-/** CAMARA's E.164 pattern (SIM Swap v2.1, Device Swap v1). */
-export const CAMARA_PHONE_NUMBER = /^\+[1-9][0-9]{4,14}$/;
 export const MAX_AGE_LIMIT_HOURS = 2_400;
 export const DEFAULT_MAX_AGE_HOURS = 240;
 
@@ -30,11 +22,14 @@ function AtMost(limit: number, options: ValidationOptions): PropertyDecorator {
 
 /**
  * `phoneNumber` is optional in the schema, as in CAMARA (three-legged tokens carry it); with our
- * two-legged tokens its absence is a 422 MISSING_IDENTIFIER from the service, not a 400.
+ * two-legged tokens its absence is a 422 MISSING_IDENTIFIER from the service, not a 400. `null` is
+ * not absence: it breaks the schema (400 INVALID_ARGUMENT). CAMARA's request schemas allow fields
+ * they do not define, so unknown fields are ignored, not refused.
  */
+@AcceptsUnknownFields()
 export class SwapRetrieveDateRequestDto {
   @ApiPropertyOptional({ example: '+31612345001', pattern: CAMARA_PHONE_NUMBER.source })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Matches(CAMARA_PHONE_NUMBER, { message: 'phoneNumber must be in E.164 format with a leading +' })
   phoneNumber?: string;
@@ -47,7 +42,7 @@ export class SwapCheckRequestDto extends SwapRetrieveDateRequestDto {
     default: DEFAULT_MAX_AGE_HOURS,
     description: 'Period in hours to check for a swap.',
   })
-  @IsOptional()
+  @OptionalNotNull()
   @IsInt({ message: 'maxAge must be an integer number of hours' })
   @Min(1, { message: 'maxAge must be at least 1 hour' })
   @AtMost(MAX_AGE_LIMIT_HOURS, {

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn, IsString, Matches } from 'class-validator';
 import type { IdentityMatchServiceType } from '../sim-swap.service.js';
-import { CAMARA_PHONE_NUMBER } from './camara-swap.dto.js';
+import { CAMARA_PHONE_NUMBER } from '../../../common/phone/phone-number.js';
 
 const SERVICE_TYPES: IdentityMatchServiceType[] = ['timestamp', '24h', 'range'];
 

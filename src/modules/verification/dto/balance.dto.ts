@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { OptionalNotNull } from '../../../common/http/validation.js';
 
 export class TopUpRequestDto {
   @ApiProperty({
@@ -16,7 +17,7 @@ export class TopUpRequestDto {
   @ApiPropertyOptional({
     description: 'When the whole balance expires (ISO 8601). Omitted: the current expiry is kept.',
   })
-  @IsOptional()
+  @OptionalNotNull()
   @Type(() => Date)
   @IsDate()
   expiresAt?: Date;

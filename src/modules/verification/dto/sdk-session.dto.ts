@@ -3,30 +3,30 @@ import { Type } from 'class-transformer';
 import {
   IsBoolean,
   IsIn,
-  IsOptional,
   IsString,
   Matches,
   MaxLength,
   ValidateNested,
 } from 'class-validator';
 import { OPERATOR_ID_PATTERN, SESSION_ID_PATTERN } from './verify.dto.js';
+import { OptionalNotNull } from '../../../common/http/validation.js';
 
 const HASH = /^[A-Za-z0-9+/=_-]{8,128}$/;
 
 /** What the SDK knows about the device. Hashes only; the client IP is never taken from here. */
 export class DeviceContextDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(HASH) deviceIdHash?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(HASH) installationIdHash?: string;
+  @ApiPropertyOptional() @OptionalNotNull() @IsString() @Matches(HASH) deviceIdHash?: string;
+  @ApiPropertyOptional() @OptionalNotNull() @IsString() @Matches(HASH) installationIdHash?: string;
   @ApiPropertyOptional({ enum: ['android', 'ios', 'web'] })
-  @IsOptional()
+  @OptionalNotNull()
   @IsIn(['android', 'ios', 'web', 'ANDROID', 'IOS', 'WEB'])
   platform?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(50) osVersion?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(50) appVersion?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100) deviceModel?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100) manufacturer?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(50) sdkVersion?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(512) userAgent?: string;
+  @ApiPropertyOptional() @OptionalNotNull() @IsString() @MaxLength(50) osVersion?: string;
+  @ApiPropertyOptional() @OptionalNotNull() @IsString() @MaxLength(50) appVersion?: string;
+  @ApiPropertyOptional() @OptionalNotNull() @IsString() @MaxLength(100) deviceModel?: string;
+  @ApiPropertyOptional() @OptionalNotNull() @IsString() @MaxLength(100) manufacturer?: string;
+  @ApiPropertyOptional() @OptionalNotNull() @IsString() @MaxLength(50) sdkVersion?: string;
+  @ApiPropertyOptional() @OptionalNotNull() @IsString() @MaxLength(512) userAgent?: string;
 }
 
 export class SdkSessionDto {
@@ -38,7 +38,7 @@ export class SdkSessionDto {
   sdkSessionId!: string;
 
   @ApiPropertyOptional({ example: 'ZAIN_JO' })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Matches(OPERATOR_ID_PATTERN, { message: 'mnoId must be an operator id such as ZAIN_JO' })
   mnoId?: string;
@@ -50,13 +50,13 @@ export class SdkSessionDto {
   @ApiPropertyOptional({
     description: 'Hash of the proof the SDK received (never the proof itself).',
   })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Matches(HASH, { message: 'authmatechCodeHash must be 8-128 characters of hex or base64' })
   authmatechCodeHash?: string;
 
   @ApiPropertyOptional({ type: DeviceContextDto })
-  @IsOptional()
+  @OptionalNotNull()
   @ValidateNested()
   @Type(() => DeviceContextDto)
   deviceContext?: DeviceContextDto;

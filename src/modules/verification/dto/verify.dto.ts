@@ -8,7 +8,8 @@ import {
   Matches,
   MaxLength,
 } from 'class-validator';
-import { E164_PATTERN } from '../phone-number.js';
+import { SUBSCRIBER_PHONE_NUMBER } from '../../../common/phone/phone-number.js';
+import { OptionalNotNull } from '../../../common/http/validation.js';
 
 export const SERVICE_TYPES = [
   'REGISTRATION',
@@ -27,7 +28,7 @@ export const SESSION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,100}$/;
 export class VerifyRequestDto {
   @ApiProperty({ example: '+962791234567', description: 'The number the customer claims, E.164.' })
   @IsString(MOBILE)
-  @Matches(E164_PATTERN, {
+  @Matches(SUBSCRIBER_PHONE_NUMBER, {
     ...MOBILE,
     message:
       'mobileNumber must be in E.164 format: +, country code and number, without spaces or dashes',
@@ -53,7 +54,7 @@ export class VerifyRequestDto {
     description:
       'Links the verification to the SDK session; must be the session the proof was issued in.',
   })
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @Matches(SESSION_ID_PATTERN, {
     message: 'sdkSessionId must be 1-100 characters of letters, digits and ._:-',
@@ -65,7 +66,7 @@ export class VerifyRequestDto {
 export class VerifyTransactionRequestDto {
   @ApiProperty({ example: '+962791234567' })
   @IsString(MOBILE)
-  @Matches(E164_PATTERN, {
+  @Matches(SUBSCRIBER_PHONE_NUMBER, {
     ...MOBILE,
     message:
       'mobileNumber must be in E.164 format: +, country code and number, without spaces or dashes',
