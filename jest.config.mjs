@@ -33,7 +33,7 @@ const config = {
   // on 2 busy cores); jest's default 5 s would fail set-up hooks, not the behaviour under test.
   testTimeout: 60_000,
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/sdk/web/test/**/*.spec.ts'] },
     {
       ...shared,
       displayName: 'e2e',

@@ -7,6 +7,7 @@ import { openDatabaseConnection } from './common/database/database-connection.js
 import { migrateDatabase } from './common/database/database.module.js';
 import { registerAuditCommands } from './modules/audit/audit.commands.js';
 import { registerCredentialsCommands } from './modules/credentials/credentials.commands.js';
+import { registerOperatorsCommands } from './modules/operators/operators.commands.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
@@ -36,6 +37,7 @@ program
 
 registerCredentialsCommands(program);
 registerAuditCommands(program);
+registerOperatorsCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(

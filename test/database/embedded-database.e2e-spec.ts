@@ -6,6 +6,10 @@ import { createApp } from '../../src/app.factory.js';
 import { validateEnvironment } from '../../src/common/config/environment.js';
 import { openDatabaseConnection } from '../../src/common/database/database-connection.js';
 import { PrismaService } from '../../src/common/database/prisma.service.js';
+import { CredentialsService } from '../../src/modules/credentials/credentials.service.js';
+import { SANDBOX_PAGE_ORIGINS } from '../../src/modules/credentials/sandbox-bootstrap.js';
+import { SIMULATOR_SOURCE_ADDRESS } from '../../src/modules/operators/network-simulator.js';
+import { OperatorsService } from '../../src/modules/operators/operators.service.js';
 import { TEST_SECRETS } from '../support/test-database.js';
 
 // PGlite's own start (loading its WebAssembly PostgreSQL) takes seconds on a busy 2-core machine.
@@ -86,6 +90,9 @@ describe('embedded database', () => {
           headers: { 'x-client-id': saved.clientId, 'x-api-key': saved.apiKey },
         });
         expect(token.statusCode).toBe(200);
+        // The sample bank app's page may run the Web SDK, and the sandbox operators trust the network simulator.
+        expect((await restarted.get(CredentialsService).getClient(saved.clientId)).allowedOrigins).toEqual(SANDBOX_PAGE_ORIGINS);
+        expect((await restarted.get(OperatorsService).findAny('ZAIN_JO'))?.trustedRanges).toEqual([`${SIMULATOR_SOURCE_ADDRESS}/32`]);
       } finally {
         await restarted.close();
       }

@@ -312,6 +312,11 @@ export class Environment {
   get usesEmbeddedDatabase(): boolean {
     return this.DATABASE_URL === undefined;
   }
+
+  /** A developer's machine on the on-disk embedded database: where the sandbox bootstraps itself. */
+  get isDeveloperSandbox(): boolean {
+    return this.NODE_ENV === 'development' && this.usesEmbeddedDatabase && this.EMBEDDED_DATA_DIR !== 'memory://';
+  }
 }
 
 /** Names and messages of the variables that failed, so an operator sees what to fix. */

@@ -36,7 +36,7 @@ export class AdminClientsController {
     @Req() request: FastifyRequest,
   ): Promise<{ client: ClientView; credentials: { apiKey: string; clientSecret: string; jwtKeyId: string; jwtSecret: string } }> {
     const created = await this.credentials.createClient(
-      { name: body.name, environment: body.environment ?? 'SANDBOX', products: body.products, rateLimitPerMinute: body.rateLimitPerMinute },
+      { name: body.name, environment: body.environment ?? 'SANDBOX', products: body.products, rateLimitPerMinute: body.rateLimitPerMinute, allowedOrigins: body.allowedOrigins },
       adminActor(admin, request),
     );
     auditFacts(request).detail = { clientId: created.clientId };
@@ -58,7 +58,7 @@ export class AdminClientsController {
   }
 
   @Patch(':clientId')
-  @ApiOperation({ summary: 'Change name, products, status (active | suspended) or rate limit.' })
+  @ApiOperation({ summary: 'Change name, products, status (active | suspended), rate limit or allowed browser origins.' })
   update(
     @Param('clientId') clientId: string,
     @Body() body: UpdateClientDto,

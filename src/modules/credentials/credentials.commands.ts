@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { CLIENT_PRODUCTS, type ClientProduct } from '../../common/auth/caller.js';
 import { printResult, withAppContext } from '../../common/cli/cli-context.js';
 import { CredentialsMaintenanceService } from './credentials-maintenance.service.js';
-import { CredentialsService } from './credentials.service.js';
+import { CredentialsService, SYSTEM_ACTOR } from './credentials.service.js';
 
 function parseRole(value: string): 'admin' | 'auditor' {
   if (value !== 'admin' && value !== 'auditor') throw new InvalidArgumentError('must be admin or auditor');
@@ -16,6 +16,10 @@ function parseProducts(value: string): ClientProduct[] {
     throw new InvalidArgumentError(`products must be a comma-separated list of ${CLIENT_PRODUCTS.join(', ')}`);
   }
   return products as ClientProduct[];
+}
+
+function parseOrigins(value: string): string[] {
+  return value.split(',').map((entry) => entry.trim()).filter(Boolean);
 }
 
 /** CLI commands of the credentials module (`npm run cli -- …`), run over the application context. */
@@ -40,12 +44,13 @@ export function registerCredentialsCommands(program: Command): void {
     .requiredOption('--name <name>', 'display name of the client')
     .option('--sandbox', 'a SANDBOX client (default: LIVE)')
     .option('--products <list>', `comma-separated, of ${CLIENT_PRODUCTS.join(', ')} (default: all)`, parseProducts)
+    .option('--allowed-origins <list>', 'comma-separated browser origins whose pages may use the Web SDK (https://bank.example)', parseOrigins)
     .option('--json', 'print one JSON object')
-    .action(async (options: { name: string; sandbox?: boolean; products?: ClientProduct[]; json?: boolean }) => {
+    .action(async (options: { name: string; sandbox?: boolean; products?: ClientProduct[]; allowedOrigins?: string[]; json?: boolean }) => {
       const environment = options.sandbox ? 'SANDBOX' : 'LIVE';
       const products = options.products ?? [...CLIENT_PRODUCTS];
       const created = await withAppContext((app) =>
-        app.get(CredentialsService).createClient({ name: options.name, environment, products }),
+        app.get(CredentialsService).createClient({ name: options.name, environment, products, allowedOrigins: options.allowedOrigins }),
       );
       printResult(
         Boolean(options.json),
@@ -58,6 +63,24 @@ export function registerCredentialsCommands(program: Command): void {
           `  JWT secret:    ${created.jwtSecret}`,
           'Store them now: they are not shown again.',
         ].join('\n'),
+      );
+    });
+
+  program
+    .command('client:allowed-origins')
+    .description('Show or set the browser origins whose pages may use a client\'s SDK tokens (CORS of the enrichment and SDK session endpoints).')
+    .requiredOption('--client <clientId>', 'the client id (cli_…)')
+    .option('--set <list>', 'comma-separated origins, replacing the current list (empty string: none)', parseOrigins)
+    .option('--json', 'print one JSON object')
+    .action(async (options: { client: string; set?: string[]; json?: boolean }) => {
+      const client = await withAppContext((app) => {
+        const credentials = app.get(CredentialsService);
+        return options.set ? credentials.updateClient(options.client, { allowedOrigins: options.set }, SYSTEM_ACTOR) : credentials.getClient(options.client);
+      });
+      printResult(
+        Boolean(options.json),
+        { clientId: client.clientId, allowedOrigins: client.allowedOrigins },
+        `Client ${client.clientId} allows ${client.allowedOrigins.length === 0 ? 'no browser origin' : client.allowedOrigins.join(', ')}.`,
       );
     });
 

@@ -49,3 +49,16 @@ export function credentialNotActive(): ApiError {
 export function unsupportedCredentialKind(): ApiError {
   return new ApiError(400, CommonCodes.validation, 'This kind of credential cannot be issued or rotated here.');
 }
+
+/** An allowedOrigins list that breaks a rule; the message names the rule, never the value. */
+export function invalidAllowedOrigins(rule: string): ApiError {
+  return new ApiError(400, CommonCodes.validation, `allowedOrigins: ${rule}`);
+}
+
+/**
+ * A browser page whose origin the client does not allow (CORS). Sent without CORS headers, so the
+ * page itself cannot read it; the audit trail and the gateway's logs can.
+ */
+export function originNotAllowed(): ApiError {
+  return new ApiError(403, 'ORIGIN_NOT_ALLOWED', 'This origin may not call this endpoint for this client.');
+}

@@ -3,6 +3,8 @@ import { APP_GUARD } from '@nestjs/core';
 import { AuditModule } from '../audit/audit.module.js';
 import { AdminClientsController } from './admin-clients.controller.js';
 import { AdminKeysController } from './admin-keys.controller.js';
+import { BrowserCors } from './browser-cors.js';
+import { BrowserOrigins } from './browser-origins.service.js';
 import { Authenticator } from './authenticator.service.js';
 import { CredentialAudit } from './credential-audit.js';
 import { CredentialCache } from './credential-cache.js';
@@ -49,8 +51,10 @@ import { SharedRedis } from './shared-redis.js';
     SecretBox,
     SharedRedis,
     SandboxBootstrap,
+    BrowserOrigins,
+    BrowserCors,
     { provide: APP_GUARD, useClass: CredentialsGuard },
   ],
-  exports: [CredentialsService, CredentialsMaintenanceService, SecretBox, OperatorSecretsService, ProofKeysService],
+  exports: [CredentialsService, CredentialsMaintenanceService, SecretBox, OperatorSecretsService, ProofKeysService, BrowserOrigins],
 })
 export class CredentialsModule {}

@@ -48,10 +48,18 @@ export class CredentialsRepository {
 
   updateClient(
     id: string,
-    data: { name?: string; products?: ClientProduct[]; status?: ClientStatus; rateLimitPerMinute?: number },
+    data: { name?: string; products?: ClientProduct[]; status?: ClientStatus; rateLimitPerMinute?: number; allowedOrigins?: string[] },
     tx: Tx,
   ): Promise<ApiClient> {
     return tx.apiClient.update({ where: { id }, data });
+  }
+
+  /** The active clients that allow at least one browser origin, with those origins (the CORS snapshot). */
+  listBrowserOrigins(): Promise<{ id: string; allowedOrigins: string[] }[]> {
+    return this.prisma.client.apiClient.findMany({
+      where: { status: 'ACTIVE', NOT: { allowedOrigins: { isEmpty: true } } },
+      select: { id: true, allowedOrigins: true },
+    });
   }
 
   findCredentialByHash(keyHash: string): Promise<CredentialWithClient | null> {

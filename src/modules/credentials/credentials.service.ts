@@ -5,6 +5,8 @@ import type { ClientEnvironment, ClientProduct, CredentialKind, CredentialRef } 
 import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
 import { ServerSecrets } from '../../common/config/server-secrets.js';
+import { checkAllowedOrigins } from './allowed-origins.js';
+import { BrowserOrigins } from './browser-origins.service.js';
 import { CredentialAudit, type CredentialAuditEvent } from './credential-audit.js';
 import {
   fingerprintOf,
@@ -40,6 +42,8 @@ export interface ClientView {
   products: ClientProduct[];
   status: ClientStatusName;
   rateLimitPerMinute: number;
+  /** Browser origins whose pages may use this client's SDK tokens. */
+  allowedOrigins: string[];
   createdAt: string;
   updatedAt: string;
 }
@@ -113,6 +117,7 @@ export function toClientView(client: ApiClient): ClientView {
     products: client.products,
     status: client.status === 'ACTIVE' ? 'active' : 'suspended',
     rateLimitPerMinute: client.rateLimitPerMinute,
+    allowedOrigins: client.allowedOrigins,
     createdAt: client.createdAt.toISOString(),
     updatedAt: client.updatedAt.toISOString(),
   };
@@ -153,13 +158,15 @@ export class CredentialsService {
     private readonly environment: Environment,
     private readonly clock: Clock,
     private readonly cache: CredentialCache,
+    private readonly browserOrigins: BrowserOrigins,
   ) {}
 
   async createClient(
-    input: { name: string; environment: ClientEnvironment; products: ClientProduct[]; rateLimitPerMinute?: number },
+    input: { name: string; environment: ClientEnvironment; products: ClientProduct[]; rateLimitPerMinute?: number; allowedOrigins?: string[] },
     actor: Actor = SYSTEM_ACTOR,
   ): Promise<CreatedClient> {
-    return this.repository.transaction(async (tx) => {
+    const allowedOrigins = checkAllowedOrigins(input.allowedOrigins ?? [], input.environment);
+    const created = await this.repository.transaction(async (tx) => {
       const client = await this.repository.createClient(
         {
           id: generateClientId(),
@@ -167,6 +174,7 @@ export class CredentialsService {
           environment: input.environment,
           products: [...new Set(input.products)],
           rateLimitPerMinute: input.rateLimitPerMinute ?? this.environment.DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE,
+          allowedOrigins,
         },
         tx,
       );
@@ -179,6 +187,7 @@ export class CredentialsService {
           detail: {
             environment: client.environment,
             products: client.products,
+            ...(allowedOrigins.length > 0 && { allowedOrigins }),
             credentials: [apiKey, clientSecret, jwtKey].map((issued) => ({ kind: KIND_FROM_DB[issued.row.kind], id: issued.row.id, fingerprint: issued.row.fingerprint })),
           },
         }),
@@ -192,6 +201,8 @@ export class CredentialsService {
         jwtSecret: jwtKey.secret,
       };
     });
+    if (allowedOrigins.length > 0) this.browserOrigins.invalidate();
+    return created;
   }
 
   async createAdminKey(role: AdminRole, actor: Actor = SYSTEM_ACTOR): Promise<{ id: string; key: string }> {
@@ -219,11 +230,13 @@ export class CredentialsService {
 
   async updateClient(
     clientId: string,
-    changes: { name?: string; products?: ClientProduct[]; status?: ClientStatusName; rateLimitPerMinute?: number },
+    changes: { name?: string; products?: ClientProduct[]; status?: ClientStatusName; rateLimitPerMinute?: number; allowedOrigins?: string[] },
     actor: Actor,
   ): Promise<ClientView> {
     const updated = await this.repository.transaction(async (tx) => {
-      if (!(await this.repository.findClientById(clientId, tx))) throw clientNotFound();
+      const existing = await this.repository.findClientById(clientId, tx);
+      if (!existing) throw clientNotFound();
+      const allowedOrigins = changes.allowedOrigins && checkAllowedOrigins(changes.allowedOrigins, existing.environment);
       const client = await this.repository.updateClient(
         clientId,
         {
@@ -231,13 +244,17 @@ export class CredentialsService {
           products: changes.products ? [...new Set(changes.products)] : undefined,
           status: changes.status === undefined ? undefined : changes.status === 'active' ? 'ACTIVE' : 'SUSPENDED',
           rateLimitPerMinute: changes.rateLimitPerMinute,
+          allowedOrigins,
         },
         tx,
       );
-      await this.audit.record(this.event(actor, 'client.update', 'success', { clientId, detail: { changed: Object.keys(changes).filter((key) => changes[key as keyof typeof changes] !== undefined) } }), tx);
+      const changed = Object.keys(changes).filter((key) => changes[key as keyof typeof changes] !== undefined);
+      // Origins are public facts about the client's pages, and who allowed which is what an auditor asks.
+      await this.audit.record(this.event(actor, 'client.update', 'success', { clientId, detail: { changed, ...(allowedOrigins && { allowedOrigins }) } }), tx);
       return client;
     });
     this.cache.clear();
+    this.browserOrigins.invalidate();
     return toClientView(updated);
   }
 

@@ -9,6 +9,9 @@ import { CredentialsService } from './credentials.service.js';
 
 const MARKER = 'credentials.sandbox_bootstrap';
 
+/** The sample bank app (examples/bank-web) on its default port: its page runs the Web SDK. */
+export const SANDBOX_PAGE_ORIGINS = ['http://localhost:4000', 'http://127.0.0.1:4000'];
+
 /** Where the sandbox client's secrets go, beside the embedded database (`.data/` by default). */
 export function sandboxCredentialsFile(environment: Environment): string {
   return path.join(path.dirname(path.resolve(environment.EMBEDDED_DATA_DIR)), 'sandbox-credentials.json');
@@ -16,7 +19,8 @@ export function sandboxCredentialsFile(environment: Environment): string {
 
 /**
  * First start on the embedded on-disk database of a developer machine: one sandbox client with
- * every product, so the README quickstart works at once. Printed once to stdout (not through the
+ * every product whose pages may run on the sample bank app's origins, so the README quickstart
+ * and `npm run example:bank-web` work at once. Printed once to stdout (not through the
  * logger: log pipelines must never carry secrets) and written to a 0600 file for `npm run demo`.
  * Never on PostgreSQL, in production or in tests; a marker row makes it happen once.
  */
@@ -32,11 +36,15 @@ export class SandboxBootstrap implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     const environment = this.environment;
     // Only the HTTP gateway: a CLI command's stdout stays its own (`--json` output).
-    if (!this.adapterHost?.httpAdapter) return;
-    if (!environment.usesEmbeddedDatabase || environment.EMBEDDED_DATA_DIR === 'memory://' || environment.NODE_ENV !== 'development') return;
+    if (!this.adapterHost?.httpAdapter || !environment.isDeveloperSandbox) return;
     const claimed = await this.repository.transaction((tx) => this.repository.claimSystemSetting(MARKER, { at: new Date().toISOString() }, tx));
     if (!claimed) return;
-    const created = await this.credentials.createClient({ name: 'Sandbox client', environment: 'SANDBOX', products: [...CLIENT_PRODUCTS] });
+    const created = await this.credentials.createClient({
+      name: 'Sandbox client',
+      environment: 'SANDBOX',
+      products: [...CLIENT_PRODUCTS],
+      allowedOrigins: SANDBOX_PAGE_ORIGINS,
+    });
     const file = sandboxCredentialsFile(environment);
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, `${JSON.stringify(created, null, 2)}\n`, { mode: 0o600 });

@@ -21,4 +21,12 @@ export class OperatorsRepository {
   update(id: string, data: Prisma.OperatorUpdateInput): Promise<Operator> {
     return this.prisma.client.operator.update({ where: { id }, data });
   }
+
+  /** A one-off step's marker in system_setting: true for the first caller only. */
+  async claimMarker(key: string): Promise<boolean> {
+    const inserted = await this.prisma.client.$executeRaw`
+      INSERT INTO system_setting (key, value, updated_at) VALUES (${key}, ${JSON.stringify({ at: new Date().toISOString() })}::jsonb, now())
+      ON CONFLICT DO NOTHING`;
+    return inserted === 1;
+  }
 }

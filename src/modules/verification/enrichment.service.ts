@@ -14,7 +14,7 @@ import type { SdkSessionDto } from './dto/sdk-session.dto.js';
 import { normalizeEnrichedNumber } from '../../common/phone/phone-number.js';
 import { ProofService } from './proof.service.js';
 import { TrustedRanges } from '../operators/trusted-ranges.js';
-import { unknownOperator, VerificationCodes } from './verification.errors.js';
+import { transactionExists, unknownOperator, VerificationCodes } from './verification.errors.js';
 import { VerificationRepository } from './verification.repository.js';
 
 export const SANDBOX_MSISDN_HEADER = 'x-sandbox-msisdn';
@@ -48,6 +48,8 @@ export class EnrichmentService {
     client: AuthenticatedClient,
     operatorId: string,
     request: FastifyRequest,
+    /** Web variant: the session id the Web SDK chose (a UUID). */
+    transactionId?: string,
   ): Promise<AuthmatechEnvelope<EnrichmentData>> {
     const facts = auditFacts(request);
     facts.action = 'enrichment';
@@ -74,7 +76,8 @@ export class EnrichmentService {
     }
 
     const now = this.clock.now();
-    const sdkSessionId = randomUUID();
+    // Lower case, as the database spells a UUID: the proof's session claim must equal the stored id.
+    const sdkSessionId = transactionId?.toLowerCase() ?? randomUUID();
     const sealed =
       number === undefined
         ? undefined
@@ -83,7 +86,7 @@ export class EnrichmentService {
             now,
             this.environment.PROOF_TTL_SECONDS,
           );
-    await this.repository.createEnrichmentSession({
+    const created = await this.repository.createEnrichmentSession({
       id: sdkSessionId,
       clientId: client.clientId,
       operatorId: operator.id,
@@ -92,6 +95,7 @@ export class EnrichmentService {
       expiresAt: new Date((sealed?.claims.exp ?? Math.floor(now.getTime() / 1000)) * 1000),
       createdAt: now,
     });
+    if (!created) throw transactionExists();
     facts.verdict = { identified: sealed !== undefined };
     facts.detail = { sdkSessionId };
     const data: EnrichmentData = {

@@ -8,10 +8,12 @@ import {
   SdkTokenAuth,
 } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedClient } from '../../common/auth/caller.js';
-import { AuditAction } from '../../common/http/audit-facts.js';
+import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
 import type { AuthmatechEnvelope } from '../../common/http/error-envelope.js';
+import { BrowserFacing } from '../credentials/browser-origin.guard.js';
 import { SdkSessionDto } from './dto/sdk-session.dto.js';
 import {
+  EnrichmentQueryDto,
   OperatorParamsDto,
   TransactionParamsDto,
   VerifyQueryDto,
@@ -32,6 +34,7 @@ export class VerificationController {
 
   @Get('v1/he/:operatorId')
   @SdkTokenAuth()
+  @BrowserFacing()
   @AuditAction('enrichment')
   @ApiOperation({
     summary:
@@ -45,14 +48,16 @@ export class VerificationController {
   enrich(
     @CurrentClient() client: AuthenticatedClient,
     @Param() params: OperatorParamsDto,
+    @Query() query: EnrichmentQueryDto,
     @Req() request: FastifyRequest,
   ): Promise<AuthmatechEnvelope<EnrichmentData>> {
-    return this.enrichment.enrich(client, params.operatorId, request);
+    return this.enrichment.enrich(client, params.operatorId, request, query.transactionId);
   }
 
   @Post('v1/api/sdk/session')
   @HttpCode(200)
   @SdkTokenAuth()
+  @BrowserFacing()
   @AuditAction('sdk.session')
   @ApiOperation({
     summary:
@@ -80,6 +85,7 @@ export class VerificationController {
     @Query() query: VerifyQueryDto,
     @Req() request: FastifyRequest,
   ): Promise<AuthmatechEnvelope<VerifyData>> {
+    linkSession(request, body.sdkSessionId);
     return this.verification.verify(client, body, query.maskMobile === 'true', request);
   }
 
@@ -98,6 +104,7 @@ export class VerificationController {
     @Query() query: VerifyQueryDto,
     @Req() request: FastifyRequest,
   ): Promise<AuthmatechEnvelope<VerifyData>> {
+    linkSession(request, params.transactionId);
     return this.verification.verifyTransaction(
       client,
       params.transactionId,
@@ -106,4 +113,11 @@ export class VerificationController {
       request,
     );
   }
+}
+
+/** The verify's audit event names the SDK session, so a session's steps can be found together. */
+function linkSession(request: FastifyRequest, sdkSessionId: string | undefined): void {
+  if (sdkSessionId === undefined) return;
+  const facts = auditFacts(request);
+  facts.detail = { ...facts.detail, sdkSessionId };
 }

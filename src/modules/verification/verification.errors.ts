@@ -10,6 +10,7 @@ export const VerificationCodes = {
   operatorUnavailable: 'OPERATOR_UNAVAILABLE',
   sandboxHeaderRefused: 'SANDBOX_HEADER_NOT_ALLOWED',
   transactionNotFound: 'TRANSACTION_NOT_FOUND',
+  transactionExists: 'resource_already_exists',
   noEnrichmentResult: 'sdk_no_he_result',
 } as const;
 
@@ -57,4 +58,12 @@ export const invalidProof = (): ApiError =>
     400,
     VerificationCodes.invalidProof,
     'encryptedMobileNumber is not a proof issued by header enrichment (compact JWE expected).',
+  );
+
+/** A web-variant transactionId that already names a session: each enrichment needs a new one. */
+export const transactionExists = (): ApiError =>
+  new ApiError(
+    409,
+    VerificationCodes.transactionExists,
+    'An enrichment session with this transactionId already exists; start a new transaction.',
   );

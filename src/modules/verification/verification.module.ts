@@ -6,6 +6,7 @@ import { OperatorCallsService } from './adapters/operator-calls.service.js';
 import { BalanceAdminController } from './balance-admin.controller.js';
 import { BalanceRepository } from './balance.repository.js';
 import { BalanceService } from './balance.service.js';
+import { CheckPageController } from './check-page.controller.js';
 import { EnrichmentService } from './enrichment.service.js';
 import { BalancePortalController } from './portal.controller.js';
 import { ProofService } from './proof.service.js';
@@ -17,7 +18,7 @@ import { VerificationService } from './verification.service.js';
 /** Silent mobile number verification (Authmatech contract): enrichment, proofs, verify, balances. */
 @Module({
   imports: [HttpModule.register({}), CredentialsModule, OperatorsModule],
-  controllers: [VerificationController, BalancePortalController, BalanceAdminController],
+  controllers: [VerificationController, CheckPageController, BalancePortalController, BalanceAdminController],
   providers: [
     VerificationRepository,
     BalanceRepository,

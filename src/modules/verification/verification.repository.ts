@@ -31,18 +31,23 @@ const PURGE_LOCK_ID = 5_040_001;
 export class VerificationRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  async createEnrichmentSession(session: NewEnrichmentSession): Promise<void> {
-    await this.prisma.client.enrichmentSession.create({
-      data: {
-        id: session.id,
-        clientId: session.clientId,
-        operatorId: session.operatorId,
-        outcome: session.identified ? 'IDENTIFIED' : 'NO_RESULT',
-        proof: session.proof,
-        expiresAt: session.expiresAt,
-        createdAt: session.createdAt,
-      },
+  /** False when the id is taken (a web-variant transactionId used twice, by anyone). */
+  async createEnrichmentSession(session: NewEnrichmentSession): Promise<boolean> {
+    const { count } = await this.prisma.client.enrichmentSession.createMany({
+      data: [
+        {
+          id: session.id,
+          clientId: session.clientId,
+          operatorId: session.operatorId,
+          outcome: session.identified ? 'IDENTIFIED' : 'NO_RESULT',
+          proof: session.proof,
+          expiresAt: session.expiresAt,
+          createdAt: session.createdAt,
+        },
+      ],
+      skipDuplicates: true,
     });
+    return count === 1;
   }
 
   /** Scoped to the client: another client's session id finds nothing. */

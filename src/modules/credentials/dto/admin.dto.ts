@@ -1,8 +1,28 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength, Validate } from 'class-validator';
 import { CLIENT_PRODUCTS, type ClientProduct } from '../../../common/auth/caller.js';
 import { OptionalNotNull } from '../../../common/http/validation.js';
+import { IsBrowserOrigin, MAX_ALLOWED_ORIGINS } from '../allowed-origins.js';
+
+/** Browser origins whose pages may use the client's SDK tokens (CORS on the device-side endpoints). */
+function AllowedOrigins(): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({
+      type: [String],
+      maxItems: MAX_ALLOWED_ORIGINS,
+      example: ['https://bank.example'],
+      description:
+        'Origins of the pages that may run the Web SDK with this client (exact, as browsers send them: https://host[:port]). LIVE clients: https only. Empty = no browser page.',
+    }),
+    OptionalNotNull(),
+    IsArray(),
+    ArrayMaxSize(MAX_ALLOWED_ORIGINS),
+    ArrayUnique(),
+    Validate(IsBrowserOrigin, { each: true }),
+  );
+}
 
 export class CreateClientDto {
   @ApiProperty({ maxLength: 200 })
@@ -28,6 +48,9 @@ export class CreateClientDto {
   @Min(1)
   @Max(10_000_000)
   rateLimitPerMinute?: number;
+
+  @AllowedOrigins()
+  allowedOrigins?: string[];
 }
 
 export class UpdateClientDto {
@@ -56,6 +79,9 @@ export class UpdateClientDto {
   @Min(1)
   @Max(10_000_000)
   rateLimitPerMinute?: number;
+
+  @AllowedOrigins()
+  allowedOrigins?: string[];
 }
 
 export class ListQueryDto {

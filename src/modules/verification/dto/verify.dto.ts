@@ -93,6 +93,16 @@ export class TransactionParamsDto {
   transactionId!: string;
 }
 
+export class EnrichmentQueryDto {
+  @ApiPropertyOptional({
+    description:
+      'Web variant: a UUID the Web SDK made, used as the session id; the backend later verifies with POST /v1/api/verify/{transactionId}.',
+  })
+  @IsOptional()
+  @IsUUID()
+  transactionId?: string;
+}
+
 export class OperatorParamsDto {
   @Matches(OPERATOR_ID_PATTERN, { message: 'operatorId must be an operator id such as ZAIN_JO' })
   operatorId!: string;
