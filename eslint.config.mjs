@@ -26,6 +26,15 @@ export default tseslint.config(
     },
   },
   {
+    // The sample bank app: a Node backend and a browser page, plain JavaScript.
+    files: ['examples/**/*.mjs'],
+    languageOptions: { globals: { fetch: 'readonly', AbortSignal: 'readonly', TextEncoder: 'readonly' } },
+  },
+  {
+    files: ['examples/**/public/**/*.mjs'],
+    languageOptions: { globals: { document: 'readonly', fetch: 'readonly' } },
+  },
+  {
     // Tests read loosely-typed JSON bodies; asserting on them is the point.
     files: ['test/**/*.ts', 'src/**/*.spec.ts', 'bench/**/*.ts', 'sdk/web/test/**/*.ts'],
     rules: {

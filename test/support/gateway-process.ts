@@ -12,8 +12,16 @@ export interface GatewayProcess {
  * Starts the built gateway (`dist/main.js`, as `npm start` runs it) on a random port and resolves
  * once it logs the address it listens on. `npm test` builds dist/ before the suite.
  */
-export async function startGatewayProcess(env: Record<string, string | undefined>, timeoutMs = 20_000): Promise<GatewayProcess> {
-  const child = spawn('node', ['dist/main.js'], {
+export function startGatewayProcess(env: Record<string, string | undefined>, timeoutMs = 20_000): Promise<GatewayProcess> {
+  return startListeningProcess('dist/main.js', env, timeoutMs);
+}
+
+/**
+ * Runs a Node script on a random port (PORT=0, HOST=127.0.0.1) and resolves once it logs
+ * `listening on http://…` (the gateway, the sample bank app).
+ */
+export async function startListeningProcess(script: string, env: Record<string, string | undefined>, timeoutMs = 20_000): Promise<GatewayProcess> {
+  const child = spawn('node', [script], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -23,7 +31,7 @@ export async function startGatewayProcess(env: Record<string, string | undefined
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start in time:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`${script} did not start in time:\n${output}`)), timeoutMs);
     const check = (): void => {
       const match = /listening on (http:\/\/[^\s"]+)/.exec(output);
       if (match) {
@@ -35,7 +43,7 @@ export async function startGatewayProcess(env: Record<string, string | undefined
     child.stdout.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`gateway exited with ${code} before listening:\n${output}`));
+      reject(new Error(`${script} exited with ${code} before listening:\n${output}`));
     });
   });
 

@@ -67,6 +67,13 @@ describe('startNetworkSimulator', () => {
     expect(simulator.enriched).toBe(1);
   });
 
+  it('reaches a server named localhost from its IPv4 source address', async () => {
+    simulator = await startNetworkSimulator({ msisdn: '+962791234567' });
+    const port = origin.split(':')[1];
+    expect((await viaProxy(simulator.url, `http://localhost:${port}/he`)).status).toBe(200);
+    expect(seen.map((entry) => [entry.url, entry.peer])).toEqual([['gateway/he', '127.0.0.2']]);
+  });
+
   it('enriches only the hosts it is told to, and no one when the subscriber is not identified', async () => {
     simulator = await startNetworkSimulator({ msisdn: '+962791234567', enrichHosts: [origin], header: 'X-Operator-Msisdn' });
     await viaProxy(simulator.url, `http://${otherOrigin}/page`, { 'x-operator-msisdn': 'forged' });

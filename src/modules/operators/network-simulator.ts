@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import { connect, isIP, type AddressInfo, type Socket } from 'node:net';
 
 /** The address the simulator's enrichment box connects from: the "operator's range" of the sandbox. */
 export const SIMULATOR_SOURCE_ADDRESS = '127.0.0.2';
@@ -46,6 +46,8 @@ const HOP_BY_HOP = ['connection', 'proxy-connection', 'keep-alive', 'proxy-autho
 export async function startNetworkSimulator(options: NetworkSimulatorOptions): Promise<NetworkSimulator> {
   const header = (options.header ?? 'x-msisdn').toLowerCase();
   const sourceAddress = options.sourceAddress ?? SIMULATOR_SOURCE_ADDRESS;
+  // Resolve names (`localhost`) in the source address's family: an IPv4 source cannot reach ::1.
+  const family = isIP(sourceAddress) || undefined;
   const enrichHosts = options.enrichHosts && new Set(options.enrichHosts.map((host) => host.toLowerCase()));
   const digitsOf = (number: string | undefined): string | undefined => number?.replace(/^\+/, '');
   let msisdn = digitsOf(options.msisdn);
@@ -70,7 +72,7 @@ export async function startNetworkSimulator(options: NetworkSimulatorOptions): P
       enriched += 1;
     }
     const upstream = httpRequest(
-      { host: target.hostname.replace(/^\[|\]$/g, ''), port: target.port || 80, path: `${target.pathname}${target.search}`, method: incoming.method, headers, localAddress: sourceAddress },
+      { host: target.hostname.replace(/^\[|\]$/g, ''), port: target.port || 80, path: `${target.pathname}${target.search}`, method: incoming.method, headers, localAddress: sourceAddress, family },
       (answer) => {
         outgoing.writeHead(answer.statusCode ?? 502, answer.statusMessage, stripHopByHop(answer.headers));
         answer.pipe(outgoing);
@@ -90,7 +92,7 @@ export async function startNetworkSimulator(options: NetworkSimulatorOptions): P
   });
   server.on('connect', (incoming: IncomingMessage, client: Socket, head: Buffer) => {
     const [host, port] = splitAuthority(incoming.url ?? '');
-    const tunnel = connect({ host, port, localAddress: sourceAddress }, () => {
+    const tunnel = connect({ host, port, localAddress: sourceAddress, family }, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       tunnel.write(head);
       tunnel.pipe(client);

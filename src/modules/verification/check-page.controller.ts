@@ -13,8 +13,9 @@ import { OperatorParamsDto } from './dto/verify.dto.js';
  * end up in logs and Referer headers). The page then enriches with a same-origin request, so
  * the operator's network sees a plain request to the gateway. It names the embedding page's
  * origin, as the browser reported it in the message event, for the client's allowed-origins
- * check, and answers that origin only. The proof itself stays on the gateway: the backend
- * verifies with POST /v1/api/verify/{transactionId}.
+ * check, and answers that origin only. The proof itself stays on the gateway (an enrichment
+ * under a transactionId does not return it): the backend verifies with
+ * POST /v1/api/verify/{transactionId}.
  */
 const CHECK_SCRIPT = `(function () {
   'use strict';
@@ -36,10 +37,6 @@ const CHECK_SCRIPT = `(function () {
       return response.text().then(function (text) {
         var body = null;
         try { body = JSON.parse(text); } catch (ignored) {}
-        if (body && body.data && typeof body.data === 'object') {
-          body.data.authmatechCodePresent = typeof body.data.authmatechCode === 'string';
-          delete body.data.authmatechCode;
-        }
         answer(response.status, body);
       });
     }).catch(function () { answer(0, null); });

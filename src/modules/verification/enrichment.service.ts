@@ -20,7 +20,7 @@ import { VerificationRepository } from './verification.repository.js';
 export const SANDBOX_MSISDN_HEADER = 'x-sandbox-msisdn';
 
 export interface EnrichmentData {
-  /** The proof, sent back later as `encryptedMobileNumber`; null when nobody was identified. */
+  /** The proof, sent back later as `encryptedMobileNumber`; null when nobody was identified, and in the web variant. */
   authmatechCode: string | null;
   MNOID: string;
   sdkSessionId: string;
@@ -99,7 +99,8 @@ export class EnrichmentService {
     facts.verdict = { identified: sealed !== undefined };
     facts.detail = { sdkSessionId };
     const data: EnrichmentData = {
-      authmatechCode: sealed?.proof ?? null,
+      // Web variant: the proof stays on the gateway (the backend verifies by transaction id).
+      authmatechCode: transactionId === undefined ? (sealed?.proof ?? null) : null,
       MNOID: operator.id,
       sdkSessionId,
     };
