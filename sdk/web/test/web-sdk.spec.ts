@@ -228,6 +228,8 @@ describe('the published package', () => {
     expect(manifest.type).toBe('module');
     expect(manifest.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
     expect(manifest.files).toEqual(['dist', 'README.md']);
+    // The version it reports in the device context is the one it is published as.
+    expect(SDK_VERSION).toBe(manifest.version);
   });
 
   it('stays within 5 KB gzipped, as built with its own compiler options', () => {
