@@ -39,6 +39,8 @@ const config = {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
+      // Checks every response of every HTTP test against the served OpenAPI document.
+      setupFilesAfterEnv: ['<rootDir>/test/support/openapi-contract.setup.ts'],
       globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
     },
   ],

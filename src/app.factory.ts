@@ -1,14 +1,15 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
-import { validateEnvironment, type Environment } from './common/config/environment.js';
+import { Environment, validateEnvironment } from './common/config/environment.js';
 import { ApiError, CommonCodes } from './common/errors/api-error.js';
 import { CORRELATION_HEADER, correlationIdOf, hasInvalidCorrelator } from './common/http/correlation.js';
 import { RouteTable } from './common/http/route-table.js';
 import { logCompletedRequest } from './common/logging/logging.module.js';
+import { createOpenApiDocument, OPENAPI_DOCUMENT } from './common/openapi/openapi-document.js';
 
 export type EnvironmentOverrides = Record<string, string | undefined>;
 
@@ -53,16 +54,16 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
 
-  const openApi = new DocumentBuilder()
-    .setTitle('Mobile Identity Gateway')
-    .setDescription(
-      'Silent mobile number verification (Authmatech contract), SIM-swap checks (Identity Match and CAMARA contracts), and the audit trail behind them.',
-    )
-    .setVersion('0.1.0')
-    .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, openApi), {
-    jsonDocumentUrl: 'docs/openapi.json',
-  });
+  let document: OpenAPIObject | undefined;
+  const documentOf = (): OpenAPIObject => (document ??= createOpenApiDocument(app));
+  // The same document whether or not it is served: the HTTP tests validate every response against it.
+  fastify.decorate(OPENAPI_DOCUMENT, documentOf);
+  if (app.get(Environment).API_DOCS_ENABLED) {
+    SwaggerModule.setup('docs', app, documentOf, {
+      jsonDocumentUrl: 'docs/openapi.json',
+      yamlDocumentUrl: 'docs/openapi.yaml',
+    });
+  }
   return app;
 }
 

@@ -5,6 +5,7 @@ import { printResult } from './common/cli/cli-context.js';
 import { EnvironmentError, validateEnvironment } from './common/config/environment.js';
 import { openDatabaseConnection } from './common/database/database-connection.js';
 import { migrateDatabase } from './common/database/database.module.js';
+import { registerOpenApiCommands } from './common/openapi/openapi.commands.js';
 import { registerAuditCommands } from './modules/audit/audit.commands.js';
 import { registerCredentialsCommands } from './modules/credentials/credentials.commands.js';
 import { registerOperatorsCommands } from './modules/operators/operators.commands.js';
@@ -38,6 +39,7 @@ program
 registerCredentialsCommands(program);
 registerAuditCommands(program);
 registerOperatorsCommands(program);
+registerOpenApiCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(

@@ -42,6 +42,40 @@ describeOnPostgres('rate limits shared across instances', () => {
     expect((await call(second)).statusCode).toBe(200);
   });
 
+  it('states the limit, what is left and when the window resets on every answer, and beside Retry-After', async () => {
+    const client = await createTestClient(first, { rateLimitPerMinute: 3 });
+    const call = (app: NestFastifyApplication) => app.inject({ method: 'GET', url: '/v1/api/probe', headers: apiKeyHeaders(client) });
+    const limits = (response: Awaited<ReturnType<typeof call>>) => ({
+      limit: response.headers['ratelimit-limit'],
+      remaining: response.headers['ratelimit-remaining'],
+      reset: response.headers['ratelimit-reset'],
+    });
+    expect(limits(await call(first))).toEqual({ limit: '3', remaining: '2', reset: '50' });
+    expect(limits(await call(second))).toEqual({ limit: '3', remaining: '1', reset: '50' });
+    expect(limits(await call(first))).toEqual({ limit: '3', remaining: '0', reset: '50' });
+    const refused = await call(second);
+    expect(refused.statusCode).toBe(429);
+    expect({ ...limits(refused), retryAfter: refused.headers['retry-after'] }).toEqual({ limit: '3', remaining: '0', reset: '50', retryAfter: '50' });
+    // An unauthenticated request is not counted, so it says nothing about anyone's limit.
+    const anonymous = await first.inject({ method: 'GET', url: '/v1/api/probe' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers['ratelimit-limit']).toBeUndefined();
+    clock.advance(60_000);
+  });
+
+  it('states the binding limit on Identity Match: the per-key second when it refuses', async () => {
+    const client = await createTestClient(first);
+    const iat = Math.floor(clock.now().getTime() / 1000);
+    const call = (app: NestFastifyApplication) =>
+      app.inject({ method: 'GET', url: '/mobile-identity/probe', headers: jwtHeaders(client, { iat }) });
+    const allowed = await call(first);
+    expect(allowed.headers['ratelimit-limit']).toBe('1');
+    expect(allowed.headers['ratelimit-remaining']).toBe('0');
+    const refused = await call(second);
+    expect([refused.statusCode, refused.headers['ratelimit-limit'], refused.headers['ratelimit-reset'], refused.headers['retry-after']]).toEqual([429, '1', '1', '1']);
+    clock.advance(1_000);
+  });
+
   it('limits a JWT key to one request per second on the Identity Match contract, across instances', async () => {
     const client = await createTestClient(first);
     const iat = Math.floor(clock.now().getTime() / 1000);

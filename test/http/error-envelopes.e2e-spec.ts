@@ -6,12 +6,15 @@ import { configureApp, createFastifyAdapter } from '../../src/app.factory.js';
 import { Public } from '../../src/common/auth/public.decorator.js';
 import { validateEnvironment } from '../../src/common/config/environment.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
 
 // Routes that exist only in this test, to reach the paths a real handler could take.
 @Public()
+@ApiTags('Test probes')
 @Controller()
 class ProbeController {
   @Post('v1/api/probe')
+  @ApiCreatedResponse({ description: 'Accepted.', schema: { type: 'object', properties: { ok: { type: 'boolean' } } } })
   accept(): { ok: true } {
     return { ok: true };
   }

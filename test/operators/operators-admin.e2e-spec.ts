@@ -62,8 +62,8 @@ describe('/admin/v1/operators', () => {
     const reply = await call('GET', '/admin/v1/operators');
     expect(reply.statusCode).toBe(200);
     const operators = reply.json<{
-      operators: { id: string; numberPrefixes: string[]; adapterKind: string }[];
-    }>().operators;
+      items: { id: string; numberPrefixes: string[]; adapterKind: string }[];
+    }>().items;
     expect(
       operators
         .filter((operator) => operator.id.endsWith('_JO'))
@@ -180,8 +180,8 @@ describe('/admin/v1/operators', () => {
   it('makes a disabled operator unknown to verification', async () => {
     await call('POST', '/admin/v1/operators', { ...NEW_OPERATOR, id: 'OFF_IQ', enabled: false });
     const operators = (await call('GET', '/admin/v1/operators')).json<{
-      operators: { id: string; enabled: boolean }[];
-    }>().operators;
+      items: { id: string; enabled: boolean }[];
+    }>().items;
     expect(operators.find((operator) => operator.id === 'OFF_IQ')).toMatchObject({
       enabled: false,
     });

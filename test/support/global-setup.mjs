@@ -3,6 +3,7 @@
 // test file then copies the template (test/support/test-database.ts), which is much faster than
 // migrating per file. Leftovers of an interrupted earlier run are dropped first.
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import pg from 'pg';
 
 export function testServer() {
@@ -35,6 +36,8 @@ export async function dropTestDatabases(server) {
 }
 
 export default async function globalSetup() {
+  // The contract check's per-file reports (test/support/openapi-contract.setup.ts) start afresh.
+  rmSync(process.env.MIG_CONTRACT_REPORT_DIR ?? 'coverage/openapi-contract', { recursive: true, force: true });
   const server = testServer();
   if (!server) return;
   await dropTestDatabases(server);

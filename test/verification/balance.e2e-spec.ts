@@ -94,8 +94,8 @@ describe('verification balances', () => {
     });
     expect(
       history
-        .json<{ data: { entries: { kind: string; change: number; balanceAfter: number }[] } }>()
-        .data.entries.map(({ kind, change, balanceAfter }) => ({ kind, change, balanceAfter })),
+        .json<{ data: { items: { kind: string; change: number; balanceAfter: number }[] } }>()
+        .data.items.map(({ kind, change, balanceAfter }) => ({ kind, change, balanceAfter })),
     ).toEqual([
       { kind: 'VERIFY', change: -1, balanceAfter: 1 },
       { kind: 'VERIFY', change: -1, balanceAfter: 2 },
@@ -208,7 +208,7 @@ describe('verification balances', () => {
       url: '/v1/api/me/balance-history',
       headers: apiKeyHeaders(second),
     });
-    expect(history.json()).toMatchObject({ data: { entries: [] } });
+    expect(history.json()).toMatchObject({ data: { items: [], nextCursor: null } });
     // Query parameters cannot point at another client.
     const probing = await app.inject({
       method: 'GET',

@@ -1,5 +1,5 @@
 import { applyDecorators, createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
-import { ApiBearerAuth, ApiSecurity } from '@nestjs/swagger';
+import { ApiExtension, ApiSecurity } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedAdmin, AuthenticatedClient, Caller, ClientProduct } from './caller.js';
 
@@ -15,25 +15,48 @@ export type AuthRule =
   | { kind: 'jwt' }
   | { kind: 'admin'; role: AdminRole };
 
+/**
+ * OpenAPI security scheme names (declared in `common/openapi/openapi-document.ts`). A requirement
+ * object with two schemes means both headers are required together.
+ */
+export const SecuritySchemes = {
+  apiKey: 'apiKey',
+  sdkToken: 'sdkToken',
+  clientId: 'clientId',
+  clientJwt: 'clientJwt',
+  adminKey: 'adminKey',
+} as const;
+
 /** `X-API-KEY` + `X-CLIENT-ID`: a client's backend (Authmatech contract). */
 export const ApiKeyAuth = (): ClassDecorator & MethodDecorator =>
-  applyDecorators(SetMetadata(AUTH_RULE, { kind: 'api_key' } satisfies AuthRule), ApiSecurity('apiKey'), ApiSecurity('clientId'));
+  applyDecorators(
+    SetMetadata(AUTH_RULE, { kind: 'api_key' } satisfies AuthRule),
+    ApiSecurity({ [SecuritySchemes.apiKey]: [], [SecuritySchemes.clientId]: [] }),
+  );
 
 /** `X-SDK-TOKEN` + `X-CLIENT-ID`: a device, with a short-lived token minted by its backend. */
 export const SdkTokenAuth = (): ClassDecorator & MethodDecorator =>
-  applyDecorators(SetMetadata(AUTH_RULE, { kind: 'sdk_token' } satisfies AuthRule), ApiSecurity('sdkToken'), ApiSecurity('clientId'));
+  applyDecorators(
+    SetMetadata(AUTH_RULE, { kind: 'sdk_token' } satisfies AuthRule),
+    ApiSecurity({ [SecuritySchemes.sdkToken]: [], [SecuritySchemes.clientId]: [] }),
+  );
 
 /** `Authorization: Bearer <HS256 JWT with kid>` (Identity Match and CAMARA contracts). */
 export const JwtAuth = (): ClassDecorator & MethodDecorator =>
-  applyDecorators(SetMetadata(AUTH_RULE, { kind: 'jwt' } satisfies AuthRule), ApiBearerAuth('jwt'));
+  applyDecorators(SetMetadata(AUTH_RULE, { kind: 'jwt' } satisfies AuthRule), ApiSecurity(SecuritySchemes.clientJwt));
 
 /** `Authorization: Bearer <admin key>`; `admin` may do everything an `auditor` may. */
 export const AdminAuth = (role: AdminRole): ClassDecorator & MethodDecorator =>
-  applyDecorators(SetMetadata(AUTH_RULE, { kind: 'admin', role } satisfies AuthRule), ApiBearerAuth('adminKey'));
+  applyDecorators(
+    SetMetadata(AUTH_RULE, { kind: 'admin', role } satisfies AuthRule),
+    ApiSecurity(SecuritySchemes.adminKey),
+    // The document states the role (an auditor key on an admin route is 403).
+    ApiExtension('x-required-role', role),
+  );
 
 /** The product a client must have enabled to call the route. */
 export const RequireProduct = (product: ClientProduct): ClassDecorator & MethodDecorator =>
-  SetMetadata(REQUIRED_PRODUCT, product);
+  applyDecorators(SetMetadata(REQUIRED_PRODUCT, product), ApiExtension('x-required-product', product));
 
 /** Where the guard leaves the authenticated caller. */
 export const CALLER = Symbol('caller');

@@ -82,6 +82,15 @@ export class Environment {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' = 'info';
 
+  /**
+   * Serve the API documentation (`/docs`, `/docs/openapi.json`, `/docs/openapi.yaml`). Switch it
+   * off where the gateway's surface should not be browsable; `npm run cli -- openapi` prints the
+   * same document offline.
+   */
+  @Transform(toBoolean)
+  @IsBoolean()
+  API_DOCS_ENABLED = true;
+
   /** Largest accepted request body; larger bodies get 413 in the caller's envelope. */
   @Transform(toInteger)
   @IsInt()

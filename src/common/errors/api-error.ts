@@ -37,6 +37,7 @@ export const CommonCodes = {
   validation: { authmatech: 'VALIDATION_ERROR', camara: 'INVALID_ARGUMENT', identity_match: 'INVALID_REQUEST', admin: 'INVALID_ARGUMENT' },
   unauthenticated: { authmatech: 'UNAUTHORIZED', camara: 'UNAUTHENTICATED', identity_match: 'UNAUTHORIZED', admin: 'UNAUTHENTICATED' },
   forbidden: { authmatech: 'FORBIDDEN', camara: 'PERMISSION_DENIED', identity_match: 'FORBIDDEN', admin: 'PERMISSION_DENIED' },
+  productNotEnabled: { authmatech: 'PRODUCT_NOT_ENABLED', camara: 'PERMISSION_DENIED', identity_match: 'PRODUCT_NOT_ENABLED', admin: 'PERMISSION_DENIED' },
   notFound: sameEverywhere('NOT_FOUND'),
   methodNotAllowed: sameEverywhere('METHOD_NOT_ALLOWED'),
   payloadTooLarge: sameEverywhere('PAYLOAD_TOO_LARGE'),
@@ -46,6 +47,14 @@ export const CommonCodes = {
   unavailable: { authmatech: 'SERVICE_UNAVAILABLE', camara: 'UNAVAILABLE', identity_match: 'SERVICE_UNAVAILABLE', admin: 'UNAVAILABLE' },
   timeout: sameEverywhere('TIMEOUT'),
 } satisfies Record<string, ContractCodes>;
+
+/**
+ * The status of "the client has not enabled this route's product": Authmatech documents 400 for
+ * it; CAMARA and Identity Match use 403, as for any operation the caller may not perform.
+ */
+export function productNotEnabledStatus(contract: Contract): number {
+  return contract === 'authmatech' ? 400 : 403;
+}
 
 /** The generic code for a status, used when a framework error carries only a status. */
 export function commonCodeForStatus(status: number): ContractCodes {

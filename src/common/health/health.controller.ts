@@ -1,11 +1,40 @@
 import { Controller, Get, HttpCode, Res, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiServiceUnavailableResponse, ApiTags, type ApiPropertyOptions } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/public.decorator.js';
+import { Tags } from '../openapi/api-tags.js';
 import { DatabaseHealthIndicator } from './database.health.js';
 
-@ApiTags('health')
+@ApiSchema({ name: 'Liveness' })
+class LivenessDto {
+  @ApiProperty({ enum: ['ok'] })
+  status!: 'ok';
+}
+
+const checks = (description: string): ApiPropertyOptions => ({
+  type: 'object',
+  description,
+  additionalProperties: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['up', 'degraded', 'down'] } }, additionalProperties: true },
+});
+
+/** The report of @nestjs/terminus: each check's state, split into healthy (`info`) and failed (`error`). */
+@ApiSchema({ name: 'Readiness' })
+class ReadinessDto {
+  @ApiProperty({ enum: ['ok', 'error', 'degraded', 'shutting_down'] })
+  status!: string;
+
+  @ApiPropertyOptional(checks('Checks that passed, e.g. {"database": {"status": "up"}}.'))
+  info?: object;
+
+  @ApiPropertyOptional(checks('Checks that failed.'))
+  error?: object;
+
+  @ApiProperty(checks('Every check.'))
+  details!: object;
+}
+
+@ApiTags(Tags.health)
 @Public()
 @Controller('health')
 export class HealthController {
@@ -17,13 +46,17 @@ export class HealthController {
   @Get('live')
   @HttpCode(200)
   @ApiOperation({ summary: 'The process is up (no dependency is checked).' })
+  @ApiOkResponse({ type: LivenessDto, description: 'Up.' })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @HealthCheck()
+  // Terminus would add its own response schemas; ours below are the ones the document keeps.
+  @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({ summary: 'The gateway can serve: its database answers a query. 503 otherwise.' })
+  @ApiOkResponse({ type: ReadinessDto, description: 'Ready.' })
+  @ApiServiceUnavailableResponse({ type: ReadinessDto, description: 'Not ready: the report says which check failed.' })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     try {
       return await this.health.check([() => this.database.check()]);

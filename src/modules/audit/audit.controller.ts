@@ -1,9 +1,13 @@
 import { Controller, Get, Param, Query, Req, Res, StreamableFile } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AdminAuth } from '../../common/auth/auth.decorators.js';
 import { Clock } from '../../common/clock/clock.js';
+import { CommonCodes } from '../../common/errors/api-error.js';
 import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
+import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
+import { Tags } from '../../common/openapi/api-tags.js';
+import { AuditEventDto, AuditEventPageDto, AuditSummaryDto, IntegrityReportDto } from './dto/audit-responses.dto.js';
 import type { AuditRecord } from './audit-chain.js';
 import { AuditIntegrityService, type IntegrityReport } from './audit-integrity.service.js';
 import { AuditService, type AuditPage } from './audit.service.js';
@@ -24,7 +28,7 @@ function noteQuery(request: FastifyRequest, dto: object): void {
   facts.detail = { ...facts.detail, query: describeQuery(dto) };
 }
 
-@ApiTags('audit')
+@ApiTags(Tags.adminAudit)
 @AdminAuth('auditor')
 @Controller('admin/v1/audit')
 export class AuditController {
@@ -36,7 +40,8 @@ export class AuditController {
 
   @Get('events')
   @AuditAction('audit.events.list')
-  @ApiOkResponse({ description: 'A page of events, newest first, and the cursor of the next page.' })
+  @ApiOperation({ summary: 'Query the audit trail, newest first' })
+  @ApiOkResponse({ type: AuditEventPageDto, description: 'A page of events, newest first, and the cursor of the next page.' })
   list(@Query() query: AuditEventsQueryDto, @Req() request: FastifyRequest): Promise<AuditPage> {
     noteQuery(request, query);
     return this.audit.list(toAuditQuery(query), query.limit ?? 50, query.cursor);
@@ -44,6 +49,9 @@ export class AuditController {
 
   @Get('events/:id')
   @AuditAction('audit.events.read')
+  @ApiOperation({ summary: 'One audit event' })
+  @ApiOkResponse({ type: AuditEventDto, description: 'The event.' })
+  @ApiErrors({ 404: [CommonCodes.notFound] })
   get(@Param('id') id: string, @Req() request: FastifyRequest): Promise<AuditRecord> {
     auditFacts(request).detail = { eventId: id.slice(0, 40) };
     return this.audit.get(id);
@@ -51,7 +59,12 @@ export class AuditController {
 
   @Get('export')
   @AuditAction('audit.export')
-  @ApiOkResponse({ description: 'CSV with a header row, or NDJSON whose first line describes the fields.' })
+  @ApiOperation({ summary: 'Export the filtered trail as CSV or NDJSON (streamed)' })
+  @ApiProduces('text/csv', 'application/x-ndjson')
+  @ApiOkResponse({
+    description: 'CSV with a header row, or NDJSON whose first line describes the fields; sent as an attachment.',
+    content: { 'text/csv': { schema: { type: 'string' } }, 'application/x-ndjson': { schema: { type: 'string' } } },
+  })
   export(
     @Query() query: AuditExportQueryDto,
     @Req() request: FastifyRequest,
@@ -70,7 +83,8 @@ export class AuditController {
 
   @Get('integrity')
   @AuditAction('audit.integrity')
-  @ApiOkResponse({ description: 'Recomputes the hash chain and reports the first broken link, if any.' })
+  @ApiOperation({ summary: 'Check the hash chain' })
+  @ApiOkResponse({ type: IntegrityReportDto, description: 'Recomputes the hash chain and reports the first broken link, if any.' })
   async verify(@Req() request: FastifyRequest): Promise<IntegrityReport> {
     const report = await this.integrity.verify();
     auditFacts(request).detail = { ok: report.ok, checkedEvents: report.checkedEvents, firstBroken: report.firstBroken };
@@ -78,7 +92,7 @@ export class AuditController {
   }
 }
 
-@ApiTags('audit')
+@ApiTags(Tags.adminAudit)
 @AdminAuth('auditor')
 @Controller('admin/v1/reports')
 export class ReportsController {
@@ -86,7 +100,8 @@ export class ReportsController {
 
   @Get('summary')
   @AuditAction('reports.summary')
-  @ApiOkResponse({ description: 'Counts, success/failure, verification pass rate, SIM-swap positives and latency percentiles per group.' })
+  @ApiOperation({ summary: 'Counts and rates per day, client, action or operator' })
+  @ApiOkResponse({ type: AuditSummaryDto, description: 'Counts, success/failure, verification pass rate, SIM-swap positives and latency percentiles per group.' })
   async summary(
     @Query() query: SummaryQueryDto,
     @Req() request: FastifyRequest,

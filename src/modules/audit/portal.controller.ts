@@ -1,11 +1,14 @@
 import { Controller, Get, Query, Req } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ApiKeyAuth, CurrentClient } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedClient } from '../../common/auth/caller.js';
 import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
 import type { AuthmatechEnvelope } from '../../common/http/error-envelope.js';
 import { authmatechSuccess } from '../../common/http/authmatech-envelope.js';
+import { ApiAuthmatechOk } from '../../common/openapi/api-docs.decorators.js';
+import { Tags } from '../../common/openapi/api-tags.js';
+import { ClientHistoryPageDto, UsageReportDto } from './dto/audit-responses.dto.js';
 import type { AuditRecord } from './audit-chain.js';
 import { AuditService } from './audit.service.js';
 import { describeQuery, PortalHistoryQueryDto, toAuditQuery } from './dto/audit-query.dto.js';
@@ -47,7 +50,7 @@ function toHistoryItem(record: AuditRecord): ClientHistoryItem {
 const PORTAL_ACTIONS = 'portal.';
 
 /** A client's own history (Authmatech portal). Scoped by the authenticated client id, never by a parameter. */
-@ApiTags('portal')
+@ApiTags(Tags.portal)
 @ApiKeyAuth()
 @Controller('v1/api/me')
 export class PortalController {
@@ -55,7 +58,8 @@ export class PortalController {
 
   @Get('verifications')
   @AuditAction('portal.verifications')
-  @ApiOkResponse({ description: 'The client’s calls, newest first, in the Authmatech envelope.' })
+  @ApiOperation({ summary: "The client's own calls, newest first" })
+  @ApiAuthmatechOk(ClientHistoryPageDto, { description: 'A page of calls.' })
   async verifications(
     @Query() query: PortalHistoryQueryDto,
     @CurrentClient() client: AuthenticatedClient,
@@ -72,7 +76,8 @@ export class PortalController {
 
   @Get('usage')
   @AuditAction('portal.usage')
-  @ApiOkResponse({ description: 'The client’s calls counted per day and action, in the Authmatech envelope.' })
+  @ApiOperation({ summary: "The client's calls counted per day and action" })
+  @ApiAuthmatechOk(UsageReportDto, { description: 'Calls per day and action.' })
   async usage(
     @Query() query: PortalHistoryQueryDto,
     @CurrentClient() client: AuthenticatedClient,

@@ -1,9 +1,13 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Req } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AdminAuth, CurrentAdmin } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedAdmin } from '../../common/auth/caller.js';
+import { CommonCodes } from '../../common/errors/api-error.js';
 import { auditFacts } from '../../common/http/audit-facts.js';
+import { PAGE_LIMIT_DEFAULT, PageQueryDto, type Page } from '../../common/http/pagination.js';
+import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
+import { Tags } from '../../common/openapi/api-tags.js';
 import {
   CredentialsService,
   type Actor,
@@ -12,7 +16,19 @@ import {
   type IssuedCredential,
   type RotationResult,
 } from './credentials.service.js';
-import { CreateClientDto, IssueCredentialDto, ListQueryDto, RotateCredentialDto, UpdateClientDto } from './dto/admin.dto.js';
+import { CreateClientDto, IssueCredentialDto, RotateCredentialDto, UpdateClientDto } from './dto/admin.dto.js';
+import {
+  ClientDto,
+  ClientPageDto,
+  CreatedClientDto,
+  CredentialPageDto,
+  IssuedCredentialDto,
+  RevokedCredentialDto,
+  RotationResultDto,
+} from './dto/credential-responses.dto.js';
+
+const NOT_FOUND = { 404: [CommonCodes.notFound] };
+const CREDENTIAL_CHANGE = { 404: [CommonCodes.notFound], 409: ['CONFLICT'] };
 
 export function adminActor(admin: AuthenticatedAdmin, request: FastifyRequest): Actor {
   return { type: 'admin', id: admin.credential.id, contract: 'admin', credential: admin.credential, correlationId: request.id };
@@ -22,7 +38,7 @@ export function adminActor(admin: AuthenticatedAdmin, request: FastifyRequest): 
  * Client management for admins (role `admin`; an auditor gets 403). Plain JSON bodies; errors in
  * the CAMARA form like the rest of /admin. Secrets appear only in the answer that issues them.
  */
-@ApiTags('admin: clients')
+@ApiTags(Tags.adminClients)
 @AdminAuth('admin')
 @Controller('admin/v1/clients')
 export class AdminClientsController {
@@ -30,6 +46,7 @@ export class AdminClientsController {
 
   @Post()
   @ApiOperation({ summary: 'Create a client; answers its id and every secret, once.' })
+  @ApiCreatedResponse({ type: CreatedClientDto, description: 'The client and its secrets (shown only here).' })
   async create(
     @Body() body: CreateClientDto,
     @CurrentAdmin() admin: AuthenticatedAdmin,
@@ -46,19 +63,23 @@ export class AdminClientsController {
 
   @Get()
   @ApiOperation({ summary: 'List clients, oldest first.' })
-  async list(@Query() query: ListQueryDto): Promise<{ items: ClientView[]; limit: number; offset: number }> {
-    const limit = query.limit ?? 50;
-    const offset = query.offset ?? 0;
-    return { items: await this.credentials.listClients(limit, offset), limit, offset };
+  @ApiOkResponse({ type: ClientPageDto, description: 'A page of clients.' })
+  list(@Query() query: PageQueryDto): Promise<Page<ClientView>> {
+    return this.credentials.listClients(query.limit ?? PAGE_LIMIT_DEFAULT, query.cursor);
   }
 
   @Get(':clientId')
+  @ApiOperation({ summary: 'One client.' })
+  @ApiOkResponse({ type: ClientDto, description: 'The client.' })
+  @ApiErrors(NOT_FOUND)
   get(@Param('clientId') clientId: string): Promise<ClientView> {
     return this.credentials.getClient(clientId);
   }
 
   @Patch(':clientId')
   @ApiOperation({ summary: 'Change name, products, status (active | suspended), rate limit or allowed browser origins.' })
+  @ApiOkResponse({ type: ClientDto, description: 'The client after the change.' })
+  @ApiErrors(NOT_FOUND)
   update(
     @Param('clientId') clientId: string,
     @Body() body: UpdateClientDto,
@@ -71,12 +92,16 @@ export class AdminClientsController {
 
   @Get(':clientId/credentials')
   @ApiOperation({ summary: 'Credentials of a client: kinds, fingerprints, dates, status. Never secrets.' })
-  async listCredentials(@Param('clientId') clientId: string): Promise<{ items: CredentialView[] }> {
-    return { items: await this.credentials.listCredentials(clientId) };
+  @ApiOkResponse({ type: CredentialPageDto, description: 'A page of credentials, oldest first.' })
+  @ApiErrors(NOT_FOUND)
+  listCredentials(@Param('clientId') clientId: string, @Query() query: PageQueryDto): Promise<Page<CredentialView>> {
+    return this.credentials.listCredentials(clientId, query.limit ?? PAGE_LIMIT_DEFAULT, query.cursor);
   }
 
   @Post(':clientId/credentials')
   @ApiOperation({ summary: 'Issue an additional credential (api_key, client_secret or jwt_key); the secret is shown once.' })
+  @ApiCreatedResponse({ type: IssuedCredentialDto, description: 'The credential and its secret (shown only here).' })
+  @ApiErrors(NOT_FOUND)
   issue(
     @Param('clientId') clientId: string,
     @Body() body: IssueCredentialDto,
@@ -90,6 +115,8 @@ export class AdminClientsController {
   @Post(':clientId/credentials/:credentialId/rotate')
   @HttpCode(200)
   @ApiOperation({ summary: 'Issue a successor; the replaced credential works until the grace period ends (JWT keys: new kid).' })
+  @ApiOkResponse({ type: RotationResultDto, description: 'The successor, its secret (shown only here) and the end of the grace period.' })
+  @ApiErrors(CREDENTIAL_CHANGE)
   rotate(
     @Param('clientId') clientId: string,
     @Param('credentialId') credentialId: string,
@@ -104,6 +131,8 @@ export class AdminClientsController {
   @Post(':clientId/credentials/:credentialId/revoke')
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke at once; irreversible.' })
+  @ApiOkResponse({ type: RevokedCredentialDto, description: 'The revoked credential.' })
+  @ApiErrors(CREDENTIAL_CHANGE)
   async revoke(
     @Param('clientId') clientId: string,
     @Param('credentialId') credentialId: string,

@@ -1,13 +1,18 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AdminAuth, CurrentAdmin } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedAdmin } from '../../common/auth/caller.js';
+import { CommonCodes } from '../../common/errors/api-error.js';
+import { PAGE_LIMIT_DEFAULT, PageQueryDto, type Page } from '../../common/http/pagination.js';
+import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
+import { Tags } from '../../common/openapi/api-tags.js';
 import { adminActor } from './admin-clients.controller.js';
 import { CredentialsService, type CredentialView } from './credentials.service.js';
 import { CreateAdminKeyDto } from './dto/admin.dto.js';
+import { CreatedAdminKeyDto, CredentialPageDto, RevokedCredentialDto } from './dto/credential-responses.dto.js';
 
-@ApiTags('admin: admin keys')
+@ApiTags(Tags.adminKeys)
 @AdminAuth('admin')
 @Controller('admin/v1/admin-keys')
 export class AdminKeysController {
@@ -15,6 +20,7 @@ export class AdminKeysController {
 
   @Post()
   @ApiOperation({ summary: 'Create an admin or auditor key; the key is shown once.' })
+  @ApiCreatedResponse({ type: CreatedAdminKeyDto, description: 'The key (shown only here).' })
   async create(
     @Body() body: CreateAdminKeyDto,
     @CurrentAdmin() admin: AuthenticatedAdmin,
@@ -25,12 +31,17 @@ export class AdminKeysController {
   }
 
   @Get()
-  async list(): Promise<{ items: CredentialView[] }> {
-    return { items: await this.credentials.listAdminKeys() };
+  @ApiOperation({ summary: 'Admin and auditor keys, oldest first. Never the keys themselves.' })
+  @ApiOkResponse({ type: CredentialPageDto, description: 'A page of admin keys.' })
+  list(@Query() query: PageQueryDto): Promise<Page<CredentialView>> {
+    return this.credentials.listAdminKeys(query.limit ?? PAGE_LIMIT_DEFAULT, query.cursor);
   }
 
   @Post(':keyId/revoke')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke an admin key at once; irreversible.' })
+  @ApiOkResponse({ type: RevokedCredentialDto, description: 'The revoked key.' })
+  @ApiErrors({ 404: [CommonCodes.notFound], 409: ['CONFLICT'] })
   async revoke(
     @Param('keyId') keyId: string,
     @CurrentAdmin() admin: AuthenticatedAdmin,

@@ -1,4 +1,4 @@
-import { ApiError, CommonCodes, type Contract } from '../../common/errors/api-error.js';
+import { ApiError, CommonCodes, productNotEnabledStatus, type Contract } from '../../common/errors/api-error.js';
 
 /**
  * The one answer to every authentication failure, whatever was wrong (unknown client, wrong key,
@@ -18,20 +18,13 @@ export function permissionDenied(): ApiError {
   return new ApiError(403, CommonCodes.forbidden, 'The credential is not allowed to perform this operation.');
 }
 
-/**
- * The client has not enabled the route's product. Authmatech documents 400 for it; CAMARA and
- * Identity Match use 403, as for any operation the caller may not perform.
- */
+/** The client has not enabled the route's product (status and codes per contract: `CommonCodes.productNotEnabled`). */
 export function productNotEnabled(contract: Contract): ApiError {
-  return new ApiError(
-    contract === 'authmatech' ? 400 : 403,
-    { authmatech: 'PRODUCT_NOT_ENABLED', camara: 'PERMISSION_DENIED', identity_match: 'PRODUCT_NOT_ENABLED', admin: 'PERMISSION_DENIED' },
-    'The product is not enabled for this client.',
-  );
+  return new ApiError(productNotEnabledStatus(contract), CommonCodes.productNotEnabled, 'The product is not enabled for this client.');
 }
 
-export function tooManyRequests(retryAfterSeconds: number): ApiError {
-  return new ApiError(429, CommonCodes.tooManyRequests, 'Too many requests.', { 'retry-after': String(retryAfterSeconds) });
+export function tooManyRequests(retryAfterSeconds: number, headers: Record<string, string> = {}): ApiError {
+  return new ApiError(429, CommonCodes.tooManyRequests, 'Too many requests.', { ...headers, 'retry-after': String(retryAfterSeconds) });
 }
 
 export function clientNotFound(): ApiError {

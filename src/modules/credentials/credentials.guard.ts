@@ -1,12 +1,13 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AUTH_RULE, REQUIRED_PRODUCT, setCaller, type AuthRule } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedClient, Caller, ClientProduct } from '../../common/auth/caller.js';
 import { IS_PUBLIC } from '../../common/auth/public.decorator.js';
 import { Environment } from '../../common/config/environment.js';
 import { ApiError } from '../../common/errors/api-error.js';
 import { contractOf } from '../../common/http/contract.js';
+import { rateLimitHeaders } from '../../common/http/rate-limit-headers.js';
 import { Authenticator } from './authenticator.service.js';
 import { productNotEnabled, tooManyRequests, unauthenticated } from './credentials.errors.js';
 import { RateLimiter } from './rate-limiter.service.js';
@@ -45,7 +46,7 @@ export class CredentialsGuard implements CanActivate {
     }
     setCaller(request, caller);
     if (caller.kind === 'client') {
-      await this.limit(caller, request);
+      await this.limit(caller, request, context);
       const product = this.reflector.getAllAndOverride<ClientProduct | undefined>(REQUIRED_PRODUCT, targets);
       if (product !== undefined && !caller.products.includes(product)) throw productNotEnabled(contract);
     }
@@ -65,7 +66,7 @@ export class CredentialsGuard implements CanActivate {
     }
   }
 
-  private async limit(caller: AuthenticatedClient, request: FastifyRequest): Promise<void> {
+  private async limit(caller: AuthenticatedClient, request: FastifyRequest, context: ExecutionContext): Promise<void> {
     const perMinute = this.authenticator.rateLimitOf(caller) ?? this.environment.DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE;
     const decisions = [await this.limiter.consume(`client:${caller.clientId}`, perMinute, 60_000)];
     // CM.com documents 1 request/second per key for Identity Match; CAMARA has only the client limit.
@@ -74,7 +75,11 @@ export class CredentialsGuard implements CanActivate {
       decisions.push(await this.limiter.consume(`jwt:${caller.credential.id}`, perKey, 1_000));
     }
     const refused = decisions.flatMap((decision) => (decision.allowed ? [] : [decision.retryAfterSeconds]));
-    if (refused.length > 0) throw tooManyRequests(Math.max(...refused));
+    // The headers tell the limit that binds: a refusing one, else the one with the fewest left.
+    const binding = decisions.find((decision) => !decision.allowed) ?? decisions.reduce((a, b) => (b.remaining < a.remaining ? b : a));
+    const headers = rateLimitHeaders(binding);
+    context.switchToHttp().getResponse<FastifyReply>().headers(headers);
+    if (refused.length > 0) throw tooManyRequests(Math.max(...refused), headers);
   }
 }
 

@@ -12,6 +12,16 @@ import type {
 import { PrismaService } from '../../common/database/prisma.service.js';
 
 export type Tx = Prisma.TransactionClient;
+
+/** The sort key of the admin listings: creation time, then id. */
+export interface PageKey {
+  createdAt: Date;
+  id: string;
+}
+
+function afterKey(key: PageKey): { OR: object[] } {
+  return { OR: [{ createdAt: { gt: key.createdAt } }, { createdAt: key.createdAt, id: { gt: key.id } }] };
+}
 export type CredentialWithClient = Credential & { client: ApiClient | null };
 
 /** Only this file (and the module's other repositories) touches Prisma for clients and credentials. */
@@ -42,8 +52,9 @@ export class CredentialsRepository {
     return (tx ?? this.prisma.client).apiClient.findUnique({ where: { id } });
   }
 
-  listClients(take: number, skip: number): Promise<ApiClient[]> {
-    return this.prisma.client.apiClient.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take, skip });
+  /** Oldest first; `after` continues behind the last row of a previous page (keyset). */
+  listClients(take: number, after?: PageKey): Promise<ApiClient[]> {
+    return this.prisma.client.apiClient.findMany({ where: after ? afterKey(after) : {}, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take });
   }
 
   updateClient(
@@ -70,12 +81,20 @@ export class CredentialsRepository {
     return (tx ?? this.prisma.client).credential.findUnique({ where: { id }, include: { client: true } });
   }
 
-  listCredentialsOfClient(clientId: string): Promise<Credential[]> {
-    return this.prisma.client.credential.findMany({ where: { clientId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  listCredentialsOfClient(clientId: string, take: number, after?: PageKey): Promise<Credential[]> {
+    return this.prisma.client.credential.findMany({
+      where: { clientId, ...(after ? afterKey(after) : {}) },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      take,
+    });
   }
 
-  listAdminKeys(): Promise<Credential[]> {
-    return this.prisma.client.credential.findMany({ where: { kind: 'ADMIN_KEY' }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+  listAdminKeys(take: number, after?: PageKey): Promise<Credential[]> {
+    return this.prisma.client.credential.findMany({
+      where: { kind: 'ADMIN_KEY', ...(after ? afterKey(after) : {}) },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      take,
+    });
   }
 
   /** Locks the client's active credentials of a kind, so two concurrent rotations serialise. */

@@ -5,6 +5,7 @@ import type { ClientEnvironment, ClientProduct, CredentialKind, CredentialRef } 
 import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
 import { ServerSecrets } from '../../common/config/server-secrets.js';
+import { decodeCursor, invalidCursor, pageOf, type Page } from '../../common/http/pagination.js';
 import { checkAllowedOrigins } from './allowed-origins.js';
 import { BrowserOrigins } from './browser-origins.service.js';
 import { CredentialAudit, type CredentialAuditEvent } from './credential-audit.js';
@@ -29,6 +30,7 @@ import {
   type ApiClient,
   type Credential,
   type CredentialKind as DbCredentialKind,
+  type PageKey,
   type Tx,
 } from './credentials.repository.js';
 import { SecretBox } from './secret-box.js';
@@ -108,6 +110,16 @@ const KIND_FROM_DB: Record<DbCredentialKind, CredentialKind> = {
   JWT_KEY: 'jwt_key',
   ADMIN_KEY: 'admin_key',
 };
+
+const byCreation = (row: { createdAt: Date; id: string }): [string, string] => [row.createdAt.toISOString(), row.id];
+
+function pageKeyOf(cursor: string | undefined): PageKey | undefined {
+  if (cursor === undefined) return undefined;
+  const [createdAt, id] = decodeCursor(cursor, ['s', 's']);
+  const at = new Date(createdAt);
+  if (Number.isNaN(at.getTime())) throw invalidCursor();
+  return { createdAt: at, id };
+}
 
 export function toClientView(client: ApiClient): ClientView {
   return {
@@ -224,8 +236,8 @@ export class CredentialsService {
     return client;
   }
 
-  async listClients(limit: number, offset: number): Promise<ClientView[]> {
-    return (await this.repository.listClients(limit, offset)).map(toClientView);
+  async listClients(limit: number, cursor?: string): Promise<Page<ClientView>> {
+    return pageOf(await this.repository.listClients(limit + 1, pageKeyOf(cursor)), limit, toClientView, byCreation);
   }
 
   async updateClient(
@@ -258,13 +270,14 @@ export class CredentialsService {
     return toClientView(updated);
   }
 
-  async listCredentials(clientId: string): Promise<CredentialView[]> {
+  async listCredentials(clientId: string, limit: number, cursor?: string): Promise<Page<CredentialView>> {
     await this.getClient(clientId);
-    return (await this.repository.listCredentialsOfClient(clientId)).map(toCredentialView);
+    const rows = await this.repository.listCredentialsOfClient(clientId, limit + 1, pageKeyOf(cursor));
+    return pageOf(rows, limit, toCredentialView, byCreation);
   }
 
-  async listAdminKeys(): Promise<CredentialView[]> {
-    return (await this.repository.listAdminKeys()).map(toCredentialView);
+  async listAdminKeys(limit: number, cursor?: string): Promise<Page<CredentialView>> {
+    return pageOf(await this.repository.listAdminKeys(limit + 1, pageKeyOf(cursor)), limit, toCredentialView, byCreation);
   }
 
   /** An additional credential of a kind, next to the existing ones (nothing is ended). */

@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { Clock } from '../../common/clock/clock.js';
 import { RateLimitRepository } from './rate-limit.repository.js';
 import { SharedRedis } from './shared-redis.js';
+import type { RateLimitState } from '../../common/http/rate-limit-headers.js';
 
-export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+export type RateDecision = ({ allowed: true } | { allowed: false; retryAfterSeconds: number }) & RateLimitState;
 
 interface LocalWindow {
   windowStart: number;
@@ -11,6 +12,8 @@ interface LocalWindow {
   tokens: number;
   /** The shared counter reached the limit: nothing more this window, on any instance. */
   exhausted: boolean;
+  /** The shared counter after this instance's last reservation: what others have left. */
+  sharedTotal: number;
 }
 
 const MAX_BUCKETS = 50_000;
@@ -37,26 +40,32 @@ export class RateLimiter {
     const now = this.clock.now().getTime();
     const windowStart = Math.floor(now / windowMs) * windowMs;
     const retryAfterSeconds = Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000));
+    const state = (local: LocalWindow): RateLimitState => ({
+      limit,
+      remaining: local.exhausted ? 0 : Math.max(0, limit - local.sharedTotal) + local.tokens,
+      resetSeconds: retryAfterSeconds,
+    });
     let local = this.windows.get(bucket);
     if (!local || local.windowStart !== windowStart) {
       if (this.windows.size >= MAX_BUCKETS) this.windows.clear();
-      local = { windowStart, tokens: 0, exhausted: false };
+      local = { windowStart, tokens: 0, exhausted: false, sharedTotal: 0 };
       this.windows.set(bucket, local);
     }
-    if (local.exhausted) return { allowed: false, retryAfterSeconds };
+    if (local.exhausted) return { allowed: false, retryAfterSeconds, ...state(local) };
     if (local.tokens > 0) {
       local.tokens -= 1;
-      return { allowed: true };
+      return { allowed: true, ...state(local) };
     }
     const chunk = Math.min(20, Math.max(1, Math.floor(limit / 50)));
     const total = await this.add(bucket, windowStart, windowMs, chunk);
     const granted = Math.min(chunk, limit - (total - chunk));
+    local.sharedTotal = total;
     if (granted <= 0) {
       local.exhausted = true;
-      return { allowed: false, retryAfterSeconds };
+      return { allowed: false, retryAfterSeconds, ...state(local) };
     }
     local.tokens += granted - 1;
-    return { allowed: true };
+    return { allowed: true, ...state(local) };
   }
 
   private async add(bucket: string, windowStart: number, windowMs: number, amount: number): Promise<number> {

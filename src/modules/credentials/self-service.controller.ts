@@ -1,5 +1,8 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAuthmatechOk } from '../../common/openapi/api-docs.decorators.js';
+import { Tags } from '../../common/openapi/api-tags.js';
+import { RotatedKeyDataDto } from './dto/credential-responses.dto.js';
 import type { FastifyRequest } from 'fastify';
 import { ApiKeyAuth, CurrentClient } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedClient } from '../../common/auth/caller.js';
@@ -9,15 +12,8 @@ import { CredentialsService, type RotationResult } from './credentials.service.j
 import { authmatechSuccess } from '../../common/http/authmatech-envelope.js';
 import { RotateApiKeyDto } from './dto/self-service.dto.js';
 
-interface RotatedKeyData {
-  newApiKey: string;
-  fingerprint: string;
-  /** When the previous key stops working. */
-  previousKeyValidUntil: string;
-}
-
 /** A client rotates its own API key: a current API key plus the client secret in the body. */
-@ApiTags('authmatech')
+@ApiTags(Tags.credentials)
 @Controller('v1/api')
 export class SelfServiceController {
   constructor(private readonly credentials: CredentialsService) {}
@@ -26,8 +22,9 @@ export class SelfServiceController {
   @HttpCode(200)
   @ApiKeyAuth()
   @AuditAction('credential.rotate')
-  @ApiOperation({ summary: 'Issue a new API key; the old one keeps working for the grace period.' })
-  rotateMine(@CurrentClient() client: AuthenticatedClient, @Body() body: RotateApiKeyDto, @Req() request: FastifyRequest): Promise<AuthmatechEnvelope<RotatedKeyData>> {
+  @ApiOperation({ summary: 'Issue a new API key; the old one keeps working for the grace period.', description: 'A wrong secretKey is the uniform 401.' })
+  @ApiAuthmatechOk(RotatedKeyDataDto, { description: 'The new key (shown only here).' })
+  rotateMine(@CurrentClient() client: AuthenticatedClient, @Body() body: RotateApiKeyDto, @Req() request: FastifyRequest): Promise<AuthmatechEnvelope<RotatedKeyDataDto>> {
     return this.rotate(client, body, request);
   }
 
@@ -35,12 +32,13 @@ export class SelfServiceController {
   @HttpCode(200)
   @ApiKeyAuth()
   @AuditAction('credential.rotate')
-  @ApiOperation({ summary: 'Authmatech-compatible key rotation: body {"secretKey"}, answer data.newApiKey.' })
-  rotateKey(@CurrentClient() client: AuthenticatedClient, @Body() body: RotateApiKeyDto, @Req() request: FastifyRequest): Promise<AuthmatechEnvelope<RotatedKeyData>> {
+  @ApiOperation({ summary: 'Authmatech-compatible key rotation: body {"secretKey"}, answer data.newApiKey.', description: 'A wrong secretKey is the uniform 401.' })
+  @ApiAuthmatechOk(RotatedKeyDataDto, { description: 'The new key (shown only here).' })
+  rotateKey(@CurrentClient() client: AuthenticatedClient, @Body() body: RotateApiKeyDto, @Req() request: FastifyRequest): Promise<AuthmatechEnvelope<RotatedKeyDataDto>> {
     return this.rotate(client, body, request);
   }
 
-  private async rotate(client: AuthenticatedClient, body: RotateApiKeyDto, request: FastifyRequest): Promise<AuthmatechEnvelope<RotatedKeyData>> {
+  private async rotate(client: AuthenticatedClient, body: RotateApiKeyDto, request: FastifyRequest): Promise<AuthmatechEnvelope<RotatedKeyDataDto>> {
     const result: RotationResult = await this.credentials.rotateApiKeyWithSecret(client.clientId, body.secretKey, {
       type: 'client',
       id: client.clientId,

@@ -1,11 +1,17 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put, Req } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AdminAuth } from '../../common/auth/auth.decorators.js';
+import { CommonCodes } from '../../common/errors/api-error.js';
 import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
+import { PAGE_LIMIT_DEFAULT, PageQueryDto, type Page } from '../../common/http/pagination.js';
+import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
+import { Tags } from '../../common/openapi/api-tags.js';
 import { OperatorSecretsService } from '../credentials/operator-secrets.service.js';
 import {
   CreateOperatorDto,
+  OperatorDto,
+  OperatorPageDto,
   OperatorParamsDto,
   OperatorSecretDto,
   OperatorSecretParamsDto,
@@ -15,7 +21,7 @@ import { operatorNotFound } from './operators.errors.js';
 import { OperatorsService, type OperatorView } from './operators.service.js';
 
 /** Operators are data: admins list, add and change them, and store their upstream secrets. */
-@ApiTags('Admin: operators')
+@ApiTags(Tags.adminOperators)
 @Controller('admin/v1/operators')
 @AdminAuth('admin')
 export class OperatorsController {
@@ -26,13 +32,17 @@ export class OperatorsController {
 
   @Get()
   @AuditAction('operator.list')
-  @ApiOperation({ summary: 'All operators, enabled or not' })
-  async list(): Promise<{ operators: OperatorView[] }> {
-    return { operators: await this.operators.list() };
+  @ApiOperation({ summary: 'All operators, enabled or not, by id' })
+  @ApiOkResponse({ type: OperatorPageDto, description: 'A page of operators.' })
+  list(@Query() query: PageQueryDto): Promise<Page<OperatorView>> {
+    return this.operators.page(query.limit ?? PAGE_LIMIT_DEFAULT, query.cursor);
   }
 
   @Get(':id')
   @AuditAction('operator.read')
+  @ApiOperation({ summary: 'One operator' })
+  @ApiOkResponse({ type: OperatorDto, description: 'The operator.' })
+  @ApiErrors({ 404: [CommonCodes.notFound] })
   async read(@Param() params: OperatorParamsDto): Promise<OperatorView> {
     const operator = await this.operators.findAny(params.id);
     if (!operator) throw operatorNotFound();
@@ -42,6 +52,8 @@ export class OperatorsController {
   @Post()
   @AuditAction('operator.create')
   @ApiOperation({ summary: 'Add an operator' })
+  @ApiCreatedResponse({ type: OperatorDto, description: 'The new operator.' })
+  @ApiErrors({ 409: ['ALREADY_EXISTS'] })
   async create(
     @Body() body: CreateOperatorDto,
     @Req() request: FastifyRequest,
@@ -57,6 +69,8 @@ export class OperatorsController {
   @Patch(':id')
   @AuditAction('operator.update')
   @ApiOperation({ summary: 'Change an operator (only the fields given)' })
+  @ApiOkResponse({ type: OperatorDto, description: 'The operator after the change.' })
+  @ApiErrors({ 404: [CommonCodes.notFound] })
   async update(
     @Param() params: OperatorParamsDto,
     @Body() body: UpdateOperatorDto,
@@ -74,6 +88,8 @@ export class OperatorsController {
     summary:
       'Store an upstream secret of the operator (e.g. apiKey), encrypted; it is never returned',
   })
+  @ApiNoContentResponse({ description: 'Stored.' })
+  @ApiErrors({ 404: [CommonCodes.notFound] })
   async putSecret(
     @Param() params: OperatorSecretParamsDto,
     @Body() body: OperatorSecretDto,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Operator, Prisma } from '../../generated/prisma/client.js';
+import { decodeCursor, pageOf, type Page } from '../../common/http/pagination.js';
 import { invalidOperatorSettings, operatorExists, operatorNotFound } from './operators.errors.js';
 import { OperatorsRepository } from './operators.repository.js';
 
@@ -94,6 +95,16 @@ export class OperatorsService {
   private cache: { loadedAt: number; operators: OperatorView[] } | undefined;
 
   constructor(private readonly repository: OperatorsRepository) {}
+
+  /** A page of all operators, enabled or not, by id (few enough to page from the cache). */
+  async page(limit: number, cursor?: string): Promise<Page<OperatorView>> {
+    const after = cursor === undefined ? undefined : decodeCursor(cursor, ['s'])[0];
+    // Sorted here, by code points, so the cursor comparison and the order agree whatever the database collation.
+    const rest = [...(await this.list())]
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .filter((operator) => after === undefined || operator.id > after);
+    return pageOf(rest.slice(0, limit + 1), limit, (operator) => operator, (operator) => [operator.id]);
+  }
 
   async list(): Promise<OperatorView[]> {
     if (this.cache && Date.now() - this.cache.loadedAt < CACHE_TTL_MS) return this.cache.operators;

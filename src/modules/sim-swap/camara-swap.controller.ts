@@ -1,17 +1,42 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { JwtAuth, RequireProduct } from '../../common/auth/auth.decorators.js';
 import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
+import { ApiErrors, type DocumentedErrors } from '../../common/openapi/api-docs.decorators.js';
+import { Tags } from '../../common/openapi/api-tags.js';
 import type { SwapKind } from './adapters/swap-adapter.js';
 import {
+  CheckDeviceSwapInfoDto,
+  CheckSimSwapInfoDto,
+  CreateCheckDeviceSwapDto,
+  CreateCheckSimSwapDto,
+  CreateDeviceSwapDateDto,
+  CreateSimSwapDateDto,
   DEFAULT_MAX_AGE_HOURS,
   DeviceSwapInfoDto,
   SimSwapInfoDto,
-  SwapCheckRequestDto,
-  SwapCheckResponseDto,
-  SwapRetrieveDateRequestDto,
+  type SwapCheckRequestDto,
+  type SwapCheckAnswer,
 } from './dto/camara-swap.dto.js';
+
+/**
+ * The codes per status of the official definitions (SIM Swap 2.1.0, Device Swap 1.0.0), and the
+ * 503/504 of CAMARA Commonalities this gateway answers when an operator fails. The document adds
+ * 401, 403, 413, 415, 429 and 500 from the route's shape.
+ */
+const CAMARA_ERRORS: DocumentedErrors = {
+  400: ['INVALID_ARGUMENT'],
+  404: ['NOT_FOUND', 'IDENTIFIER_NOT_FOUND'],
+  422: ['SERVICE_NOT_APPLICABLE', 'MISSING_IDENTIFIER', 'UNNECESSARY_IDENTIFIER'],
+  429: ['QUOTA_EXCEEDED', 'TOO_MANY_REQUESTS'],
+  503: ['UNAVAILABLE'],
+  504: ['TIMEOUT'],
+};
+const WITH_OUT_OF_RANGE: DocumentedErrors = { ...CAMARA_ERRORS, 400: ['INVALID_ARGUMENT', 'OUT_OF_RANGE'] };
+
+const NOT_SENT =
+  ' `UNNECESSARY_IDENTIFIER` and `QUOTA_EXCEEDED` belong to the CAMARA definition but are never sent here: tokens are two-legged (so `phoneNumber` is required, else 422 `MISSING_IDENTIFIER`) and there are no business quotas. Unknown body fields are ignored.';
 import { clientEnvironmentOf, SimSwapService, type LookupContext } from './sim-swap.service.js';
 
 function camaraContext(
@@ -31,7 +56,7 @@ async function check(
   body: SwapCheckRequestDto,
   request: FastifyRequest,
   action: string,
-): Promise<SwapCheckResponseDto> {
+): Promise<SwapCheckAnswer> {
   const context = camaraContext(request, action, 'check');
   return {
     swapped: await service.check(
@@ -44,7 +69,7 @@ async function check(
 }
 
 /** CAMARA SIM Swap v2.1. */
-@ApiTags('CAMARA SIM Swap')
+@ApiTags(Tags.camaraSimSwap)
 @JwtAuth()
 @RequireProduct('SIM_SWAP')
 @Controller('sim-swap/v2')
@@ -54,20 +79,32 @@ export class CamaraSimSwapController {
   @Post('check')
   @HttpCode(200)
   @AuditAction('sim_swap.check')
-  @ApiOperation({ summary: 'Was the SIM swapped within maxAge hours?' })
+  @ApiOperation({
+    operationId: 'checkSimSwap',
+    summary: 'Check SIM swap',
+    description: `Check if SIM swap has been performed during a past period (\`maxAge\` hours, default 240). 400 \`OUT_OF_RANGE\` when maxAge exceeds 2400 or the operator's monitored period.${NOT_SENT}`,
+  })
+  @ApiOkResponse({ type: CheckSimSwapInfoDto, description: 'Returns whether a SIM swap has been performed during a past period' })
+  @ApiErrors(WITH_OUT_OF_RANGE)
   check(
-    @Body() body: SwapCheckRequestDto,
+    @Body() body: CreateCheckSimSwapDto,
     @Req() request: FastifyRequest,
-  ): Promise<SwapCheckResponseDto> {
+  ): Promise<CheckSimSwapInfoDto> {
     return check(this.service, 'sim', body, request, 'sim_swap.check');
   }
 
   @Post('retrieve-date')
   @HttpCode(200)
   @AuditAction('sim_swap.retrieve_date')
-  @ApiOperation({ summary: 'When was the SIM last swapped?' })
+  @ApiOperation({
+    operationId: 'retrieveSimSwapDate',
+    summary: 'Retrieve SIM swap date',
+    description: `Get timestamp of last SIM swap event for a mobile user account provided with phone number.${NOT_SENT}`,
+  })
+  @ApiOkResponse({ type: SimSwapInfoDto, description: 'Contains information about SIM swap change' })
+  @ApiErrors(WITH_OUT_OF_RANGE)
   async retrieveDate(
-    @Body() body: SwapRetrieveDateRequestDto,
+    @Body() body: CreateSimSwapDateDto,
     @Req() request: FastifyRequest,
   ): Promise<SimSwapInfoDto> {
     const context = camaraContext(request, 'sim_swap.retrieve_date', 'retrieve-date');
@@ -82,7 +119,7 @@ export class CamaraSimSwapController {
 }
 
 /** CAMARA Device Swap v1: the same rules, about the device the number is used in. */
-@ApiTags('CAMARA Device Swap')
+@ApiTags(Tags.camaraDeviceSwap)
 @JwtAuth()
 @RequireProduct('DEVICE_SWAP')
 @Controller('device-swap/v1')
@@ -92,20 +129,32 @@ export class CamaraDeviceSwapController {
   @Post('check')
   @HttpCode(200)
   @AuditAction('device_swap.check')
-  @ApiOperation({ summary: 'Did the number move to another device within maxAge hours?' })
+  @ApiOperation({
+    operationId: 'checkDeviceSwap',
+    summary: 'Check last device swap date',
+    description: `Check if device swap has been performed during a past period (\`maxAge\` hours, default 240).${NOT_SENT}`,
+  })
+  @ApiOkResponse({ type: CheckDeviceSwapInfoDto, description: 'Returns whether a device swap has been performed during a past period' })
+  @ApiErrors(WITH_OUT_OF_RANGE)
   check(
-    @Body() body: SwapCheckRequestDto,
+    @Body() body: CreateCheckDeviceSwapDto,
     @Req() request: FastifyRequest,
-  ): Promise<SwapCheckResponseDto> {
+  ): Promise<CheckDeviceSwapInfoDto> {
     return check(this.service, 'device', body, request, 'device_swap.check');
   }
 
   @Post('retrieve-date')
   @HttpCode(200)
   @AuditAction('device_swap.retrieve_date')
-  @ApiOperation({ summary: 'When did the number last move to another device?' })
+  @ApiOperation({
+    operationId: 'retrieveDeviceSwapDate',
+    summary: 'Get last device swap date',
+    description: `Get timestamp of last device swap for a mobile user account provided with phone number.${NOT_SENT}`,
+  })
+  @ApiOkResponse({ type: DeviceSwapInfoDto, description: 'Contains information about Device swap change' })
+  @ApiErrors(CAMARA_ERRORS)
   async retrieveDate(
-    @Body() body: SwapRetrieveDateRequestDto,
+    @Body() body: CreateDeviceSwapDateDto,
     @Req() request: FastifyRequest,
   ): Promise<DeviceSwapInfoDto> {
     const context = camaraContext(request, 'device_swap.retrieve_date', 'retrieve-date');

@@ -1,9 +1,11 @@
 import { Body, Controller, Delete, HttpCode, Param, Put, Req } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AdminAuth } from '../../common/auth/auth.decorators.js';
 import { ApiError, CommonCodes } from '../../common/errors/api-error.js';
 import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
+import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
+import { Tags } from '../../common/openapi/api-tags.js';
 import { CAMARA_PHONE_NUMBER } from '../../common/phone/phone-number.js';
 import { SandboxNumberDto, SetSandboxNumberRequestDto } from './dto/sandbox-number.dto.js';
 import { SimSwapService } from './sim-swap.service.js';
@@ -29,7 +31,9 @@ function dateOf(value: string | null | undefined, field: string): Date | null {
 }
 
 /** Sandbox data for integration tests: set the swap dates a sandbox number answers. */
-@ApiTags('Admin: sandbox')
+@ApiTags(Tags.adminSandbox)
+@ApiParam({ name: 'phoneNumber', description: 'A number under a sandbox operator\'s prefix, E.164 (URL-encode the +).', example: '+31612345007', schema: { type: 'string', pattern: CAMARA_PHONE_NUMBER.source } })
+@ApiErrors({ 404: [CommonCodes.notFound] })
 @AdminAuth('admin')
 @Controller('admin/v1/sandbox/sim-swap')
 export class SandboxAdminController {
@@ -40,6 +44,7 @@ export class SandboxAdminController {
   @ApiOperation({
     summary: "Set a sandbox number's latest SIM and device change (replaces its built-in row).",
   })
+  @ApiOkResponse({ type: SandboxNumberDto, description: 'The dates the number now answers.' })
   set(
     @Param('phoneNumber') rawNumber: string,
     @Body() body: SetSandboxNumberRequestDto,
@@ -58,6 +63,7 @@ export class SandboxAdminController {
   @HttpCode(204)
   @AuditAction('sandbox.sim_swap.reset')
   @ApiOperation({ summary: 'Give a sandbox number its built-in answers again.' })
+  @ApiNoContentResponse({ description: 'The number answers its built-in dates again.' })
   async reset(
     @Param('phoneNumber') rawNumber: string,
     @Req() request: FastifyRequest,

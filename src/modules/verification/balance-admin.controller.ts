@@ -1,18 +1,20 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AdminAuth, CurrentAdmin } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedAdmin } from '../../common/auth/caller.js';
 import { ApiError, CommonCodes } from '../../common/errors/api-error.js';
 import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
+import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
+import { Tags } from '../../common/openapi/api-tags.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
-import { BalanceService, type BalanceView } from './balance.service.js';
+import { BalanceService } from './balance.service.js';
 import { ClientParamsDto, TopUpRequestDto } from './dto/balance.dto.js';
-
-type ClientBalanceView = BalanceView & { clientId: string };
+import { ClientBalanceDto } from './dto/verification-responses.dto.js';
 
 /** Admins read and top up a client's verification credits. */
-@ApiTags('Admin: balances')
+@ApiTags(Tags.adminBalances)
+@ApiErrors({ 404: [CommonCodes.notFound] })
 @Controller('admin/v1/clients/:clientId/balance')
 export class BalanceAdminController {
   constructor(
@@ -24,10 +26,11 @@ export class BalanceAdminController {
   @AdminAuth('auditor')
   @AuditAction('balance.read')
   @ApiOperation({ summary: "A client's verification balance" })
+  @ApiOkResponse({ type: ClientBalanceDto, description: 'Credits and expiry.' })
   async read(
     @Param() params: ClientParamsDto,
     @Req() request: FastifyRequest,
-  ): Promise<ClientBalanceView> {
+  ): Promise<ClientBalanceDto> {
     auditFacts(request).detail = { clientId: params.clientId };
     await this.requireClient(params.clientId);
     return { clientId: params.clientId, ...(await this.balances.balanceOf(params.clientId)) };
@@ -40,12 +43,13 @@ export class BalanceAdminController {
   @ApiOperation({
     summary: "Add verification credits (audited; also written to the client's balance ledger)",
   })
+  @ApiOkResponse({ type: ClientBalanceDto, description: 'The balance after the top-up.' })
   async topUp(
     @Param() params: ClientParamsDto,
     @Body() body: TopUpRequestDto,
     @CurrentAdmin() admin: AuthenticatedAdmin,
     @Req() request: FastifyRequest,
-  ): Promise<ClientBalanceView> {
+  ): Promise<ClientBalanceDto> {
     const facts = auditFacts(request);
     facts.action = 'balance.top_up';
     facts.detail = {

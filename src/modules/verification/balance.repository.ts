@@ -62,11 +62,12 @@ export class BalanceRepository {
     return this.prisma.client.clientBalance.findUnique({ where: { clientId } });
   }
 
-  listLedger(clientId: string, limit: number): Promise<BalanceLedgerEntry[]> {
+  /** Newest first; `beforeId` continues after the last entry of a previous page. */
+  listLedger(clientId: string, take: number, beforeId?: bigint): Promise<BalanceLedgerEntry[]> {
     return this.prisma.client.balanceLedgerEntry.findMany({
-      where: { clientId },
+      where: { clientId, ...(beforeId === undefined ? {} : { id: { lt: beforeId } }) },
       orderBy: { id: 'desc' },
-      take: limit,
+      take,
     });
   }
 }

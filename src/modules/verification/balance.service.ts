@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthenticatedClient } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.js';
+import { decodeCursor, pageOf, type Page } from '../../common/http/pagination.js';
 import { BalanceRepository } from './balance.repository.js';
 import { insufficientBalance } from './verification.errors.js';
 
@@ -65,14 +66,21 @@ export class BalanceService {
     return this.view(balance?.credits ?? 0, balance?.expiresAt ?? null);
   }
 
-  async history(clientId: string, limit: number): Promise<BalanceHistoryEntry[]> {
-    const entries = await this.repository.listLedger(clientId, limit);
-    return entries.map((entry) => ({
-      at: entry.createdAt.toISOString(),
-      kind: entry.kind,
-      change: entry.change,
-      balanceAfter: entry.balanceAfter,
-    }));
+  /** Ledger entries, newest first, a page at a time (`cursor`: the previous page's `nextCursor`). */
+  async history(clientId: string, limit: number, cursor?: string): Promise<Page<BalanceHistoryEntry>> {
+    const beforeId = cursor === undefined ? undefined : BigInt(decodeCursor(cursor, ['n'])[0]);
+    const entries = await this.repository.listLedger(clientId, limit + 1, beforeId);
+    return pageOf(
+      entries,
+      limit,
+      (entry) => ({
+        at: entry.createdAt.toISOString(),
+        kind: entry.kind,
+        change: entry.change,
+        balanceAfter: entry.balanceAfter,
+      }),
+      (entry) => [Number(entry.id)],
+    );
   }
 
   private view(credits: number, expiresAt: Date | null): BalanceView {

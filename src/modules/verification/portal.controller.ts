@@ -1,27 +1,17 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { PageQueryDto, PAGE_LIMIT_DEFAULT, type Page } from '../../common/http/pagination.js';
+import { ApiAuthmatechOk } from '../../common/openapi/api-docs.decorators.js';
+import { Tags } from '../../common/openapi/api-tags.js';
 import { ApiKeyAuth, CurrentClient } from '../../common/auth/auth.decorators.js';
-import type {
-  AuthenticatedClient,
-  ClientEnvironment,
-  ClientProduct,
-} from '../../common/auth/caller.js';
+import type { AuthenticatedClient } from '../../common/auth/caller.js';
 import type { AuthmatechEnvelope } from '../../common/http/error-envelope.js';
 import { authmatechSuccess as success } from '../../common/http/authmatech-envelope.js';
-import { BalanceService, type BalanceHistoryEntry, type BalanceView } from './balance.service.js';
-import { HistoryQueryDto } from './dto/balance.dto.js';
-
-interface ProductsData {
-  clientId: string;
-  environment: ClientEnvironment;
-  products: ClientProduct[];
-  /** SANDBOX clients are never charged. */
-  charged: boolean;
-  balance: BalanceView;
-}
+import { BalanceService, type BalanceHistoryEntry } from './balance.service.js';
+import { BalanceHistoryPageDto, ProductsDataDto } from './dto/verification-responses.dto.js';
 
 /** The client's own view of its products and credits (always its own: the id comes from its credentials). */
-@ApiTags('Portal')
+@ApiTags(Tags.portal)
 @Controller('v1/api/me')
 @ApiKeyAuth()
 export class BalancePortalController {
@@ -29,9 +19,10 @@ export class BalancePortalController {
 
   @Get('products')
   @ApiOperation({ summary: 'Enabled products and the verification balance' })
+  @ApiAuthmatechOk(ProductsDataDto, { description: "The client's products and balance." })
   async products(
     @CurrentClient() client: AuthenticatedClient,
-  ): Promise<AuthmatechEnvelope<ProductsData>> {
+  ): Promise<AuthmatechEnvelope<ProductsDataDto>> {
     return success({
       clientId: client.clientId,
       environment: client.environment,
@@ -43,10 +34,11 @@ export class BalancePortalController {
 
   @Get('balance-history')
   @ApiOperation({ summary: 'Balance changes, newest first: top-ups, verifications, refunds' })
+  @ApiAuthmatechOk(BalanceHistoryPageDto, { description: 'A page of ledger entries.' })
   async history(
     @CurrentClient() client: AuthenticatedClient,
-    @Query() query: HistoryQueryDto,
-  ): Promise<AuthmatechEnvelope<{ entries: BalanceHistoryEntry[] }>> {
-    return success({ entries: await this.balances.history(client.clientId, query.limit ?? 100) });
+    @Query() query: PageQueryDto,
+  ): Promise<AuthmatechEnvelope<Page<BalanceHistoryEntry>>> {
+    return success(await this.balances.history(client.clientId, query.limit ?? PAGE_LIMIT_DEFAULT, query.cursor));
   }
 }

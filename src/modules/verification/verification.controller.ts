@@ -1,5 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAuthmatechOk, ApiErrors } from '../../common/openapi/api-docs.decorators.js';
+import { Tags } from '../../common/openapi/api-tags.js';
+import { EnrichmentDataDto, SdkSessionDataDto, VerifyDataDto } from './dto/verification-responses.dto.js';
+import { NegativeVerdicts, VerificationCodes } from './verification.errors.js';
 import type { FastifyRequest } from 'fastify';
 import {
   ApiKeyAuth,
@@ -24,7 +28,14 @@ import { EnrichmentService, type EnrichmentData } from './enrichment.service.js'
 import { VerificationService, type VerifyData } from './verification.service.js';
 
 /** The Authmatech silent-verification contract: enrichment (device), session report (device), verify (backend). */
-@ApiTags('Silent verification (Authmatech)')
+/** The WARNING codes of a negative verdict (a 200 with `validNumber: false`). */
+const VERDICT_WARNINGS = [...Object.keys(NegativeVerdicts), VerificationCodes.noEnrichmentResult];
+const VERIFY_ERRORS = {
+  400: [VerificationCodes.invalidMobileNumber, VerificationCodes.invalidProof, VerificationCodes.unknownOperator, VerificationCodes.productNotEnabled, VerificationCodes.insufficientBalance],
+  503: [VerificationCodes.operatorUnavailable],
+};
+
+@ApiTags(Tags.verification)
 @Controller()
 export class VerificationController {
   constructor(
@@ -45,6 +56,14 @@ export class VerificationController {
     required: false,
     description: 'SANDBOX clients only: the number the network would inject.',
   })
+  @ApiAuthmatechOk(EnrichmentDataDto, {
+    description: 'The proof for the identified number, or no proof with a WARNING when nobody was identified (Wi-Fi, untrusted source, another operator).',
+    warnings: [VerificationCodes.noEnrichmentResult],
+  })
+  @ApiErrors({
+    400: [VerificationCodes.unknownOperator, VerificationCodes.sandboxHeaderRefused, VerificationCodes.invalidMobileNumber],
+    503: [VerificationCodes.operatorUnavailable],
+  })
   enrich(
     @CurrentClient() client: AuthenticatedClient,
     @Param() params: OperatorParamsDto,
@@ -63,11 +82,12 @@ export class VerificationController {
     summary:
       'The SDK reports its session (device context); the client IP comes from the connection',
   })
+  @ApiAuthmatechOk(SdkSessionDataDto, { description: 'The session was stored.' })
   recordSession(
     @CurrentClient() client: AuthenticatedClient,
     @Body() body: SdkSessionDto,
     @Req() request: FastifyRequest,
-  ): Promise<AuthmatechEnvelope<{ sdkSessionId: string }>> {
+  ): Promise<AuthmatechEnvelope<SdkSessionDataDto>> {
     return this.enrichment.recordSdkSession(client, body, request);
   }
 
@@ -78,7 +98,10 @@ export class VerificationController {
   @AuditAction('verify')
   @ApiOperation({
     summary: 'Verify: does the proof from enrichment prove this number for this client?',
+    description: 'A negative verdict is a 200 with `validNumber: false` and a WARNING saying why. LIVE clients pay one credit per verdict.',
   })
+  @ApiAuthmatechOk(VerifyDataDto, { description: 'The verdict.', warnings: VERDICT_WARNINGS })
+  @ApiErrors(VERIFY_ERRORS)
   verify(
     @CurrentClient() client: AuthenticatedClient,
     @Body() body: VerifyRequestDto,
@@ -97,6 +120,8 @@ export class VerificationController {
   @ApiOperation({
     summary: 'Verify (web): the proof of the enrichment session transactionId, kept on the gateway',
   })
+  @ApiAuthmatechOk(VerifyDataDto, { description: 'The verdict.', warnings: VERDICT_WARNINGS })
+  @ApiErrors({ ...VERIFY_ERRORS, 404: [VerificationCodes.transactionNotFound] })
   verifyTransaction(
     @CurrentClient() client: AuthenticatedClient,
     @Param() params: TransactionParamsDto,

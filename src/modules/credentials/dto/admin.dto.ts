@@ -1,7 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, MinLength, Validate } from 'class-validator';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, IsString, Max, MaxLength, Min, MinLength, Validate } from 'class-validator';
 import { CLIENT_PRODUCTS, type ClientProduct } from '../../../common/auth/caller.js';
 import { OptionalNotNull } from '../../../common/http/validation.js';
 import { IsBrowserOrigin, MAX_ALLOWED_ORIGINS } from '../allowed-origins.js';
@@ -82,23 +81,6 @@ export class UpdateClientDto {
 
   @AllowedOrigins()
   allowedOrigins?: string[];
-}
-
-export class ListQueryDto {
-  @ApiPropertyOptional({ default: 50, maximum: 200 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  limit?: number;
-
-  @ApiPropertyOptional({ default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  offset?: number;
 }
 
 export class IssueCredentialDto {

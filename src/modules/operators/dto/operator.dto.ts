@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import {
   ArrayMaxSize,
   ArrayMinSize,
@@ -16,6 +16,8 @@ import {
   ValidateBy,
   type ValidationOptions,
 } from 'class-validator';
+import { PageOf } from '../../../common/openapi/api-docs.decorators.js';
+import type { OperatorAdapterKind, OperatorView } from '../operators.service.js';
 import { parseRange } from '../trusted-ranges.js';
 import { OptionalNotNull } from '../../../common/http/validation.js';
 
@@ -101,7 +103,7 @@ export class CreateOperatorDto {
   @HasNoSecrets()
   settings?: Record<string, unknown>;
 
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 3650 })
   @OptionalNotNull()
   @IsInt()
   @Min(1)
@@ -154,20 +156,23 @@ export class UpdateOperatorDto {
   @HasNoSecrets()
   settings?: Record<string, unknown>;
 
-  @ApiPropertyOptional() @OptionalNotNull() @IsInt() @Min(1) @Max(3650) monitoredPeriodDays?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 3650 }) @OptionalNotNull() @IsInt() @Min(1) @Max(3650) monitoredPeriodDays?: number;
 
   @ApiPropertyOptional() @OptionalNotNull() @IsBoolean() enabled?: boolean;
 }
 
 export class OperatorParamsDto {
+  @ApiProperty({ example: 'ZAIN_JO', pattern: OPERATOR_ID.source })
   @Matches(OPERATOR_ID, { message: 'id must be an operator id' })
   id!: string;
 }
 
 export class OperatorSecretParamsDto {
+  @ApiProperty({ example: 'ZAIN_JO', pattern: OPERATOR_ID.source })
   @Matches(OPERATOR_ID, { message: 'id must be an operator id' })
   id!: string;
 
+  @ApiProperty({ example: 'apiKey', pattern: '^[A-Za-z][A-Za-z0-9_]{0,49}$' })
   @Matches(/^[A-Za-z][A-Za-z0-9_]{0,49}$/, { message: 'name must be a secret name such as apiKey' })
   name!: string;
 }
@@ -179,3 +184,38 @@ export class OperatorSecretDto {
   @Matches(/\S/, { message: 'value must not be blank' })
   value!: string;
 }
+
+@ApiSchema({ name: 'Operator' })
+export class OperatorDto implements OperatorView {
+  @ApiProperty({ example: 'ZAIN_JO' })
+  id!: string;
+
+  @ApiProperty()
+  name!: string;
+
+  @ApiProperty({ example: 'JO', description: 'ISO 3166-1 alpha-2.' })
+  country!: string;
+
+  @ApiProperty({ type: [String], example: ['+96279'] })
+  numberPrefixes!: string[];
+
+  @ApiProperty({ type: String, nullable: true, example: 'x-msisdn' })
+  enrichmentHeader!: string | null;
+
+  @ApiProperty({ type: [String], example: ['10.20.0.0/16'] })
+  trustedRanges!: string[];
+
+  @ApiProperty({ enum: ADAPTER_KIND_NAMES })
+  adapterKind!: OperatorAdapterKind;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Adapter settings; never secrets.' })
+  settings!: Record<string, unknown>;
+
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Days of swap history the operator may keep; null = unlimited.' })
+  monitoredPeriodDays!: number | null;
+
+  @ApiProperty()
+  enabled!: boolean;
+}
+
+export const OperatorPageDto = PageOf(OperatorDto, 'OperatorPage');

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { IsInt, IsString, Matches, Min, ValidateBy, type ValidationOptions } from 'class-validator';
 import { AcceptsUnknownFields, OptionalNotNull } from '../../../common/http/validation.js';
 import { CAMARA_PHONE_NUMBER } from '../../../common/phone/phone-number.js';
@@ -20,6 +20,9 @@ function AtMost(limit: number, options: ValidationOptions): PropertyDecorator {
   );
 }
 
+const PHONE_NUMBER_DESCRIPTION =
+  "A public identifier addressing a telephone subscription. In mobile networks it corresponds to the MSISDN (Mobile Station International Subscriber Directory Number). In order to be globally unique it has to be formatted in international format, according to E.164 standard, prefixed with '+'.";
+
 /**
  * `phoneNumber` is optional in the schema, as in CAMARA (three-legged tokens carry it); with our
  * two-legged tokens its absence is a 422 MISSING_IDENTIFIER from the service, not a 400. `null` is
@@ -28,7 +31,7 @@ function AtMost(limit: number, options: ValidationOptions): PropertyDecorator {
  */
 @AcceptsUnknownFields()
 export class SwapRetrieveDateRequestDto {
-  @ApiPropertyOptional({ example: '+31612345001', pattern: CAMARA_PHONE_NUMBER.source })
+  @ApiPropertyOptional({ type: String, example: '+346661113334', pattern: CAMARA_PHONE_NUMBER.source, description: PHONE_NUMBER_DESCRIPTION })
   @OptionalNotNull()
   @IsString()
   @Matches(CAMARA_PHONE_NUMBER, { message: 'phoneNumber must be in E.164 format with a leading +' })
@@ -37,10 +40,13 @@ export class SwapRetrieveDateRequestDto {
 
 export class SwapCheckRequestDto extends SwapRetrieveDateRequestDto {
   @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int32',
     minimum: 1,
     maximum: MAX_AGE_LIMIT_HOURS,
     default: DEFAULT_MAX_AGE_HOURS,
-    description: 'Period in hours to check for a swap.',
+    example: DEFAULT_MAX_AGE_HOURS,
+    description: 'Period in hours to be checked for a swap.',
   })
   @OptionalNotNull()
   @IsInt({ message: 'maxAge must be an integer number of hours' })
@@ -52,41 +58,74 @@ export class SwapCheckRequestDto extends SwapRetrieveDateRequestDto {
   maxAge?: number;
 }
 
-export class SwapCheckResponseDto {
-  @ApiProperty({ description: 'True when the SIM (or device) changed within maxAge hours.' })
+// The official schema names, so the document reads like CAMARA's own definitions.
+@ApiSchema({ name: 'CreateSimSwapDate' })
+export class CreateSimSwapDateDto extends SwapRetrieveDateRequestDto {}
+
+@ApiSchema({ name: 'CreateCheckSimSwap' })
+export class CreateCheckSimSwapDto extends SwapCheckRequestDto {}
+
+@ApiSchema({ name: 'CreateDeviceSwapDate' })
+export class CreateDeviceSwapDateDto extends SwapRetrieveDateRequestDto {}
+
+@ApiSchema({ name: 'CreateCheckDeviceSwap' })
+export class CreateCheckDeviceSwapDto extends SwapCheckRequestDto {}
+
+/** The answer of both check operations. */
+export interface SwapCheckAnswer {
+  swapped: boolean;
+}
+
+@ApiSchema({ name: 'CheckSimSwapInfo' })
+export class CheckSimSwapInfoDto implements SwapCheckAnswer {
+  @ApiProperty({ description: 'Indicates whether the SIM card has been swapped during the period within the provided age.' })
   swapped!: boolean;
 }
 
+@ApiSchema({ name: 'CheckDeviceSwapInfo' })
+export class CheckDeviceSwapInfoDto implements SwapCheckAnswer {
+  @ApiProperty({ description: 'Indicates whether the device has been swapped during the period within the provided age.' })
+  swapped!: boolean;
+}
+
+@ApiSchema({ name: 'SimSwapInfo' })
 export class SimSwapInfoDto {
   @ApiProperty({
     type: String,
     nullable: true,
     format: 'date-time',
+    example: '2023-07-03T14:27:08.312+02:00',
     description:
-      'Latest SIM change; the activation date when never swapped (unlimited history); null when unknown or never associated.',
+      'Timestamp of latest SIM swap performed (RFC 3339, with time zone); the activation date when never swapped (unlimited history); null when unknown or never associated.',
   })
   latestSimChange!: string | null;
 
   @ApiPropertyOptional({
+    type: 'integer',
+    example: 120,
     description:
-      'Days of history the operator may keep, given when latestSimChange is null for that reason.',
+      'Timeframe in days for SIM card change supervision for the phone number, given when latestSimChange is null for that reason.',
   })
   monitoredPeriod?: number;
 }
 
+@ApiSchema({ name: 'DeviceSwapInfo' })
 export class DeviceSwapInfoDto {
   @ApiProperty({
     type: String,
     nullable: true,
     format: 'date-time',
+    example: '2023-07-03T14:27:08.312+02:00',
     description:
-      'Latest device change; the first connection to the current device when never changed (unlimited history); null when unknown.',
+      'Timestamp of latest device swap performed (RFC 3339, with time zone); the first connection to the current device when never changed (unlimited history); null when unknown.',
   })
   latestDeviceChange!: string | null;
 
   @ApiPropertyOptional({
+    type: 'integer',
+    example: 120,
     description:
-      'Days of history the operator may keep, given when latestDeviceChange is null for that reason.',
+      'Timeframe in days for device change supervision for the phone number, given when latestDeviceChange is null for that reason.',
   })
   monitoredPeriod?: number;
 }

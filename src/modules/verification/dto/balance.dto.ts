@@ -1,10 +1,12 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsDate, IsInt, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { OptionalNotNull } from '../../../common/http/validation.js';
 
+@ApiSchema({ name: 'TopUpRequest' })
 export class TopUpRequestDto {
   @ApiProperty({
+    type: 'integer',
     minimum: 1,
     maximum: 10_000_000,
     description: 'Credits to add (one credit = one billable verify).',
@@ -15,6 +17,8 @@ export class TopUpRequestDto {
   credits!: number;
 
   @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
     description: 'When the whole balance expires (ISO 8601). Omitted: the current expiry is kept.',
   })
   @OptionalNotNull()
@@ -24,18 +28,9 @@ export class TopUpRequestDto {
 }
 
 export class ClientParamsDto {
+  @ApiProperty({ description: 'The client id.', maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' })
   @IsString()
   @MaxLength(64)
   @Matches(/^[A-Za-z0-9_-]+$/, { message: 'clientId must be a client id' })
   clientId!: string;
-}
-
-export class HistoryQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(500)
-  limit?: number;
 }

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import {
   IsIn,
   IsNotEmpty,
@@ -25,8 +25,9 @@ export const OPERATOR_ID_PATTERN = /^[A-Z0-9_]{2,40}$/;
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,100}$/;
 
 /** The seed's verify body, exactly: unknown fields are refused by the global pipe. */
+@ApiSchema({ name: 'VerifyRequest' })
 export class VerifyRequestDto {
-  @ApiProperty({ example: '+962791234567', description: 'The number the customer claims, E.164.' })
+  @ApiProperty({ example: '+962791234567', pattern: SUBSCRIBER_PHONE_NUMBER.source, description: 'The number the customer claims, E.164.' })
   @IsString(MOBILE)
   @Matches(SUBSCRIBER_PHONE_NUMBER, {
     ...MOBILE,
@@ -63,8 +64,9 @@ export class VerifyRequestDto {
 }
 
 /** Web variant: the proof stays on the gateway, named by the transaction (enrichment session) id. */
+@ApiSchema({ name: 'VerifyTransactionRequest' })
 export class VerifyTransactionRequestDto {
-  @ApiProperty({ example: '+962791234567' })
+  @ApiProperty({ example: '+962791234567', pattern: SUBSCRIBER_PHONE_NUMBER.source })
   @IsString(MOBILE)
   @Matches(SUBSCRIBER_PHONE_NUMBER, {
     ...MOBILE,
@@ -89,6 +91,7 @@ export class VerifyQueryDto {
 }
 
 export class TransactionParamsDto {
+  @ApiProperty({ format: 'uuid', description: 'The sdkSessionId of the enrichment (the Web SDK\'s transaction).' })
   @IsUUID()
   transactionId!: string;
 }
@@ -104,6 +107,7 @@ export class EnrichmentQueryDto {
 }
 
 export class OperatorParamsDto {
+  @ApiProperty({ example: 'ZAIN_JO', pattern: OPERATOR_ID_PATTERN.source })
   @Matches(OPERATOR_ID_PATTERN, { message: 'operatorId must be an operator id such as ZAIN_JO' })
   operatorId!: string;
 }

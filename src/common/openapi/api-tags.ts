@@ -1,0 +1,38 @@
+/**
+ * Every tag of the OpenAPI document, declared once: controllers use these constants, and the
+ * linter refuses an operation whose tag is not in this list, so tags cannot drift apart in spelling.
+ * Format: "<contract or area>: <topic>".
+ */
+export const Tags = {
+  verification: 'Authmatech: silent verification',
+  credentials: 'Authmatech: credentials',
+  portal: 'Authmatech: portal',
+  identityMatch: 'Identity Match: SIM swap',
+  camaraSimSwap: 'CAMARA: SIM Swap',
+  camaraDeviceSwap: 'CAMARA: Device Swap',
+  adminClients: 'Admin: clients',
+  adminKeys: 'Admin: admin keys',
+  adminOperators: 'Admin: operators',
+  adminBalances: 'Admin: balances',
+  adminSandbox: 'Admin: sandbox',
+  adminAudit: 'Admin: audit',
+  health: 'Health',
+} as const;
+
+export const API_TAG_DESCRIPTIONS: Record<(typeof Tags)[keyof typeof Tags], string> = {
+  [Tags.verification]:
+    'Header enrichment (device), SDK session (device) and verify (backend): does this user hold this number? Errors in the Authmatech envelope.',
+  [Tags.credentials]: 'SDK tokens and self-service API key rotation, with the API key and client id.',
+  [Tags.portal]: "A client's own products, balance and history; always scoped by its credentials.",
+  [Tags.identityMatch]:
+    'CM.com-style takeover protection with a client-signed HS256 JWT: latest SIM change as a timestamp, a 24-hour flag or an age range.',
+  [Tags.camaraSimSwap]: 'CAMARA SIM Swap 2.1.0 (r3.3): check and retrieve-date, schema-compatible with the official definition.',
+  [Tags.camaraDeviceSwap]: 'CAMARA Device Swap 1.0.0 (r3.2): check and retrieve-date, schema-compatible with the official definition.',
+  [Tags.adminClients]: 'Clients and their credentials (admin role). Secrets appear only in the answer that issues them.',
+  [Tags.adminKeys]: 'Admin and auditor keys (admin role).',
+  [Tags.adminOperators]: 'Mobile operators as data, and their upstream secrets (stored encrypted, never returned).',
+  [Tags.adminBalances]: 'Verification credits of LIVE clients.',
+  [Tags.adminSandbox]: 'Swap dates of sandbox numbers, for integration tests.',
+  [Tags.adminAudit]: 'The tamper-evident audit trail: queries, exports, reports and the chain check (auditor role).',
+  [Tags.health]: 'Liveness and readiness probes; no credentials.',
+};
