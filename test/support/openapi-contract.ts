@@ -98,7 +98,8 @@ export class OpenApiContract {
 
   check(observation: Observation): Verdict {
     const method = observation.method.toLowerCase();
-    if (observation.route === undefined) return { operation: null, problems: [] };
+    // No route matched (404/405), or a CORS preflight (@fastify/cors's `OPTIONS *`): not operations.
+    if (observation.route === undefined || (method === 'options' && observation.route === '*')) return { operation: null, problems: [] };
     const path = observation.route.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     const operation = ((this.document.paths as Json)[path] as Json | undefined)?.[method] as Json | undefined;
     const name = `${observation.method.toUpperCase()} ${path}`;

@@ -1,5 +1,6 @@
 import { applyDecorators, type Type } from '@nestjs/common';
-import { ApiExtension, ApiExtraModels, ApiProperty, ApiResponse, ApiSchema, getSchemaPath } from '@nestjs/swagger';
+import { METHOD_METADATA } from '@nestjs/common/constants.js';
+import { ApiExtraModels, ApiProperty, ApiResponse, ApiSchema, DECORATORS, getSchemaPath } from '@nestjs/swagger';
 import type { ContractCodes } from '../errors/api-error.js';
 import type { Page } from '../http/pagination.js';
 
@@ -25,7 +26,22 @@ export const SchemaNames = {
  * role, product), 413/415 (a body), 429 (client credentials), 500, and 503 (audit write failed).
  */
 export const ApiErrors = (errors: DocumentedErrors): MethodDecorator & ClassDecorator =>
-  ApiExtension(ERRORS_EXTENSION, errors);
+  ((target: object, _key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    // Several decorators may add errors to one route (the route's own, `@BrowserFacing()`'s…):
+    // they merge, where a plain ApiExtension would keep only one of them.
+    const handlers: object[] = descriptor
+      ? [descriptor.value as object]
+      : Object.getOwnPropertyNames((target as { prototype: object }).prototype)
+          .map((name) => Object.getOwnPropertyDescriptor((target as { prototype: object }).prototype, name)?.value as unknown)
+          .filter((value): value is object => typeof value === 'function' && Reflect.hasMetadata(METHOD_METADATA, value));
+    for (const handler of handlers) {
+      const extensions = (Reflect.getMetadata(DECORATORS.API_EXTENSION, handler) ?? {}) as Record<string, unknown>;
+      const merged: DocumentedErrors = { ...(extensions[ERRORS_EXTENSION] as DocumentedErrors | undefined) };
+      for (const [status, codes] of Object.entries(errors)) merged[Number(status)] = [...(merged[Number(status)] ?? []), ...(codes ?? [])];
+      Reflect.defineMetadata(DECORATORS.API_EXTENSION, { ...extensions, [ERRORS_EXTENSION]: merged }, handler);
+    }
+    return descriptor ?? target;
+  }) as MethodDecorator & ClassDecorator;
 
 export interface AuthmatechOkOptions {
   description: string;

@@ -24,6 +24,8 @@ export const OPENAPI_DOCUMENT = 'openApiDocument';
 
 const LICENSE_URL = 'https://www.apache.org/licenses/LICENSE-2.0.html';
 const CLIENT_SCHEMES: string[] = [SecuritySchemes.apiKey, SecuritySchemes.sdkToken, SecuritySchemes.clientJwt];
+/** The paths the request auditor records (modules/audit/request-auditor.service.ts): all but health. */
+const AUDITED_PATH = /^\/(v1|mobile-identity|sim-swap|device-swap|number-verification|admin)\//;
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 /** package.json, two folders above this module in `src/` and in `dist/` alike. */
@@ -197,7 +199,7 @@ function codeOf(code: DocumentedCode, contract: Contract): string {
 }
 
 /** Errors the route's shape implies (credentials, body, product, role), in its contract's codes. */
-function impliedErrors(operation: OperationObject, method: (typeof METHODS)[number], contract: Contract): DocumentedErrors {
+function impliedErrors(operation: OperationObject, path: string, method: (typeof METHODS)[number], contract: Contract): DocumentedErrors {
   const errors: Record<number, DocumentedCode[]> = {};
   const add = (status: number, ...codes: DocumentedCode[]): void => {
     (errors[status] ??= []).push(...codes);
@@ -212,11 +214,9 @@ function impliedErrors(operation: OperationObject, method: (typeof METHODS)[numb
   }
   const schemes = (operation.security ?? []).flatMap((requirement) => Object.keys(requirement));
   // No security at all (not even `@Public()`'s empty list): the global guard refuses every call.
-  if (schemes.length > 0 || operation.security === undefined) {
-    add(401, CommonCodes.unauthenticated);
-    // Audited: a request whose audit event cannot be written is answered 503, never silently.
-    add(503, CommonCodes.unavailable);
-  }
+  if (schemes.length > 0 || operation.security === undefined) add(401, CommonCodes.unauthenticated);
+  // A request whose audit event cannot be written is answered 503, never silently.
+  if (AUDITED_PATH.test(path)) add(503, CommonCodes.unavailable);
   if (schemes.some((scheme) => CLIENT_SCHEMES.includes(scheme))) add(429, CommonCodes.tooManyRequests);
   const extensions = operation as unknown as Record<string, unknown>;
   if (extensions['x-required-role'] === 'admin') add(403, CommonCodes.forbidden);
@@ -304,7 +304,7 @@ export function finishDocument(document: OpenAPIObject): OpenAPIObject {
         Object.keys(requirement).some((scheme) => CLIENT_SCHEMES.includes(scheme)),
       );
       const errors = new Map<number, Set<string>>();
-      for (const source of [impliedErrors(operation, method, contract), declared]) {
+      for (const source of [impliedErrors(operation, path, method, contract), declared]) {
         for (const [status, codes] of Object.entries(source)) {
           const set = errors.get(Number(status)) ?? new Set<string>();
           for (const code of codes ?? []) set.add(codeOf(code, contract));

@@ -2,6 +2,7 @@ import { applyDecorators, Injectable, UseGuards, type CanActivate, type Executio
 import type { FastifyRequest } from 'fastify';
 import { callerOf } from '../../common/auth/auth.decorators.js';
 import { auditFacts } from '../../common/http/audit-facts.js';
+import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { BrowserFacingRoute } from './browser-cors.js';
 import { BrowserOrigins } from './browser-origins.service.js';
 import { originNotAllowed } from './credentials.errors.js';
@@ -54,4 +55,5 @@ export class BrowserOriginGuard implements CanActivate {
  * A device-side route that browser pages may call: CORS answers with the client's allowed
  * origins (BrowserCors), and a page of any other origin is refused (BrowserOriginGuard).
  */
-export const BrowserFacing = (): MethodDecorator => applyDecorators(BrowserFacingRoute(), UseGuards(BrowserOriginGuard));
+export const BrowserFacing = (): MethodDecorator =>
+  applyDecorators(BrowserFacingRoute(), UseGuards(BrowserOriginGuard), ApiErrors({ 403: ['ORIGIN_NOT_ALLOWED'] }));

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Controller, Get, Header, Param, Req } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Public } from '../../common/auth/public.decorator.js';
 import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
+import { Tags } from '../../common/openapi/api-tags.js';
 import { EMBEDDING_ORIGIN_HEADER } from '../credentials/browser-origin.guard.js';
 import { OperatorParamsDto } from './dto/verify.dto.js';
 
@@ -51,7 +52,7 @@ const SCRIPT_HASH = createHash('sha256').update(CHECK_SCRIPT).digest('base64');
 const CHECK_PAGE_POLICY = `default-src 'none'; script-src 'sha256-${SCRIPT_HASH}'; connect-src 'self'; base-uri 'none'; form-action 'none'`;
 
 /** The web variant's check page (`initAuthmatechCheck`), loaded by the Web SDK in a hidden iframe. */
-@ApiTags('Silent verification (Authmatech)')
+@ApiTags(Tags.verification)
 @Controller()
 export class CheckPageController {
   @Get('v1/he/:operatorId/check')
@@ -66,6 +67,10 @@ export class CheckPageController {
   @ApiOperation({
     summary:
       'Web variant: the page the Web SDK loads in a hidden iframe; it runs the enrichment for the transaction the SDK hands it by postMessage',
+  })
+  @ApiOkResponse({
+    description: 'The check page: HTML with one inline script, under a Content-Security-Policy that allows only that script.',
+    content: { 'text/html': { schema: { type: 'string' } } },
   })
   page(@Param() params: OperatorParamsDto, @Req() request: FastifyRequest): string {
     auditFacts(request).operatorId = params.operatorId;

@@ -62,6 +62,7 @@ export class VerificationController {
   })
   @ApiErrors({
     400: [VerificationCodes.unknownOperator, VerificationCodes.sandboxHeaderRefused, VerificationCodes.invalidMobileNumber],
+    409: [VerificationCodes.transactionExists],
     503: [VerificationCodes.operatorUnavailable],
   })
   enrich(

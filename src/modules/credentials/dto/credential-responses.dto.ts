@@ -26,6 +26,9 @@ export class ClientDto implements ClientView {
   @ApiProperty({ type: 'integer', minimum: 1 })
   rateLimitPerMinute!: number;
 
+  @ApiProperty({ type: [String], description: 'Origins of the pages that may run the Web SDK with this client (README "Web SDK").', example: ['https://bank.example'] })
+  allowedOrigins!: string[];
+
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
 

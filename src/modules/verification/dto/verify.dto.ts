@@ -98,6 +98,7 @@ export class TransactionParamsDto {
 
 export class EnrichmentQueryDto {
   @ApiPropertyOptional({
+    format: 'uuid',
     description:
       'Web variant: a UUID the Web SDK made, used as the session id; the backend later verifies with POST /v1/api/verify/{transactionId}.',
   })
