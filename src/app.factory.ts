@@ -7,6 +7,8 @@ import { AppModule } from './app.module.js';
 import { Environment, validateEnvironment } from './common/config/environment.js';
 import { ApiError, CommonCodes } from './common/errors/api-error.js';
 import { CORRELATION_HEADER, correlationIdOf, hasInvalidCorrelator } from './common/http/correlation.js';
+import { RequestContexts } from './common/http/request-contexts.js';
+import { RouteFactsRegistry } from './common/http/route-facts.js';
 import { RouteTable } from './common/http/route-table.js';
 import { logCompletedRequest } from './common/logging/logging.module.js';
 import { createOpenApiDocument, OPENAPI_DOCUMENT } from './common/openapi/openapi-document.js';
@@ -24,6 +26,8 @@ export function createFastifyAdapter(environment: Environment): FastifyAdapter {
     genReqId: correlationIdOf,
     requestIdHeader: false,
     logger: false,
+    // `//v1/api/verify` reaches the same route (and its audit and limits) as `/v1/api/verify`.
+    routerOptions: { ignoreDuplicateSlashes: true },
   });
 }
 
@@ -36,15 +40,26 @@ export function createFastifyAdapter(environment: Environment): FastifyAdapter {
 export function configureApp(app: NestFastifyApplication): NestFastifyApplication {
   const fastify = app.getHttpAdapter().getInstance();
   const routes = app.get(RouteTable);
+  const facts = app.get(RouteFactsRegistry);
+  const contexts = app.get(RequestContexts);
 
-  fastify.addHook('onRoute', (route) => routes.add(route.method, route.url));
+  fastify.decorateRequest('context', null);
+  fastify.addHook('onRoute', (route) => {
+    routes.add(route.method, route.url);
+    // A route's contract, audit and action are fixed here, once: requests read them from the route.
+    const methods = [route.method].flat();
+    route.config = { ...route.config, routeFacts: facts.forRoute(methods[0], route.url) };
+  });
   // Only JSON is accepted; without this, text/plain bodies would reach validation as strings.
   fastify.removeContentTypeParser('text/plain');
-  fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+    contexts.of(request);
     reply.header(CORRELATION_HEADER, request.id);
     if (hasInvalidCorrelator(request.raw)) {
-      throw new ApiError(400, CommonCodes.validation, 'The x-correlator header does not match the allowed pattern.');
+      done(new ApiError(400, CommonCodes.validation, 'The x-correlator header does not match the allowed pattern.'));
+      return;
     }
+    done();
   });
 
   fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {

@@ -7,6 +7,7 @@ import { DatabaseModule } from './common/database/database.module.js';
 import { HealthModule } from './common/health/health.module.js';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
 import { ErrorResponder } from './common/http/error-responder.js';
+import { HttpContextModule } from './common/http/http-context.module.js';
 import { RouteTable } from './common/http/route-table.js';
 import { createValidationPipe } from './common/http/validation.js';
 import { LoggingModule } from './common/logging/logging.module.js';
@@ -25,6 +26,7 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(overrides),
         LoggingModule,
+        HttpContextModule,
         ClockModule,
         DatabaseModule,
         // Jobs check JOBS_ENABLED themselves and take an advisory lock, so one instance does the work.

@@ -1,9 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { validateEnvironment } from '../../src/common/config/environment.js';
 import { AuditIntegrityService } from '../../src/modules/audit/audit-integrity.service.js';
-import { AuditRetentionService, checkRetentionPolicy } from '../../src/modules/audit/audit-retention.service.js';
+import { AuditRetentionService } from '../../src/modules/audit/audit-retention.service.js';
 import { AuditService } from '../../src/modules/audit/audit.service.js';
 import { startTestApp } from '../support/test-app.js';
 import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
@@ -100,15 +99,22 @@ describeOnPostgres('audit chain integrity', () => {
       await database?.drop();
     });
 
-    it('refuses a retention shorter than 365 days unless explicitly allowed', () => {
-      const environment = (overrides: Record<string, string>) => validateEnvironment({ ...database.overrides, ...overrides });
-      expect(() => checkRetentionPolicy(environment({ AUDIT_RETENTION_DAYS: '90' }))).toThrow(/AUDIT_RETENTION_DAYS: must be at least 365/);
-      expect(() => checkRetentionPolicy(environment({ AUDIT_RETENTION_DAYS: '90', AUDIT_RETENTION_ALLOW_SHORT: 'true' }))).not.toThrow();
-      expect(() => checkRetentionPolicy(environment({}))).not.toThrow();
+    it('refuses a retention shorter than 365 days unless explicitly allowed', async () => {
+      const app = await startTestApp(database);
+      try {
+        const retention = app.get(AuditRetentionService);
+        await expect(retention.currentRetentionDays()).resolves.toBe(400);
+        await expect(retention.setPolicy(90, false, 'test')).rejects.toThrow(/365 days/);
+        await expect(retention.currentRetentionDays()).resolves.toBe(400);
+        await retention.setPolicy(90, true, 'test');
+        await expect(retention.currentRetentionDays()).resolves.toBe(90);
+      } finally {
+        await app.close();
+      }
     });
 
-    it('drops whole months past retention, records the dropped range first, and the retained chain still verifies (CLI too)', async () => {
-      const app = await startTestApp(database, { AUDIT_RETENTION_DAYS: '400' });
+    it('drops whole months past retention, records the dropped range, and the retained chain still verifies (CLI too)', async () => {
+      const app = await startTestApp(database);
       try {
         // Two years of history: months long past retention, written as the owner.
         await withOwner(database, async (client) => {

@@ -58,16 +58,9 @@ export const AdminAuth = (role: AdminRole): ClassDecorator & MethodDecorator =>
 export const RequireProduct = (product: ClientProduct): ClassDecorator & MethodDecorator =>
   applyDecorators(SetMetadata(REQUIRED_PRODUCT, product), ApiExtension('x-required-product', product));
 
-/** Where the guard leaves the authenticated caller. */
-export const CALLER = Symbol('caller');
-export type RequestWithCaller = FastifyRequest & { [CALLER]?: Caller };
-
+/** The caller the guard authenticated, from the request's context. */
 export function callerOf(request: FastifyRequest): Caller | undefined {
-  return (request as RequestWithCaller)[CALLER];
-}
-
-export function setCaller(request: FastifyRequest, caller: Caller): void {
-  (request as RequestWithCaller)[CALLER] = caller;
+  return request.context?.caller;
 }
 
 /** The authenticated client. Throws when the guard did not authenticate one: a wiring bug, never a caller's fault. */

@@ -69,6 +69,31 @@ export class Environment {
   @Max(600_000)
   DATABASE_STATEMENT_TIMEOUT_MS = 15_000;
 
+  /**
+   * How long a pooled statement may wait for a lock (PostgreSQL `lock_timeout`). Short, so one
+   * slow holder of a hot row (the audit chain head, a balance) turns into 503s within the request
+   * deadline instead of stalling every request on every instance.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  @Max(600_000)
+  DATABASE_LOCK_TIMEOUT_MS = 1_000;
+
+  /** Every request is answered within this; past it the answer is 503, never a verdict. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  REQUEST_DEADLINE_MS = 5_000;
+
+  /** Readiness answers 503 while the audit writer has been waiting on one commit for longer than this. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  AUDIT_STALL_THRESHOLD_MS = 2_000;
+
   /** Apply pending migrations at start-up (under Prisma's advisory lock, so instances may race). */
   @Transform(toBoolean)
   @IsBoolean()
@@ -278,18 +303,6 @@ export class Environment {
   // ─── end SimSwap ───
 
   // ─── Audit (issue 4) ───
-
-  /** Days audit events are kept; whole months past it are dropped. Below 365 needs AUDIT_RETENTION_ALLOW_SHORT (PCI DSS 10.5.1). */
-  @Transform(toInteger)
-  @IsInt()
-  @Min(1)
-  @Max(36_500)
-  AUDIT_RETENTION_DAYS = 400;
-
-  /** Accept AUDIT_RETENTION_DAYS below 365 (test systems only). */
-  @Transform(toBoolean)
-  @IsBoolean()
-  AUDIT_RETENTION_ALLOW_SHORT = false;
 
   /** How long the audit writer collects concurrent events before writing them in one INSERT. */
   @Transform(toInteger)

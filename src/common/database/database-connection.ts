@@ -42,6 +42,7 @@ class PostgresConnection extends DatabaseConnection {
       max: environment.DATABASE_POOL_MAX,
       connectionTimeoutMillis: environment.DATABASE_CONNECT_TIMEOUT_MS,
       statement_timeout: environment.DATABASE_STATEMENT_TIMEOUT_MS,
+      lock_timeout: environment.DATABASE_LOCK_TIMEOUT_MS,
       idle_in_transaction_session_timeout: environment.DATABASE_STATEMENT_TIMEOUT_MS * 2,
       application_name: 'mobile-identity-gateway',
     });

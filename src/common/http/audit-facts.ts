@@ -10,8 +10,8 @@ export interface UpstreamCall {
 }
 
 /**
- * What a handler learned about a request that its audit event must hold. Handlers fill it in as
- * they go; the audit layer (AuditModule) writes it, with the status and timing, when the
+ * What a handler learned about a request that its audit event must hold: `RequestContext.audit`.
+ * Handlers fill it in as they go; the audit layer writes it, with the status and timing, when the
  * response is decided. Holds the phone number in clear only in memory: the audit layer hashes
  * and masks it before anything is written.
  */
@@ -28,14 +28,10 @@ export interface AuditFacts {
   detail?: Record<string, unknown>;
 }
 
-const FACTS = Symbol('auditFacts');
-type RequestWithFacts = FastifyRequest & { [FACTS]?: AuditFacts };
-
-/** This request's audit facts, created on first use. */
+/** This request's audit facts (its context's); prefer taking the context with `@Ctx()`. */
 export function auditFacts(request: FastifyRequest): AuditFacts {
-  const holder = request as RequestWithFacts;
-  holder[FACTS] ??= {};
-  return holder[FACTS];
+  if (!request.context) throw new Error('request context missing: the onRequest hook did not run');
+  return request.context.audit;
 }
 
 export const AUDIT_ACTION = 'audit:action';

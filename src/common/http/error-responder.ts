@@ -1,9 +1,9 @@
-import { HttpException, Injectable, Logger, Optional } from '@nestjs/common';
+import { HttpException, Injectable, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, CommonCodes, commonCodeForStatus } from '../errors/api-error.js';
-import { contractOf } from './contract.js';
+import { routedPath } from './contract.js';
 import { errorBody } from './error-envelope.js';
-import { RequestAuditor } from './request-auditor.js';
+import { RequestContexts } from './request-contexts.js';
 import { RouteTable } from './route-table.js';
 
 interface FastifyLikeError {
@@ -26,9 +26,34 @@ const STATUS_MESSAGES: Record<number, string> = {
 };
 
 /**
+ * PostgreSQL conditions that mean "the database cannot serve right now", not a bug: starting up
+ * or shutting down (57P0x), connection failures (08xxx), too many connections (53300), a lock or
+ * statement timeout (55P03, 57014). They are answered 503, which a caller may retry.
+ */
+const UNAVAILABLE_SQLSTATE = /^(57P0[1-4]|08...|53300|55P03|57014)$/;
+
+function sqlStateOf(error: unknown): string | undefined {
+  for (let current = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+    // Prisma's driver-adapter errors carry the server's code in `cause.originalCode`.
+    const original = (current as { cause?: { originalCode?: unknown } }).cause?.originalCode;
+    if (typeof original === 'string' && /^[0-9A-Z]{5}$/.test(original)) return original;
+    current = (current as { cause?: unknown }).cause as typeof current;
+  }
+  return undefined;
+}
+
+function isConnectionFailure(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : '';
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|timeout exceeded when trying to connect|Connection terminated|the database system is (starting up|shutting down)/i.test(message);
+}
+
+/**
  * Turns anything thrown while handling a request into an `ApiError`, then into the response of
  * the route's contract. Used by the global exception filter and by Fastify's own error handler
  * (body parsing and hooks run before Nest sees the request), so both paths answer identically.
+ * The answer's audit event is written by the audit layer before it leaves.
  */
 @Injectable()
 export class ErrorResponder {
@@ -36,7 +61,7 @@ export class ErrorResponder {
 
   constructor(
     private readonly routes: RouteTable,
-    @Optional() private readonly auditor?: RequestAuditor,
+    private readonly contexts: RequestContexts,
   ) {}
 
   toApiError(error: unknown, request: FastifyRequest): ApiError {
@@ -52,24 +77,22 @@ export class ErrorResponder {
     if (original instanceof SyntaxError && Number(fastifyError.statusCode) === 400) {
       return new ApiError(400, CommonCodes.malformedBody, 'The request body is not valid JSON.');
     }
+    const sqlState = sqlStateOf(original);
+    if ((sqlState !== undefined && UNAVAILABLE_SQLSTATE.test(sqlState)) || isConnectionFailure(original)) {
+      this.logger.warn(`database unavailable (${sqlState ?? 'connection'}): answering 503`);
+      return new ApiError(503, CommonCodes.unavailable, STATUS_MESSAGES[503]);
+    }
     this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
     return new ApiError(500, CommonCodes.internal, STATUS_MESSAGES[500]);
   }
 
   async send(error: unknown, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    let apiError = this.toApiError(error, request);
-    const contract = contractOf(request.url);
-    if (this.auditor) {
-      try {
-        await this.auditor.recordRequest(request, apiError.status, apiError.codeFor(contract));
-      } catch (auditError) {
-        // A rejection that cannot be audited is still answered, as unavailable: never silently.
-        this.logger.error(`audit write failed for a rejected request: ${auditError instanceof Error ? auditError.message : String(auditError)}`);
-        apiError = new ApiError(503, CommonCodes.unavailable, STATUS_MESSAGES[503]);
-      }
-    }
+    const apiError = this.toApiError(error, request);
+    const ctx = this.contexts.of(request);
+    const contract = ctx.route.contract;
+    ctx.errorCode = apiError.codeFor(contract);
     if (apiError.status >= 500) {
-      this.logger.warn(`${request.method} ${request.routeOptions.url ?? 'unmatched route'} answered ${apiError.status} ${apiError.codeFor(contract)}`);
+      this.logger.warn(`${request.method} ${ctx.route.pattern ?? 'unmatched route'} answered ${apiError.status} ${ctx.errorCode}`);
     }
     await reply
       .status(apiError.status)
@@ -82,7 +105,7 @@ export class ErrorResponder {
     const status = error.getStatus();
     if (status === 404 && request.routeOptions.url === undefined) {
       // No route matched. If the path exists under another method, say so (405 + Allow).
-      const allowed = this.routes.methodsFor(request.url);
+      const allowed = this.routes.methodsFor(routedPath(request.url));
       if (allowed.length > 0) {
         return new ApiError(405, CommonCodes.methodNotAllowed, STATUS_MESSAGES[405], {
           allow: allowed.join(', '),

@@ -13,7 +13,7 @@ import {
 import { SecuritySchemes } from '../auth/auth.decorators.js';
 import { PUBLIC_EXTENSION } from '../auth/public.decorator.js';
 import { CommonCodes, productNotEnabledStatus, type Contract } from '../errors/api-error.js';
-import { contractOf } from '../http/contract.js';
+import { contractOfPath } from '../http/contract.js';
 import { httpStatusName } from '../http/error-envelope.js';
 import { RATE_LIMIT_HEADERS } from '../http/rate-limit-headers.js';
 import { ERRORS_EXTENSION, SchemaNames, type DocumentedCode, type DocumentedErrors } from './api-docs.decorators.js';
@@ -285,7 +285,7 @@ export function finishDocument(document: OpenAPIObject): OpenAPIObject {
   addSharedComponents(document);
   const contractOfResponse = new Map<ResponseObject, { contract: Contract; status: number }>();
   for (const [path, item] of Object.entries(document.paths)) {
-    const contract = contractOf(path);
+    const contract = contractOfPath(path);
     for (const method of METHODS) {
       const operation = item[method];
       if (!operation) continue;

@@ -1,4 +1,4 @@
-import { canonicalContent, chainHash, extendChain, GENESIS_HASH } from './audit-chain.js';
+import { contentDigest, extendChain, GENESIS_HASH, jsonbText, linkHash } from './audit-chain.js';
 import { maskPhoneNumber } from '../../common/phone/phone-number.js';
 import { hashPhoneNumber, toAuditContent } from './audit-event.js';
 
@@ -33,8 +33,13 @@ describe('audit events', () => {
   it('hashes the same content the same way whatever the key order of its JSON fields', () => {
     const base = toAuditContent({ action: 'a', contract: 'system', actorType: 'system', outcome: 'success', verdict: { b: 1, a: { d: 2, c: 3 } } }, PEPPER);
     const reordered = { ...base, verdict: { a: { c: 3, d: 2 }, b: 1 } };
-    const at = { id: '1', occurredAt: '2026-11-23T00:00:00.000Z' };
-    expect(canonicalContent({ ...base, ...at })).toBe(canonicalContent({ ...reordered, ...at }));
+    expect(contentDigest(base)).toBe(contentDigest(reordered));
+    expect(contentDigest(base)).not.toBe(contentDigest({ ...base, verdict: { a: { c: 3, d: 2 }, b: 2 } }));
+  });
+
+  it("prints JSON as PostgreSQL's jsonb does (key order by byte length, plain numbers, separators)", () => {
+    expect(jsonbText({ bb: 1, a: { é: 2, z: 3 }, list: [true, null, 'x"\u0001'] })).toBe('{"a": {"z": 3, "é": 2}, "bb": 1, "list": [true, null, "x\\"\\u0001"]}');
+    expect(jsonbText([1e21, 1.5e-7, -2.5e22, 0.1, -0])).toBe('[1000000000000000000000, 0.00000015, -25000000000000000000000, 0.1, 0]');
   });
 
   it('links each event to the one before it', () => {
@@ -42,7 +47,7 @@ describe('audit events', () => {
     const { records, head } = extendChain({ position: 0n, hash: GENESIS_HASH }, '2026-11-23T00:00:00.000Z', contents);
     expect(records.map((record) => record.id)).toEqual(['1', '2', '3']);
     expect(records[1].prevHash).toBe(records[0].hash);
-    expect(chainHash(records[2].prevHash, records[2])).toBe(records[2].hash);
+    expect(linkHash(records[2].prevHash, '3', '2026-11-23T00:00:00.000Z', contentDigest(contents[2]))).toBe(records[2].hash);
     expect(head).toEqual({ position: 3n, hash: records[2].hash });
   });
 });

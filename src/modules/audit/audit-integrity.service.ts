@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { chainHash, GENESIS_HASH } from './audit-chain.js';
+import { chainHashV1, GENESIS_HASH, linkHash } from './audit-chain.js';
 import { AuditRepository } from './audit.repository.js';
 
 export type BrokenLinkKind =
@@ -12,7 +12,9 @@ export type BrokenLinkKind =
   /** The row's content no longer matches its hash (altered row). */
   | 'altered'
   /** The chain-head row disagrees with the last row. */
-  | 'head_mismatch';
+  | 'head_mismatch'
+  /** A retention event claims a drop the retention policy in force did not allow (forged, or the policy was bypassed). */
+  | 'retention_not_allowed';
 
 export interface IntegrityReport {
   ok: boolean;
@@ -28,16 +30,25 @@ export interface IntegrityReport {
   firstBroken: { position: string; kind: BrokenLinkKind; message: string } | null;
 }
 
+export interface VerifyOptions {
+  /** Called now and then with the events checked so far and the total to check. */
+  onProgress?: (checked: number, total: number) => void;
+}
+
 export interface ChainAnchor {
   position: string;
   hash: string;
   readAt: string;
 }
 
+const DAY_MS = 86_400_000;
+type Broken = NonNullable<IntegrityReport['firstBroken']>;
+
 /**
- * Recomputes the hash chain in order and reports the first broken link. Rows are read in large
- * keyset chunks on a dedicated connection and hashed with Node's crypto, so millions of events
- * take seconds, not minutes.
+ * Recomputes the hash chain in order and reports the first broken link. For format-2 events the
+ * database recomputes each content digest from the stored columns (at C speed, on its own core)
+ * while Node re-links the digests in order; format-1 events are rehashed whole in Node. Every
+ * retention event is checked against the owner-set retention policy.
  */
 @Injectable()
 export class AuditIntegrityService {
@@ -48,7 +59,7 @@ export class AuditIntegrityService {
     return { position: head.position.toString(), hash: head.hash, readAt: now.toISOString() };
   }
 
-  async verify(): Promise<IntegrityReport> {
+  async verify(options: VerifyOptions = {}): Promise<IntegrityReport> {
     const head = await this.repository.readHead();
     const first = await this.repository.firstPosition();
     const report = (
@@ -87,35 +98,48 @@ export class AuditIntegrityService {
       expectedPrev = retention.throughHash;
       retentionEventId = retention.id;
     }
+    // A retention event the policy did not allow is reported when the walk reaches it, unless
+    // the chain breaks earlier.
+    const notAllowed = await this.firstRetentionNotAllowed(head.position);
 
+    const total = Number(head.position - first + 1n);
+    const formatTwoFrom = await this.repository.formatTwoFrom();
     let expected = first;
     let checked = 0;
-    for await (const chunk of this.repository.streamChain(first - 1n, head.position)) {
-      for (const record of chunk) {
-        const position = BigInt(record.id);
-        if (position !== expected) {
-          return report(checked, position < expected
-            ? { position: record.id, kind: 'duplicate', message: `More than one event claims position ${record.id}.` }
-            : { position: expected.toString(), kind: 'missing', message: `The event at position ${expected} is missing.` }, retentionEventId);
+    const progress = (): void => options.onProgress?.(checked, total);
+    const stopAt = (position: bigint): Broken | undefined =>
+      notAllowed && BigInt(notAllowed.position) <= position ? notAllowed : undefined;
+
+    const v1Through = formatTwoFrom - 1n < head.position ? formatTwoFrom - 1n : head.position;
+    if (expected <= v1Through) {
+      for await (const chunk of this.repository.streamChainV1(expected - 1n, v1Through)) {
+        for (const record of chunk) {
+          const position = BigInt(record.id);
+          const broken =
+            stopAt(position) ??
+            this.linkProblem(position, expected, record.id, record.prevHash, expectedPrev) ??
+            (chainHashV1(record.prevHash, record) !== record.hash ? altered(record.id) : undefined);
+          if (broken) return report(checked, broken, retentionEventId);
+          expectedPrev = record.hash;
+          expected += 1n;
+          checked += 1;
         }
-        if (record.prevHash !== expectedPrev) {
-          return report(checked, {
-            position: record.id,
-            kind: 'broken_link',
-            message: `The event at position ${record.id} does not follow the event before it (rows reordered or replaced).`,
-          }, retentionEventId);
-        }
-        if (chainHash(record.prevHash, record) !== record.hash) {
-          return report(checked, {
-            position: record.id,
-            kind: 'altered',
-            message: `The content of the event at position ${record.id} does not match its hash (row altered).`,
-          }, retentionEventId);
-        }
-        expectedPrev = record.hash;
+        progress();
+      }
+    }
+    for await (const chunk of this.repository.streamLinks(expected - 1n, head.position)) {
+      for (const link of chunk) {
+        const position = BigInt(link.id);
+        const broken =
+          stopAt(position) ??
+          this.linkProblem(position, expected, link.id, link.prevHash, expectedPrev) ??
+          (linkHash(link.prevHash, link.id, link.occurredAt, link.digest) !== link.hash ? altered(link.id) : undefined);
+        if (broken) return report(checked, broken, retentionEventId);
+        expectedPrev = link.hash;
         expected += 1n;
         checked += 1;
       }
+      progress();
     }
     if (expected - 1n !== head.position) {
       return report(checked, { position: expected.toString(), kind: 'missing', message: `The event at position ${expected} is missing (the head is at ${head.position}).` }, retentionEventId);
@@ -123,6 +147,45 @@ export class AuditIntegrityService {
     if (expectedPrev !== head.hash) {
       return report(checked, { position: head.position.toString(), kind: 'head_mismatch', message: 'The chain head does not match the last event.' }, retentionEventId);
     }
+    if (notAllowed) return report(checked, notAllowed, retentionEventId);
     return report(checked, null, retentionEventId);
   }
+
+  private linkProblem(position: bigint, expected: bigint, id: string, prevHash: string, expectedPrev: string): Broken | undefined {
+    if (position !== expected) {
+      return position < expected
+        ? { position: id, kind: 'duplicate', message: `More than one event claims position ${id}.` }
+        : { position: expected.toString(), kind: 'missing', message: `The event at position ${expected} is missing.` };
+    }
+    if (prevHash !== expectedPrev) {
+      return { position: id, kind: 'broken_link', message: `The event at position ${id} does not follow the event before it (rows reordered or replaced).` };
+    }
+    return undefined;
+  }
+
+  /**
+   * The first retention event that the policy in force when it was written did not allow: one
+   * from anyone but the retention job, or one claiming to have dropped a month that was still
+   * inside the retention period.
+   */
+  private async firstRetentionNotAllowed(through: bigint): Promise<Broken | undefined> {
+    for (const event of await this.repository.listRetentionEvents()) {
+      if (BigInt(event.id) > through) break;
+      const droppedTo = typeof event.detail?.droppedTo === 'string' ? Date.parse(event.detail.droppedTo) : Number.NaN;
+      const allowedUntil = event.retentionDays === null ? Number.NaN : event.occurredAt.getTime() - event.retentionDays * DAY_MS;
+      const dropped = event.detail?.droppedTo !== null && event.detail?.droppedTo !== undefined;
+      if (event.actorType !== 'system' || (dropped && !(droppedTo <= allowedUntil))) {
+        return {
+          position: event.id,
+          kind: 'retention_not_allowed',
+          message: `The retention event at position ${event.id} claims a drop the retention policy (${event.retentionDays ?? 'none'} days) did not allow.`,
+        };
+      }
+    }
+    return undefined;
+  }
+}
+
+function altered(id: string): Broken {
+  return { position: id, kind: 'altered', message: `The content of the event at position ${id} does not match its hash (row altered).` };
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { Clock } from '../../common/clock/clock.js';
-import { Environment, EnvironmentError } from '../../common/config/environment.js';
+import { Environment } from '../../common/config/environment.js';
 import { AuditService } from './audit.service.js';
 import { AuditRepository } from './audit.repository.js';
 
@@ -23,19 +23,20 @@ export interface RetentionResult {
   partitionsCreated: number;
 }
 
-/** Refuses, at start-up, a retention shorter than compliance allows unless explicitly overridden. */
-export function checkRetentionPolicy(environment: Environment): void {
-  if (environment.AUDIT_RETENTION_DAYS < MIN_RETENTION_DAYS && !environment.AUDIT_RETENTION_ALLOW_SHORT) {
-    throw new EnvironmentError([
-      `AUDIT_RETENTION_DAYS: must be at least ${MIN_RETENTION_DAYS} (PCI DSS 10.5.1); set AUDIT_RETENTION_ALLOW_SHORT=true to override`,
-    ]);
+/** A retention period the owner may not set without saying so (`--allow-short`): PCI DSS 10.5.1. */
+export class RetentionPolicyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RetentionPolicyError';
   }
 }
 
 /**
  * Keeps the audit table's monthly partitions: creates coming months ahead and drops whole months
- * past retention, recording first (in the same transaction) an event naming the dropped range and
- * the chain position it ends at, so the retained chain stays verifiable.
+ * past the retention policy, recording in the same transaction an event naming the dropped range
+ * and the chain position it ends at, so the retained chain stays verifiable. The policy lives in
+ * the database, set by its owner (`audit:retention-policy`): the application role can neither
+ * shorten it nor drop a month inside it (`audit_drop_partition` refuses).
  */
 @Injectable()
 export class AuditRetentionService implements OnApplicationBootstrap {
@@ -46,9 +47,7 @@ export class AuditRetentionService implements OnApplicationBootstrap {
     private readonly audit: AuditService,
     private readonly environment: Environment,
     private readonly clock: Clock,
-  ) {
-    checkRetentionPolicy(environment);
-  }
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     try {
@@ -63,8 +62,21 @@ export class AuditRetentionService implements OnApplicationBootstrap {
     return this.repository.ensurePartitions(null, this.environment.AUDIT_PARTITIONS_AHEAD_MONTHS + 1);
   }
 
+  /** Sets the retention policy, in force from now on (the database owner only: the application role may read it, not change it). */
+  async setPolicy(retentionDays: number, allowShort: boolean, setBy: string): Promise<void> {
+    if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new RetentionPolicyError('--days must be a whole number of days, at least 1');
+    if (retentionDays < MIN_RETENTION_DAYS && !allowShort) {
+      throw new RetentionPolicyError(`a retention under ${MIN_RETENTION_DAYS} days breaks PCI DSS 10.5.1; pass --allow-short on a test system`);
+    }
+    await this.repository.setRetentionPolicy(retentionDays, setBy);
+  }
+
+  currentRetentionDays(): Promise<number> {
+    return this.repository.currentRetentionDays();
+  }
+
   async run(): Promise<RetentionResult> {
-    const retentionDays = this.environment.AUDIT_RETENTION_DAYS;
+    const retentionDays = await this.repository.currentRetentionDays();
     const cutoff = new Date(this.clock.now().getTime() - retentionDays * DAY_MS);
     const partitionsCreated = await this.ensurePartitions();
     const base: RetentionResult = {
@@ -96,6 +108,8 @@ export class AuditRetentionService implements OnApplicationBootstrap {
         droppedTo: expired[expired.length - 1].to.toISOString(),
         throughPosition: last?.position ?? null,
       };
+      // Dropped first, the event appended last: the chain head is locked only for the commit.
+      for (const name of names) await this.repository.dropPartition(tx, name);
       await this.audit.record(
         {
           action: 'audit.retention',
@@ -115,7 +129,6 @@ export class AuditRetentionService implements OnApplicationBootstrap {
         },
         tx,
       );
-      for (const name of names) await this.repository.dropPartition(tx, name);
       this.logger.log(`audit retention dropped ${names.join(', ')} (through position ${last?.position ?? 'none'})`);
       return result;
     }, 120_000);

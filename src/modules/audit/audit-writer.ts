@@ -1,13 +1,15 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
-import type { AuditContent } from './audit-chain.js';
 import { AuditRepository } from './audit.repository.js';
-
-type Content = Omit<AuditContent, 'id' | 'occurredAt'>;
+import { conflictKeys, type PreparedUnit, type UnitOutcome } from './unit-of-work.js';
 
 interface Pending {
-  content: Content;
-  resolve: () => void;
+  unit: PreparedUnit;
+  keys: string[];
+  /** `performance.now()` by which the unit must be written or refused; undefined: no deadline. */
+  deadline: number | undefined;
+  resolve: (outcome: UnitOutcome) => void;
   reject: (error: unknown) => void;
 }
 
@@ -16,12 +18,27 @@ export function isMissingPartition(error: unknown): boolean {
   return error instanceof Error && /no partition of relation/i.test(error.message);
 }
 
+/** The statement failed because of one row's data (class 22 or 23), not because the database is unreachable. */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (error as { code?: unknown })?.code;
+  return typeof code === 'string' && /^2[23]/.test(code);
+}
+
+/** A unit that could not be written before its request's deadline: nothing of it was committed. */
+export class AuditDeadlineError extends Error {
+  constructor() {
+    super('the audit write did not start before the request deadline');
+    this.name = 'AuditDeadlineError';
+  }
+}
+
 /**
- * Group commit for audit events: events of concurrent requests wait at most AUDIT_BATCH_WINDOW_MS
- * (or until AUDIT_BATCH_MAX_EVENTS) and are written by one transaction with one multi-row INSERT.
- * One write is in flight per process; events arriving meanwhile form the next batch. Each
- * caller's promise settles only when its batch committed (or failed), so a response never leaves
- * before its event is durable.
+ * Group commit of units of work. Units of concurrent requests wait at most AUDIT_BATCH_WINDOW_MS
+ * (or until AUDIT_BATCH_MAX_EVENTS) and are committed by one statement; one statement is in
+ * flight per process, and units arriving meanwhile form the next batch. Each caller's promise
+ * settles only when its batch committed (or failed), so no answer leaves before its event is
+ * durable. Units that claim the same key (one proof, one upsert row) never share a statement:
+ * the later one waits for the next batch, where it sees the earlier one's committed claim.
  */
 @Injectable()
 export class AuditBatchWriter implements BeforeApplicationShutdown {
@@ -29,17 +46,28 @@ export class AuditBatchWriter implements BeforeApplicationShutdown {
   private queue: Pending[] = [];
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
+  /** `performance.now()` when the statement in flight started. */
+  private writingSince: number | undefined;
 
   constructor(
     private readonly repository: AuditRepository,
     private readonly environment: Environment,
+    private readonly clock: Clock,
   ) {}
 
-  enqueue(content: Content): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ content, resolve, reject });
+  enqueue(unit: PreparedUnit, deadline?: number): Promise<UnitOutcome> {
+    return new Promise<UnitOutcome>((resolve, reject) => {
+      this.queue.push({ unit, keys: conflictKeys(unit), deadline, resolve, reject });
       this.schedule();
     });
+  }
+
+  /**
+   * How long the oldest unit has been waiting for its commit, in ms (0 when idle): readiness
+   * turns 503 when this passes a threshold, i.e. when the audit trail cannot keep up or is blocked.
+   */
+  stalledMs(): number {
+    return this.writingSince === undefined ? 0 : performance.now() - this.writingSince;
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -63,30 +91,62 @@ export class AuditBatchWriter implements BeforeApplicationShutdown {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (this.writing || this.queue.length === 0) return;
-    const batch = this.queue.splice(0, this.environment.AUDIT_BATCH_MAX_EVENTS);
+    const batch = this.take();
+    if (batch.length === 0) return;
+    this.writingSince = performance.now();
     this.writing = this.write(batch).finally(() => {
       this.writing = undefined;
-      // These events already waited for a whole write: no further window.
+      this.writingSince = undefined;
+      // These units already waited for a whole write: no further window.
       if (this.queue.length > 0) this.flush();
     });
   }
 
-  private async write(batch: Pending[]): Promise<void> {
-    const contents = batch.map((pending) => pending.content);
-    try {
-      try {
-        await this.repository.transaction((tx) => this.repository.appendEvents(tx, contents));
-      } catch (error) {
-        if (!isMissingPartition(error)) throw error;
-        // The months ahead were not created (jobs off, long uptime): create them and retry once.
-        this.logger.warn('audit partition for the current month was missing; creating it');
-        await this.repository.ensurePartitions(null, this.environment.AUDIT_PARTITIONS_AHEAD_MONTHS + 1);
-        await this.repository.transaction((tx) => this.repository.appendEvents(tx, contents));
+  /** The next batch: queue order, at most AUDIT_BATCH_MAX_EVENTS, no two units claiming one key. */
+  private take(): Pending[] {
+    const now = performance.now();
+    const batch: Pending[] = [];
+    const rest: Pending[] = [];
+    const claimed = new Set<string>();
+    for (const pending of this.queue) {
+      if (pending.deadline !== undefined && pending.deadline <= now) {
+        pending.reject(new AuditDeadlineError());
+      } else if (batch.length >= this.environment.AUDIT_BATCH_MAX_EVENTS || pending.keys.some((key) => claimed.has(key))) {
+        rest.push(pending);
+      } else {
+        for (const key of pending.keys) claimed.add(key);
+        batch.push(pending);
       }
-      for (const pending of batch) pending.resolve();
+    }
+    this.queue = rest;
+    return batch;
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    try {
+      const outcomes = await this.append(batch.map((pending) => pending.unit));
+      batch.forEach((pending, index) => pending.resolve(outcomes[index]));
     } catch (error) {
+      if (batch.length > 1 && isDataError(error)) {
+        // One unit's data broke the statement: write each alone, so only that one fails.
+        this.logger.warn(`an audit batch of ${batch.length} failed on its data; writing its units one by one`);
+        for (const pending of batch) await this.write([pending]);
+        return;
+      }
       this.logger.error(`audit batch of ${batch.length} failed: ${error instanceof Error ? error.message : String(error)}`);
       for (const pending of batch) pending.reject(error);
+    }
+  }
+
+  private async append(units: PreparedUnit[]): Promise<UnitOutcome[]> {
+    try {
+      return await this.repository.appendUnits(units, this.clock.now());
+    } catch (error) {
+      if (!isMissingPartition(error)) throw error;
+      // The months ahead were not created (jobs off, long uptime): create them and retry once.
+      this.logger.warn('audit partition for the current month was missing; creating it');
+      await this.repository.ensurePartitions(null, this.environment.AUDIT_PARTITIONS_AHEAD_MONTHS + 1);
+      return this.repository.appendUnits(units, this.clock.now());
     }
   }
 }

@@ -33,7 +33,7 @@ export function registerAuditCommands(program: Command): void {
 
   program
     .command('audit:retention')
-    .description('Create the coming months’ audit partitions and drop whole months past AUDIT_RETENTION_DAYS.')
+    .description('Create the coming months’ audit partitions and drop whole months past the retention policy.')
     .option('--json', 'print one JSON object')
     .action(async (options: { json?: boolean }) => {
       const result = await withAppContext((app) => app.get(AuditRetentionService).run());
@@ -46,5 +46,30 @@ export function registerAuditCommands(program: Command): void {
             ? `Nothing past ${result.retentionDays} days (cutoff ${result.cutoff}); ${result.partitionsCreated} partitions created ahead.`
             : `Dropped ${result.droppedPartitions.join(', ')} (${result.droppedFrom} to ${result.droppedTo}, through chain position ${result.throughPosition ?? 'none'}).`,
       );
+    });
+
+  program
+    .command('audit:retention-policy')
+    .description('Show the audit retention policy, or set it with --days (needs the database owner: the application role cannot change it).')
+    .option('--days <days>', 'days audit events are kept, from now on')
+    .option('--allow-short', 'accept fewer than 365 days (test systems only; PCI DSS 10.5.1)')
+    .option('--json', 'print one JSON object')
+    .action(async (options: { days?: string; allowShort?: boolean; json?: boolean }) => {
+      const days = await withAppContext(async (app) => {
+        const retention = app.get(AuditRetentionService);
+        if (options.days !== undefined) {
+          try {
+            await retention.setPolicy(Number(options.days), Boolean(options.allowShort), `cli ${process.env.USER ?? 'unknown'}`);
+          } catch (error) {
+            // The application role has only SELECT on the policy: say what to do instead of a driver error.
+            if (/permission denied/i.test(error instanceof Error ? error.message : String(error))) {
+              throw new Error('Permission denied: the retention policy can only be set as the database owner (run with the owner\'s DATABASE_URL).', { cause: error });
+            }
+            throw error;
+          }
+        }
+        return retention.currentRetentionDays();
+      });
+      printResult(Boolean(options.json), { retentionDays: days }, `Audit events are kept ${days} days.`);
     });
 }

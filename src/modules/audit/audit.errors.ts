@@ -8,11 +8,3 @@ export const AuditErrors = {
   unavailable: (): ApiError =>
     new ApiError(503, CommonCodes.unavailable, 'The service is temporarily unavailable.'),
 };
-
-/** Retention refused: the configured period is shorter than compliance allows. */
-export class RetentionPolicyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RetentionPolicyError';
-  }
-}

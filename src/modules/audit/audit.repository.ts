@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseConnection, type SqlSession } from '../../common/database/database-connection.js';
 import { PrismaService, type Prisma } from '../../common/database/prisma.service.js';
-import { extendChain, type AuditContent, type AuditRecord } from './audit-chain.js';
+import { contentDigestSql, isoTimeSql, type AuditRecord } from './audit-chain.js';
 import { RECORD_COLUMNS, whereClause, type AuditCursor, type AuditFilter } from './audit-filter.js';
+import { appendUnitsParameters, appendUnitsSql, type PreparedUnit, type UnitOutcome } from './unit-of-work.js';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -70,18 +71,23 @@ export function toRecord(row: Row): AuditRecord {
   };
 }
 
-const INSERT_EVENTS = `
-INSERT INTO audit_event (id, occurred_at, correlation_id, client_id, credential_kind, credential_fingerprint,
-  actor_type, actor_id, action, contract, service_type, operator_id, phone_hash, phone_masked, outcome,
-  verdict, http_status, error_code, latency_ms, source_ip, user_agent, upstream, detail, prev_hash, hash)
-SELECT "id", "occurredAt", "correlationId", "clientId", "credentialKind", "credentialFingerprint",
-  "actorType", "actorId", "action", "contract", "serviceType", "operatorId", "phoneHash", "phoneMasked", "outcome",
-  "verdict", "httpStatus", "errorCode", "latencyMs", "sourceIp", "userAgent", "upstream", "detail", "prevHash", "hash"
-FROM jsonb_to_recordset($1::jsonb) AS r("id" bigint, "occurredAt" timestamptz, "correlationId" text, "clientId" text,
-  "credentialKind" text, "credentialFingerprint" text, "actorType" text, "actorId" text, "action" text, "contract" text,
-  "serviceType" text, "operatorId" text, "phoneHash" text, "phoneMasked" text, "outcome" text, "verdict" jsonb,
-  "httpStatus" integer, "errorCode" text, "latencyMs" integer, "sourceIp" text, "userAgent" text, "upstream" jsonb,
-  "detail" jsonb, "prevHash" text, "hash" text)`;
+/** One link of a format-2 chain as the verifier reads it: the content digest is recomputed by the database. */
+export interface ChainLink {
+  id: string;
+  prevHash: string;
+  hash: string;
+  occurredAt: string;
+  digest: string;
+}
+
+export interface RetentionEventRow {
+  id: string;
+  occurredAt: Date;
+  actorType: string;
+  detail: Record<string, unknown> | null;
+  /** The policy's retention when the event was written (null: none in force). */
+  retentionDays: number | null;
+}
 
 /**
  * Audit persistence. Writes go through Prisma (so they can join a caller's transaction); bulk
@@ -89,6 +95,9 @@ FROM jsonb_to_recordset($1::jsonb) AS r("id" bigint, "occurredAt" timestamptz, "
  */
 @Injectable()
 export class AuditRepository {
+  /** The batch statement for each combination of write kinds seen (there are few). */
+  private readonly statements = new Map<string, string>();
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly connection: DatabaseConnection,
@@ -99,26 +108,25 @@ export class AuditRepository {
   }
 
   /**
-   * Appends events to the chain inside `tx`: locks the head row (serialising every writer of
-   * every instance), reads the database clock under that lock (so time order follows chain
-   * order), inserts all events in one statement, then moves the head. Commit is the caller's.
+   * Commits a batch of units in one statement (see `appendUnitsSql`): their claims, writes and
+   * audit events, under the chain-head lock for that statement only. Inside `tx` it joins the
+   * caller's transaction, which should then commit promptly (it holds the head).
    */
-  async appendEvents(tx: Tx, contents: Omit<AuditContent, 'id' | 'occurredAt'>[]): Promise<AuditRecord[]> {
-    // The UPDATE takes the row lock and, once granted, returns the current head and the clock.
-    const [head] = await tx.$queryRawUnsafe<{ position: string; hash: string; now: string }[]>(
-      `UPDATE audit_chain_head SET updated_at = date_trunc('milliseconds', clock_timestamp()) WHERE id = 1
-       RETURNING position::text AS position, hash,
-                 to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS now`,
+  async appendUnits(units: readonly PreparedUnit[], now: Date, tx?: Tx): Promise<UnitOutcome[]> {
+    const kinds = [...new Set(units.flatMap((unit) => unit.writes.map((write) => write.kind)))];
+    const signature = kinds.map((kind) => kind.name).join(',');
+    let sql = this.statements.get(signature);
+    if (!sql) {
+      sql = appendUnitsSql(kinds);
+      this.statements.set(signature, sql);
+    }
+    const rows = await (tx ?? this.prisma.client).$queryRawUnsafe<{ o: number; v: UnitOutcome }[]>(
+      sql,
+      ...appendUnitsParameters(units, kinds, now),
     );
-    if (!head) throw new Error('audit_chain_head has no row: the audit migration did not run');
-    const extended = extendChain({ position: BigInt(head.position), hash: head.hash }, head.now, contents);
-    await tx.$executeRawUnsafe(INSERT_EVENTS, JSON.stringify(extended.records));
-    await tx.$executeRawUnsafe(
-      'UPDATE audit_chain_head SET position = $1::bigint, hash = $2 WHERE id = 1',
-      extended.head.position.toString(),
-      extended.head.hash,
-    );
-    return extended.records;
+    const outcomes: UnitOutcome[] = new Array<UnitOutcome>(units.length);
+    for (const row of rows) outcomes[Number(row.o)] = row.v;
+    return outcomes;
   }
 
   async readHead(): Promise<ChainHead> {
@@ -168,20 +176,50 @@ export class AuditRepository {
     }
   }
 
+  /** Format-1 events (whole rows, hashed in Node) from `afterId` up to `throughId`, in chain order. */
+  streamChainV1(afterId: bigint, throughId: bigint, chunk = 20_000): AsyncGenerator<AuditRecord[]> {
+    return this.streamInChunks(
+      afterId,
+      throughId,
+      chunk,
+      (limit) => `SELECT ${RECORD_COLUMNS} FROM audit_event WHERE id > $1::bigint AND id <= $2::bigint ORDER BY audit_event.id LIMIT ${limit}`,
+      toRecord,
+    );
+  }
+
   /**
-   * Every event in chain order from `afterId` up to `throughId`, in chunks, for verification. The
-   * next chunk is already requested while the caller hashes the current one.
+   * Format-2 links from `afterId` up to `throughId`, in chain order: each row's stored hashes,
+   * its time, and its content digest recomputed by the database from the stored columns.
    */
-  async *streamChain(afterId: bigint, throughId: bigint, chunk = 20_000): AsyncGenerator<AuditRecord[]> {
+  streamLinks(afterId: bigint, throughId: bigint, chunk = 50_000): AsyncGenerator<ChainLink[]> {
+    return this.streamInChunks(
+      afterId,
+      throughId,
+      chunk,
+      (limit) =>
+        `SELECT e.id::text AS id, e.prev_hash, e.hash, ${isoTimeSql('e.occurred_at')} AS at, ${contentDigestSql('e')} AS digest
+           FROM audit_event e WHERE e.id > $1::bigint AND e.id <= $2::bigint ORDER BY e.id LIMIT ${limit}`,
+      (row) => ({ id: String(row.id), prevHash: String(row.prev_hash), hash: String(row.hash), occurredAt: String(row.at), digest: String(row.digest) }),
+    );
+  }
+
+  /**
+   * Rows in chain order, in chunks on a dedicated connection; the next chunk is already requested
+   * while the caller works on the current one, so the database and Node work at the same time.
+   */
+  private async *streamInChunks<T>(
+    afterId: bigint,
+    throughId: bigint,
+    chunk: number,
+    query: (limit: number) => string,
+    map: (row: Row) => T,
+  ): AsyncGenerator<T[]> {
+    if (afterId >= throughId) return;
     const session: SqlSession = await this.connection.openSession();
-    const fetch = (after: string): Promise<Row[]> =>
-      session.query<Row>(
-        `SELECT ${RECORD_COLUMNS} FROM audit_event WHERE id > $1::bigint AND id <= $2::bigint ORDER BY audit_event.id LIMIT ${chunk}`,
-        [after, throughId.toString()],
-      );
+    const sql = query(chunk);
+    const fetch = (after: string): Promise<Row[]> => session.query<Row>(sql, [after, throughId.toString()]);
     let pending: Promise<Row[]> | undefined;
     try {
-      if (afterId >= throughId) return;
       pending = fetch(afterId.toString());
       for (;;) {
         const rows = await pending;
@@ -189,7 +227,7 @@ export class AuditRepository {
         if (rows.length === 0) return;
         const last = String(rows[rows.length - 1].id);
         if (rows.length === chunk && BigInt(last) < throughId) pending = fetch(last);
-        yield rows.map(toRecord);
+        yield rows.map(map);
         if (!pending) return;
       }
     } finally {
@@ -197,6 +235,49 @@ export class AuditRepository {
       await pending?.catch(() => undefined);
       await session.release();
     }
+  }
+
+  /** Where chain format 2 starts (events before it are format 1). */
+  async formatTwoFrom(): Promise<bigint> {
+    const [row] = await this.prisma.client.$queryRawUnsafe<{ from_position: string | null }[]>(
+      'SELECT from_position::text AS from_position FROM audit_chain_epoch WHERE version = 2',
+    );
+    return row?.from_position ? BigInt(row.from_position) : 1n;
+  }
+
+  /** Every retention event in the chain, with the retention the policy prescribed when it was written. */
+  async listRetentionEvents(): Promise<RetentionEventRow[]> {
+    const rows = await this.prisma.client.$queryRawUnsafe<
+      { id: string; occurred_at: Date; actor_type: string; detail: unknown; retention_days: number | null }[]
+    >(
+      `SELECT e.id::text AS id, e.occurred_at, e.actor_type, e.detail, audit_retention_days_at(e.occurred_at) AS retention_days
+         FROM audit_event e WHERE e.action = 'audit.retention' ORDER BY e.id`,
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      occurredAt: new Date(row.occurred_at),
+      actorType: row.actor_type,
+      detail: (typeof row.detail === 'string' ? JSON.parse(row.detail) : row.detail) as Record<string, unknown> | null,
+      retentionDays: row.retention_days === null ? null : Number(row.retention_days),
+    }));
+  }
+
+  /** The retention in force now (owner-set policy). */
+  async currentRetentionDays(tx?: Tx): Promise<number> {
+    const [row] = await (tx ?? this.prisma.client).$queryRawUnsafe<{ days: number | null }[]>(
+      'SELECT audit_retention_days_at(now()) AS days',
+    );
+    if (row?.days === null || row?.days === undefined) throw new Error('no audit retention policy is in force (audit_retention_policy is empty)');
+    return Number(row.days);
+  }
+
+  /** Sets a new retention policy, in force from now on. Needs the owner's rights: the application role may only read it. */
+  async setRetentionPolicy(retentionDays: number, setBy: string): Promise<void> {
+    await this.prisma.client.$executeRawUnsafe(
+      `INSERT INTO audit_retention_policy (effective_from, retention_days, set_by) VALUES (date_trunc('milliseconds', clock_timestamp()), $1::int, $2)`,
+      retentionDays,
+      setBy,
+    );
   }
 
   async firstPosition(): Promise<bigint | undefined> {

@@ -8,8 +8,24 @@ import type { AuditCursor, AuditFilter } from './audit-filter.js';
 import { AuditBatchWriter } from './audit-writer.js';
 import { AuditErrors } from './audit.errors.js';
 import { AuditRepository, type SummaryGroup, type SummaryRow, type Tx } from './audit.repository.js';
+import type { PreparedUnit, UnitClaims, UnitOutcome, UnitWrite } from './unit-of-work.js';
+import { Clock } from '../../common/clock/clock.js';
 
 export type { AuditEventInput } from './audit-event.js';
+export type { UnitClaims, UnitOutcome, UnitWrite, UnitWriteKind } from './unit-of-work.js';
+
+/**
+ * A unit of work: claims and writes that commit together with one audit event, the one for the
+ * outcome that happens ('ok' when every claim succeeded). Give an event for each outcome the
+ * claims can have (`no_credit` for a debit, `proof_spent` for a proof, `jwt_replayed` for a JWT id).
+ */
+export interface AuditUnit {
+  claims?: UnitClaims;
+  writes?: UnitWrite[];
+  events: Partial<Record<UnitOutcome, AuditEventInput>> & { ok: AuditEventInput };
+  /** `performance.now()` by which it must be written, or refused with AuditDeadlineError. */
+  deadline?: number;
+}
 
 /** Filters as the API takes them: a phone number in clear (hashed here) and a verdict object. */
 export type AuditQuery = Omit<AuditFilter, 'phoneHash'> & { phoneNumber?: string };
@@ -51,19 +67,35 @@ export class AuditService {
     private readonly repository: AuditRepository,
     private readonly writer: AuditBatchWriter,
     private readonly secrets: ServerSecrets,
+    private readonly clock: Clock,
   ) {}
 
   /**
-   * Resolves once the event is committed. With `tx`, it is written inside that transaction (under
-   * the chain-head lock, held until the caller commits), so a change and its event stand or fall together.
+   * Resolves once the event is committed. With `tx`, it is written inside that transaction, so a
+   * change and its event stand or fall together: call it last, as it takes the chain-head lock,
+   * which the transaction then holds until it commits.
    */
   async record(event: AuditEventInput, tx?: Tx): Promise<void> {
-    const content = toAuditContent(event, this.secrets.phoneHashPepper);
-    if (tx) {
-      await this.repository.appendEvents(tx, [content]);
-      return;
-    }
-    await this.writer.enqueue(content);
+    await this.commit({ events: { ok: event } }, tx);
+  }
+
+  /**
+   * Commits a unit of work and resolves with its outcome once committed; rejects when nothing of
+   * it was committed. Without `tx` it joins the group commit of concurrent units (one statement
+   * for all of them); with `tx` it runs inside that transaction (call it last).
+   */
+  async commit(unit: AuditUnit, tx?: Tx): Promise<UnitOutcome> {
+    const prepared = this.prepare(unit);
+    if (tx) return (await this.repository.appendUnits([prepared], this.clock.now(), tx))[0];
+    return this.writer.enqueue(prepared, unit.deadline);
+  }
+
+  private prepare(unit: AuditUnit): PreparedUnit {
+    const pepper = this.secrets.phoneHashPepper;
+    const events = Object.fromEntries(
+      Object.entries(unit.events).map(([outcome, event]) => [outcome, toAuditContent(event, pepper)]),
+    ) as PreparedUnit['events'];
+    return { claims: unit.claims ?? {}, writes: unit.writes ?? [], events };
   }
 
   toFilter(query: AuditQuery): AuditFilter {

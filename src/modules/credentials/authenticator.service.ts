@@ -4,12 +4,12 @@ import { decodeProtectedHeader, jwtVerify } from 'jose';
 import type { AdminRole } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedAdmin, AuthenticatedClient, CredentialRef } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.js';
+import type { PendingJwtClaim } from '../../common/http/request-context.js';
 import { Environment } from '../../common/config/environment.js';
 import { ServerSecrets } from '../../common/config/server-secrets.js';
 import { hasValidShape, keyHash, SECRET_PREFIXES } from './credential-format.js';
 import { CredentialCache, type CachedCredential } from './credential-cache.js';
 import { permissionDenied, unauthenticated } from './credentials.errors.js';
-import { JwtReplayGuard } from './jwt-replay-guard.js';
 import { LastUsedRecorder } from './last-used-recorder.js';
 
 const API_KEY_PREFIXES = [SECRET_PREFIXES.liveApiKey, SECRET_PREFIXES.sandboxApiKey];
@@ -49,7 +49,6 @@ export class Authenticator {
     private readonly secrets: ServerSecrets,
     private readonly environment: Environment,
     private readonly clock: Clock,
-    private readonly replays: JwtReplayGuard,
     private readonly lastUsed: LastUsedRecorder,
   ) {
     // A key derived for SDK tokens only, so a token MAC can never be confused with a key hash.
@@ -84,7 +83,7 @@ export class Authenticator {
    * Identity Match style HS256 JWT. The header is inspected before any lookup (alg, kid as a UUID,
    * no `crit`, not a JWE); jose then verifies with exactly HS256. `jku`/`x5u`/`jwk` are never read.
    */
-  async jwt(authorization: string | undefined): Promise<AuthenticatedClient> {
+  async jwt(authorization: string | undefined): Promise<{ client: AuthenticatedClient; jwtClaim?: PendingJwtClaim }> {
     const token = bearer(authorization);
     if (token === undefined || Buffer.byteLength(token) > MAX_JWT_BYTES || token.split('.').length !== 3) throw unauthenticated();
     let header: Record<string, unknown>;
@@ -119,12 +118,13 @@ export class Authenticator {
     if (!usable) throw unauthenticated();
     const { iat, exp } = claims as { iat: number; exp: number };
     if (exp - iat > maxLifetime || iat > now.getTime() / 1000 + tolerance) throw unauthenticated();
+    let jwtClaim: PendingJwtClaim | undefined;
     if (claims.jti !== undefined) {
       if (typeof claims.jti !== 'string' || claims.jti.length === 0 || claims.jti.length > 200) throw unauthenticated();
-      const firstUse = await this.replays.claim(record.id, claims.jti, new Date((exp + tolerance) * 1000));
-      if (!firstUse) throw unauthenticated();
+      // Kept until the token could no longer be accepted anyway.
+      jwtClaim = { keyId: record.id, jti: claims.jti, expiresAt: new Date((exp + tolerance) * 1000) };
     }
-    return this.acceptClient(record, record.clientId ?? '', 'JWT_KEY', 'jwt_key');
+    return { client: this.acceptClient(record, record.clientId ?? '', 'JWT_KEY', 'jwt_key'), jwtClaim };
   }
 
   async admin(authorization: string | undefined, required: AdminRole): Promise<AuthenticatedAdmin> {

@@ -4,8 +4,9 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import FindMyWay, { type HTTPMethod, type HTTPVersion, type Instance } from 'find-my-way';
-import { auditFacts } from '../../common/http/audit-facts.js';
-import { RequestAuditor } from '../../common/http/request-auditor.js';
+import { RequestContexts } from '../../common/http/request-contexts.js';
+import { RouteFactsRegistry } from '../../common/http/route-facts.js';
+import { RequestAudit } from '../audit/request-audit.service.js';
 import { BrowserOrigins } from './browser-origins.service.js';
 import { originNotAllowed } from './credentials.errors.js';
 
@@ -48,13 +49,15 @@ export class BrowserCors implements OnApplicationBootstrap {
 
   constructor(
     private readonly origins: BrowserOrigins,
-    private readonly auditor: RequestAuditor,
+    private readonly requests: RequestAudit,
+    private readonly contexts: RequestContexts,
+    private readonly routeFacts: RouteFactsRegistry,
     private readonly adapterHost: HttpAdapterHost,
   ) {
     // Providers are built before Nest registers routes, so this hook sees every route.
     this.fastify()?.addHook('onRoute', (route) => {
       if (route.config?.browserFacing !== true) return;
-      for (const method of [route.method].flat()) this.routes.on(method as HTTPMethod, route.url, () => undefined);
+      for (const method of [route.method].flat()) this.routes.on(method as HTTPMethod, route.url, () => undefined, { pattern: route.url });
     });
   }
 
@@ -74,15 +77,16 @@ export class BrowserCors implements OnApplicationBootstrap {
     const origin = request.headers.origin;
     const requestedMethod = request.headers['access-control-request-method'];
     if (request.method === 'OPTIONS' && typeof requestedMethod === 'string') {
-      if (typeof origin !== 'string' || !this.routes.find(requestedMethod.toUpperCase() as HTTPMethod, pathOf(request.raw.url))) {
-        return DISABLED;
-      }
-      const facts = auditFacts(request);
-      facts.action = 'cors.preflight';
-      facts.detail = { origin: origin.slice(0, 200), method: requestedMethod.slice(0, 10) };
-      if (!(await this.origins.allowedByAnyClient(origin))) throw originNotAllowed();
+      const method = requestedMethod.toUpperCase() as HTTPMethod;
+      const target = typeof origin === 'string' ? this.routes.find(method, pathOf(request.raw.url)) : null;
+      if (!target) return DISABLED;
+      // The preflight is judged, and audited, as a request to the route it asks about.
+      const ctx = this.contexts.of(request);
+      ctx.route = { ...this.routeFacts.forRoute(method, (target.store as { pattern: string }).pattern), action: 'cors.preflight' };
+      ctx.audit.detail = { origin: origin!.slice(0, 200), method: requestedMethod.slice(0, 10) };
+      if (!(await this.origins.allowedByAnyClient(origin!))) throw originNotAllowed();
       // Recorded before @fastify/cors sends the 204 from this hook (no answer without its event).
-      await this.auditor.recordRequest(request, 204, null);
+      await this.requests.commit(ctx, { ok: { status: 204 } });
       return {
         origin,
         methods: [requestedMethod.toUpperCase()],

@@ -1,13 +1,13 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AUTH_RULE, REQUIRED_PRODUCT, setCaller, type AuthRule } from '../../common/auth/auth.decorators.js';
+import { AUTH_RULE, REQUIRED_PRODUCT, type AuthRule } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedClient, Caller, ClientProduct } from '../../common/auth/caller.js';
 import { IS_PUBLIC } from '../../common/auth/public.decorator.js';
 import { Environment } from '../../common/config/environment.js';
 import { ApiError } from '../../common/errors/api-error.js';
-import { contractOf } from '../../common/http/contract.js';
 import { rateLimitHeaders } from '../../common/http/rate-limit-headers.js';
+import type { RequestContext } from '../../common/http/request-context.js';
 import { Authenticator } from './authenticator.service.js';
 import { productNotEnabled, tooManyRequests, unauthenticated } from './credentials.errors.js';
 import { RateLimiter } from './rate-limiter.service.js';
@@ -32,46 +32,52 @@ export class CredentialsGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const ctx = request.context!;
     const rule = this.reflector.getAllAndOverride<AuthRule | undefined>(AUTH_RULE, targets);
-    const contract = contractOf(request.url);
+    const contract = ctx.route.contract;
     if (!rule) throw unauthenticated(contract);
 
     let caller: Caller;
     try {
-      caller = await this.authenticate(rule, request);
+      caller = await this.authenticate(rule, request, ctx);
     } catch (error) {
       // Every authentication failure leaves as the contract's one 401, whatever raised it.
       if (error instanceof ApiError && error.status === 401) throw unauthenticated(contract);
       throw error;
     }
-    setCaller(request, caller);
+    ctx.caller = caller;
     if (caller.kind === 'client') {
-      await this.limit(caller, request, context);
+      await this.limit(caller, ctx, context);
       const product = this.reflector.getAllAndOverride<ClientProduct | undefined>(REQUIRED_PRODUCT, targets);
       if (product !== undefined && !caller.products.includes(product)) throw productNotEnabled(contract);
     }
     return true;
   }
 
-  private authenticate(rule: AuthRule, request: FastifyRequest): Promise<Caller> {
+  private async authenticate(rule: AuthRule, request: FastifyRequest, ctx: RequestContext): Promise<Caller> {
     switch (rule.kind) {
       case 'api_key':
         return this.authenticator.apiKey(singleHeader(request, 'x-client-id'), singleHeader(request, 'x-api-key'));
       case 'sdk_token':
         return this.authenticator.sdkToken(singleHeader(request, 'x-client-id'), singleHeader(request, 'x-sdk-token'));
-      case 'jwt':
-        return this.authenticator.jwt(singleHeader(request, 'authorization'));
+      case 'jwt': {
+        // A jti is claimed with the request's audit event (one unit of work), not here: a request
+        // that fails later leaves the token usable again.
+        const { client, jwtClaim } = await this.authenticator.jwt(singleHeader(request, 'authorization'));
+        ctx.jwtClaim = jwtClaim;
+        return client;
+      }
       case 'admin':
         return this.authenticator.admin(singleHeader(request, 'authorization'), rule.role);
     }
   }
 
-  private async limit(caller: AuthenticatedClient, request: FastifyRequest, context: ExecutionContext): Promise<void> {
+  private async limit(caller: AuthenticatedClient, ctx: RequestContext, context: ExecutionContext): Promise<void> {
     const perMinute = this.authenticator.rateLimitOf(caller) ?? this.environment.DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE;
     const decisions = [await this.limiter.consume(`client:${caller.clientId}`, perMinute, 60_000)];
     // CM.com documents 1 request/second per key for Identity Match; CAMARA has only the client limit.
     const perKey = this.environment.JWT_KEY_RATE_LIMIT_PER_SECOND;
-    if (caller.credential.kind === 'jwt_key' && perKey > 0 && contractOf(request.url) === 'identity_match') {
+    if (caller.credential.kind === 'jwt_key' && perKey > 0 && ctx.route.contract === 'identity_match') {
       decisions.push(await this.limiter.consume(`jwt:${caller.credential.id}`, perKey, 1_000));
     }
     const refused = decisions.flatMap((decision) => (decision.allowed ? [] : [decision.retryAfterSeconds]));

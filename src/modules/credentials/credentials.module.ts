@@ -14,7 +14,6 @@ import { CredentialsJobs } from './credentials.jobs.js';
 import { CredentialsRepository } from './credentials.repository.js';
 import { CredentialsService } from './credentials.service.js';
 import { GatewaySecretsRepository } from './gateway-secrets.repository.js';
-import { JwtReplayGuard } from './jwt-replay-guard.js';
 import { LastUsedRecorder } from './last-used-recorder.js';
 import { OperatorSecretsService } from './operator-secrets.service.js';
 import { ProofKeysService } from './proof-keys.service.js';
@@ -46,7 +45,6 @@ import { SharedRedis } from './shared-redis.js';
     CredentialsJobs,
     Authenticator,
     LastUsedRecorder,
-    JwtReplayGuard,
     RateLimiter,
     SecretBox,
     SharedRedis,

@@ -148,14 +148,6 @@ export class CredentialsRepository {
     await tx.credential.update({ where: { id }, data: { sealedSecret, sealedKeyVersion } });
   }
 
-  /** Records a JWT id; false when it was already there (a replay), on any instance. */
-  async recordJwtId(keyId: string, jti: string, expiresAt: Date): Promise<boolean> {
-    const inserted = await this.prisma.client.$executeRaw`
-      INSERT INTO used_jwt_id (key_id, jti, expires_at) VALUES (${keyId}::uuid, ${jti}, ${expiresAt})
-      ON CONFLICT DO NOTHING`;
-    return inserted === 1;
-  }
-
   async deleteJwtIdsExpiredBefore(at: Date, tx: Tx): Promise<number> {
     return (await tx.usedJwtId.deleteMany({ where: { expiresAt: { lt: at } } })).count;
   }

@@ -1,8 +1,8 @@
-import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
 import { JwtAuth, RequireProduct } from '../../common/auth/auth.decorators.js';
-import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
+import { AuditAction } from '../../common/http/audit-facts.js';
+import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import { ApiErrors, type DocumentedErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
 import type { SwapKind } from './adapters/swap-adapter.js';
@@ -37,27 +37,22 @@ const WITH_OUT_OF_RANGE: DocumentedErrors = { ...CAMARA_ERRORS, 400: ['INVALID_A
 
 const NOT_SENT =
   ' `UNNECESSARY_IDENTIFIER` and `QUOTA_EXCEEDED` belong to the CAMARA definition but are never sent here: tokens are two-legged (so `phoneNumber` is required, else 422 `MISSING_IDENTIFIER`) and there are no business quotas. Unknown body fields are ignored.';
-import { clientEnvironmentOf, SimSwapService, type LookupContext } from './sim-swap.service.js';
+import { lookupContextOf, SimSwapService, type LookupContext } from './sim-swap.service.js';
 
-function camaraContext(
-  request: FastifyRequest,
-  action: string,
-  serviceType: string,
-): LookupContext {
-  const facts = auditFacts(request);
-  facts.action = action;
-  facts.serviceType = serviceType;
-  return { contract: 'camara', facts, correlationId: request.id, clientEnvironment: clientEnvironmentOf(request) };
+function camaraContext(ctx: RequestContext, action: string, serviceType: string): LookupContext {
+  ctx.audit.action = action;
+  ctx.audit.serviceType = serviceType;
+  return lookupContextOf(ctx, 'camara');
 }
 
 async function check(
   service: SimSwapService,
   kind: SwapKind,
   body: SwapCheckRequestDto,
-  request: FastifyRequest,
+  ctx: RequestContext,
   action: string,
 ): Promise<SwapCheckAnswer> {
-  const context = camaraContext(request, action, 'check');
+  const context = camaraContext(ctx, action, 'check');
   return {
     swapped: await service.check(
       kind,
@@ -88,9 +83,9 @@ export class CamaraSimSwapController {
   @ApiErrors(WITH_OUT_OF_RANGE)
   check(
     @Body() body: CreateCheckSimSwapDto,
-    @Req() request: FastifyRequest,
+    @Ctx() ctx: RequestContext,
   ): Promise<CheckSimSwapInfoDto> {
-    return check(this.service, 'sim', body, request, 'sim_swap.check');
+    return check(this.service, 'sim', body, ctx, 'sim_swap.check');
   }
 
   @Post('retrieve-date')
@@ -105,9 +100,9 @@ export class CamaraSimSwapController {
   @ApiErrors(WITH_OUT_OF_RANGE)
   async retrieveDate(
     @Body() body: CreateSimSwapDateDto,
-    @Req() request: FastifyRequest,
+    @Ctx() ctx: RequestContext,
   ): Promise<SimSwapInfoDto> {
-    const context = camaraContext(request, 'sim_swap.retrieve_date', 'retrieve-date');
+    const context = camaraContext(ctx, 'sim_swap.retrieve_date', 'retrieve-date');
     const date = await this.service.retrieveDate('sim', body.phoneNumber, context);
     return {
       latestSimChange: date.latestChange?.toISOString() ?? null,
@@ -138,9 +133,9 @@ export class CamaraDeviceSwapController {
   @ApiErrors(WITH_OUT_OF_RANGE)
   check(
     @Body() body: CreateCheckDeviceSwapDto,
-    @Req() request: FastifyRequest,
+    @Ctx() ctx: RequestContext,
   ): Promise<CheckDeviceSwapInfoDto> {
-    return check(this.service, 'device', body, request, 'device_swap.check');
+    return check(this.service, 'device', body, ctx, 'device_swap.check');
   }
 
   @Post('retrieve-date')
@@ -155,9 +150,9 @@ export class CamaraDeviceSwapController {
   @ApiErrors(CAMARA_ERRORS)
   async retrieveDate(
     @Body() body: CreateDeviceSwapDateDto,
-    @Req() request: FastifyRequest,
+    @Ctx() ctx: RequestContext,
   ): Promise<DeviceSwapInfoDto> {
-    const context = camaraContext(request, 'device_swap.retrieve_date', 'retrieve-date');
+    const context = camaraContext(ctx, 'device_swap.retrieve_date', 'retrieve-date');
     const date = await this.service.retrieveDate('device', body.phoneNumber, context);
     return {
       latestDeviceChange: date.latestChange?.toISOString() ?? null,

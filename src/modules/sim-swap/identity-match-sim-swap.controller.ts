@@ -1,8 +1,8 @@
-import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
 import { JwtAuth, RequireProduct } from '../../common/auth/auth.decorators.js';
-import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
+import { AuditAction } from '../../common/http/audit-facts.js';
+import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
 import {
@@ -12,7 +12,7 @@ import {
   IdentityMatchTimestampAnswerDto,
 } from './dto/identity-match-sim-swap.dto.js';
 import { IdentityMatchCodes } from './sim-swap.errors.js';
-import { clientEnvironmentOf, SimSwapService, type IdentityMatchAnswer } from './sim-swap.service.js';
+import { lookupContextOf, SimSwapService, type IdentityMatchAnswer } from './sim-swap.service.js';
 
 /** Identity Match (CM.com style) takeover protection. */
 @ApiTags(Tags.identityMatch)
@@ -44,15 +44,9 @@ export class IdentityMatchSimSwapController {
   @ApiErrors({ 404: [IdentityMatchCodes.numberNotFound], 503: [IdentityMatchCodes.unavailable] })
   simSwap(
     @Body() body: IdentityMatchSimSwapRequestDto,
-    @Req() request: FastifyRequest,
+    @Ctx() ctx: RequestContext,
   ): Promise<IdentityMatchAnswer> {
-    const facts = auditFacts(request);
-    facts.action = 'identity_match.sim_swap';
-    return this.service.identityMatch(body.phoneNumber, body.serviceType, {
-      contract: 'identity_match',
-      facts,
-      correlationId: request.id,
-      clientEnvironment: clientEnvironmentOf(request),
-    });
+    ctx.audit.action = 'identity_match.sim_swap';
+    return this.service.identityMatch(body.phoneNumber, body.serviceType, lookupContextOf(ctx, 'identity_match'));
   }
 }

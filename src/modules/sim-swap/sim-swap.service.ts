@@ -1,10 +1,9 @@
-import type { FastifyRequest } from 'fastify';
-import { callerOf } from '../../common/auth/auth.decorators.js';
-import type { ClientEnvironment } from '../../common/auth/caller.js';
 import { Injectable } from '@nestjs/common';
+import type { ClientEnvironment } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
 import type { AuditFacts } from '../../common/http/audit-facts.js';
+import type { RequestContext } from '../../common/http/request-context.js';
 import { OperatorsService, type OperatorView } from '../operators/operators.service.js';
 import { CamaraSwapAdapter } from './adapters/camara-swap.adapter.js';
 import { SandboxSwapAdapter } from './adapters/sandbox-swap.adapter.js';
@@ -34,10 +33,15 @@ export interface LookupContext {
   clientEnvironment: ClientEnvironment;
 }
 
-/** The authenticated client's environment; anything else counts as LIVE (never sandbox data). */
-export function clientEnvironmentOf(request: FastifyRequest): ClientEnvironment {
-  const caller = callerOf(request);
-  return caller?.kind === 'client' ? caller.environment : 'LIVE';
+/** The lookup context of a request; a caller other than a client counts as LIVE (never sandbox data). */
+export function lookupContextOf(ctx: RequestContext, contract: SwapContract): LookupContext {
+  const caller = ctx.caller;
+  return {
+    contract,
+    facts: ctx.audit,
+    correlationId: ctx.correlationId,
+    clientEnvironment: caller?.kind === 'client' ? caller.environment : 'LIVE',
+  };
 }
 
 export type IdentityMatchServiceType = 'timestamp' | '24h' | 'range';

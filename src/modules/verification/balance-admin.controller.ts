@@ -1,16 +1,17 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
 import { AdminAuth, CurrentAdmin } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedAdmin } from '../../common/auth/caller.js';
-import { ApiError, CommonCodes } from '../../common/errors/api-error.js';
-import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
+import { CommonCodes } from '../../common/errors/api-error.js';
+import { AuditAction } from '../../common/http/audit-facts.js';
+import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
 import { BalanceService } from './balance.service.js';
 import { ClientParamsDto, TopUpRequestDto } from './dto/balance.dto.js';
 import { ClientBalanceDto } from './dto/verification-responses.dto.js';
+import { clientNotFound } from './verification.errors.js';
 
 /** Admins read and top up a client's verification credits. */
 @ApiTags(Tags.adminBalances)
@@ -23,15 +24,16 @@ export class BalanceAdminController {
   ) {}
 
   @Get()
-  @AdminAuth('auditor')
+  // Balances are billing data, not audit trail: auditors read the trail only.
+  @AdminAuth('admin')
   @AuditAction('balance.read')
   @ApiOperation({ summary: "A client's verification balance" })
   @ApiOkResponse({ type: ClientBalanceDto, description: 'Credits and expiry.' })
   async read(
     @Param() params: ClientParamsDto,
-    @Req() request: FastifyRequest,
+    @Ctx() ctx: RequestContext,
   ): Promise<ClientBalanceDto> {
-    auditFacts(request).detail = { clientId: params.clientId };
+    ctx.audit.detail = { clientId: params.clientId };
     await this.requireClient(params.clientId);
     return { clientId: params.clientId, ...(await this.balances.balanceOf(params.clientId)) };
   }
@@ -48,11 +50,9 @@ export class BalanceAdminController {
     @Param() params: ClientParamsDto,
     @Body() body: TopUpRequestDto,
     @CurrentAdmin() admin: AuthenticatedAdmin,
-    @Req() request: FastifyRequest,
+    @Ctx() ctx: RequestContext,
   ): Promise<ClientBalanceDto> {
-    const facts = auditFacts(request);
-    facts.action = 'balance.top_up';
-    facts.detail = {
+    ctx.audit.detail = {
       clientId: params.clientId,
       credits: body.credits,
       expiresAt: body.expiresAt?.toISOString() ?? null,
@@ -61,6 +61,7 @@ export class BalanceAdminController {
     return {
       clientId: params.clientId,
       ...(await this.balances.topUp(
+        ctx,
         params.clientId,
         body.credits,
         body.expiresAt,
@@ -71,7 +72,7 @@ export class BalanceAdminController {
 
   private async requireClient(clientId: string): Promise<void> {
     if (!(await this.credentials.findClient(clientId))) {
-      throw new ApiError(404, CommonCodes.notFound, 'No client with this id exists.');
+      throw clientNotFound();
     }
   }
 }

@@ -2,8 +2,10 @@ import { Injectable } from '@nestjs/common';
 import type { AuthenticatedClient } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.js';
 import { decodeCursor, pageOf, type Page } from '../../common/http/pagination.js';
+import type { RequestContext } from '../../common/http/request-context.js';
+import type { UnitClaims } from '../audit/audit.service.js';
+import { RequestAudit } from '../audit/request-audit.service.js';
 import { BalanceRepository } from './balance.repository.js';
-import { insufficientBalance } from './verification.errors.js';
 
 export interface BalanceView {
   credits: number;
@@ -18,45 +20,43 @@ export interface BalanceHistoryEntry {
   balanceAfter: number;
 }
 
-/** A credit taken for a verification; given back if the request reaches no verdict. */
-export interface Charge {
-  refund(): Promise<void>;
-}
-
-const FREE: Charge = { refund: () => Promise.resolve() };
-
 /**
  * Verification credits of LIVE clients. SANDBOX clients are never charged. Every verify that
  * reaches a verdict, positive or negative, costs one credit (the operator leg was done either
- * way); a request answered with an error, including 503 from the operator, costs nothing.
+ * way); a request answered with an error, including 503 from the operator, costs nothing: the
+ * credit is taken in the same unit of work as the verdict's audit event, or not at all.
  */
 @Injectable()
 export class BalanceService {
   constructor(
     private readonly repository: BalanceRepository,
+    private readonly requests: RequestAudit,
     private readonly clock: Clock,
   ) {}
 
-  /** Takes one credit for a billable verify, or throws 400 INSUFFICIENT_BALANCE. */
-  async charge(client: AuthenticatedClient): Promise<Charge> {
-    if (client.environment === 'SANDBOX') return FREE;
-    const left = await this.repository.consumeOne(client.clientId, this.clock.now());
-    if (left === undefined) throw insufficientBalance();
-    return { refund: () => this.repository.refundOne(client.clientId, this.clock.now()) };
+  /** The credit a billable call claims in its unit of work (`ledgerKind` names it in the ledger); none for SANDBOX clients. */
+  debitOf(client: AuthenticatedClient, ledgerKind: string): UnitClaims['debit'] {
+    return client.environment === 'SANDBOX' ? undefined : { clientId: client.clientId, ledgerKind };
   }
 
+  /** Whether a credit is there now (a cheap check before an expensive call; the unit of work decides). */
+  async hasCredit(clientId: string): Promise<boolean> {
+    const balance = await this.balanceOf(clientId);
+    return balance.credits > 0 && !balance.expired;
+  }
+
+  /** Adds credits, its ledger row and the request's audit event, in one transaction. */
   async topUp(
+    ctx: RequestContext,
     clientId: string,
     credits: number,
     expiresAt: Date | undefined,
     actorId: string,
   ): Promise<BalanceView> {
-    const balance = await this.repository.topUp(
-      clientId,
-      credits,
-      expiresAt ?? null,
-      actorId,
-      this.clock.now(),
+    const balance = await this.requests.transaction(
+      ctx,
+      (tx) => this.repository.topUp(clientId, credits, expiresAt ?? null, actorId, this.clock.now(), tx),
+      () => ({ status: 200 }),
     );
     return this.view(balance.credits, balance.expiresAt);
   }

@@ -1,21 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthenticatedClient } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
-import { ApiError } from '../../common/errors/api-error.js';
-import { auditFacts } from '../../common/http/audit-facts.js';
-import type { AuthmatechEnvelope } from '../../common/http/error-envelope.js';
+import type { RequestContext } from '../../common/http/request-context.js';
+import { RequestAudit } from '../audit/request-audit.service.js';
 import { OperatorsService, type OperatorView } from '../operators/operators.service.js';
 import { OperatorCallsService } from './adapters/operator-calls.service.js';
-import { authmatechSuccess as success, authmatechWarning as warning } from '../../common/http/authmatech-envelope.js';
 import type { SdkSessionDto } from './dto/sdk-session.dto.js';
 import { normalizeEnrichedNumber } from '../../common/phone/phone-number.js';
 import { ProofService } from './proof.service.js';
 import { TrustedRanges } from '../operators/trusted-ranges.js';
-import { transactionExists, unknownOperator, VerificationCodes } from './verification.errors.js';
-import { VerificationRepository } from './verification.repository.js';
+import { invalidSandboxNumber, sandboxHeaderRefused, transactionExists, unknownOperator } from './verification.errors.js';
+import { ENRICHMENT_SESSIONS, SDK_SESSIONS, VerificationRepository } from './verification.repository.js';
 
 export const SANDBOX_MSISDN_HEADER = 'x-sandbox-msisdn';
 
@@ -26,7 +24,7 @@ export interface EnrichmentData {
   sdkSessionId: string;
 }
 
-const NO_RESULT_MESSAGE =
+export const NO_RESULT_MESSAGE =
   "The operator did not identify the subscriber (not on this operator's mobile data, or enrichment unavailable). Fall back to another method.";
 
 /** Header enrichment (`GET /v1/he/{operatorId}`) and the SDK's session report. */
@@ -39,25 +37,28 @@ export class EnrichmentService {
     private readonly operators: OperatorsService,
     private readonly calls: OperatorCallsService,
     private readonly proofs: ProofService,
+    private readonly requests: RequestAudit,
     private readonly repository: VerificationRepository,
     private readonly environment: Environment,
     private readonly clock: Clock,
   ) {}
 
+  /** The proof (or none) for the number the network states; the session and its audit event commit together. */
   async enrich(
+    ctx: RequestContext,
     client: AuthenticatedClient,
     operatorId: string,
-    request: FastifyRequest,
+    headers: IncomingHttpHeaders,
     /** Web variant: the session id the Web SDK chose (a UUID). */
     transactionId?: string,
-  ): Promise<AuthmatechEnvelope<EnrichmentData>> {
-    const facts = auditFacts(request);
+  ): Promise<{ identified: boolean; data: EnrichmentData }> {
+    const facts = ctx.audit;
     facts.action = 'enrichment';
     facts.operatorId = operatorId;
     const operator = await this.operators.findById(operatorId);
     if (!operator || operator.adapterKind === 'camara') throw unknownOperator();
 
-    let number = this.numberOf(client, operator, request);
+    let number = this.numberOf(client, operator, headers, ctx.sourceIp);
     if (
       number !== undefined &&
       !operator.numberPrefixes.some((prefix) => number!.startsWith(prefix))
@@ -78,6 +79,9 @@ export class EnrichmentService {
     const now = this.clock.now();
     // Lower case, as the database spells a UUID: the proof's session claim must equal the stored id.
     const sdkSessionId = transactionId?.toLowerCase() ?? randomUUID();
+    // A transactionId names one enrichment. (Two racing on one new id from different instances:
+    // the second's row is skipped, and a web-variant verify finds the first one's session.)
+    if (transactionId !== undefined && (await this.repository.enrichmentSessionExists(sdkSessionId))) throw transactionExists();
     const sealed =
       number === undefined
         ? undefined
@@ -86,51 +90,47 @@ export class EnrichmentService {
             now,
             this.environment.PROOF_TTL_SECONDS,
           );
-    const created = await this.repository.createEnrichmentSession({
-      id: sdkSessionId,
-      clientId: client.clientId,
-      operatorId: operator.id,
-      identified: sealed !== undefined,
-      proof: sealed?.proof ?? null,
-      expiresAt: new Date((sealed?.claims.exp ?? Math.floor(now.getTime() / 1000)) * 1000),
-      createdAt: now,
-    });
-    if (!created) throw transactionExists();
-    facts.verdict = { identified: sealed !== undefined };
     facts.detail = { sdkSessionId };
-    const data: EnrichmentData = {
-      // Web variant: the proof stays on the gateway (the backend verifies by transaction id).
-      authmatechCode: transactionId === undefined ? (sealed?.proof ?? null) : null,
-      MNOID: operator.id,
-      sdkSessionId,
+    const session = {
+      id: sdkSessionId,
+      client_id: client.clientId,
+      operator_id: operator.id,
+      outcome: sealed ? 'identified' : 'no_result',
+      proof: sealed?.proof ?? null,
+      expires_at: new Date((sealed?.claims.exp ?? Math.floor(now.getTime() / 1000)) * 1000).toISOString(),
+      created_at: now.toISOString(),
     };
-    return sealed
-      ? success(data)
-      : warning(VerificationCodes.noEnrichmentResult, NO_RESULT_MESSAGE, data);
+    await this.requests.commit(ctx, {
+      writes: [{ kind: ENRICHMENT_SESSIONS, row: session }],
+      ok: { status: 200, verdict: { identified: sealed !== undefined } },
+    });
+    return {
+      identified: sealed !== undefined,
+      // Web variant: the proof stays on the gateway (the backend verifies by transaction id).
+      data: { authmatechCode: transactionId === undefined ? (sealed?.proof ?? null) : null, MNOID: operator.id, sdkSessionId },
+    };
   }
 
-  async recordSdkSession(
-    client: AuthenticatedClient,
-    body: SdkSessionDto,
-    request: FastifyRequest,
-  ): Promise<AuthmatechEnvelope<{ sdkSessionId: string }>> {
-    const facts = auditFacts(request);
+  /** Stores the SDK's report of its session; the report and its audit event commit together. */
+  async recordSdkSession(ctx: RequestContext, client: AuthenticatedClient, body: SdkSessionDto): Promise<{ sdkSessionId: string }> {
+    const facts = ctx.audit;
     facts.action = 'sdk.session';
     if (body.mnoId) facts.operatorId = body.mnoId;
     facts.detail = { sdkSessionId: body.sdkSessionId };
-    await this.repository.upsertSdkSession({
+    const report = {
       id: randomUUID(),
-      clientId: client.clientId,
-      sdkSessionId: body.sdkSessionId,
-      mnoId: body.mnoId ?? null,
-      authmatechCodePresent: body.authmatechCodePresent,
-      authmatechCodeHash: body.authmatechCodeHash ?? null,
-      deviceContext: { ...(body.deviceContext ?? {}) },
-      // Fastify derives request.ip from the TCP peer, or from X-Forwarded-For only via TRUSTED_PROXIES.
-      clientIp: request.ip,
-      now: this.clock.now(),
-    });
-    return success({ sdkSessionId: body.sdkSessionId });
+      client_id: client.clientId,
+      sdk_session_id: body.sdkSessionId,
+      mno_id: body.mnoId ?? null,
+      authmatech_code_present: body.authmatechCodePresent,
+      authmatech_code_hash: body.authmatechCodeHash ?? null,
+      device_context: { ...(body.deviceContext ?? {}) },
+      // Fastify derives the address from the TCP peer, or from X-Forwarded-For only via TRUSTED_PROXIES.
+      client_ip: ctx.sourceIp,
+      at: this.clock.now().toISOString(),
+    };
+    await this.requests.commit(ctx, { writes: [{ kind: SDK_SESSIONS, row: report }], ok: { status: 200 } });
+    return { sdkSessionId: body.sdkSessionId };
   }
 
   /**
@@ -141,31 +141,20 @@ export class EnrichmentService {
   private numberOf(
     client: AuthenticatedClient,
     operator: OperatorView,
-    request: FastifyRequest,
+    headers: IncomingHttpHeaders,
+    sourceIp: string,
   ): string | undefined {
-    const sandboxHeader = request.headers[SANDBOX_MSISDN_HEADER];
+    const sandboxHeader = headers[SANDBOX_MSISDN_HEADER];
     if (sandboxHeader !== undefined) {
-      if (client.environment !== 'SANDBOX') {
-        throw new ApiError(
-          400,
-          VerificationCodes.sandboxHeaderRefused,
-          'X-Sandbox-Msisdn is accepted from SANDBOX clients only.',
-        );
-      }
+      if (client.environment !== 'SANDBOX') throw sandboxHeaderRefused();
       const number =
         typeof sandboxHeader === 'string' ? normalizeEnrichedNumber(sandboxHeader) : undefined;
-      if (!number || !sandboxHeader.toString().startsWith('+')) {
-        throw new ApiError(
-          400,
-          VerificationCodes.invalidMobileNumber,
-          'X-Sandbox-Msisdn must be a number in E.164 format.',
-        );
-      }
+      if (!number || !sandboxHeader.toString().startsWith('+')) throw invalidSandboxNumber();
       return number;
     }
-    if (!operator.enrichmentHeader || !this.rangesOf(operator).contains(request.ip))
+    if (!operator.enrichmentHeader || !this.rangesOf(operator).contains(sourceIp))
       return undefined;
-    const injected = request.headers[operator.enrichmentHeader.toLowerCase()];
+    const injected = headers[operator.enrichmentHeader.toLowerCase()];
     return typeof injected === 'string' ? normalizeEnrichedNumber(injected) : undefined;
   }
 

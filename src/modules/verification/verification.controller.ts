@@ -1,10 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAuthmatechOk, ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
 import { EnrichmentDataDto, SdkSessionDataDto, VerifyDataDto } from './dto/verification-responses.dto.js';
 import { NegativeVerdicts, VerificationCodes } from './verification.errors.js';
-import type { FastifyRequest } from 'fastify';
+import type { IncomingHttpHeaders } from 'node:http';
 import {
   ApiKeyAuth,
   CurrentClient,
@@ -12,8 +12,10 @@ import {
   SdkTokenAuth,
 } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedClient } from '../../common/auth/caller.js';
-import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
+import { AuditAction } from '../../common/http/audit-facts.js';
+import { authmatechSuccess as success, authmatechWarning as warning } from '../../common/http/authmatech-envelope.js';
 import type { AuthmatechEnvelope } from '../../common/http/error-envelope.js';
+import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import { BrowserFacing } from '../credentials/browser-origin.guard.js';
 import { SdkSessionDto } from './dto/sdk-session.dto.js';
 import {
@@ -24,8 +26,14 @@ import {
   VerifyRequestDto,
   VerifyTransactionRequestDto,
 } from './dto/verify.dto.js';
-import { EnrichmentService, type EnrichmentData } from './enrichment.service.js';
-import { VerificationService, type VerifyData } from './verification.service.js';
+import { EnrichmentService, NO_RESULT_MESSAGE, type EnrichmentData } from './enrichment.service.js';
+import { VerificationService, type VerifyData, type VerifyOutcome } from './verification.service.js';
+
+/** A verdict in the Authmatech envelope: a negative one is a 200 with a WARNING naming why. */
+function verifyEnvelope(outcome: VerifyOutcome): AuthmatechEnvelope<VerifyData> {
+  if (!outcome.validNumber) return warning(outcome.reason, outcome.message, { validNumber: false });
+  return success(outcome.maskedMobileNumber === undefined ? { validNumber: true } : { validNumber: true, maskedMobileNumber: outcome.maskedMobileNumber });
+}
 
 /** The Authmatech silent-verification contract: enrichment (device), session report (device), verify (backend). */
 /** The WARNING codes of a negative verdict (a 200 with `validNumber: false`). */
@@ -65,13 +73,15 @@ export class VerificationController {
     409: [VerificationCodes.transactionExists],
     503: [VerificationCodes.operatorUnavailable],
   })
-  enrich(
+  async enrich(
+    @Ctx() ctx: RequestContext,
     @CurrentClient() client: AuthenticatedClient,
     @Param() params: OperatorParamsDto,
     @Query() query: EnrichmentQueryDto,
-    @Req() request: FastifyRequest,
+    @Headers() headers: IncomingHttpHeaders,
   ): Promise<AuthmatechEnvelope<EnrichmentData>> {
-    return this.enrichment.enrich(client, params.operatorId, request, query.transactionId);
+    const { identified, data } = await this.enrichment.enrich(ctx, client, params.operatorId, headers, query.transactionId);
+    return identified ? success(data) : warning(VerificationCodes.noEnrichmentResult, NO_RESULT_MESSAGE, data);
   }
 
   @Post('v1/api/sdk/session')
@@ -84,12 +94,12 @@ export class VerificationController {
       'The SDK reports its session (device context); the client IP comes from the connection',
   })
   @ApiAuthmatechOk(SdkSessionDataDto, { description: 'The session was stored.' })
-  recordSession(
+  async recordSession(
+    @Ctx() ctx: RequestContext,
     @CurrentClient() client: AuthenticatedClient,
     @Body() body: SdkSessionDto,
-    @Req() request: FastifyRequest,
   ): Promise<AuthmatechEnvelope<SdkSessionDataDto>> {
-    return this.enrichment.recordSdkSession(client, body, request);
+    return success(await this.enrichment.recordSdkSession(ctx, client, body));
   }
 
   @Post('v1/api/verify')
@@ -103,14 +113,14 @@ export class VerificationController {
   })
   @ApiAuthmatechOk(VerifyDataDto, { description: 'The verdict.', warnings: VERDICT_WARNINGS })
   @ApiErrors(VERIFY_ERRORS)
-  verify(
+  async verify(
+    @Ctx() ctx: RequestContext,
     @CurrentClient() client: AuthenticatedClient,
     @Body() body: VerifyRequestDto,
     @Query() query: VerifyQueryDto,
-    @Req() request: FastifyRequest,
   ): Promise<AuthmatechEnvelope<VerifyData>> {
-    linkSession(request, body.sdkSessionId);
-    return this.verification.verify(client, body, query.maskMobile === 'true', request);
+    linkSession(ctx, body.sdkSessionId);
+    return verifyEnvelope(await this.verification.verify(ctx, client, body, query.maskMobile === 'true'));
   }
 
   @Post('v1/api/verify/:transactionId')
@@ -123,27 +133,20 @@ export class VerificationController {
   })
   @ApiAuthmatechOk(VerifyDataDto, { description: 'The verdict.', warnings: VERDICT_WARNINGS })
   @ApiErrors({ ...VERIFY_ERRORS, 404: [VerificationCodes.transactionNotFound] })
-  verifyTransaction(
+  async verifyTransaction(
+    @Ctx() ctx: RequestContext,
     @CurrentClient() client: AuthenticatedClient,
     @Param() params: TransactionParamsDto,
     @Body() body: VerifyTransactionRequestDto,
     @Query() query: VerifyQueryDto,
-    @Req() request: FastifyRequest,
   ): Promise<AuthmatechEnvelope<VerifyData>> {
-    linkSession(request, params.transactionId);
-    return this.verification.verifyTransaction(
-      client,
-      params.transactionId,
-      body,
-      query.maskMobile === 'true',
-      request,
-    );
+    linkSession(ctx, params.transactionId);
+    return verifyEnvelope(await this.verification.verifyTransaction(ctx, client, params.transactionId, body, query.maskMobile === 'true'));
   }
 }
 
 /** The verify's audit event names the SDK session, so a session's steps can be found together. */
-function linkSession(request: FastifyRequest, sdkSessionId: string | undefined): void {
+function linkSession(ctx: RequestContext, sdkSessionId: string | undefined): void {
   if (sdkSessionId === undefined) return;
-  const facts = auditFacts(request);
-  facts.detail = { ...facts.detail, sdkSessionId };
+  ctx.audit.detail = { ...ctx.audit.detail, sdkSessionId };
 }

@@ -1,4 +1,4 @@
-import { ApiError } from '../../common/errors/api-error.js';
+import { ApiError, CommonCodes } from '../../common/errors/api-error.js';
 
 /** Stable codes of the verification flow (Authmatech contract), errors and negative verdicts alike. */
 export const VerificationCodes = {
@@ -67,3 +67,13 @@ export const transactionExists = (): ApiError =>
     VerificationCodes.transactionExists,
     'An enrichment session with this transactionId already exists; start a new transaction.',
   );
+export const transactionNotFound = (): ApiError =>
+  new ApiError(404, VerificationCodes.transactionNotFound, 'No enrichment session with this id exists for this client.');
+
+export const sandboxHeaderRefused = (): ApiError =>
+  new ApiError(400, VerificationCodes.sandboxHeaderRefused, 'X-Sandbox-Msisdn is accepted from SANDBOX clients only.');
+
+export const invalidSandboxNumber = (): ApiError =>
+  new ApiError(400, VerificationCodes.invalidMobileNumber, 'X-Sandbox-Msisdn must be a number in E.164 format.');
+
+export const clientNotFound = (): ApiError => new ApiError(404, CommonCodes.notFound, 'No client with this id exists.');

@@ -1,5 +1,6 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
 import { CredentialsModule } from '../credentials/credentials.module.js';
 import { OperatorsModule } from '../operators/operators.module.js';
 import { OperatorCallsService } from './adapters/operator-calls.service.js';
@@ -17,7 +18,7 @@ import { VerificationService } from './verification.service.js';
 
 /** Silent mobile number verification (Authmatech contract): enrichment, proofs, verify, balances. */
 @Module({
-  imports: [HttpModule.register({}), CredentialsModule, OperatorsModule],
+  imports: [HttpModule.register({}), AuditModule, CredentialsModule, OperatorsModule],
   controllers: [VerificationController, CheckPageController, BalancePortalController, BalanceAdminController],
   providers: [
     VerificationRepository,

@@ -1,28 +1,29 @@
 import { Injectable } from '@nestjs/common';
-import type { EnrichmentSession, Prisma } from '../../generated/prisma/client.js';
+import type { EnrichmentSession } from '../../generated/prisma/client.js';
 import { PrismaService } from '../../common/database/prisma.service.js';
+import type { UnitWriteKind } from '../audit/audit.service.js';
 
-export interface NewEnrichmentSession {
-  id: string;
-  clientId: string;
-  operatorId: string;
-  identified: boolean;
-  proof: string | null;
-  expiresAt: Date;
-  createdAt: Date;
-}
+/** An enrichment session, written with the enrichment's audit event (one unit of work). */
+export const ENRICHMENT_SESSIONS: UnitWriteKind = {
+  name: 'verification.enrichment_session',
+  columns: 'id uuid, client_id text, operator_id text, outcome text, proof text, expires_at timestamptz, created_at timestamptz',
+  insert: (rows) => `INSERT INTO enrichment_session (id, client_id, operator_id, outcome, proof, expires_at, created_at)
+    SELECT id, client_id, operator_id, outcome::enrichment_outcome, proof, expires_at, created_at FROM ${rows}
+    ON CONFLICT (id) DO NOTHING`,
+  key: (row) => String(row.id),
+};
 
-export interface SdkSessionReport {
-  id: string;
-  clientId: string;
-  sdkSessionId: string;
-  mnoId: string | null;
-  authmatechCodePresent: boolean;
-  authmatechCodeHash: string | null;
-  deviceContext: Prisma.InputJsonObject;
-  clientIp: string;
-  now: Date;
-}
+/** The SDK may report a session more than once (retries): the last report wins. */
+export const SDK_SESSIONS: UnitWriteKind = {
+  name: 'verification.sdk_session',
+  columns: 'id uuid, client_id text, sdk_session_id text, mno_id text, authmatech_code_present boolean, authmatech_code_hash text, device_context jsonb, client_ip text, at timestamptz',
+  insert: (rows) => `INSERT INTO sdk_session (id, client_id, sdk_session_id, mno_id, authmatech_code_present, authmatech_code_hash, device_context, client_ip, created_at, updated_at)
+    SELECT id, client_id, sdk_session_id, mno_id, authmatech_code_present, authmatech_code_hash, device_context, client_ip, at, at FROM ${rows}
+    ON CONFLICT (client_id, sdk_session_id) DO UPDATE SET mno_id = EXCLUDED.mno_id,
+      authmatech_code_present = EXCLUDED.authmatech_code_present, authmatech_code_hash = EXCLUDED.authmatech_code_hash,
+      device_context = EXCLUDED.device_context, client_ip = EXCLUDED.client_ip, updated_at = EXCLUDED.updated_at`,
+  key: (row) => `${String(row.client_id)}:${String(row.sdk_session_id)}`,
+};
 
 // Advisory lock id of the purge job (any constant unique within the gateway).
 const PURGE_LOCK_ID = 5_040_001;
@@ -31,65 +32,14 @@ const PURGE_LOCK_ID = 5_040_001;
 export class VerificationRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** False when the id is taken (a web-variant transactionId used twice, by anyone). */
-  async createEnrichmentSession(session: NewEnrichmentSession): Promise<boolean> {
-    const { count } = await this.prisma.client.enrichmentSession.createMany({
-      data: [
-        {
-          id: session.id,
-          clientId: session.clientId,
-          operatorId: session.operatorId,
-          outcome: session.identified ? 'IDENTIFIED' : 'NO_RESULT',
-          proof: session.proof,
-          expiresAt: session.expiresAt,
-          createdAt: session.createdAt,
-        },
-      ],
-      skipDuplicates: true,
-    });
-    return count === 1;
+  /** Whether any client's session has this id (a web-variant transactionId is used once, by anyone). */
+  async enrichmentSessionExists(id: string): Promise<boolean> {
+    return (await this.prisma.client.enrichmentSession.count({ where: { id } })) > 0;
   }
 
   /** Scoped to the client: another client's session id finds nothing. */
   findEnrichmentSessionOfClient(id: string, clientId: string): Promise<EnrichmentSession | null> {
     return this.prisma.client.enrichmentSession.findFirst({ where: { id, clientId } });
-  }
-
-  /** The SDK may report a session more than once (retries); the last report wins. */
-  async upsertSdkSession(report: SdkSessionReport): Promise<void> {
-    const fields = {
-      mnoId: report.mnoId,
-      authmatechCodePresent: report.authmatechCodePresent,
-      authmatechCodeHash: report.authmatechCodeHash,
-      deviceContext: report.deviceContext,
-      clientIp: report.clientIp,
-      updatedAt: report.now,
-    };
-    await this.prisma.client.sdkSession.upsert({
-      where: {
-        clientId_sdkSessionId: { clientId: report.clientId, sdkSessionId: report.sdkSessionId },
-      },
-      create: {
-        id: report.id,
-        clientId: report.clientId,
-        sdkSessionId: report.sdkSessionId,
-        createdAt: report.now,
-        ...fields,
-      },
-      update: fields,
-    });
-  }
-
-  /**
-   * Spends a proof: true for the first caller, false for every later one. The primary key decides,
-   * so two instances racing on one proof cannot both succeed.
-   */
-  async spendProof(jti: string, clientId: string, now: Date): Promise<boolean> {
-    const { count } = await this.prisma.client.proofUse.createMany({
-      data: [{ jti, clientId, usedAt: now }],
-      skipDuplicates: true,
-    });
-    return count === 1;
   }
 
   /**

@@ -1,22 +1,21 @@
 import { Injectable } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedClient } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.js';
-import { ApiError } from '../../common/errors/api-error.js';
-import { auditFacts, type AuditFacts } from '../../common/http/audit-facts.js';
-import type { AuthmatechEnvelope } from '../../common/http/error-envelope.js';
+import type { RequestContext } from '../../common/http/request-context.js';
+import { RequestAudit, type RequestUnit } from '../audit/request-audit.service.js';
 import { OperatorsService, type OperatorView } from '../operators/operators.service.js';
 import { OperatorCallsService } from './adapters/operator-calls.service.js';
-import { authmatechSuccess as success, authmatechWarning as warning } from '../../common/http/authmatech-envelope.js';
 import { BalanceService } from './balance.service.js';
 import type { ServiceType } from './dto/verify.dto.js';
 import { maskPhoneNumber } from '../../common/phone/phone-number.js';
 import { NotAProofError, type OpenedProof } from './proof-codec.js';
 import { ProofService } from './proof.service.js';
 import {
+  insufficientBalance,
   invalidProof,
   NegativeVerdicts,
   productNotEnabled,
+  transactionNotFound,
   unknownOperator,
   VerificationCodes,
   type NegativeVerdictCode,
@@ -31,14 +30,24 @@ export interface VerifyInput {
   sdkSessionId?: string;
 }
 
+/** The verify answer's `data` (Authmatech). */
 export interface VerifyData {
   validNumber: boolean;
   maskedMobileNumber?: string;
 }
 
-type Verdict = { validNumber: true } | { validNumber: false; reason: string; message: string };
+/** The verdict a verify reached; the controller puts it in the Authmatech envelope. */
+export type VerifyOutcome =
+  | { validNumber: true; maskedMobileNumber?: string }
+  | { validNumber: false; reason: string; message: string };
 
-/** `POST /v1/api/verify`: is the proof from enrichment a proof of this number, for this client? */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `POST /v1/api/verify`: is the proof from enrichment a proof of this number, for this client?
+ * The credit, the proof's single use and the audit event are one unit of work: they commit
+ * together, or nothing does and the caller gets an error.
+ */
 @Injectable()
 export class VerificationService {
   constructor(
@@ -47,100 +56,72 @@ export class VerificationService {
     private readonly proofs: ProofService,
     private readonly balances: BalanceService,
     private readonly repository: VerificationRepository,
+    private readonly requests: RequestAudit,
     private readonly clock: Clock,
   ) {}
 
-  async verify(
-    client: AuthenticatedClient,
-    input: VerifyInput,
-    maskMobile: boolean,
-    request: FastifyRequest,
-  ): Promise<AuthmatechEnvelope<VerifyData>> {
-    const facts = auditFacts(request);
-    facts.action = 'verify';
-    facts.serviceType = input.serviceType;
-    facts.operatorId = input.operatorId;
-    facts.phoneNumber = input.mobileNumber;
+  async verify(ctx: RequestContext, client: AuthenticatedClient, input: VerifyInput, maskMobile: boolean): Promise<VerifyOutcome> {
+    const audit = ctx.audit;
+    audit.action = 'verify';
+    audit.serviceType = input.serviceType;
+    audit.operatorId = input.operatorId;
+    audit.phoneNumber = input.mobileNumber;
     if (maskMobile && !client.products.includes('VERIFY_MASKED')) throw productNotEnabled();
     const operator = await this.operators.findById(input.operatorId);
     if (!operator || operator.adapterKind === 'camara') throw unknownOperator();
 
-    const verdict =
+    const judged =
       operator.adapterKind === 'upstream'
-        ? await this.verifyUpstream(client, operator, input, facts, request.id)
-        : await this.verifyLocally(client, operator, input, facts);
-
-    facts.verdict = verdict.validNumber
-      ? { validNumber: true }
-      : { validNumber: false, reason: verdict.reason };
-    if (!verdict.validNumber)
-      return warning(verdict.reason, verdict.message, { validNumber: false });
-    return success(
-      maskMobile
-        ? { validNumber: true, maskedMobileNumber: maskPhoneNumber(input.mobileNumber, { withPlus: false }) }
-        : { validNumber: true },
-    );
+        ? await this.judgeUpstream(ctx, client, operator, input)
+        : await this.judgeLocally(ctx, client, operator, input);
+    const outcome = await this.requests.commit(ctx, {
+      claims: { debit: this.balances.debitOf(client, 'verify'), proof: judged.spend },
+      ok: { status: 200, verdict: verdictFacts(judged.verdict) },
+      no_credit: { status: 400, errorCode: VerificationCodes.insufficientBalance },
+      proof_spent: { status: 200, verdict: verdictFacts(negative('PROOF_ALREADY_USED')) },
+    });
+    if (outcome === 'no_credit') throw insufficientBalance();
+    if (outcome === 'proof_spent') return negative('PROOF_ALREADY_USED');
+    if (judged.verdict.validNumber && maskMobile) return { validNumber: true, maskedMobileNumber: maskPhoneNumber(input.mobileNumber, { withPlus: false }) };
+    return judged.verdict;
   }
 
   /** The web variant: the proof of the enrichment session `transactionId`, kept server-side. */
   async verifyTransaction(
+    ctx: RequestContext,
     client: AuthenticatedClient,
     transactionId: string,
     input: { mobileNumber: string; serviceType: ServiceType },
     maskMobile: boolean,
-    request: FastifyRequest,
-  ): Promise<AuthmatechEnvelope<VerifyData>> {
+  ): Promise<VerifyOutcome> {
+    Object.assign(ctx.audit, { action: 'verify', serviceType: input.serviceType, phoneNumber: input.mobileNumber });
     // Another client's session is as unknown as a missing one.
-    const session = await this.repository.findEnrichmentSessionOfClient(
-      transactionId,
-      client.clientId,
-    );
-    if (!session) {
-      const facts = auditFacts(request);
-      facts.action = 'verify';
-      facts.serviceType = input.serviceType;
-      facts.phoneNumber = input.mobileNumber;
-      throw new ApiError(
-        404,
-        VerificationCodes.transactionNotFound,
-        'No enrichment session with this id exists for this client.',
-      );
-    }
+    const session = await this.repository.findEnrichmentSessionOfClient(transactionId, client.clientId);
+    if (!session) throw transactionNotFound();
     if (!session.proof) {
-      const facts = auditFacts(request);
-      Object.assign(facts, {
-        action: 'verify',
-        serviceType: input.serviceType,
-        operatorId: session.operatorId,
-        phoneNumber: input.mobileNumber,
-      });
-      facts.verdict = { validNumber: false, reason: VerificationCodes.noEnrichmentResult };
-      return warning(
-        VerificationCodes.noEnrichmentResult,
-        'The enrichment of this session identified nobody; nothing can be verified.',
-        { validNumber: false },
-      );
+      ctx.audit.operatorId = session.operatorId;
+      ctx.audit.verdict = { validNumber: false, reason: VerificationCodes.noEnrichmentResult };
+      return {
+        validNumber: false,
+        reason: VerificationCodes.noEnrichmentResult,
+        message: 'The enrichment of this session identified nobody; nothing can be verified.',
+      };
     }
     return this.verify(
+      ctx,
       client,
-      {
-        ...input,
-        encryptedMobileNumber: session.proof,
-        operatorId: session.operatorId,
-        sdkSessionId: session.id,
-      },
+      { ...input, encryptedMobileNumber: session.proof, operatorId: session.operatorId, sdkSessionId: session.id },
       maskMobile,
-      request,
     );
   }
 
-  /** Our own proofs (sandbox operators): decrypt, check, spend, compare. */
-  private async verifyLocally(
+  /** Our own proofs (sandbox operators): decrypt, ask the operator, then judge. Nothing is spent yet. */
+  private async judgeLocally(
+    ctx: RequestContext,
     client: AuthenticatedClient,
     operator: OperatorView,
     input: VerifyInput,
-    facts: AuditFacts,
-  ): Promise<Verdict> {
+  ): Promise<Judged> {
     let opened: OpenedProof;
     try {
       opened = await this.proofs.open(input.encryptedMobileNumber);
@@ -148,68 +129,55 @@ export class VerificationService {
       if (error instanceof NotAProofError) throw invalidProof();
       throw error;
     }
-    const charge = await this.balances.charge(client);
-    try {
-      await this.calls.sandbox(operator, input.mobileNumber, facts);
-    } catch (error) {
-      await charge.refund();
-      throw error;
-    }
+    await this.calls.sandbox(operator, input.mobileNumber, ctx.audit);
     return this.judge(client, operator, input, opened);
   }
 
   /**
    * Checks run in this order so that a proof is spent only by its own client, for its own
-   * operator and session, while still valid; and it is spent before the number is compared, so
-   * one proof can never be used to test several numbers.
+   * operator and session, while still valid; it is spent (in the unit of work) whatever the
+   * number comparison says, so one proof can never be used to test several numbers.
    */
-  private async judge(
-    client: AuthenticatedClient,
-    operator: OperatorView,
-    input: VerifyInput,
-    opened: OpenedProof,
-  ): Promise<Verdict> {
-    if (opened.kind !== 'valid') return negative('PROOF_INVALID');
+  private judge(client: AuthenticatedClient, operator: OperatorView, input: VerifyInput, opened: OpenedProof): Judged {
+    if (opened.kind !== 'valid' || !UUID.test(opened.claims.jti)) return { verdict: negative('PROOF_INVALID') };
     const { claims } = opened;
-    if (claims.clientId !== client.clientId) return negative('PROOF_NOT_ISSUED_TO_CLIENT');
-    const now = this.clock.now();
-    if (claims.exp * 1000 <= now.getTime()) return negative('PROOF_EXPIRED');
-    if (claims.operator !== operator.id) return negative('OPERATOR_MISMATCH');
-    if (input.sdkSessionId !== undefined && input.sdkSessionId !== claims.sessionId)
-      return negative('SESSION_MISMATCH');
-    if (!(await this.repository.spendProof(claims.jti, client.clientId, now)))
-      return negative('PROOF_ALREADY_USED');
-    if (claims.number !== input.mobileNumber) return negative('NUMBER_MISMATCH');
-    return { validNumber: true };
+    if (claims.clientId !== client.clientId) return { verdict: negative('PROOF_NOT_ISSUED_TO_CLIENT') };
+    if (claims.exp * 1000 <= this.clock.now().getTime()) return { verdict: negative('PROOF_EXPIRED') };
+    if (claims.operator !== operator.id) return { verdict: negative('OPERATOR_MISMATCH') };
+    if (input.sdkSessionId !== undefined && input.sdkSessionId !== claims.sessionId) return { verdict: negative('SESSION_MISMATCH') };
+    const spend = { jti: claims.jti, clientId: client.clientId };
+    if (claims.number !== input.mobileNumber) return { verdict: negative('NUMBER_MISMATCH'), spend };
+    return { verdict: { validNumber: true }, spend };
   }
 
-  private async verifyUpstream(
+  private async judgeUpstream(
+    ctx: RequestContext,
     client: AuthenticatedClient,
     operator: OperatorView,
     input: VerifyInput,
-    facts: AuditFacts,
-    correlationId: string,
-  ): Promise<Verdict> {
-    // Charged before the call, so concurrent requests cannot all reach the upstream on one credit.
-    const charge = await this.balances.charge(client);
-    try {
-      const upstream = await this.calls.upstreamVerify(
-        operator,
-        { ...input },
-        facts,
-        correlationId,
-      );
-      if (upstream.validNumber) return { validNumber: true };
-      const reason = upstream.reason ?? 'UPSTREAM_NEGATIVE';
-      const known = (NegativeVerdicts as Record<string, string>)[reason];
-      return { validNumber: false, reason, message: known ?? NegativeVerdicts.UPSTREAM_NEGATIVE };
-    } catch (error) {
-      await charge.refund();
-      throw error;
-    }
+  ): Promise<Judged> {
+    // The upstream charges per call: a client without credit is refused before it is called.
+    // (Concurrent requests may still reach it on the last credit; only one of them is answered.)
+    if (client.environment === 'LIVE' && !(await this.balances.hasCredit(client.clientId))) throw insufficientBalance();
+    const upstream = await this.calls.upstreamVerify(operator, { ...input }, ctx.audit, ctx.correlationId);
+    if (upstream.validNumber) return { verdict: { validNumber: true } };
+    const reason = upstream.reason ?? 'UPSTREAM_NEGATIVE';
+    const known = (NegativeVerdicts as Record<string, string>)[reason];
+    return { verdict: { validNumber: false, reason, message: known ?? NegativeVerdicts.UPSTREAM_NEGATIVE } };
   }
 }
 
-function negative(reason: NegativeVerdictCode): Verdict {
+interface Judged {
+  verdict: VerifyOutcome;
+  /** The proof to spend with the verdict (absent when the proof is refused before its use). */
+  spend?: NonNullable<NonNullable<RequestUnit['claims']>['proof']>;
+}
+
+function negative(reason: NegativeVerdictCode): VerifyOutcome {
   return { validNumber: false, reason, message: NegativeVerdicts[reason] };
+}
+
+/** The verdict as the audit trail keeps it (never the masked number: the event masks it itself). */
+function verdictFacts(verdict: VerifyOutcome): Record<string, unknown> {
+  return verdict.validNumber ? { validNumber: true } : { validNumber: false, reason: verdict.reason };
 }

@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import { RequestMethod } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { AUDIT_ACTION } from '../../common/http/audit-facts.js';
+import { AUDIT_ACTION } from './audit-facts.js';
+import { contractOfPath, isAuditedPath, routedPath } from './contract.js';
+import type { RouteFacts } from './request-context.js';
 
 function joinPath(...parts: string[]): string {
   const joined = parts
@@ -13,12 +14,13 @@ function joinPath(...parts: string[]): string {
 }
 
 /**
- * `@AuditAction` names by route ("POST /v1/api/verify" → "verify"), built from the controllers'
- * metadata. The error path only has the Fastify request (a guard may reject before any
- * interceptor runs), so it looks the action up here by the matched route pattern.
+ * The facts of every route, computed once when Fastify registers it (`onRoute`): its contract,
+ * whether it is audited, and its `@AuditAction` (read from the controllers' metadata). Requests
+ * then carry their route's facts; nothing is derived from the raw request target, which may be
+ * absolute-form, percent-encoded or have doubled slashes.
  */
 @Injectable()
-export class AuditActionMap {
+export class RouteFactsRegistry {
   private actions: Map<string, string> | undefined;
 
   constructor(
@@ -27,19 +29,29 @@ export class AuditActionMap {
     private readonly reflector: Reflector,
   ) {}
 
-  lookup(method: string, routeUrl: string | undefined): string | undefined {
-    if (routeUrl === undefined) return undefined;
-    this.actions ??= this.build();
-    return this.actions.get(`${method.toUpperCase()} ${joinPath(routeUrl)}`);
+  forRoute(method: string, pattern: string): RouteFacts {
+    this.actions ??= this.collectActions();
+    return {
+      contract: contractOfPath(pattern),
+      audited: isAuditedPath(pattern),
+      action: this.actions.get(`${method.toUpperCase()} ${joinPath(pattern)}`),
+      pattern,
+    };
   }
 
-  private build(): Map<string, string> {
+  /** A request no route matched (404/405), or one Fastify refused before routing. */
+  forUnmatched(target: string): RouteFacts {
+    const path = routedPath(target);
+    return { contract: contractOfPath(path), audited: isAuditedPath(path), action: undefined, pattern: undefined };
+  }
+
+  private collectActions(): Map<string, string> {
     const actions = new Map<string, string>();
     for (const wrapper of this.discovery.getControllers()) {
       const metatype = wrapper.metatype as (new (...args: unknown[]) => unknown) | undefined;
       if (!metatype || !wrapper.instance) continue;
       const prototype = Object.getPrototypeOf(wrapper.instance) as Record<string, unknown>;
-      const controllerPaths = [Reflect.getMetadata(PATH_METADATA, metatype) as string | string[] | undefined ?? '/'].flat();
+      const controllerPaths = [(Reflect.getMetadata(PATH_METADATA, metatype) as string | string[] | undefined) ?? '/'].flat();
       for (const name of this.scanner.getAllMethodNames(prototype)) {
         const handler = prototype[name] as (...args: unknown[]) => unknown;
         const methodPath = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;

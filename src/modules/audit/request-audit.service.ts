@@ -1,0 +1,191 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError, CommonCodes } from '../../common/errors/api-error.js';
+import { errorBody } from '../../common/http/error-envelope.js';
+import type { RequestContext } from '../../common/http/request-context.js';
+import type { AuditEventInput } from './audit-event.js';
+import { AuditErrors } from './audit.errors.js';
+import type { Tx } from './audit.repository.js';
+import { AuditRepository } from './audit.repository.js';
+import { AuditService, type AuditUnit } from './audit.service.js';
+import type { UnitClaims, UnitOutcome, UnitWrite } from './unit-of-work.js';
+
+/** How a request was answered, for its audit event (the rest comes from its context). */
+export interface ResponseFacts {
+  status: number;
+  errorCode?: string;
+  /** The decision delivered to the caller; only a success carries one. */
+  verdict?: Record<string, unknown>;
+}
+
+/** A request's unit of work: its claims and writes, and its answer for each outcome they can have. */
+export interface RequestUnit {
+  claims?: Omit<UnitClaims, 'jwt'>;
+  writes?: UnitWrite[];
+  ok: ResponseFacts;
+  no_credit?: ResponseFacts;
+  proof_spent?: ResponseFacts;
+}
+
+/** Events of answers already sent whose write failed: retried until the database takes them. */
+const MAX_DEFERRED = 10_000;
+const RETRY_EVERY_MS = 1_000;
+
+/**
+ * The audit event of every request to the public and admin APIs. Handlers with side effects
+ * commit them with the event in one unit of work (`commit`, `transaction`); every other request
+ * is recorded by a Fastify onSend hook before its answer leaves, so no answer leaves without its
+ * committed event, and a request whose event cannot be written is answered 503 instead.
+ */
+@Injectable()
+export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(RequestAudit.name);
+  private deferred: AuditEventInput[] = [];
+  private retryTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly audit: AuditService,
+    private readonly repository: AuditRepository,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  onModuleInit(): void {
+    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    fastify?.addHook('onSend', (request, reply, payload) => this.onSend(request, reply, payload));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearTimeout(this.retryTimer);
+    await this.retryDeferred();
+    if (this.deferred.length > 0) this.logger.error(`${this.deferred.length} audit events of answered requests could not be written before shutdown`);
+  }
+
+  /**
+   * Commits the request's unit of work and its audit event; resolves with the outcome once
+   * committed, rejects when nothing was committed. A JWT id the guard accepted is claimed here
+   * too: when it was already used, the outcome is 'jwt_replayed' and the event is a 401.
+   */
+  async commit(ctx: RequestContext, unit: RequestUnit): Promise<UnitOutcome> {
+    const events: AuditUnit['events'] = { ok: this.eventOf(ctx, unit.ok) };
+    if (unit.no_credit) events.no_credit = this.eventOf(ctx, unit.no_credit);
+    if (unit.proof_spent) events.proof_spent = this.eventOf(ctx, unit.proof_spent);
+    const claims: UnitClaims = { ...unit.claims };
+    // An answer the caller may retry (5xx) leaves the token usable.
+    if (ctx.jwtClaim && unit.ok.status < 500) {
+      claims.jwt = ctx.jwtClaim;
+      events.jwt_replayed = this.eventOf(ctx, { status: 401, errorCode: CommonCodes.unauthenticated[ctx.route.contract] });
+    }
+    const outcome = await this.audit.commit({ claims, writes: unit.writes, events, deadline: ctx.deadline });
+    ctx.recorded = true;
+    return outcome;
+  }
+
+  /**
+   * Runs `work` in one transaction and appends the request's audit event as its last statement,
+   * so the change and its event commit together (the chain head is locked only for that end).
+   */
+  async transaction<T>(ctx: RequestContext, work: (tx: Tx) => Promise<T>, answer: (result: T) => ResponseFacts): Promise<T> {
+    const result = await this.repository.transaction(async (tx) => {
+      const done = await work(tx);
+      await this.audit.record(this.eventOf(ctx, answer(done)), tx);
+      return done;
+    });
+    ctx.recorded = true;
+    return result;
+  }
+
+  eventOf(ctx: RequestContext, facts: ResponseFacts): AuditEventInput {
+    const caller = ctx.caller;
+    const audit = ctx.audit;
+    const succeeded = facts.status < 400;
+    return {
+      action: audit.action ?? ctx.route.action ?? `${ctx.method} ${ctx.route.pattern ?? '(unmatched)'}`,
+      contract: ctx.route.contract,
+      actorType: caller?.kind ?? 'anonymous',
+      actorId: caller === undefined ? undefined : caller.kind === 'client' ? caller.clientId : caller.credential.id,
+      clientId: caller?.kind === 'client' ? caller.clientId : undefined,
+      credential: caller?.credential,
+      outcome: succeeded ? 'success' : 'failure',
+      httpStatus: facts.status,
+      errorCode: facts.errorCode,
+      serviceType: audit.serviceType,
+      operatorId: audit.operatorId,
+      phoneNumber: audit.phoneNumber,
+      verdict: succeeded ? facts.verdict : undefined,
+      upstream: audit.upstream,
+      detail: audit.detail,
+      correlationId: ctx.correlationId,
+      latencyMs: ctx.elapsedMs(),
+      sourceIp: ctx.sourceIp,
+      userAgent: ctx.userAgent,
+    };
+  }
+
+  /** Every answer not yet recorded by a unit of work is recorded here, before it leaves. */
+  private async onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+    const ctx = request.context;
+    if (!ctx || !ctx.route.audited || ctx.recorded) return payload;
+    const status = reply.statusCode;
+    try {
+      const outcome = await this.commit(ctx, { ok: { status, errorCode: ctx.errorCode, verdict: ctx.audit.verdict } });
+      if (outcome === 'jwt_replayed') {
+        const unauthenticated = new ApiError(401, CommonCodes.unauthenticated, ctx.route.contract === 'camara' || ctx.route.contract === 'admin'
+          ? 'Request not authenticated due to missing, invalid, or expired credentials.'
+          : 'Unauthorized');
+        return replaceAnswer(ctx, reply, payload, unauthenticated);
+      }
+      return payload;
+    } catch (error) {
+      // Nothing was committed: no verdict leaves. The 503 is recorded as soon as the database takes it.
+      this.logger.error(`audit write failed; answering 503: ${error instanceof Error ? error.message : String(error)}`);
+      const unavailable = AuditErrors.unavailable();
+      this.defer(this.eventOf(ctx, { status: 503, errorCode: unavailable.codeFor(ctx.route.contract) }));
+      ctx.recorded = true;
+      return replaceAnswer(ctx, reply, payload, unavailable);
+    }
+  }
+
+  private defer(event: AuditEventInput): void {
+    if (this.deferred.length >= MAX_DEFERRED) {
+      this.logger.error('too many audit events waiting for the database; dropping the oldest');
+      this.deferred.shift();
+    }
+    this.deferred.push(event);
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.deferred.length === 0) return;
+    this.retryTimer = setTimeout(() => {
+      void this.retryDeferred().finally(() => {
+        this.retryTimer = undefined;
+        this.scheduleRetry();
+      });
+    }, RETRY_EVERY_MS);
+    this.retryTimer.unref();
+  }
+
+  private async retryDeferred(): Promise<void> {
+    const waiting = this.deferred;
+    this.deferred = [];
+    const failed: AuditEventInput[] = [];
+    await Promise.all(
+      waiting.map((event) => this.audit.record(event).catch(() => failed.push(event))),
+    );
+    this.deferred.push(...failed);
+  }
+}
+
+/** Swaps the answer for an error in the route's envelope (the original body, a stream perhaps, is dropped). */
+function replaceAnswer(ctx: RequestContext, reply: FastifyReply, payload: unknown, error: ApiError): string {
+  if (payload && typeof (payload as { destroy?: unknown }).destroy === 'function') (payload as { destroy(): void }).destroy();
+  const contract = ctx.route.contract;
+  ctx.errorCode = error.codeFor(contract);
+  reply.code(error.status);
+  reply.removeHeader('content-disposition');
+  reply.removeHeader('content-length');
+  reply.header('content-type', 'application/json; charset=utf-8');
+  for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+  return JSON.stringify(errorBody(contract, error.status, error.codeFor(contract), error.message));
+}
