@@ -8,7 +8,9 @@ import { SERVER_URL } from './lib/postgres.js';
 interface AuditFunctions {
   hashPhoneNumber(pepper: Buffer, phoneNumber: string): string;
   maskPhoneNumber(phoneNumber: string): string;
-  chainHash(prevHash: string, content: Record<string, unknown>): string;
+  /** Chain format 2: the content digest PostgreSQL would compute, and the link over it. */
+  contentDigest(content: Record<string, unknown>): string;
+  linkHash(prevHash: string, id: string, occurredAt: string, digest: string): string;
   GENESIS_HASH: string;
 }
 
@@ -21,7 +23,8 @@ export async function loadAuditFunctions(distDir: string): Promise<AuditFunction
   return {
     hashPhoneNumber: event.hashPhoneNumber as AuditFunctions['hashPhoneNumber'],
     maskPhoneNumber: event.maskPhoneNumber as AuditFunctions['maskPhoneNumber'],
-    chainHash: chain.chainHash as AuditFunctions['chainHash'],
+    contentDigest: chain.contentDigest as AuditFunctions['contentDigest'],
+    linkHash: chain.linkHash as AuditFunctions['linkHash'],
     GENESIS_HASH: chain.GENESIS_HASH as string,
   };
 }
@@ -220,7 +223,7 @@ export async function seedAuditEvents(options: {
       options.from.getTime() + Math.floor(((index - 1) * span) / options.count),
     ).toISOString();
     const content = eventContent(index, occurredAt, random, audit, pepper);
-    const hash = audit.chainHash(prevHash, content);
+    const hash = audit.linkHash(prevHash, String(content.id), String(content.occurredAt), audit.contentDigest(content));
     lines.push(
       [
         content.id,
