@@ -12,6 +12,7 @@ import { RouteTable } from './common/http/route-table.js';
 import { createValidationPipe } from './common/http/validation.js';
 import { LoggingModule } from './common/logging/logging.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
+import { ConsoleModule } from './modules/console/console.module.js';
 import { CredentialsModule } from './modules/credentials/credentials.module.js';
 import { OperatorsModule } from './modules/operators/operators.module.js';
 import { SimSwapModule } from './modules/sim-swap/sim-swap.module.js';
@@ -37,6 +38,7 @@ export class AppModule {
         OperatorsModule,
         VerificationModule,
         SimSwapModule,
+        ConsoleModule,
       ],
       providers: [
         RouteTable,

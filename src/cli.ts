@@ -7,6 +7,7 @@ import { openDatabaseConnection } from './common/database/database-connection.js
 import { migrateDatabase } from './common/database/database.module.js';
 import { registerOpenApiCommands } from './common/openapi/openapi.commands.js';
 import { registerAuditCommands } from './modules/audit/audit.commands.js';
+import { registerConsoleCommands } from './modules/console/console.commands.js';
 import { registerCredentialsCommands } from './modules/credentials/credentials.commands.js';
 import { registerOperatorsCommands } from './modules/operators/operators.commands.js';
 
@@ -40,6 +41,7 @@ registerCredentialsCommands(program);
 registerAuditCommands(program);
 registerOperatorsCommands(program);
 registerOpenApiCommands(program);
+registerConsoleCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(

@@ -1,7 +1,7 @@
 import { applyDecorators, createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import { ApiExtension, ApiSecurity } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import type { AuthenticatedAdmin, AuthenticatedClient, Caller, ClientProduct } from './caller.js';
+import type { AuthenticatedAdmin, AuthenticatedClient, AuthenticatedConsoleUser, Caller, ClientProduct, ConsoleRole } from './caller.js';
 
 export const AUTH_RULE = 'auth:rule';
 export const REQUIRED_PRODUCT = 'auth:product';
@@ -13,7 +13,8 @@ export type AuthRule =
   | { kind: 'api_key' }
   | { kind: 'sdk_token' }
   | { kind: 'jwt' }
-  | { kind: 'admin'; role: AdminRole };
+  | { kind: 'admin'; role: AdminRole }
+  | { kind: 'console'; roles: ConsoleRole[] };
 
 /**
  * OpenAPI security scheme names (declared in `common/openapi/openapi-document.ts`). A requirement
@@ -54,6 +55,13 @@ export const AdminAuth = (role: AdminRole): ClassDecorator & MethodDecorator =>
     ApiExtension('x-required-role', role),
   );
 
+/**
+ * The console's session cookie, plus the session's CSRF token (`X-CSRF-Token`) on every
+ * state-changing method; the signed-in user's role must be one of `roles`.
+ */
+export const ConsoleAuth = (...roles: ConsoleRole[]): ClassDecorator & MethodDecorator =>
+  applyDecorators(SetMetadata(AUTH_RULE, { kind: 'console', roles } satisfies AuthRule), ApiSecurity('consoleSession'));
+
 /** The product a client must have enabled to call the route. */
 export const RequireProduct = (product: ClientProduct): ClassDecorator & MethodDecorator =>
   applyDecorators(SetMetadata(REQUIRED_PRODUCT, product), ApiExtension('x-required-product', product));
@@ -73,5 +81,11 @@ export const CurrentClient = createParamDecorator((_: unknown, context: Executio
 export const CurrentAdmin = createParamDecorator((_: unknown, context: ExecutionContext): AuthenticatedAdmin => {
   const caller = callerOf(context.switchToHttp().getRequest<FastifyRequest>());
   if (caller?.kind !== 'admin') throw new Error('CurrentAdmin used on a route without admin authentication');
+  return caller;
+});
+
+export const CurrentConsoleUser = createParamDecorator((_: unknown, context: ExecutionContext): AuthenticatedConsoleUser => {
+  const caller = callerOf(context.switchToHttp().getRequest<FastifyRequest>());
+  if (caller?.kind !== 'console_user') throw new Error('CurrentConsoleUser used on a route without console authentication');
   return caller;
 });

@@ -7,7 +7,8 @@ export type CredentialKind = 'api_key' | 'sdk_token' | 'client_secret' | 'jwt_ke
 
 /** The credential that authenticated a request: never the secret, only what identifies it. */
 export interface CredentialRef {
-  kind: CredentialKind;
+  /** `console_session`: a console user's signed-in browser (never stored as a credential). */
+  kind: CredentialKind | 'console_session';
   /** Database id of the credential row (for the JWT key: its kid). */
   id: string;
   /** Short public fingerprint, safe to log and audit. */
@@ -29,4 +30,20 @@ export interface AuthenticatedAdmin {
   credential: CredentialRef;
 }
 
-export type Caller = AuthenticatedClient | AuthenticatedAdmin;
+export type ConsoleRole = 'admin' | 'auditor' | 'client';
+
+/** A person signed in to the web console (server-side session cookie + CSRF token). */
+export interface AuthenticatedConsoleUser {
+  kind: 'console_user';
+  userId: string;
+  email: string;
+  role: ConsoleRole;
+  /** The clients a client user acts for (one per environment); empty for admins and auditors. */
+  clientIds: string[];
+  /** The session, as audit events show it: `id` is the session id, never its token. */
+  credential: CredentialRef;
+  /** When the session ends at the latest (absolute timeout). */
+  sessionExpiresAt: string;
+}
+
+export type Caller = AuthenticatedClient | AuthenticatedAdmin | AuthenticatedConsoleUser;

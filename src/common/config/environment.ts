@@ -327,6 +327,55 @@ export class Environment {
 
   // ─── end Audit ───
 
+  // ─── Console (issue 14) ───
+  /** A console session ends after this long without a request. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(60)
+  @Max(86_400)
+  CONSOLE_SESSION_IDLE_SECONDS = 900;
+
+  /** A console session ends this long after sign-in, however active (absolute timeout). */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(300)
+  @Max(7 * 86_400)
+  CONSOLE_SESSION_ABSOLUTE_SECONDS = 28_800;
+
+  /** Failed sign-ins in a row that lock a console account. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  CONSOLE_LOCKOUT_THRESHOLD = 5;
+
+  /** How long a locked console account refuses every sign-in. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  CONSOLE_LOCKOUT_SECONDS = 900;
+
+  /** Lifetime of a console invitation link. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(720)
+  CONSOLE_INVITATION_TTL_HOURS = 72;
+
+  /** Mark the session cookie `Secure` (and name it `__Host-…`); unset: on in production only. */
+  @Transform(toBoolean)
+  @IsOptional()
+  @IsBoolean()
+  CONSOLE_COOKIE_SECURE?: boolean;
+
+  /** Public address of the gateway, used by the CLI to print complete invitation links. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/]+(\/[^\s]*)?$/, { message: 'must be an http(s) URL' })
+  CONSOLE_PUBLIC_URL?: string;
+  // ─── end Console ───
+
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
   }

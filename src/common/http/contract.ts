@@ -2,8 +2,8 @@ import type { Contract } from '../errors/api-error.js';
 
 const CAMARA_PREFIXES = ['/sim-swap/', '/device-swap/', '/number-verification/'];
 
-/** The public and admin APIs; health checks and documentation are not audited. */
-const AUDITED_PREFIXES = ['/v1/', '/mobile-identity/', ...CAMARA_PREFIXES, '/admin/'];
+/** The public and admin APIs and the console's API; health checks, documentation and the console's pages are not audited. */
+const AUDITED_PREFIXES = ['/v1/', '/mobile-identity/', ...CAMARA_PREFIXES, '/admin/', '/console/api/'];
 
 function under(path: string, prefix: string): boolean {
   return path.startsWith(prefix) || `${path}/` === prefix;

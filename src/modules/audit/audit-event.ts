@@ -5,8 +5,8 @@ import { canonicalPhoneNumber, maskPhoneNumber } from '../../common/phone/phone-
 import type { AuditContent } from './audit-chain.js';
 
 export type AuditContract = 'authmatech' | 'identity_match' | 'camara' | 'admin' | 'system';
-/** `anonymous`: a request rejected before anyone was authenticated. */
-export type AuditActorType = 'client' | 'admin' | 'system' | 'anonymous';
+/** `anonymous`: a request rejected before anyone was authenticated; `console_user`: a person signed in to the console. */
+export type AuditActorType = 'client' | 'admin' | 'system' | 'anonymous' | 'console_user';
 export type AuditOutcome = 'success' | 'failure';
 
 /** What a module hands to `AuditService.record` (the cross-module contract). */

@@ -58,6 +58,11 @@ export class AuditRetentionService implements OnApplicationBootstrap {
     }
   }
 
+  /** The monthly partitions that exist, oldest first (for the console's retention view). */
+  partitions(): Promise<{ name: string; from: string; to: string }[]> {
+    return this.repository.listPartitions().then((list) => list.map((partition) => ({ name: partition.name, from: partition.from.toISOString(), to: partition.to.toISOString() })));
+  }
+
   ensurePartitions(): Promise<number> {
     return this.repository.ensurePartitions(null, this.environment.AUDIT_PARTITIONS_AHEAD_MONTHS + 1);
   }

@@ -3,6 +3,7 @@ import { printResult, withAppContext } from '../../common/cli/cli-context.js';
 import { Clock } from '../../common/clock/clock.js';
 import { AuditIntegrityService } from './audit-integrity.service.js';
 import { AuditRetentionService } from './audit-retention.service.js';
+import { AuditVerificationRunsService } from './audit-verification-runs.service.js';
 
 /** CLI commands of the audit module (`npm run cli -- …`), run over the application context. */
 export function registerAuditCommands(program: Command): void {
@@ -11,7 +12,9 @@ export function registerAuditCommands(program: Command): void {
     .description('Recompute the audit hash chain and report the first broken link (exit code 2 when broken).')
     .option('--json', 'print one JSON object')
     .action(async (options: { json?: boolean }) => {
-      const report = await withAppContext((app) => app.get(AuditIntegrityService).verify());
+      // Stored as a verification run, so the console shows the last result of the CLI's check too.
+      const { report } = await withAppContext((app) => app.get(AuditVerificationRunsService).runToCompletion({ type: 'system' }));
+      if (!report) throw new Error('The check could not read the audit trail (see the log above).');
       printResult(
         Boolean(options.json),
         report,

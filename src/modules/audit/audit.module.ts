@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { AuditIntegrityService } from './audit-integrity.service.js';
 import { AuditRetentionService } from './audit-retention.service.js';
+import { AuditVerificationRunsRepository } from './audit-verification-runs.repository.js';
+import { AuditVerificationRunsService } from './audit-verification-runs.service.js';
 import { AuditBatchWriter } from './audit-writer.js';
 import { AuditController, ReportsController } from './audit.controller.js';
 import { AuditJobs } from './audit.jobs.js';
@@ -23,8 +25,10 @@ import { RequestAudit } from './request-audit.service.js';
     AuditIntegrityService,
     AuditRetentionService,
     RequestAudit,
+    AuditVerificationRunsRepository,
+    AuditVerificationRunsService,
     AuditJobs,
   ],
-  exports: [AuditService, AuditIntegrityService, AuditRetentionService, RequestAudit, AuditBatchWriter],
+  exports: [AuditService, AuditIntegrityService, AuditRetentionService, AuditVerificationRunsService, RequestAudit, AuditBatchWriter],
 })
 export class AuditModule {}

@@ -103,7 +103,7 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
       action: audit.action ?? ctx.route.action ?? `${ctx.method} ${ctx.route.pattern ?? '(unmatched)'}`,
       contract: ctx.route.contract,
       actorType: caller?.kind ?? 'anonymous',
-      actorId: caller === undefined ? undefined : caller.kind === 'client' ? caller.clientId : caller.credential.id,
+      actorId: caller === undefined ? undefined : caller.kind === 'client' ? caller.clientId : caller.kind === 'console_user' ? caller.userId : caller.credential.id,
       clientId: caller?.kind === 'client' ? caller.clientId : undefined,
       credential: caller?.credential,
       outcome: succeeded ? 'success' : 'failure',

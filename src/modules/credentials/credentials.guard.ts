@@ -1,8 +1,9 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable, Optional, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AUTH_RULE, REQUIRED_PRODUCT, type AuthRule } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedClient, Caller, ClientProduct } from '../../common/auth/caller.js';
+import { ConsoleSessionAuthenticator } from '../../common/auth/console-session.js';
 import { IS_PUBLIC } from '../../common/auth/public.decorator.js';
 import { Environment } from '../../common/config/environment.js';
 import { ApiError } from '../../common/errors/api-error.js';
@@ -25,6 +26,7 @@ export class CredentialsGuard implements CanActivate {
     private readonly authenticator: Authenticator,
     private readonly limiter: RateLimiter,
     private readonly environment: Environment,
+    @Optional() private readonly consoleSessions?: ConsoleSessionAuthenticator,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -69,6 +71,9 @@ export class CredentialsGuard implements CanActivate {
       }
       case 'admin':
         return this.authenticator.admin(singleHeader(request, 'authorization'), rule.role);
+      case 'console':
+        if (!this.consoleSessions) throw unauthenticated();
+        return this.consoleSessions.authenticate(request, rule.roles);
     }
   }
 

@@ -86,7 +86,7 @@ export interface RotationResult extends IssuedCredential {
 
 /** Who made a change, for its audit event. */
 export interface Actor {
-  type: 'client' | 'admin' | 'system';
+  type: 'client' | 'admin' | 'system' | 'console_user';
   id?: string;
   contract: CredentialAuditEvent['contract'];
   credential?: CredentialRef;
