@@ -58,15 +58,11 @@ export class ConsoleAdminController {
 
   @Get('clients/:clientId')
   @AuditAction('console.clients.read')
-  async getClient(@Param('clientId') clientId: string, @Req() request: FastifyRequest): Promise<{ client: ClientView; credentials: CredentialView[]; balance: BalanceView; balanceHistory: BalanceHistoryEntry[] }> {
+  async getClient(@Param('clientId') clientId: string, @Req() request: FastifyRequest): Promise<{ client: ClientView; balance: BalanceView; balanceHistory: BalanceHistoryEntry[] }> {
     auditFacts(request).detail = { clientId: clientId.slice(0, 64) };
     const client = await this.credentials.getClient(clientId);
-    const [credentials, balance, balanceHistory] = await Promise.all([
-      this.credentials.listCredentials(clientId),
-      this.balances.balanceOf(clientId),
-      this.balances.history(clientId, 20),
-    ]);
-    return { client, credentials, balance, balanceHistory };
+    const [balance, balanceHistory] = await Promise.all([this.balances.balanceOf(clientId), this.balances.history(clientId, 20)]);
+    return { client, balance, balanceHistory };
   }
 
   @Patch('clients/:clientId')
@@ -85,6 +81,13 @@ export class ConsoleAdminController {
     auditFacts(request).detail = { clientId: clientId.slice(0, 64), credits: body.credits, expiresAt: body.expiresAt?.toISOString() ?? null };
     await this.credentials.getClient(clientId);
     return this.balances.topUp(clientId, body.credits, body.expiresAt, user.userId);
+  }
+
+  @Get('clients/:clientId/credentials')
+  @AuditAction('console.clients.credentials.list')
+  async listCredentials(@Param('clientId') clientId: string, @Req() request: FastifyRequest): Promise<{ items: CredentialView[] }> {
+    auditFacts(request).detail = { clientId: clientId.slice(0, 64) };
+    return { items: await this.credentials.listCredentials(clientId) };
   }
 
   @Post('clients/:clientId/credentials')
