@@ -161,8 +161,8 @@ export function ReportPage() {
               <YAxis allowDecimals={false} />
               <Tooltip />
               <Legend />
-              <Bar dataKey="successes" stackId="events" fill="#2f7d32" name="successes" />
-              <Bar dataKey="failures" stackId="events" fill="#b3261e" name="failures" />
+              <Bar dataKey="successes" stackId="events" fill="#2f7d32" name="successes" maxBarSize={64} />
+              <Bar dataKey="failures" stackId="events" fill="#b3261e" name="failures" maxBarSize={64} />
             </BarChart>
           </ResponsiveContainer>
           <figcaption id="report-caption">Events per {groupBy}: successes and failures (table below).</figcaption>

@@ -239,14 +239,16 @@ interface UsageRow {
   failures: number;
 }
 
-const PRODUCT_COLORS: Record<string, string> = { VERIFY: '#1f5fbf', SIM_SWAP: '#a0461c', DEVICE_SWAP: '#2f7d32', TRUST_SCORE: '#6a3fa0', SHIELD: '#805b00', OTHER: '#5c5c5c' };
+const PRODUCT_COLORS: Record<string, string> = { VERIFY: '#1f5fbf', SIM_SWAP: '#a0461c', DEVICE_SWAP: '#2f7d32', TRUST_SCORE: '#6a3fa0', SHIELD: '#805b00' };
 
 /** Calls per day and product, from the per-day-and-action counts. */
 export function usageByDay(rows: UsageRow[]): { days: Record<string, number | string>[]; products: string[] } {
   const byDay = new Map<string, Record<string, number | string>>();
   const products = new Set<string>();
   for (const row of rows) {
-    const product = productOfAction(row.action) ?? 'OTHER';
+    // Key changes, token minting and the like are not product usage.
+    const product = productOfAction(row.action);
+    if (!product) continue;
     products.add(product);
     const day = row.day.slice(0, 10);
     const entry = byDay.get(day) ?? { day };
@@ -292,7 +294,7 @@ export function ClientUsagePage() {
                 <Tooltip />
                 <Legend />
                 {chart.products.map((product) => (
-                  <Bar key={product} dataKey={product} stackId="calls" fill={PRODUCT_COLORS[product] ?? '#5c5c5c'} name={product} />
+                  <Bar key={product} dataKey={product} stackId="calls" fill={PRODUCT_COLORS[product] ?? '#5c5c5c'} name={product} maxBarSize={64} />
                 ))}
               </BarChart>
             </ResponsiveContainer>

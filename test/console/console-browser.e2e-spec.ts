@@ -1,0 +1,315 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { browserTestsCanRun, CHROMIUM, CHROMIUM_ARGS, cli, eventually, fingerprintOf, sandboxVerify, totpCode } from './console-kit.js';
+
+const SCREENSHOTS = 'docs/screenshots';
+const PASSWORD = 'correct horse battery staple';
+const describeInBrowser = browserTestsCanRun() ? describe : describe.skip;
+
+/**
+ * The console driven in headless Chromium against the built gateway (`dist/main.js`, as `npm
+ * start` runs it) on its own PostgreSQL database. The cases follow one story and share its
+ * state: admin → client user → keys → auditor, in the order of issue 14's flows.
+ */
+describeInBrowser('Console in a real browser', () => {
+  let database: TestDatabase;
+  let gateway: GatewayProcess;
+  let browser: Browser;
+  let url: string;
+  const cspViolations: string[] = [];
+  const contexts: BrowserContext[] = [];
+
+  // What the story learns as it goes.
+  const story = {
+    clientA: '',
+    clientB: '',
+    clientBKey: '',
+    apiKey: '',
+    rotatedKey: '',
+    verifyCorrelator: `e2e-verify-${randomUUID()}`,
+    inGraceCorrelator: `e2e-old-key-in-grace-${randomUUID()}`,
+    refusedCorrelator: '',
+  };
+  let admin: Page;
+  let client: Page;
+  let auditor: Page;
+
+  async function newPage(): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true, baseURL: url });
+    contexts.push(context);
+    const page = await context.newPage();
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) cspViolations.push(message.text());
+    });
+    return page;
+  }
+
+  async function shot(page: Page, name: string): Promise<void> {
+    await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
+  }
+
+  /** Accepts an invitation in the page; answers the enrolled TOTP secret, if one was set up. */
+  async function acceptInvitation(page: Page, link: string, withTotp: boolean): Promise<string | undefined> {
+    await page.goto(link);
+    await page.getByLabel('New password').fill(PASSWORD);
+    await page.getByLabel('Repeat the password').fill(PASSWORD);
+    let secret: string | undefined;
+    if (withTotp) {
+      secret = await page.getByLabel('Secret', { exact: true }).inputValue();
+      await page.getByLabel('Code shown by the app').fill(totpCode(secret));
+    }
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.getByRole('heading', { name: 'Account ready' }).waitFor();
+    return secret;
+  }
+
+  async function signIn(page: Page, email: string, password: string, code?: string): Promise<void> {
+    await page.goto('/console/sign-in');
+    await page.getByLabel('Email').fill(email);
+    await page.getByLabel('Password').fill(password);
+    if (code) await page.getByLabel('Authentication code').fill(code);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    database = await createTestDatabase();
+    gateway = await startGatewayProcess({ ...database.overrides, LOG_LEVEL: 'info', CONSOLE_LOCKOUT_THRESHOLD: '5' });
+    url = gateway.url;
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  });
+
+  afterAll(async () => {
+    for (const context of contexts) await context.close();
+    await browser?.close();
+    await gateway?.stop();
+    await database?.drop();
+  });
+
+  it('1. an admin signs in with TOTP and invites a client user, whose API key (shown once) makes a sandbox verify succeed', async () => {
+    // The first admin comes from the CLI, as the README says.
+    const created = cli(database.overrides, 'user:create', '--email', 'admin@bank.test', '--role', 'admin');
+    admin = await newPage();
+    const adminSecret = await acceptInvitation(admin, `${url}/console/invite#${String(created.invitationToken)}`, true);
+    expect(adminSecret).toMatch(/^[A-Z2-7]{32}$/);
+
+    // Without the code the password alone is refused; with it (the next step: the enrolment used this one) the admin is in.
+    await signIn(admin, 'admin@bank.test', PASSWORD);
+    await admin.getByRole('alert').filter({ hasText: 'Sign-in failed' }).waitFor();
+    await shot(admin, 'sign-in');
+    await signIn(admin, 'admin@bank.test', PASSWORD, totpCode(adminSecret!, 1));
+    await admin.getByRole('heading', { name: 'Clients', exact: true }).waitFor();
+
+    // Two sandbox clients: A for the story, B to prove isolation.
+    for (const name of ['Acme Bank (sandbox)', 'Beta Pay (sandbox)']) {
+      await admin.getByLabel('Name').fill(name);
+      await admin.getByRole('button', { name: 'Create client' }).click();
+      const apiKey = await admin.getByRole('textbox', { name: 'New client’s API key', exact: true }).inputValue();
+      const clientId = (await admin.locator('.secret code').first().textContent())!;
+      if (name.startsWith('Acme')) story.clientA = clientId;
+      else {
+        story.clientB = clientId;
+        story.clientBKey = apiKey;
+      }
+      await admin.getByRole('button', { name: 'I have stored it' }).click();
+    }
+    await admin.getByRole('cell', { name: story.clientA }).waitFor();
+    await shot(admin, 'admin-clients');
+
+    await admin.getByRole('link', { name: 'Console users' }).click();
+    await admin.getByLabel('Email').fill('alice@acme.test');
+    await admin.getByLabel('Role').selectOption('client');
+    await admin.getByLabel(new RegExp(`Acme Bank.*${story.clientA}`)).check();
+    await admin.getByRole('button', { name: 'Invite' }).click();
+    const link = await admin.getByRole('textbox', { name: 'Invitation link for alice@acme.test', exact: true }).inputValue();
+    expect(link).toContain('/console/invite#');
+    await admin.getByRole('button', { name: 'I have stored it' }).click();
+    await admin.getByRole('cell', { name: 'alice@acme.test', exact: true }).waitFor();
+    await shot(admin, 'admin-users');
+
+    // The client user sets a password (no second factor: optional for client users) and signs in with the keyboard only.
+    client = await newPage();
+    await acceptInvitation(client, link, false);
+    await client.goto('/console/sign-in');
+    await client.getByLabel('Email').focus();
+    await client.keyboard.type('alice@acme.test');
+    await client.keyboard.press('Tab');
+    await client.keyboard.type(PASSWORD);
+    await client.keyboard.press('Enter');
+    await client.getByRole('heading', { name: 'Keys & balance' }).waitFor();
+    expect(await client.getByTestId('client-id').textContent()).toBe(story.clientA);
+
+    await client.getByRole('button', { name: 'Generate API key' }).click();
+    story.apiKey = await client.getByRole('textbox', { name: 'New API key', exact: true }).inputValue();
+    expect(story.apiKey).toMatch(/^mig_test_/);
+    await shot(client, 'client-key-shown-once');
+
+    // The key read from the page works through the public API.
+    const verify = await sandboxVerify(url, story.clientA, story.apiKey, story.verifyCorrelator);
+    expect(verify).toMatchObject({ status: 200, body: { success: true, data: { validNumber: true } } });
+
+    // After a reload the key is nowhere on the page: not in the text, the markup or any field.
+    await client.reload();
+    await client.getByRole('cell', { name: `•••••••• ${fingerprintOf(story.apiKey)}`, exact: true }).waitFor();
+    expect(await client.content()).not.toContain(story.apiKey);
+    const fieldValues = await client.$$eval('input, textarea', (fields) => fields.map((field) => (field as HTMLInputElement).value));
+    expect(fieldValues.join('\n')).not.toContain(story.apiKey);
+    await shot(client, 'client-keys');
+  });
+
+  it('2. the client user rotates the key with a grace period: the old key works during it, not after, and the auditor finds both calls and the rotation', async () => {
+    await client.getByRole('button', { name: `Rotate API key ${fingerprintOf(story.apiKey)}` }).click();
+    await client.getByLabel('Keep the old key working for').selectOption('custom');
+    await client.getByLabel('Grace period in seconds').fill('6');
+    await client.getByRole('button', { name: 'Rotate now' }).click();
+    story.rotatedKey = await client.getByRole('textbox', { name: 'New API key', exact: true }).inputValue();
+    expect(story.rotatedKey).not.toBe(story.apiKey);
+    await client.getByText('The key it replaces keeps working until').waitFor();
+
+    const call = (key: string, correlator: string) =>
+      fetch(`${url}/v1/api/sdk/token`, { method: 'POST', headers: { 'x-client-id': story.clientA, 'x-api-key': key, 'x-correlator': correlator } });
+    expect((await call(story.apiKey, story.inGraceCorrelator)).status).toBe(200);
+    expect((await call(story.rotatedKey, `e2e-new-key-${randomUUID()}`)).status).toBe(200);
+    story.refusedCorrelator = await eventually(async () => {
+      const correlator = `e2e-old-key-after-grace-${randomUUID()}`;
+      return (await call(story.apiKey, correlator)).status === 401 ? correlator : undefined;
+    }, 'the old key to stop working at the end of its grace period');
+    expect((await call(story.rotatedKey, `e2e-new-key-${randomUUID()}`)).status).toBe(200);
+
+    // The auditor: invited by the admin, second factor required.
+    await admin.getByRole('link', { name: 'Console users' }).click();
+    await admin.getByLabel('Email').fill('audrey@bank.test');
+    await admin.getByLabel('Role').selectOption('auditor');
+    await admin.getByRole('button', { name: 'Invite' }).click();
+    const link = await admin.getByRole('textbox', { name: 'Invitation link for audrey@bank.test', exact: true }).inputValue();
+    auditor = await newPage();
+    const secret = await acceptInvitation(auditor, link, true);
+    await signIn(auditor, 'audrey@bank.test', PASSWORD, totpCode(secret!, 1));
+    await auditor.getByRole('heading', { name: 'Audit search' }).waitFor();
+
+    const search = async (filters: Record<string, string>) => {
+      await auditor.goto('/console/audit/events');
+      for (const [label, value] of Object.entries(filters)) await auditor.getByLabel(label, { exact: true }).fill(value);
+      await auditor.getByRole('button', { name: 'Search' }).click();
+    };
+    await search({ 'Correlation id': story.inGraceCorrelator });
+    const inGrace = auditor.getByRole('row').filter({ hasText: story.inGraceCorrelator });
+    await inGrace.waitFor();
+    await expect(inGrace.getByRole('cell', { name: 'success', exact: true }).count()).resolves.toBe(1);
+    await search({ 'Correlation id': story.refusedCorrelator });
+    const refused = auditor.getByRole('row').filter({ hasText: story.refusedCorrelator });
+    await refused.getByRole('cell', { name: /401/ }).waitFor();
+    await expect(refused.getByRole('cell', { name: 'failure', exact: true }).count()).resolves.toBe(1);
+    await search({ Action: 'credential.rotate', 'Client id': story.clientA });
+    await auditor.getByRole('row').filter({ hasText: 'console_user' }).first().waitFor();
+  });
+
+  it('3. the auditor finds the verify by correlation id, exports it as CSV, runs integrity checks and sees the first tampered position', async () => {
+    await auditor.goto('/console/audit/events');
+    await auditor.getByLabel('Correlation id').fill(story.verifyCorrelator);
+    await auditor.getByRole('button', { name: 'Search' }).click();
+    const row = auditor.getByRole('row').filter({ hasText: story.verifyCorrelator });
+    await row.getByRole('cell', { name: 'verify', exact: true }).waitFor();
+    await shot(auditor, 'audit-search');
+    const eventId = (await row.getByRole('link').textContent())!;
+
+    const [download] = await Promise.all([auditor.waitForEvent('download'), auditor.getByRole('link', { name: 'Export CSV' }).click()]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    const lines = csv.trim().split('\n');
+    expect(lines[0]).toContain('correlationId');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain(story.verifyCorrelator);
+    expect(lines[1]).toContain(',verify,');
+
+    await row.getByRole('link').click();
+    await auditor.getByRole('heading', { name: `Event ${eventId}` }).waitFor();
+    await auditor.getByText('{"validNumber":true}').waitFor();
+    await shot(auditor, 'audit-event');
+
+    await auditor.getByRole('link', { name: 'Report' }).click();
+    await auditor.locator('.recharts-bar-rectangle').first().waitFor();
+    await shot(auditor, 'audit-report');
+
+    await auditor.getByRole('link', { name: 'Integrity' }).click();
+    await auditor.getByRole('button', { name: 'Run integrity check' }).click();
+    await auditor.getByText(/Chain intact: \d+ events checked/).waitFor();
+    await expect(auditor.getByTestId('head-hash').textContent()).resolves.toMatch(/^[0-9a-f]{64}$/);
+    await shot(auditor, 'audit-integrity');
+
+    // An intruder with the owner's rights edits the verdict, past the append-only trigger.
+    const owner = await database.connect();
+    try {
+      await owner.query('BEGIN');
+      await owner.query('SET LOCAL session_replication_role = replica');
+      await owner.query(`UPDATE audit_event SET verdict = '{"validNumber": false}' WHERE id = $1`, [eventId]);
+      await owner.query('COMMIT');
+    } finally {
+      await owner.end();
+    }
+    await auditor.reload();
+    await auditor.getByRole('button', { name: 'Run integrity check' }).click();
+    const broken = auditor.getByTestId('first-broken');
+    await broken.waitFor();
+    expect(await broken.textContent()).toContain(`Chain broken at position ${eventId} (altered)`);
+    await shot(auditor, 'audit-integrity-broken');
+  });
+
+  it('4. roles and clients are enforced by the server, CSRF tokens are required and repeated bad passwords lock the account', async () => {
+    // A client user opening an admin or audit page, or calling their APIs with the session: 403.
+    for (const path of ['/console/admin/clients', '/console/audit/events']) {
+      const response = await client.goto(path);
+      expect(response?.status()).toBe(403);
+      await client.getByRole('heading', { name: /Not allowed/ }).waitFor();
+    }
+    for (const path of ['/console/api/admin/clients', '/console/api/admin/users', '/console/api/audit/events']) {
+      expect((await client.request.get(path)).status()).toBe(403);
+    }
+    // The admin API does not take a console session at all.
+    expect((await client.request.get('/admin/v1/clients')).status()).toBe(401);
+
+    // Client A never sees client B: not by id, not in the lists.
+    await sandboxVerify(url, story.clientB, story.clientBKey, `e2e-client-b-${randomUUID()}`, '+962791230000');
+    for (const path of [`/console/api/client/${story.clientB}`, `/console/api/client/${story.clientB}/calls`, `/console/api/client/${story.clientB}/credentials`]) {
+      expect((await client.request.get(path)).status()).toBe(404);
+    }
+    await client.goto('/console/client/calls');
+    await client.getByRole('row').filter({ hasText: story.verifyCorrelator }).waitFor();
+    expect(await client.content()).not.toContain('e2e-client-b-');
+    await client.getByRole('link', { name: 'Usage' }).click();
+    await client.locator('.recharts-bar-rectangle').first().waitFor();
+    await shot(client, 'client-usage');
+
+    // A state-changing call without the session's CSRF token is refused, and changes nothing.
+    const list = async () => ((await (await client.request.get(`/console/api/client/${story.clientA}/credentials`)).json()) as { items: unknown[] }).items.length;
+    const before = await list();
+    const issue = (headers: Record<string, string>) => client.request.post(`/console/api/client/${story.clientA}/credentials`, { data: { kind: 'api_key' }, headers });
+    expect((await issue({})).status()).toBe(401);
+    expect((await issue({ 'x-csrf-token': 'forged' })).status()).toBe(401);
+    expect(await list()).toBe(before);
+    const { csrfToken } = (await (await client.request.get('/console/api/session')).json()) as { csrfToken: string };
+    expect((await issue({ 'x-csrf-token': csrfToken })).status()).toBe(201);
+    expect(await list()).toBe(before + 1);
+
+    // Five wrong passwords lock the account; then even the right one is refused.
+    const stranger = await newPage();
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      await signIn(stranger, 'alice@acme.test', `wrong password ${attempt}`);
+      await stranger.getByRole('alert').filter({ hasText: 'Sign-in failed' }).waitFor();
+    }
+    await signIn(stranger, 'alice@acme.test', PASSWORD);
+    await stranger.getByRole('alert').filter({ hasText: 'Sign-in failed' }).waitFor();
+    expect(stranger.url()).toContain('/console/sign-in');
+    const locks = (await (await auditor.request.get('/console/api/audit/events?action=console_user.lock')).json()) as { items: { detail: { failedAttempts: number } }[] };
+    expect(locks.items).toHaveLength(1);
+    expect(locks.items[0].detail.failedAttempts).toBe(5);
+    await admin.goto('/console/admin/users');
+    await admin.getByRole('row').filter({ hasText: 'alice@acme.test' }).getByText(/locked until/).waitFor();
+  });
+
+  it('5. the pages load under the strict Content-Security-Policy without a violation', () => {
+    expect(cspViolations).toEqual([]);
+  });
+});
