@@ -1,11 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { browserTestsCanRun, CHROMIUM, CHROMIUM_ARGS, cli, eventually, fingerprintOf, sandboxVerify, totpCode } from './console-kit.js';
 
-const SCREENSHOTS = 'docs/screenshots';
+/**
+ * Every run writes the screenshots; `npm run screenshots` writes them to docs/screenshots (the
+ * README's), other runs to a temporary folder so a test run never changes tracked files.
+ */
+const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS_DIR ?? path.join(tmpdir(), 'mig-console-screenshots');
 const PASSWORD = 'correct horse battery staple';
 const describeInBrowser = browserTestsCanRun() ? describe : describe.skip;
 
@@ -155,7 +161,7 @@ describeInBrowser('Console in a real browser', () => {
     await client.reload();
     await client.getByRole('cell', { name: `•••••••• ${fingerprintOf(story.apiKey)}`, exact: true }).waitFor();
     expect(await client.content()).not.toContain(story.apiKey);
-    const fieldValues = await client.$$eval('input, textarea', (fields) => fields.map((field) => (field as HTMLInputElement).value));
+    const fieldValues = await client.$$eval('input, textarea', (fields) => fields.map((field) => (field as unknown as { value: string }).value));
     expect(fieldValues.join('\n')).not.toContain(story.apiKey);
     await shot(client, 'client-keys');
   });
@@ -217,7 +223,7 @@ describeInBrowser('Console in a real browser', () => {
     const eventId = (await row.getByRole('link').textContent())!;
 
     const [download] = await Promise.all([auditor.waitForEvent('download'), auditor.getByRole('link', { name: 'Export CSV' }).click()]);
-    const csv = readFileSync((await download.path())!, 'utf8');
+    const csv = readFileSync((await download.path()), 'utf8');
     const lines = csv.trim().split('\n');
     expect(lines[0]).toContain('correlationId');
     expect(lines).toHaveLength(2);

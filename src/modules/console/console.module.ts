@@ -52,6 +52,8 @@ export class ConsoleModule implements OnModuleInit {
       prefix: '/console/assets/',
       decorateReply: false,
       index: false,
+      // One route per built file (they exist before start): a missing asset is an ordinary 404.
+      wildcard: false,
       immutable: true,
       maxAge: '365d',
       setHeaders: (response) => {
