@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Req } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeController, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ConsoleAuth, CurrentConsoleUser } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedConsoleUser } from '../../common/auth/caller.js';
@@ -12,7 +12,8 @@ import {
   type IssuedCredential,
   type RotationResult,
 } from '../credentials/credentials.service.js';
-import { CreateAdminKeyDto, CreateClientDto, IssueCredentialDto, ListQueryDto, RotateCredentialDto, UpdateClientDto } from '../credentials/dto/admin.dto.js';
+import { PageQueryDto, type Page } from '../../common/http/pagination.js';
+import { CreateAdminKeyDto, CreateClientDto, IssueCredentialDto, RotateCredentialDto, UpdateClientDto } from '../credentials/dto/admin.dto.js';
 import { OperatorParamsDto, CreateOperatorDto, UpdateOperatorDto } from '../operators/dto/operator.dto.js';
 import { OperatorsService, type OperatorView } from '../operators/operators.service.js';
 import { SimSwapService } from '../sim-swap/sim-swap.service.js';
@@ -26,6 +27,8 @@ import { SandboxNumberChangeDto, SetSandboxNumberDto } from './dto/console.dto.j
  * operators, admin keys and sandbox numbers, through the same services as the admin API and
  * with the same audit events, the console user as actor.
  */
+// The console's own API, for its pages only: not part of the published gateway API (OpenAPI).
+@ApiExcludeController()
 @ApiTags('console: admin')
 @ConsoleAuth('admin')
 @Controller('console/api/admin')
@@ -39,8 +42,8 @@ export class ConsoleAdminController {
 
   @Get('clients')
   @AuditAction('console.clients.list')
-  async listClients(@Query() query: ListQueryDto): Promise<{ items: ClientView[] }> {
-    return { items: await this.credentials.listClients(query.limit ?? 200, query.offset ?? 0) };
+  listClients(@Query() query: PageQueryDto): Promise<Page<ClientView>> {
+    return this.credentials.listClients(query.limit ?? 500, query.cursor);
   }
 
   @Post('clients')
@@ -61,8 +64,8 @@ export class ConsoleAdminController {
   async getClient(@Param('clientId') clientId: string, @Req() request: FastifyRequest): Promise<{ client: ClientView; balance: BalanceView; balanceHistory: BalanceHistoryEntry[] }> {
     auditFacts(request).detail = { clientId: clientId.slice(0, 64) };
     const client = await this.credentials.getClient(clientId);
-    const [balance, balanceHistory] = await Promise.all([this.balances.balanceOf(clientId), this.balances.history(clientId, 20)]);
-    return { client, balance, balanceHistory };
+    const [balance, history] = await Promise.all([this.balances.balanceOf(clientId), this.balances.history(clientId, 20)]);
+    return { client, balance, balanceHistory: history.items };
   }
 
   @Patch('clients/:clientId')
@@ -85,9 +88,9 @@ export class ConsoleAdminController {
 
   @Get('clients/:clientId/credentials')
   @AuditAction('console.clients.credentials.list')
-  async listCredentials(@Param('clientId') clientId: string, @Req() request: FastifyRequest): Promise<{ items: CredentialView[] }> {
+  listCredentials(@Param('clientId') clientId: string, @Query() query: PageQueryDto, @Req() request: FastifyRequest): Promise<Page<CredentialView>> {
     auditFacts(request).detail = { clientId: clientId.slice(0, 64) };
-    return { items: await this.credentials.listCredentials(clientId) };
+    return this.credentials.listCredentials(clientId, query.limit ?? 500, query.cursor);
   }
 
   @Post('clients/:clientId/credentials')
@@ -121,8 +124,8 @@ export class ConsoleAdminController {
 
   @Get('admin-keys')
   @AuditAction('console.admin_keys.list')
-  async listAdminKeys(): Promise<{ items: CredentialView[] }> {
-    return { items: await this.credentials.listAdminKeys() };
+  listAdminKeys(@Query() query: PageQueryDto): Promise<Page<CredentialView>> {
+    return this.credentials.listAdminKeys(query.limit ?? 500, query.cursor);
   }
 
   @Post('admin-keys')

@@ -1,5 +1,5 @@
 import { Controller, Get, HttpCode, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeController, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConsoleAuth, CurrentConsoleUser } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedConsoleUser } from '../../common/auth/caller.js';
@@ -28,6 +28,8 @@ function noteQuery(request: FastifyRequest, dto: object): void {
  * stored, progress-reporting checks, and retention. Same services and event actions as
  * /admin/v1/audit, with the console user as actor.
  */
+// The console's own API, for its pages only: not part of the published gateway API (OpenAPI).
+@ApiExcludeController()
 @ApiTags('console: audit')
 @ConsoleAuth('auditor', 'admin')
 @Controller('console/api/audit')

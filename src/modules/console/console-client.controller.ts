@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeController, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ConsoleAuth, CurrentConsoleUser } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedConsoleUser } from '../../common/auth/caller.js';
 import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
+import { PageQueryDto, type Page } from '../../common/http/pagination.js';
 import type { AuditRecord } from '../audit/audit-chain.js';
 import { AuditService } from '../audit/audit.service.js';
 import { describeQuery, toAuditQuery } from '../audit/dto/audit-query.dto.js';
@@ -60,6 +61,8 @@ const NOT_USAGE = ['portal.', 'console.'];
  * their calls. The client id in the path must be one the user is bound to (otherwise 404), and
  * every read is scoped by it on the server.
  */
+// The console's own API, for its pages only: not part of the published gateway API (OpenAPI).
+@ApiExcludeController()
 @ApiTags('console: client')
 @ConsoleAuth('client')
 @Controller('console/api/client/:clientId')
@@ -80,9 +83,9 @@ export class ConsoleClientController {
 
   @Get('credentials')
   @AuditAction('console.client.credentials.list')
-  async listCredentials(@Param('clientId') clientId: string, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest): Promise<{ items: CredentialView[] }> {
+  listCredentials(@Param('clientId') clientId: string, @Query() query: PageQueryDto, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest): Promise<Page<CredentialView>> {
     this.note(request, requireOwnClient(user, clientId));
-    return { items: await this.credentials.listCredentials(clientId) };
+    return this.credentials.listCredentials(clientId, query.limit ?? 500, query.cursor);
   }
 
   @Post('credentials')
@@ -120,7 +123,7 @@ export class ConsoleClientController {
   @AuditAction('console.client.balance_history')
   async balanceHistory(@Param('clientId') clientId: string, @Query() query: ClientLedgerQueryDto, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest): Promise<{ entries: BalanceHistoryEntry[] }> {
     this.note(request, requireOwnClient(user, clientId));
-    return { entries: await this.balances.history(clientId, query.limit ?? 100) };
+    return { entries: (await this.balances.history(clientId, query.limit ?? 100)).items };
   }
 
   @Get('usage')

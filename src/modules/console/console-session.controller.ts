@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeController, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConsoleAuth, CurrentConsoleUser, setCaller } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedConsoleUser } from '../../common/auth/caller.js';
@@ -23,6 +23,8 @@ export interface SessionView {
 const ALL_ROLES = ['admin', 'auditor', 'client'] as const;
 
 /** Sign-in, the current session, sign-out, invitations and the user's own security settings. */
+// The console's own API, for its pages only: not part of the published gateway API (OpenAPI).
+@ApiExcludeController()
 @ApiTags('console')
 @Controller('console/api')
 export class ConsoleSessionController {

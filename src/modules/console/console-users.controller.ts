@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeController, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ConsoleAuth, CurrentConsoleUser } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedConsoleUser } from '../../common/auth/caller.js';
@@ -9,6 +9,8 @@ import { consoleActor } from './console-request.js';
 import { InviteUserDto } from './dto/console.dto.js';
 
 /** Admins manage console accounts: invite (a client user bound to their client), disable, unlock, reset. */
+// The console's own API, for its pages only: not part of the published gateway API (OpenAPI).
+@ApiExcludeController()
 @ApiTags('console: admin')
 @ConsoleAuth('admin')
 @Controller('console/api/admin/users')
