@@ -207,7 +207,6 @@ export function ReportPage() {
 
 interface RetentionState {
   retentionDays: number;
-  allowShort: boolean;
   partitionsAheadMonths: number;
   partitions: { name: string; from: string; to: string }[];
   runs: AuditEvent[];

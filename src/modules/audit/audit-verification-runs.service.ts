@@ -103,16 +103,25 @@ export class AuditVerificationRunsService implements BeforeApplicationShutdown {
   }
 
   private async execute(id: string, requester: VerificationRequester): Promise<IntegrityReport | undefined> {
-    let lastWrite = 0;
     let progress = { checked: 0, total: 0 };
+    let written = '';
+    // The check reports progress synchronously; a timer writes the latest to the run row (the heartbeat too).
+    const writeProgress = async (): Promise<void> => {
+      const key = `${progress.checked}/${progress.total}`;
+      if (key === written) return;
+      written = key;
+      await this.repository.recordProgress(id, progress, this.clock.now());
+    };
+    const timer = setInterval(() => {
+      writeProgress().catch((error: unknown) => this.logger.warn(`progress of run ${id} not written: ${error instanceof Error ? error.message : String(error)}`));
+    }, PROGRESS_EVERY_MS);
     try {
-      const report = await this.integrity.verify(async (checked, total) => {
-        progress = { checked, total };
-        const now = this.clock.now();
-        if (now.getTime() - lastWrite < PROGRESS_EVERY_MS) return;
-        lastWrite = now.getTime();
-        await this.repository.recordProgress(id, progress, now);
+      const report = await this.integrity.verify({
+        onProgress: (checked, total) => {
+          progress = { checked, total };
+        },
       });
+      clearInterval(timer);
       const fromPosition = report.fromPosition === null ? null : BigInt(report.fromPosition);
       const total = fromPosition === null ? 0 : Number(BigInt(report.headPosition) - fromPosition + 1n);
       await this.repository.transaction(async (tx) => {
@@ -138,6 +147,7 @@ export class AuditVerificationRunsService implements BeforeApplicationShutdown {
       });
       return report;
     } catch (error) {
+      clearInterval(timer);
       const message = error instanceof Error ? error.message : String(error);
       this.logger.error(`audit verification run ${id} failed: ${message}`);
       await this.repository

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { ConsoleAuth, CurrentConsoleUser } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedConsoleUser } from '../../common/auth/caller.js';
 import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
+import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import {
   CredentialsService,
   type ClientView,
@@ -79,11 +80,12 @@ export class ConsoleAdminController {
   @Post('clients/:clientId/top-up')
   @HttpCode(200)
   @AuditAction('balance.top_up')
-  async topUp(@Param('clientId') clientId: string, @Body() body: TopUpRequestDto, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest): Promise<BalanceView> {
+  async topUp(@Param('clientId') clientId: string, @Body() body: TopUpRequestDto, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest, @Ctx() ctx: RequestContext): Promise<BalanceView> {
     // The same event facts as POST /admin/v1/clients/{id}/balance/top-up.
     auditFacts(request).detail = { clientId: clientId.slice(0, 64), credits: body.credits, expiresAt: body.expiresAt?.toISOString() ?? null };
     await this.credentials.getClient(clientId);
-    return this.balances.topUp(clientId, body.credits, body.expiresAt, user.userId);
+    // The credits and the request's audit event commit in one transaction.
+    return this.balances.topUp(ctx, clientId, body.credits, body.expiresAt, user.userId);
   }
 
   @Get('clients/:clientId/credentials')

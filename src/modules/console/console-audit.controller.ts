@@ -107,11 +107,10 @@ export class ConsoleAuditController {
 
   @Get('retention')
   @AuditAction('console.retention.read')
-  async retentionState(): Promise<{ retentionDays: number; allowShort: boolean; partitionsAheadMonths: number; partitions: { name: string; from: string; to: string }[]; runs: AuditRecord[] }> {
-    const [partitions, runs] = await Promise.all([this.retention.partitions(), this.audit.list({ action: 'audit.retention' }, 20)]);
+  async retentionState(): Promise<{ retentionDays: number; partitionsAheadMonths: number; partitions: { name: string; from: string; to: string }[]; runs: AuditRecord[] }> {
+    const [retentionDays, partitions, runs] = await Promise.all([this.retention.currentRetentionDays(), this.retention.partitions(), this.audit.list({ action: 'audit.retention' }, 20)]);
     return {
-      retentionDays: this.environment.AUDIT_RETENTION_DAYS,
-      allowShort: this.environment.AUDIT_RETENTION_ALLOW_SHORT,
+      retentionDays,
       partitionsAheadMonths: this.environment.AUDIT_PARTITIONS_AHEAD_MONTHS,
       partitions,
       runs: runs.items,

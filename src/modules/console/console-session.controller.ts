@@ -1,11 +1,12 @@
 import { Body, Controller, Delete, Get, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeController, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ConsoleAuth, CurrentConsoleUser, setCaller } from '../../common/auth/auth.decorators.js';
+import { ConsoleAuth, CurrentConsoleUser } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedConsoleUser } from '../../common/auth/caller.js';
 import { Public } from '../../common/auth/public.decorator.js';
 import { Environment } from '../../common/config/environment.js';
 import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
+import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
 import { ConsoleSessionsService } from './console-sessions.service.js';
 import { ConsoleUsersService, type ConsoleUserView, type InvitationDetails } from './console-users.service.js';
@@ -40,7 +41,7 @@ export class ConsoleSessionController {
   @HttpCode(200)
   @AuditAction('console.sign_in')
   @ApiOperation({ summary: 'Sign in with email, password and (when enrolled) a TOTP code; sets the session cookie.' })
-  async signIn(@Body() body: SignInDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<SessionView> {
+  async signIn(@Body() body: SignInDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @Ctx() ctx: RequestContext): Promise<SessionView> {
     requireSameOrigin(request);
     const result = await this.sessions.signIn(body, request.id);
     if (!result.ok) {
@@ -48,7 +49,7 @@ export class ConsoleSessionController {
       throw signInFailed();
     }
     // The new session is this request's actor, so its own audit event names who signed in.
-    setCaller(request, result.user);
+    ctx.caller = result.user;
     auditFacts(request).detail = { userId: result.userId, sessionId: result.sessionId };
     reply.header('set-cookie', this.sessions.sessionCookie(result.token));
     return this.describe(result.user);
