@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'sdk/web/dist/**', 'node_modules/**', 'src/generated/**', 'coverage/**', '.data/**', 'bench/.build/**', 'eslint.config.mjs'] },
+  { ignores: ['dist/**', 'sdk/web/dist/**', 'sdk/node/dist/**', 'sdk/node/src/generated/**', 'node_modules/**', 'src/generated/**', 'coverage/**', '.data/**', 'bench/.build/**', 'eslint.config.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -36,7 +36,7 @@ export default tseslint.config(
   },
   {
     // Tests read loosely-typed JSON bodies; asserting on them is the point.
-    files: ['test/**/*.ts', 'src/**/*.spec.ts', 'bench/**/*.ts', 'sdk/web/test/**/*.ts'],
+    files: ['test/**/*.ts', 'src/**/*.spec.ts', 'bench/**/*.ts', 'sdk/web/test/**/*.ts', 'sdk/node/test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

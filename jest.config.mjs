@@ -37,7 +37,7 @@ const config = {
     {
       ...shared,
       displayName: 'e2e',
-      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts', '<rootDir>/sdk/node/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.mjs',
       // Checks every response of every HTTP test against the served OpenAPI document.
       setupFilesAfterEnv: ['<rootDir>/test/support/openapi-contract.setup.ts'],

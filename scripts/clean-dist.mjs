@@ -4,3 +4,4 @@ import { rmSync } from 'node:fs';
 
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 rmSync(new URL('../sdk/web/dist', import.meta.url), { recursive: true, force: true });
+rmSync(new URL('../sdk/node/dist', import.meta.url), { recursive: true, force: true });

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Silent verification end to end against a running gateway: SDK token → header enrichment →
-// SDK session → verify, printing each request and answer. Credentials come from
-// DEMO_CLIENT_ID / DEMO_API_KEY, or from the sandbox client the gateway wrote on first start
-// (.data/sandbox-credentials.json). The sandbox stands in for the mobile network with the
-// X-Sandbox-Msisdn header, so it only works with a SANDBOX client.
-/* global fetch */
+// Silent verification end to end against a running gateway, through the Node SDK (sdk/node):
+// SDK token → header enrichment → SDK session → verify, printing each step and answer.
+// Credentials come from DEMO_CLIENT_ID / DEMO_API_KEY, or from the sandbox client the gateway
+// wrote on first start (.data/sandbox-credentials.json). The sandbox stands in for the mobile
+// network with the X-Sandbox-Msisdn header, so it only works with a SANDBOX client.
 import { readFileSync } from 'node:fs';
+import { createGatewayClient, GatewayError, GatewayTransportError } from '../sdk/node/dist/index.js';
 
 const baseUrl = (process.env.GATEWAY_URL ?? 'http://localhost:3000').replace(/\/$/, '');
 const number = process.env.DEMO_MSISDN ?? '+962791234567';
@@ -27,79 +27,60 @@ function credentials() {
   }
 }
 
-const mask = (secret) => `${secret.slice(0, 8)}…`;
+const mask = (secret) => `${secret.slice(0, 12)}…`;
 
-async function step(title, method, path, headers, body) {
-  console.log(`\n── ${title}\n${method} ${baseUrl}${path}`);
-  for (const [name, value] of Object.entries(headers)) {
-    console.log(`  ${name}: ${/key|token/i.test(name) ? mask(value) : value}`);
-  }
-  if (body) console.log(`  ${JSON.stringify(body)}`);
-  let response;
+async function step(title, call) {
+  console.log(`\n── ${title}`);
   try {
-    response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: { ...headers, ...(body && { 'content-type': 'application/json' }) },
-      body: body && JSON.stringify(body),
-    });
+    const answer = await call();
+    console.log(JSON.stringify(answer, (key, value) => (/token|code$/i.test(key) && typeof value === 'string' ? mask(value) : value), 2));
+    return answer;
   } catch (error) {
-    console.error(
-      `Cannot reach the gateway at ${baseUrl} (${error.cause?.code ?? error.message}). Start it with npm start, or set GATEWAY_URL.`,
-    );
+    if (error instanceof GatewayTransportError) {
+      console.error(`Cannot reach the gateway at ${baseUrl} (${error.cause?.code ?? error.message}). Start it with npm start, or set GATEWAY_URL.`);
+    } else if (error instanceof GatewayError) {
+      console.error(`→ ${error.status} ${error.code}: ${error.message} (x-correlator ${error.correlator})`);
+    } else {
+      console.error(error);
+    }
     process.exit(1);
   }
-  const answer = await response.json();
-  console.log(`→ ${response.status}\n${JSON.stringify(answer, null, 2)}`);
-  if (!response.ok) process.exit(1);
-  return answer;
 }
 
-const { clientId, apiKey } = credentials();
-const backend = { 'X-CLIENT-ID': clientId, 'X-API-KEY': apiKey };
+const gateway = createGatewayClient({ baseUrl, ...credentials() });
 
-const token = await step(
-  '1. Backend mints an SDK token for the device',
-  'POST',
-  '/v1/api/sdk/token',
-  backend,
-);
-const device = { 'X-CLIENT-ID': clientId, 'X-SDK-TOKEN': token.data.sdkToken };
+const { sdkToken } = await step('1. Backend mints an SDK token for the device', () => gateway.verification.mintSdkToken());
 
-const enrichment = await step(
-  '2. Device: header enrichment (the sandbox header stands in for the mobile network)',
-  'GET',
-  `/v1/he/${operatorId}`,
-  {
-    ...device,
-    'X-Sandbox-Msisdn': number,
-  },
+const enrichment = await step('2. Device: header enrichment (the sandbox header stands in for the mobile network)', () =>
+  gateway.verification.enrich(operatorId, { sdkToken, sandboxMsisdn: number }),
 );
-const { authmatechCode, MNOID, sdkSessionId } = enrichment.data;
-if (!authmatechCode) {
-  console.log(
-    '\nThe operator identified nobody (sdk_no_he_result): a real app would fall back to another method here.',
-  );
+if (!enrichment.identified) {
+  console.log('\nThe operator identified nobody (sdk_no_he_result): a real app would fall back to another method here.');
   process.exit(0);
 }
 
-await step('3. Device: reports its SDK session', 'POST', '/v1/api/sdk/session', device, {
-  sdkSessionId,
-  mnoId: MNOID,
-  authmatechCodePresent: true,
-  deviceContext: { platform: 'android', osVersion: '14', appVersion: '1.0.0', sdkVersion: 'demo' },
-});
-
-const verdict = await step(
-  '4. Backend: verify the number the user claims',
-  'POST',
-  '/v1/api/verify?maskMobile=true',
-  backend,
-  {
-    mobileNumber: number,
-    encryptedMobileNumber: authmatechCode,
-    operatorId: MNOID,
-    serviceType: 'LOGIN',
-    sdkSessionId,
-  },
+await step('3. Device: reports its SDK session', () =>
+  gateway.verification.reportSession(
+    {
+      sdkSessionId: enrichment.sdkSessionId,
+      mnoId: enrichment.MNOID,
+      authmatechCodePresent: true,
+      deviceContext: { platform: 'android', osVersion: '14', appVersion: '1.0.0', sdkVersion: 'demo' },
+    },
+    { sdkToken },
+  ),
 );
-console.log(`\nVerdict: validNumber = ${verdict.data.validNumber}`);
+
+const verdict = await step('4. Backend: verify the number the user claims', () =>
+  gateway.verification.verify(
+    {
+      mobileNumber: number,
+      encryptedMobileNumber: enrichment.authmatechCode,
+      operatorId: enrichment.MNOID,
+      serviceType: 'LOGIN',
+      sdkSessionId: enrichment.sdkSessionId,
+    },
+    { maskMobile: true },
+  ),
+);
+console.log(`\nVerdict: validNumber = ${verdict.validNumber}${verdict.reason ? ` (${verdict.reason})` : ''}`);

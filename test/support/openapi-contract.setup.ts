@@ -66,6 +66,8 @@ afterAll(() => {
     JSON.stringify({ file, problems, responses: Object.fromEntries([...seen].map(([operation, statuses]) => [operation, [...statuses].sort()])) }),
   );
   if (problems.length > 0) {
-    throw new Error(`Responses the OpenAPI document does not describe:\n${[...new Set(problems)].join('\n')}`);
+    throw new Error(
+      `Responses the OpenAPI document does not describe (document the route: README "API documentation"):\n${[...new Set(problems)].join('\n')}`,
+    );
   }
 });
