@@ -13,7 +13,7 @@ import {
 import { SecuritySchemes } from '../auth/auth.decorators.js';
 import { PUBLIC_EXTENSION } from '../auth/public.decorator.js';
 import { CommonCodes, productNotEnabledStatus, type Contract } from '../errors/api-error.js';
-import { contractOfPath } from '../http/contract.js';
+import { contractOfPath, isAuditedPath } from '../http/contract.js';
 import { httpStatusName } from '../http/error-envelope.js';
 import { RATE_LIMIT_HEADERS } from '../http/rate-limit-headers.js';
 import { ERRORS_EXTENSION, SchemaNames, type DocumentedCode, type DocumentedErrors } from './api-docs.decorators.js';
@@ -24,8 +24,6 @@ export const OPENAPI_DOCUMENT = 'openApiDocument';
 
 const LICENSE_URL = 'https://www.apache.org/licenses/LICENSE-2.0.html';
 const CLIENT_SCHEMES: string[] = [SecuritySchemes.apiKey, SecuritySchemes.sdkToken, SecuritySchemes.clientJwt];
-/** The paths the request auditor records (modules/audit/request-auditor.service.ts): all but health. */
-const AUDITED_PATH = /^\/(v1|mobile-identity|sim-swap|device-swap|number-verification|admin)\//;
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 /** package.json, two folders above this module in `src/` and in `dist/` alike. */
@@ -216,7 +214,7 @@ function impliedErrors(operation: OperationObject, path: string, method: (typeof
   // No security at all (not even `@Public()`'s empty list): the global guard refuses every call.
   if (schemes.length > 0 || operation.security === undefined) add(401, CommonCodes.unauthenticated);
   // A request whose audit event cannot be written is answered 503, never silently.
-  if (AUDITED_PATH.test(path)) add(503, CommonCodes.unavailable);
+  if (isAuditedPath(path)) add(503, CommonCodes.unavailable);
   if (schemes.some((scheme) => CLIENT_SCHEMES.includes(scheme))) add(429, CommonCodes.tooManyRequests);
   const extensions = operation as unknown as Record<string, unknown>;
   if (extensions['x-required-role'] === 'admin') add(403, CommonCodes.forbidden);
