@@ -76,7 +76,15 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
       claims.jwt = ctx.jwtClaim;
       events.jwt_replayed = this.eventOf(ctx, { status: 401, errorCode: CommonCodes.unauthenticated[ctx.route.contract] });
     }
-    const outcome = await this.audit.commit({ claims, writes: unit.writes, events, deadline: ctx.deadline });
+    let outcome: UnitOutcome;
+    try {
+      outcome = await this.audit.commit({ claims, writes: unit.writes, events, deadline: ctx.deadline });
+    } catch (error) {
+      // Whatever the statement's error, nothing of the unit was committed: the request changed
+      // nothing and may be retried, so it is answered 503 (and that answer is recorded on its own).
+      this.logger.error(`unit of work failed; answering 503: ${error instanceof Error ? error.message : String(error)}`);
+      throw AuditErrors.unavailable();
+    }
     ctx.recorded = true;
     return outcome;
   }
@@ -136,9 +144,9 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
         return replaceAnswer(ctx, reply, payload, unauthenticated);
       }
       return payload;
-    } catch (error) {
-      // Nothing was committed: no verdict leaves. The 503 is recorded as soon as the database takes it.
-      this.logger.error(`audit write failed; answering 503: ${error instanceof Error ? error.message : String(error)}`);
+    } catch {
+      // Nothing was committed (commit logged why): no verdict leaves. The 503 is recorded as soon
+      // as the database takes it.
       const unavailable = AuditErrors.unavailable();
       this.defer(this.eventOf(ctx, { status: 503, errorCode: unavailable.codeFor(ctx.route.contract) }));
       ctx.recorded = true;
