@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ClockModule } from './common/clock/clock.js';
 import { AppConfigModule } from './common/config/config.module.js';
@@ -7,6 +7,7 @@ import { DatabaseModule } from './common/database/database.module.js';
 import { HealthModule } from './common/health/health.module.js';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
 import { ErrorResponder } from './common/http/error-responder.js';
+import { RequestTransactionInterceptor } from './modules/audit/request-transaction.interceptor.js';
 import { HttpContextModule } from './common/http/http-context.module.js';
 import { RouteTable } from './common/http/route-table.js';
 import { createValidationPipe } from './common/http/validation.js';
@@ -45,6 +46,7 @@ export class AppModule {
         ErrorResponder,
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_INTERCEPTOR, useClass: RequestTransactionInterceptor },
       ],
     };
   }

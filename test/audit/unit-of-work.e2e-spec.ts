@@ -135,6 +135,33 @@ describeOnPostgres('one unit of work per request', () => {
     expect(replies.map((reply) => reply.statusCode).sort()).toEqual([200, ...Array<number>(11).fill(401)]);
   });
 
+  it('creates no client and rotates no key when the admin request’s audit event cannot be written', async () => {
+    const name = `uow-${randomUUID()}`;
+    const admin_ = { authorization: `Bearer ${admin.key}` };
+    const failed = await whileInsertsFail('audit_event', () =>
+      app.inject({ method: 'POST', url: '/admin/v1/clients', headers: admin_, payload: { name, products: ['VERIFY'] } }),
+    );
+    expect(failed.statusCode).toBe(503);
+    expect(failed.body).not.toMatch(/apiKey|secret/i);
+    expect(await countOf('SELECT count(*) AS n FROM client WHERE name = $1', [name])).toBe(0);
+
+    const client = await kit.client('SANDBOX');
+    const { rows } = await db.query<{ id: string }>(`SELECT id FROM credential WHERE client_id = $1 AND kind = 'api_key'`, [client.clientId]);
+    const rotation = await whileInsertsFail('audit_event', () =>
+      app.inject({ method: 'POST', url: `/admin/v1/clients/${client.clientId}/credentials/${rows[0].id}/rotate`, headers: admin_, payload: {} }),
+    );
+    expect(rotation.statusCode).toBe(503);
+    expect(await countOf(`SELECT count(*) AS n FROM credential WHERE client_id = $1 AND kind = 'api_key'`, [client.clientId])).toBe(1);
+    const stillWorks = await app.inject({ method: 'GET', url: '/v1/api/me/products', headers: { 'x-client-id': client.clientId, 'x-api-key': client.apiKey } });
+    expect(stillWorks.statusCode).toBe(200);
+
+    // And when the database takes events again, the same change commits with its event.
+    const created = await app.inject({ method: 'POST', url: '/admin/v1/clients', headers: { ...admin_, 'x-correlator': `uow-${name}` }, payload: { name, products: ['VERIFY'] } });
+    expect(created.statusCode).toBe(201);
+    expect(await countOf('SELECT count(*) AS n FROM client WHERE name = $1', [name])).toBe(1);
+    expect((await eventsByCorrelation(database, [`uow-${name}`])).map((event) => [event.action, event.http_status])).toContainEqual([expect.any(String), 201]);
+  });
+
   it('spends no credit without its event when the gateway is killed (SIGKILL) during a burst of LIVE verifies', async () => {
     const client = await liveClient(100_000);
     const proofs = await Promise.all(Array.from({ length: 1500 }, () => kit.sealedProof(client.clientId)));

@@ -1,20 +1,28 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { PrismaClient } from '../../generated/prisma/client.js';
 import { DatabaseConnection } from './database-connection.js';
+import { requestTransaction } from './request-transaction.js';
 
 export type { Prisma } from '../../generated/prisma/client.js';
 
 /** Holds the one PrismaClient of the process, built on the configured driver adapter. */
 @Injectable()
 export class PrismaService implements OnApplicationShutdown {
-  readonly client: PrismaClient;
+  /** The pool's client, never a request's transaction: for work that must commit on its own (the audit writer). */
+  readonly root: PrismaClient;
 
   constructor(private readonly connection: DatabaseConnection) {
-    this.client = new PrismaClient({ adapter: connection.adapter });
+    this.root = new PrismaClient({ adapter: connection.adapter });
+  }
+
+  /** The running request's transaction when its route has one, else the pool's client. */
+  get client(): PrismaClient {
+    const scope = requestTransaction.getStore();
+    return scope?.open && scope.client ? scope.client : this.root;
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.client.$disconnect();
+    await this.root.$disconnect();
     await this.connection.close();
   }
 }

@@ -38,3 +38,12 @@ export const AUDIT_ACTION = 'audit:action';
 
 /** Names the audit action of a route (e.g. 'verify', 'sim_swap.check'); read by the audit layer. */
 export const AuditAction = (action: string): ClassDecorator & MethodDecorator => SetMetadata(AUDIT_ACTION, action);
+
+export const OWN_UNIT_OF_WORK = 'audit:own-unit-of-work';
+
+/**
+ * The handler commits its side effects and its audit event itself, in one unit of work
+ * (`RequestAudit.commit` or `RequestAudit.transaction`), so the gateway does not wrap it in a
+ * request transaction. For the hot paths, whose units are group-committed.
+ */
+export const OwnUnitOfWork = (): ClassDecorator & MethodDecorator => SetMetadata(OWN_UNIT_OF_WORK, true);

@@ -14,6 +14,15 @@ export interface RouteFacts {
   readonly action: string | undefined;
   /** The route pattern (`/v1/api/verify/:transactionId`); undefined when no route matched. */
   readonly pattern: string | undefined;
+  /**
+   * How the route's side effects commit with its audit event: 'transaction' (an audited route
+   * that changes state: its handler runs in one transaction that ends with its event), 'own' (it
+   * commits its own unit of work, `@OwnUnitOfWork()`), 'none' (reads; the event is recorded as the
+   * answer leaves).
+   */
+  readonly unitOfWork: 'transaction' | 'own' | 'none';
+  /** The status of a successful answer (`@HttpCode`, else 201 for POST and 200 otherwise). */
+  readonly successStatus: number;
 }
 
 /** A JWT id the guard accepted; its single use is claimed with the request's audit event. */

@@ -1,7 +1,7 @@
 import { Injectable, RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { AUDIT_ACTION } from './audit-facts.js';
+import { AUDIT_ACTION, OWN_UNIT_OF_WORK } from './audit-facts.js';
 import { contractOfPath, isAuditedPath, routedPath } from './contract.js';
 import type { RouteFacts } from './request-context.js';
 
@@ -13,6 +13,14 @@ function joinPath(...parts: string[]): string {
   return `/${joined}`;
 }
 
+interface HandlerFacts {
+  action: string | undefined;
+  ownUnitOfWork: boolean;
+  httpCode: number | undefined;
+}
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 /**
  * The facts of every route, computed once when Fastify registers it (`onRoute`): its contract,
  * whether it is audited, and its `@AuditAction` (read from the controllers' metadata). Requests
@@ -21,7 +29,7 @@ function joinPath(...parts: string[]): string {
  */
 @Injectable()
 export class RouteFactsRegistry {
-  private actions: Map<string, string> | undefined;
+  private handlers: Map<string, HandlerFacts> | undefined;
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -30,23 +38,28 @@ export class RouteFactsRegistry {
   ) {}
 
   forRoute(method: string, pattern: string): RouteFacts {
-    this.actions ??= this.collectActions();
+    this.handlers ??= this.collectHandlers();
+    const verb = method.toUpperCase();
+    const handler = this.handlers.get(`${verb} ${joinPath(pattern)}`);
+    const audited = isAuditedPath(pattern);
     return {
       contract: contractOfPath(pattern),
-      audited: isAuditedPath(pattern),
-      action: this.actions.get(`${method.toUpperCase()} ${joinPath(pattern)}`),
+      audited,
+      action: handler?.action,
       pattern,
+      unitOfWork: !audited || !STATE_CHANGING.has(verb) ? 'none' : handler?.ownUnitOfWork ? 'own' : 'transaction',
+      successStatus: handler?.httpCode ?? (verb === 'POST' ? 201 : 200),
     };
   }
 
   /** A request no route matched (404/405), or one Fastify refused before routing. */
   forUnmatched(target: string): RouteFacts {
     const path = routedPath(target);
-    return { contract: contractOfPath(path), audited: isAuditedPath(path), action: undefined, pattern: undefined };
+    return { contract: contractOfPath(path), audited: isAuditedPath(path), action: undefined, pattern: undefined, unitOfWork: 'none', successStatus: 200 };
   }
 
-  private collectActions(): Map<string, string> {
-    const actions = new Map<string, string>();
+  private collectHandlers(): Map<string, HandlerFacts> {
+    const handlers = new Map<string, HandlerFacts>();
     for (const wrapper of this.discovery.getControllers()) {
       const metatype = wrapper.metatype as (new (...args: unknown[]) => unknown) | undefined;
       if (!metatype || !wrapper.instance) continue;
@@ -57,16 +70,19 @@ export class RouteFactsRegistry {
         const methodPath = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
         const requestMethod = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
         if (methodPath === undefined || requestMethod === undefined) continue;
-        const action = this.reflector.getAllAndOverride<string | undefined>(AUDIT_ACTION, [handler, metatype]);
-        if (!action) continue;
+        const facts: HandlerFacts = {
+          action: this.reflector.getAllAndOverride<string | undefined>(AUDIT_ACTION, [handler, metatype]),
+          ownUnitOfWork: this.reflector.getAllAndOverride<boolean | undefined>(OWN_UNIT_OF_WORK, [handler, metatype]) === true,
+          httpCode: Reflect.getMetadata(HTTP_CODE_METADATA, handler) as number | undefined,
+        };
         const methods = requestMethod === RequestMethod.ALL ? ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] : [RequestMethod[requestMethod]];
         for (const controllerPath of controllerPaths) {
           for (const path of [methodPath].flat()) {
-            for (const verb of methods) actions.set(`${verb} ${joinPath(controllerPath, path)}`, action);
+            for (const verb of methods) handlers.set(`${verb} ${joinPath(controllerPath, path)}`, facts);
           }
         }
       }
     }
-    return actions;
+    return handlers;
   }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { afterRequestCommit } from '../../common/database/request-transaction.js';
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { Clock } from '../../common/clock/clock.js';
 import { AuditIntegrityService, type IntegrityReport } from './audit-integrity.service.js';
@@ -58,8 +59,12 @@ export class AuditVerificationRunsService implements BeforeApplicationShutdown {
   async start(requester: VerificationRequester): Promise<VerificationRunView> {
     const { run, created } = await this.begin(requester);
     if (created) {
-      const work = this.execute(run.id, requester).finally(() => this.inFlight.delete(work));
-      this.inFlight.add(work);
+      // Started once the run's row is committed (the request may run in a transaction), and
+      // outside that transaction: the check outlives the request.
+      afterRequestCommit(() => {
+        const work = this.execute(run.id, requester).finally(() => this.inFlight.delete(work));
+        this.inFlight.add(work);
+      });
     }
     return this.view(run);
   }

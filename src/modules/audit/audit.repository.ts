@@ -120,7 +120,7 @@ export class AuditRepository {
       sql = appendUnitsSql(kinds);
       this.statements.set(signature, sql);
     }
-    const rows = await (tx ?? this.prisma.client).$queryRawUnsafe<{ o: number; v: UnitOutcome }[]>(
+    const rows = await (tx ?? this.prisma.root).$queryRawUnsafe<{ o: number; v: UnitOutcome }[]>(
       sql,
       ...appendUnitsParameters(units, kinds, now),
     );

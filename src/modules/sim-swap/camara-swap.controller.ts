@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { JwtAuth, RequireProduct } from '../../common/auth/auth.decorators.js';
-import { AuditAction } from '../../common/http/audit-facts.js';
+import { AuditAction, OwnUnitOfWork } from '../../common/http/audit-facts.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import { ApiErrors, type DocumentedErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
@@ -74,6 +74,7 @@ export class CamaraSimSwapController {
   @Post('check')
   @HttpCode(200)
   @AuditAction('sim_swap.check')
+  @OwnUnitOfWork()
   @ApiOperation({
     operationId: 'checkSimSwap',
     summary: 'Check SIM swap',
@@ -91,6 +92,7 @@ export class CamaraSimSwapController {
   @Post('retrieve-date')
   @HttpCode(200)
   @AuditAction('sim_swap.retrieve_date')
+  @OwnUnitOfWork()
   @ApiOperation({
     operationId: 'retrieveSimSwapDate',
     summary: 'Retrieve SIM swap date',
@@ -124,6 +126,7 @@ export class CamaraDeviceSwapController {
   @Post('check')
   @HttpCode(200)
   @AuditAction('device_swap.check')
+  @OwnUnitOfWork()
   @ApiOperation({
     operationId: 'checkDeviceSwap',
     summary: 'Check last device swap date',
@@ -141,6 +144,7 @@ export class CamaraDeviceSwapController {
   @Post('retrieve-date')
   @HttpCode(200)
   @AuditAction('device_swap.retrieve_date')
+  @OwnUnitOfWork()
   @ApiOperation({
     operationId: 'retrieveDeviceSwapDate',
     summary: 'Get last device swap date',

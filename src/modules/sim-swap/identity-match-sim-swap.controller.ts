@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { JwtAuth, RequireProduct } from '../../common/auth/auth.decorators.js';
-import { AuditAction } from '../../common/http/audit-facts.js';
+import { AuditAction, OwnUnitOfWork } from '../../common/http/audit-facts.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
@@ -25,6 +25,7 @@ export class IdentityMatchSimSwapController {
   @Post('sim-swap')
   @HttpCode(200)
   @AuditAction('identity_match.sim_swap')
+  @OwnUnitOfWork()
   @ApiOperation({
     summary: 'Latest SIM change as a timestamp, a 24-hour flag or an age range',
     description:

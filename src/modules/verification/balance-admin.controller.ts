@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminAuth, CurrentAdmin } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedAdmin } from '../../common/auth/caller.js';
 import { CommonCodes } from '../../common/errors/api-error.js';
-import { AuditAction } from '../../common/http/audit-facts.js';
+import { AuditAction, OwnUnitOfWork } from '../../common/http/audit-facts.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
@@ -42,6 +42,7 @@ export class BalanceAdminController {
   @HttpCode(200)
   @AdminAuth('admin')
   @AuditAction('balance.top_up')
+  @OwnUnitOfWork()
   @ApiOperation({
     summary: "Add verification credits (audited; also written to the client's balance ledger)",
   })

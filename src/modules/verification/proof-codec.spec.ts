@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { compactDecrypt, CompactEncrypt } from 'jose';
 import { NotAProofError, ProofCodec, type ProofKey, type ProofKeySource } from './proof-codec.js';
 
 class FixedKeys implements ProofKeySource {
@@ -64,5 +65,34 @@ describe(ProofCodec.name, () => {
     for (const value of ['BASE64_ENCRYPTED_BLOB_FROM_SDK', 'a.b.c', 'e30.x.y.z.w', '!!.a.b.c.d']) {
       await expect(codec.open(value)).rejects.toBeInstanceOf(NotAProofError);
     }
+  });
+
+  it('reads and writes standard compact JWE, as jose does (both directions)', async () => {
+    const keys = new FixedKeys();
+    const codec = new ProofCodec(keys);
+    const key = keys.keys.get('k1')!.key;
+    const { proof, claims } = await codec.seal(input, new Date(), 300);
+    const { plaintext, protectedHeader } = await compactDecrypt(proof, key);
+    expect(protectedHeader).toEqual({ alg: 'dir', enc: 'A256GCM', kid: 'k1' });
+    expect(JSON.parse(new TextDecoder().decode(plaintext))).toEqual(claims);
+
+    const foreign = { ...claims, jti: '0b8f3c2e-4d5a-4b6c-8d7e-9f0a1b2c3d4e' };
+    const byJose = await new CompactEncrypt(new TextEncoder().encode(JSON.stringify(foreign)))
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: 'k1' })
+      .encrypt(key);
+    await expect(codec.open(byJose)).resolves.toEqual({ kind: 'valid', claims: foreign });
+  });
+
+  it('treats a header with other algorithms, a wrapped key or compression as undecryptable', async () => {
+    const keys = new FixedKeys();
+    const codec = new ProofCodec(keys);
+    const { proof } = await codec.seal(input, new Date(), 300);
+    const [, ...rest] = proof.split('.');
+    const withHeader = (header: Record<string, unknown>) => [Buffer.from(JSON.stringify(header)).toString('base64url'), ...rest].join('.');
+    for (const header of [{ alg: 'dir', enc: 'A128GCM', kid: 'k1' }, { alg: 'A256KW', enc: 'A256GCM', kid: 'k1' }, { alg: 'dir', enc: 'A256GCM', kid: 'k1', zip: 'DEF' }, { alg: 'dir', enc: 'A256GCM', kid: 'k1', x: 1 }]) {
+      await expect(codec.open(withHeader(header))).resolves.toEqual({ kind: 'undecryptable' });
+    }
+    const withKey = [proof.split('.')[0], 'AAAA', ...proof.split('.').slice(2)].join('.');
+    await expect(codec.open(withKey)).resolves.toEqual({ kind: 'undecryptable' });
   });
 });

@@ -12,7 +12,7 @@ import {
   SdkTokenAuth,
 } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedClient } from '../../common/auth/caller.js';
-import { AuditAction } from '../../common/http/audit-facts.js';
+import { AuditAction, OwnUnitOfWork } from '../../common/http/audit-facts.js';
 import { authmatechSuccess as success, authmatechWarning as warning } from '../../common/http/authmatech-envelope.js';
 import type { AuthmatechEnvelope } from '../../common/http/error-envelope.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
@@ -89,6 +89,7 @@ export class VerificationController {
   @SdkTokenAuth()
   @BrowserFacing()
   @AuditAction('sdk.session')
+  @OwnUnitOfWork()
   @ApiOperation({
     summary:
       'The SDK reports its session (device context); the client IP comes from the connection',
@@ -107,6 +108,7 @@ export class VerificationController {
   @ApiKeyAuth()
   @RequireProduct('VERIFY')
   @AuditAction('verify')
+  @OwnUnitOfWork()
   @ApiOperation({
     summary: 'Verify: does the proof from enrichment prove this number for this client?',
     description: 'A negative verdict is a 200 with `validNumber: false` and a WARNING saying why. LIVE clients pay one credit per verdict.',
@@ -128,6 +130,7 @@ export class VerificationController {
   @ApiKeyAuth()
   @RequireProduct('VERIFY')
   @AuditAction('verify')
+  @OwnUnitOfWork()
   @ApiOperation({
     summary: 'Verify (web): the proof of the enrichment session transactionId, kept on the gateway',
   })
