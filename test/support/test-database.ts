@@ -35,7 +35,8 @@ export const TEST_SECRETS = {
   SECRET_ENCRYPTION_KEYS: '1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY',
 };
 
-const QUIET: EnvironmentOverrides = { LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', NODE_ENV: 'test', ...TEST_SECRETS };
+// Suites send many refused requests from one address; the flood tests turn throttling and roll-ups on.
+const QUIET: EnvironmentOverrides = { LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', NODE_ENV: 'test', AUTH_FAILURE_LIMIT_PER_MINUTE: '0', AUDIT_ROLLUP_AFTER: '0', ...TEST_SECRETS };
 
 /**
  * A database of this test file's own. On PostgreSQL: a copy of the migrated template

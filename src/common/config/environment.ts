@@ -87,6 +87,33 @@ export class Environment {
   @Max(120_000)
   REQUEST_DEADLINE_MS = 5_000;
 
+  /**
+   * Requests from one source address that fail authentication (or carry none) are answered 429
+   * past this many per minute, counted in the shared limiter; 0 turns it off.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  AUTH_FAILURE_LIMIT_PER_MINUTE = 60;
+
+  /**
+   * Refused anonymous requests (no accepted credential) get an audit event each up to this many per
+   * source address, answer and route in each AUDIT_ROLLUP_WINDOW_MS; the rest of the window is one
+   * roll-up event with their count and first and last time. 0 records every one individually.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  AUDIT_ROLLUP_AFTER = 10;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1_000)
+  @Max(3_600_000)
+  AUDIT_ROLLUP_WINDOW_MS = 10_000;
+
   /** Readiness answers 503 while the audit writer has been waiting on one commit for longer than this. */
   @Transform(toInteger)
   @IsInt()

@@ -1,10 +1,12 @@
-import { Controller, Get, HttpCode, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, HttpCode, Res, ServiceUnavailableException, type OnApplicationBootstrap } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiServiceUnavailableResponse, ApiTags, type ApiPropertyOptions } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/public.decorator.js';
 import { Tags } from '../openapi/api-tags.js';
 import { DatabaseHealthIndicator } from './database.health.js';
+import { ReadinessCheck } from './readiness-check.js';
 
 @ApiSchema({ name: 'Liveness' })
 class LivenessDto {
@@ -37,11 +39,22 @@ class ReadinessDto {
 @ApiTags(Tags.health)
 @Public()
 @Controller('health')
-export class HealthController {
+export class HealthController implements OnApplicationBootstrap {
+  private moduleChecks: ReadinessCheck[] = [];
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: DatabaseHealthIndicator,
+    private readonly moduleRef: ModuleRef,
   ) {}
+
+  onApplicationBootstrap(): void {
+    try {
+      this.moduleChecks = [this.moduleRef.get(ReadinessCheck, { strict: false })];
+    } catch {
+      this.moduleChecks = []; // no module adds a check (e.g. a test module without the audit trail)
+    }
+  }
 
   @Get('live')
   @HttpCode(200)
@@ -54,12 +67,12 @@ export class HealthController {
   @Get('ready')
   // Terminus would add its own response schemas; ours below are the ones the document keeps.
   @HealthCheck({ swaggerDocumentation: false })
-  @ApiOperation({ summary: 'The gateway can serve: its database answers a query. 503 otherwise.' })
+  @ApiOperation({ summary: 'The gateway can serve: its database answers a query and its audit trail can be appended to (the audit writer is not stalled, the chain head can be locked). 503 otherwise.' })
   @ApiOkResponse({ type: ReadinessDto, description: 'Ready.' })
   @ApiServiceUnavailableResponse({ type: ReadinessDto, description: 'Not ready: the report says which check failed.' })
   async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
     try {
-      return await this.health.check([() => this.database.check()]);
+      return await this.health.check([() => this.database.check(), ...this.moduleChecks.map((check) => () => check.check())]);
     } catch (error) {
       // Terminus reports a failed check as an exception carrying the report; keep its body.
       if (error instanceof ServiceUnavailableException) {

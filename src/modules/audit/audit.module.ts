@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { ReadinessCheck } from '../../common/health/readiness-check.js';
+import { AuditReadiness } from './audit-readiness.js';
 import { AuditIntegrityService } from './audit-integrity.service.js';
 import { AuditRetentionService } from './audit-retention.service.js';
 import { AuditVerificationRunsRepository } from './audit-verification-runs.repository.js';
@@ -17,6 +20,7 @@ import { RequestAudit } from './request-audit.service.js';
  * partitioned append-only table, with the admin queries, export, reports and integrity check.
  */
 @Module({
+  imports: [TerminusModule],
   controllers: [AuditController, ReportsController, PortalController],
   providers: [
     AuditRepository,
@@ -28,6 +32,7 @@ import { RequestAudit } from './request-audit.service.js';
     AuditVerificationRunsRepository,
     AuditVerificationRunsService,
     AuditJobs,
+    { provide: ReadinessCheck, useClass: AuditReadiness },
   ],
   exports: [AuditService, AuditIntegrityService, AuditRetentionService, AuditVerificationRunsService, RequestAudit, AuditBatchWriter],
 })

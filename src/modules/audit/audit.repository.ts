@@ -107,6 +107,14 @@ export class AuditRepository {
     return this.prisma.client.$transaction(work, { timeout: timeoutMs, maxWait: timeoutMs });
   }
 
+  /** Takes and releases the chain-head lock, waiting at most `timeoutMs`; rejects when it cannot. */
+  async probeHeadLock(timeoutMs: number): Promise<void> {
+    await this.prisma.root.$transaction([
+      this.prisma.root.$executeRawUnsafe(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(timeoutMs))}`),
+      this.prisma.root.$queryRawUnsafe('SELECT 1 FROM audit_chain_head WHERE id = 1 FOR UPDATE'),
+    ]);
+  }
+
   /**
    * Commits a batch of units in one statement (see `appendUnitsSql`): their claims, writes and
    * audit events, under the chain-head lock for that statement only. Inside `tx` it joins the

@@ -1,6 +1,8 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Clock } from '../../common/clock/clock.js';
+import { Environment } from '../../common/config/environment.js';
 import { ApiError, CommonCodes } from '../../common/errors/api-error.js';
 import { errorBody } from '../../common/http/error-envelope.js';
 import type { RequestContext } from '../../common/http/request-context.js';
@@ -9,6 +11,7 @@ import { AuditErrors } from './audit.errors.js';
 import type { Tx } from './audit.repository.js';
 import { AuditRepository } from './audit.repository.js';
 import { AuditService, type AuditUnit } from './audit.service.js';
+import { RefusalRollups } from './refusal-rollups.js';
 import type { UnitClaims, UnitOutcome, UnitWrite } from './unit-of-work.js';
 
 /** How a request was answered, for its audit event (the rest comes from its context). */
@@ -43,12 +46,22 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RequestAudit.name);
   private deferred: AuditEventInput[] = [];
   private retryTimer: NodeJS.Timeout | undefined;
+  private readonly rollups: RefusalRollups;
+  private rollupTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly audit: AuditService,
     private readonly repository: AuditRepository,
     private readonly adapterHost: HttpAdapterHost,
-  ) {}
+    private readonly clock: Clock,
+    environment: Environment,
+  ) {
+    this.rollups = new RefusalRollups(environment.AUDIT_ROLLUP_AFTER, environment.AUDIT_ROLLUP_WINDOW_MS);
+    if (environment.AUDIT_ROLLUP_AFTER > 0) {
+      this.rollupTimer = setInterval(() => void this.flushRollups(false), Math.min(1_000, environment.AUDIT_ROLLUP_WINDOW_MS));
+      this.rollupTimer.unref();
+    }
+  }
 
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
@@ -56,6 +69,8 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.rollupTimer);
+    await this.flushRollups(true);
     clearTimeout(this.retryTimer);
     await this.retryDeferred();
     if (this.deferred.length > 0) this.logger.error(`${this.deferred.length} audit events of answered requests could not be written before shutdown`);
@@ -135,6 +150,10 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
     const ctx = request.context;
     if (!ctx || !ctx.route.audited || ctx.recorded) return payload;
     const status = reply.statusCode;
+    if (ctx.caller === undefined && status >= 400 && status < 500 && this.rollups.rollsUp(ctx, status, ctx.errorCode, this.clock.now())) {
+      ctx.recorded = true; // counted in its source's roll-up event
+      return payload;
+    }
     try {
       const outcome = await this.commit(ctx, { ok: { status, errorCode: ctx.errorCode, verdict: ctx.audit.verdict } });
       if (outcome === 'jwt_replayed') {
@@ -152,6 +171,11 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
       ctx.recorded = true;
       return replaceAnswer(ctx, reply, payload, unavailable);
     }
+  }
+
+  /** Appends the roll-up events of ended windows (all of them at shutdown); a failed write is retried. */
+  private async flushRollups(all: boolean): Promise<void> {
+    await Promise.all(this.rollups.due(this.clock.now(), all).map((event) => this.audit.record(event).catch(() => this.defer(event))));
   }
 
   private defer(event: AuditEventInput): void {

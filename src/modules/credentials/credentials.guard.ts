@@ -43,8 +43,12 @@ export class CredentialsGuard implements CanActivate {
     try {
       caller = await this.authenticate(rule, request, ctx);
     } catch (error) {
-      // Every authentication failure leaves as the contract's one 401, whatever raised it.
-      if (error instanceof ApiError && error.status === 401) throw unauthenticated(contract);
+      // Every authentication failure leaves as the contract's one 401, whatever raised it; a
+      // source address that keeps failing is told to slow down instead.
+      if (error instanceof ApiError && error.status === 401) {
+        await this.throttleFailures(ctx, context);
+        throw unauthenticated(contract);
+      }
       throw error;
     }
     ctx.caller = caller;
@@ -75,6 +79,21 @@ export class CredentialsGuard implements CanActivate {
         if (!this.consoleSessions) throw unauthenticated();
         return this.consoleSessions.authenticate(request, rule.roles);
     }
+  }
+
+  /**
+   * Failed authentications are counted per source address in the shared limiter (so every
+   * instance sees the same count), and answered 429 past AUTH_FAILURE_LIMIT_PER_MINUTE: a flood
+   * of bad keys costs one cheap refusal each and cannot be used to guess keys at speed.
+   */
+  private async throttleFailures(ctx: RequestContext, context: ExecutionContext): Promise<void> {
+    const perMinute = this.environment.AUTH_FAILURE_LIMIT_PER_MINUTE;
+    if (perMinute === 0) return;
+    const decision = await this.limiter.consume(`source:${ctx.sourceIp}`, perMinute, 60_000);
+    if (decision.allowed) return;
+    const headers = rateLimitHeaders(decision);
+    context.switchToHttp().getResponse<FastifyReply>().headers(headers);
+    throw tooManyRequests(decision.retryAfterSeconds, headers);
   }
 
   private async limit(caller: AuthenticatedClient, ctx: RequestContext, context: ExecutionContext): Promise<void> {

@@ -1,0 +1,91 @@
+import type { RequestContext } from '../../common/http/request-context.js';
+import type { AuditEventInput } from './audit-event.js';
+
+interface Tally {
+  windowStart: number;
+  /** Answers of this window recorded one event each. */
+  recorded: number;
+  /** Answers past the individual allowance, summed into the roll-up. */
+  rolledUp: number;
+  firstRolledUpAt: Date | undefined;
+  lastRolledUpAt: Date | undefined;
+  sample: { ctx: RequestContext; status: number; errorCode: string | undefined };
+}
+
+/** Keys kept at once; a flood from more addresses than this shares one key per answer. */
+const MAX_KEYS = 10_000;
+
+/**
+ * Bounds the audit storage a flood of refused anonymous requests can take. Per source address,
+ * answer (status and code) and route, the first `allowance` answers of each window get an event
+ * each, committed before they leave like any other; the rest of the window are counted, and one
+ * roll-up event per key (count, first and last seen) is appended when the window ends. The
+ * evidence stays (who, what, how often, when) while the rows per flooding address stay constant.
+ * Limit, documented: a roll-up still in memory when the process is killed is lost; what it
+ * counted were refusals, which changed nothing.
+ */
+export class RefusalRollups {
+  private readonly tallies = new Map<string, Tally>();
+
+  constructor(
+    private readonly allowance: number,
+    private readonly windowMs: number,
+  ) {}
+
+  /** True when the answer is counted in a roll-up instead of getting its own event. */
+  rollsUp(ctx: RequestContext, status: number, errorCode: string | undefined, now: Date): boolean {
+    if (this.allowance === 0) return false;
+    const windowStart = Math.floor(now.getTime() / this.windowMs) * this.windowMs;
+    const source = this.tallies.size >= MAX_KEYS ? '(many sources)' : ctx.sourceIp;
+    const key = `${source} ${status} ${errorCode ?? ''} ${ctx.method} ${ctx.route.pattern ?? '(unmatched)'}`;
+    let tally = this.tallies.get(key);
+    if (tally && tally.windowStart !== windowStart) tally = undefined; // its roll-up is taken by `due`
+    if (!tally) {
+      tally = { windowStart, recorded: 0, rolledUp: 0, firstRolledUpAt: undefined, lastRolledUpAt: undefined, sample: { ctx, status, errorCode } };
+      const stale = this.tallies.get(key);
+      if (stale) this.tallies.set(`${key} @${stale.windowStart}`, stale);
+      this.tallies.set(key, tally);
+    }
+    if (tally.recorded < this.allowance) {
+      tally.recorded += 1;
+      return false;
+    }
+    tally.rolledUp += 1;
+    tally.firstRolledUpAt ??= now;
+    tally.lastRolledUpAt = now;
+    return true;
+  }
+
+  /** Roll-up events of windows ended before `now` (or of every window with `all`), removed from the tally. */
+  due(now: Date, all = false): AuditEventInput[] {
+    const current = Math.floor(now.getTime() / this.windowMs) * this.windowMs;
+    const events: AuditEventInput[] = [];
+    for (const [key, tally] of this.tallies) {
+      if (!all && tally.windowStart >= current) continue;
+      this.tallies.delete(key);
+      if (tally.rolledUp === 0) continue;
+      const { ctx, status, errorCode } = tally.sample;
+      events.push({
+        action: 'request.refused.rollup',
+        contract: ctx.route.contract,
+        actorType: 'anonymous',
+        outcome: 'failure',
+        httpStatus: status,
+        errorCode,
+        sourceIp: ctx.sourceIp,
+        userAgent: ctx.userAgent,
+        detail: {
+          count: tally.rolledUp,
+          individuallyRecorded: tally.recorded,
+          firstSeen: tally.firstRolledUpAt?.toISOString(),
+          lastSeen: tally.lastRolledUpAt?.toISOString(),
+          windowStart: new Date(tally.windowStart).toISOString(),
+          windowSeconds: this.windowMs / 1000,
+          method: ctx.method,
+          route: ctx.route.pattern ?? '(unmatched)',
+        },
+      });
+    }
+    return events;
+  }
+}

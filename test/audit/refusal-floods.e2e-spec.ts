@@ -1,0 +1,83 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
+import { apiKeyHeaders, createTestClient } from '../support/credentials-factory.js';
+import { startTestApp } from '../support/test-app.js';
+import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
+import { withOwner } from './audit-kit.js';
+
+const FLOOD = { AUTH_FAILURE_LIMIT_PER_MINUTE: '20', AUDIT_ROLLUP_AFTER: '5', AUDIT_ROLLUP_WINDOW_MS: '1000' };
+
+/** Floods of refused requests are throttled per source address and cost a bounded number of audit rows. */
+describeOnPostgres('floods of refused requests', () => {
+  let database: TestDatabase;
+  let first: NestFastifyApplication;
+  let second: NestFastifyApplication;
+  let client: CreatedClient;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    first = await startTestApp(database, FLOOD);
+    second = await startTestApp(database, FLOOD);
+    client = await createTestClient(first, { products: ['VERIFY', 'SIM_SWAP'], rateLimitPerMinute: 100_000 });
+  });
+
+  afterAll(async () => {
+    await first?.close();
+    await second?.close();
+    await database?.drop();
+  });
+
+  const badKey = (app: NestFastifyApplication, remoteAddress: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/v1/api/verify',
+      remoteAddress,
+      headers: { 'x-client-id': client.clientId, 'x-api-key': 'mig_test_0000000000000000000000000000000000000000' },
+      payload: { mobileNumber: '+962791234567', encryptedMobileNumber: 'x', operatorId: 'ZAIN_JO', serviceType: 'LOGIN' },
+    });
+
+  interface Row {
+    action: string;
+    http_status: number;
+    detail: { count?: number } | null;
+  }
+
+  function rowsFrom(address: string): Promise<Row[]> {
+    return withOwner(database, async (owner) => (await owner.query<Row>('SELECT action, http_status, detail FROM audit_event WHERE source_ip = $1 ORDER BY id', [address])).rows);
+  }
+
+  it('answers 429 in the contract’s envelope past the limit, counted across instances, without touching other addresses', async () => {
+    const statuses: number[] = [];
+    for (let index = 0; index < 60; index++) statuses.push((await badKey(index % 2 === 0 ? first : second, '10.0.0.7')).statusCode);
+    expect(statuses.slice(0, 20)).toEqual(Array<number>(20).fill(401));
+    expect(statuses.slice(20)).toEqual(Array<number>(40).fill(429));
+
+    const refused = await badKey(first, '10.0.0.7');
+    expect(refused.json()).toMatchObject({ success: false, data: null, messages: [{ code: 'TOO_MANY_REQUESTS' }] });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    const camara = await first.inject({ method: 'POST', url: '/sim-swap/v2/check', remoteAddress: '10.0.0.7', headers: { authorization: 'Bearer x.y.z' }, payload: { phoneNumber: '+31612345004' } });
+    expect(camara.statusCode).toBe(429);
+    expect(camara.json()).toEqual({ status: 429, code: 'TOO_MANY_REQUESTS', message: expect.any(String) });
+
+    // Another address is neither throttled nor counted; a valid client on the flooded address still passes.
+    expect((await badKey(first, '10.0.0.8')).statusCode).toBe(401);
+    const legit = await first.inject({ method: 'GET', url: '/v1/api/me/products', remoteAddress: '10.0.0.7', headers: apiKeyHeaders(client) });
+    expect(legit.statusCode).toBe(200);
+  });
+
+  it('records the first answers of each window one by one and the rest as roll-ups that account for every request', async () => {
+    const address = '10.0.0.9';
+    const sent = 80;
+    await Promise.all(Array.from({ length: sent }, (_, index) => badKey(index % 2 === 0 ? first : second, address)));
+    // The roll-ups are appended when their window (1 s here) has ended.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const rows = await rowsFrom(address);
+    const rollups = rows.filter((row) => row.action === 'request.refused.rollup');
+    const individual = rows.filter((row) => row.action !== 'request.refused.rollup');
+    expect(individual.length + rollups.reduce((sum, row) => sum + (row.detail?.count ?? 0), 0)).toBe(sent);
+    // Per instance, window and answer: at most 5 events one by one and one roll-up.
+    expect(rows.length).toBeLessThanOrEqual(2 * 2 * 2 * (5 + 1));
+    expect(rollups.length).toBeGreaterThan(0);
+    for (const row of rollups) expect(row.detail).toMatchObject({ count: expect.any(Number), firstSeen: expect.any(String), lastSeen: expect.any(String), route: '/v1/api/verify' });
+  });
+});
