@@ -4,11 +4,12 @@ import path from 'node:path';
 import { SignJWT } from 'jose';
 import type { GatewayHandle } from './lib/gateway.js';
 import { runLoad, type RequestItem } from './lib/load.js';
-import { cutProfile, memoryOf, resetPeakRss } from './lib/processes.js';
+import { cpuSecondsOf, cutProfile, memoryOf, resetPeakRss } from './lib/processes.js';
 import { figuresOf, log, measureConstant, type HttpFigures } from './lib/scenario.js';
 
 export const ROUTES = {
   verify: 'POST /v1/api/verify',
+  verifyLive: 'POST /v1/api/verify (LIVE client, charged)',
   camaraSimSwap: 'POST /sim-swap/v2/check',
   identityMatchSimSwap: 'POST /mobile-identity/v1/sim-swap',
 } as const;
@@ -74,6 +75,31 @@ async function createBenchClient(gateway: GatewayHandle): Promise<BenchClient> {
   return created;
 }
 
+/**
+ * A LIVE client with a balance for the whole run, and the sandbox operator ZAIN_JO trusting
+ * 127.0.0.1 as its header-enrichment range (set by an admin, as for a real operator).
+ */
+async function createLiveClient(gateway: GatewayHandle): Promise<BenchClient> {
+  const admin = JSON.parse(await gateway.cli(['admin-key:create', '--role', 'admin', '--json'])) as { key: string };
+  const adminHeaders = { authorization: `Bearer ${admin.key}`, 'content-type': 'application/json' };
+  const operator = await fetch(`${gateway.service.url}/admin/v1/operators/ZAIN_JO`, {
+    method: 'PATCH',
+    headers: adminHeaders,
+    body: JSON.stringify({ trustedRanges: ['127.0.0.1/32'] }),
+  });
+  if (!operator.ok) throw new Error(`operator trusted ranges: HTTP ${operator.status} ${await operator.text()}`);
+  const created = JSON.parse(
+    await gateway.cli(['client:create', '--name', 'bench-live', '--products', 'VERIFY', '--json']),
+  ) as BenchClient;
+  const topUp = await fetch(`${gateway.service.url}/admin/v1/clients/${created.clientId}/balance/top-up`, {
+    method: 'POST',
+    headers: adminHeaders,
+    body: JSON.stringify({ credits: 10_000_000 }),
+  });
+  if (!topUp.ok) throw new Error(`top-up: HTTP ${topUp.status} ${await topUp.text()}`);
+  return created;
+}
+
 async function sdkToken(gateway: GatewayHandle, client: BenchClient): Promise<string> {
   const response = await fetch(`${gateway.service.url}/v1/api/sdk/token`, {
     method: 'POST',
@@ -120,7 +146,7 @@ async function mintProofs(
   gateway: GatewayHandle,
   client: BenchClient,
   dir: string,
-  run: { amount?: number; durationSeconds?: number; connections: number },
+  run: { amount?: number; durationSeconds?: number; connections: number; numberHeader: string },
 ): Promise<{ proofs: Proof[]; figures: HttpFigures }> {
   const token = await sdkToken(gateway, client);
   const count = run.amount ?? 2_000_000;
@@ -130,7 +156,7 @@ async function mintProofs(
     itemsFile,
     Array.from({ length: run.amount ?? Math.min(count, 400_000) }, (_, index) => {
       const mobileNumber = sandboxNumber(index);
-      return { headers: { 'x-sandbox-msisdn': mobileNumber }, meta: { mobileNumber } };
+      return { headers: { [run.numberHeader]: mobileNumber }, meta: { mobileNumber } };
     }),
   );
   resetPeakRss(gateway.service.pid);
@@ -165,12 +191,18 @@ function verifyItems(client: BenchClient, proofs: Proof[]): RequestItem[] {
   }));
 }
 
+/**
+ * Verify with fresh single-use proofs. A SANDBOX client's proofs come through X-Sandbox-Msisdn; a
+ * LIVE client's through the operator's enrichment header from its trusted range (127.0.0.1 here,
+ * as a real operator's header-enrichment proxy would add it), and each verify takes a credit.
+ */
 async function measureVerify(
   gateway: GatewayHandle,
   client: BenchClient,
   options: Options,
   dir: string,
   figures: HotPathFigures,
+  variant: { route: (typeof ROUTES)['verify' | 'verifyLive']; numberHeader: string; label: string },
 ): Promise<void> {
   const verifySpec = {
     url: gateway.service.url,
@@ -184,10 +216,11 @@ async function measureVerify(
     connections: options.connections,
     expectBodyContains: '"validNumber":true',
   };
-  log('verify: minting warm-up proofs through GET /v1/he/ZAIN_JO');
+  log(`${variant.label}: minting warm-up proofs through GET /v1/he/ZAIN_JO`);
   const warmupProofs = await mintProofs(gateway, client, dir, {
     durationSeconds: Math.max(2, options.warmupSeconds),
     connections: options.connections,
+    numberHeader: variant.numberHeader,
   });
   figures.preparation['GET /v1/he/ZAIN_JO'] = warmupProofs.figures;
   if (warmupProofs.proofs.length < options.connections) {
@@ -210,28 +243,31 @@ async function measureVerify(
   let rate = Math.max(warmup.requestsPerSecond, warmupProofs.figures.requestsPerSecond);
   for (let attempt = 1; ; attempt++) {
     const needed = Math.ceil(rate * options.durationSeconds * 2.5) + options.connections;
-    log(`verify: minting ${needed} proofs (warm-up ${Math.round(rate)} req/s)`);
+    log(`${variant.label}: minting ${needed} proofs (warm-up ${Math.round(rate)} req/s)`);
     const minted = await mintProofs(gateway, client, dir, {
       amount: needed,
       connections: options.connections,
+      numberHeader: variant.numberHeader,
     });
     figures.preparation['GET /v1/he/ZAIN_JO'] = minted.figures;
     const measuredItems = path.join(dir, 'verify-measured.ndjson');
     await writeItems(measuredItems, verifyItems(client, minted.proofs));
-    log(`verify: measuring with ${minted.proofs.length} fresh proofs`);
-    await cutProfile(gateway.service.pid, options.profileDir, 'before-verify');
+    log(`${variant.label}: measuring with ${minted.proofs.length} fresh proofs`);
+    await cutProfile(gateway.service.pid, options.profileDir, `before-${variant.label}`);
     resetPeakRss(gateway.service.pid);
+    const cpuBefore = cpuSecondsOf(gateway.service.pid);
     const measured = await runLoad({
       ...verifySpec,
       itemsFile: measuredItems,
       amount: minted.proofs.length,
     });
-    await cutProfile(gateway.service.pid, options.profileDir, 'verify');
-    figures.routes[ROUTES.verify] = figuresOf(measured, memoryOf(gateway.service.pid).peakRssMb);
+    const cpuSeconds = cpuSecondsOf(gateway.service.pid) - cpuBefore;
+    await cutProfile(gateway.service.pid, options.profileDir, variant.label);
+    figures.routes[variant.route] = figuresOf(measured, memoryOf(gateway.service.pid).peakRssMb, cpuSeconds);
     if (measured.durationSeconds >= options.durationSeconds * 0.9) return;
     if (attempt === 2) {
       figures.notes.push(
-        `verify ran ${measured.durationSeconds} s, short of --duration (too few proofs for its rate); rate and percentiles are still per request`,
+        `${variant.label} ran ${measured.durationSeconds} s, short of --duration (too few proofs for its rate); rate and percentiles are still per request`,
       );
       return;
     }
@@ -249,15 +285,20 @@ export async function runHotPaths(
 ): Promise<HotPathFigures> {
   const figures: HotPathFigures = { routes: {}, preparation: {}, notes: [] };
   const available = await openApiPaths(gateway);
-  const missing = Object.values(ROUTES).filter((route) => !available.has(route));
+  const routes = Object.values(ROUTES).filter((route) => route !== ROUTES.verifyLive);
+  const missing = routes.filter((route) => !available.has(route));
   if (missing.length > 0)
     figures.notes.push(`not in this build, not measured: ${missing.join(', ')}`);
-  if (missing.length === Object.values(ROUTES).length) return figures;
+  if (missing.length === routes.length) return figures;
 
   const client = await createBenchClient(gateway);
   const dir = await mkdtemp(path.join(tmpdir(), 'mig-bench-hot-'));
   try {
-    if (available.has(ROUTES.verify)) await measureVerify(gateway, client, options, dir, figures);
+    if (available.has(ROUTES.verify)) {
+      await measureVerify(gateway, client, options, dir, figures, { route: ROUTES.verify, numberHeader: 'x-sandbox-msisdn', label: 'verify' });
+      const live = await createLiveClient(gateway);
+      await measureVerify(gateway, live, options, dir, figures, { route: ROUTES.verifyLive, numberHeader: 'x-msisdn', label: 'verify-live' });
+    }
 
     // A token without jti may be presented many times within its lifetime (jti, when present,
     // is single-use); one token covers a warm-up and a measured run.

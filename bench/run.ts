@@ -80,6 +80,7 @@ function printSummary(results: Results): void {
       pgbench.latencyMs.p99.toFixed(1),
       String(pgbench.failed),
       '-',
+      '-',
     ]);
     const indexed = references.pgbenchInsertIndexed;
     rows.push([
@@ -88,6 +89,7 @@ function printSummary(results: Results): void {
       indexed.latencyMs.p50.toFixed(1),
       indexed.latencyMs.p99.toFixed(1),
       String(indexed.failed),
+      '-',
       '-',
     ]);
     rows.push(httpRow('(c) naive NestJS+Prisma INSERT', references.naivePrismaInsert));

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { databaseUrl } from './postgres.js';
+import { appRoleUrl, databaseUrl, withClient } from './postgres.js';
 import { freePort, run, startService, type Service } from './processes.js';
 
 export interface GatewayHandle {
@@ -28,15 +28,25 @@ export function benchSecrets(): Record<string, string> {
   };
 }
 
-/** Starts the built gateway in production mode on its own database and a free loopback port. */
+/**
+ * Starts the built gateway in production mode on its own database and a free loopback port, as
+ * production runs it: migrations applied by the owner first, then the gateway and its CLI as the
+ * application role `mig_app` (no DDL, no UPDATE or DELETE on the audit trail), MIGRATE_ON_START off.
+ */
 export async function startGateway(
   options: GatewayOptions,
   secrets: Record<string, string>,
 ): Promise<GatewayHandle> {
   const port = await freePort();
+  await run(process.execPath, [path.join(options.distDir, 'cli.js'), 'db:migrate'], {
+    env: { NODE_ENV: 'production', DATABASE_URL: databaseUrl(options.database), LOG_LEVEL: 'warn', JOBS_ENABLED: 'false', ...secrets },
+  });
+  // The role is created NOLOGIN by the migrations; production gives it a login (README, "Audit trail").
+  await withClient(options.database, (client) => client.query('ALTER ROLE mig_app LOGIN'));
   const env: Record<string, string> = {
     NODE_ENV: 'production',
-    DATABASE_URL: databaseUrl(options.database),
+    DATABASE_URL: appRoleUrl(options.database),
+    MIGRATE_ON_START: 'false',
     HOST: '127.0.0.1',
     PORT: String(port),
     LOG_LEVEL: 'warn',

@@ -6,6 +6,14 @@ export function databaseUrl(name: string): string {
   return `${SERVER_URL}/${name}`;
 }
 
+/** The same database as the application role `mig_app` (trust authentication on this machine). */
+export function appRoleUrl(name: string): string {
+  const url = new URL(databaseUrl(name));
+  url.username = 'mig_app';
+  url.password = '';
+  return url.toString();
+}
+
 /** Runs `work` with one connection to `database`, closing it afterwards. */
 export async function withClient<T>(
   database: string,

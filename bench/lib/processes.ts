@@ -101,6 +101,19 @@ export function memoryOf(pid: number): { rssMb: number; peakRssMb: number } {
 }
 
 /**
+ * CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. Divided by the
+ * requests of a run, it gives the gateway's own CPU per request, which stays comparable when the
+ * load generator and PostgreSQL compete for the same cores.
+ */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const clockTicksPerSecond = 100;
+  return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
+}
+
+/**
  * Resets the kernel's peak-RSS counter of a process (writing 5 to clear_refs), so each scenario
  * reports its own peak rather than the highest since start. Returns false where not permitted.
  */

@@ -1,5 +1,5 @@
 import { failuresOf, runLoad, type LoadResult, type LoadSpec } from './load.js';
-import { cutProfile, memoryOf, resetPeakRss, type Service } from './processes.js';
+import { cpuSecondsOf, cutProfile, memoryOf, resetPeakRss, type Service } from './processes.js';
 
 export interface HttpFigures {
   requestsPerSecond: number;
@@ -13,9 +13,11 @@ export interface HttpFigures {
   statusCodes: Record<string, number>;
   failureSamples?: Record<string, string>;
   peakRssMb: number;
+  /** The gateway's CPU time (user + system) per request of the measured run, in µs. */
+  gatewayCpuMicrosPerRequest?: number;
 }
 
-export function figuresOf(result: LoadResult, peakRssMb: number): HttpFigures {
+export function figuresOf(result: LoadResult, peakRssMb: number, cpuSeconds?: number): HttpFigures {
   return {
     requestsPerSecond: Math.round(result.requestsPerSecond),
     requests: result.requests,
@@ -29,6 +31,8 @@ export function figuresOf(result: LoadResult, peakRssMb: number): HttpFigures {
     failureSamples:
       Object.keys(result.failureSamples).length > 0 ? result.failureSamples : undefined,
     peakRssMb: Math.round(peakRssMb),
+    gatewayCpuMicrosPerRequest:
+      cpuSeconds === undefined || result.requests === 0 ? undefined : Math.round((cpuSeconds * 1e6) / result.requests),
   };
 }
 
@@ -44,13 +48,15 @@ export async function measureConstant(
   await runLoad({ ...spec, url: service.url, durationSeconds: options.warmupSeconds });
   await cutProfile(service.pid, options.profileDir, `before-${options.label}`);
   resetPeakRss(service.pid);
+  const cpuBefore = cpuSecondsOf(service.pid);
   const result = await runLoad({
     ...spec,
     url: service.url,
     durationSeconds: options.durationSeconds,
   });
+  const cpuSeconds = cpuSecondsOf(service.pid) - cpuBefore;
   await cutProfile(service.pid, options.profileDir, `${options.label}`);
-  return figuresOf(result, memoryOf(service.pid).peakRssMb);
+  return figuresOf(result, memoryOf(service.pid).peakRssMb, cpuSeconds);
 }
 
 export function log(message: string): void {

@@ -1,10 +1,7 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { Logger } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
-import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { Environment } from '../config/environment.js';
 
 /** A single dedicated connection: session-level state such as advisory locks stays on it. */
@@ -78,79 +75,9 @@ class PostgresConnection extends DatabaseConnection {
   }
 }
 
-class EmbeddedConnection extends DatabaseConnection {
-  readonly kind = 'embedded';
-  readonly adapter: PrismaPGlite;
-
-  constructor(
-    private readonly database: PGlite,
-    private readonly lockFile: string | undefined,
-  ) {
-    super();
-    this.adapter = new PrismaPGlite(database);
-  }
-
-  openSession(): Promise<SqlSession> {
-    // PGlite is a single in-process connection; a "session" is that connection.
-    return Promise.resolve({
-      query: async <T extends Record<string, unknown>>(sql: string, params?: unknown[]) =>
-        (await this.database.query<T>(sql, params)).rows,
-      exec: async (sql: string) => {
-        await this.database.exec(sql);
-      },
-      release: () => Promise.resolve(),
-    });
-  }
-
-  async close(): Promise<void> {
-    if (!this.database.closed) await this.database.close();
-    if (this.lockFile) await rm(this.lockFile, { force: true });
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * PGlite is one in-process connection: a second process opening the same folder (a CLI command
- * while the gateway runs) would corrupt it. A pid file turns that into a clear refusal.
- */
-async function lockDataDir(dataDir: string): Promise<string> {
-  const lockFile = `${dataDir}.lock`;
-  try {
-    await writeFile(lockFile, String(process.pid), { flag: 'wx' });
-  } catch (lockError) {
-    if ((lockError as NodeJS.ErrnoException).code !== 'EEXIST') throw lockError;
-    const holder = Number((await readFile(lockFile, 'utf8')).trim());
-    if (Number.isInteger(holder) && holder !== process.pid && isRunning(holder)) {
-      throw new Error(
-        `The embedded database in ${dataDir} is in use by process ${holder}. Stop that process first (the embedded database serves one process), or set DATABASE_URL to use PostgreSQL.`,
-        { cause: lockError },
-      );
-    }
-    await writeFile(lockFile, String(process.pid)); // left behind by a process that died
-  }
-  return lockFile;
-}
-
 export async function openDatabaseConnection(environment: Environment): Promise<DatabaseConnection> {
   if (!environment.usesEmbeddedDatabase) return new PostgresConnection(environment);
-
-  const dataDir = path.resolve(environment.EMBEDDED_DATA_DIR);
-  const inMemory = environment.EMBEDDED_DATA_DIR === 'memory://';
-  if (!inMemory) await mkdir(dataDir, { recursive: true }); // PGlite does not create parents.
-  new Logger(DatabaseConnection.name).warn(
-    inMemory
-      ? 'Using an in-memory embedded PostgreSQL (PGlite): data is lost on exit. Not for production.'
-      : `Using the embedded PostgreSQL (PGlite) in ${dataDir}: for development only, not for production. Set DATABASE_URL to use your PostgreSQL.`,
-  );
-  const lockFile = inMemory ? undefined : await lockDataDir(dataDir);
-  const database = await PGlite.create(inMemory ? 'memory://' : dataDir);
-  return new EmbeddedConnection(database, lockFile);
+  // PGlite (a WebAssembly PostgreSQL, tens of MB in memory) is loaded only when it is used.
+  const { openEmbeddedConnection } = await import('./embedded-connection.js');
+  return openEmbeddedConnection(environment);
 }

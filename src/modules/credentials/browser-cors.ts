@@ -2,7 +2,7 @@ import fastifyCors, { type FastifyCorsOptions } from '@fastify/cors';
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { RouteConfig } from '@nestjs/platform-fastify';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import FindMyWay, { type HTTPMethod, type HTTPVersion, type Instance } from 'find-my-way';
 import { RequestContexts } from '../../common/http/request-contexts.js';
 import { RouteFactsRegistry } from '../../common/http/route-facts.js';
@@ -54,52 +54,76 @@ export class BrowserCors implements OnApplicationBootstrap {
     private readonly routeFacts: RouteFactsRegistry,
     private readonly adapterHost: HttpAdapterHost,
   ) {
-    // Providers are built before Nest registers routes, so this hook sees every route.
+    // Providers are built before Nest registers routes, so this hook sees every route. Only the
+    // browser-facing routes get the CORS hook; every other request pays nothing for CORS.
     this.fastify()?.addHook('onRoute', (route) => {
       if (route.config?.browserFacing !== true) return;
       for (const method of [route.method].flat()) this.routes.on(method as HTTPMethod, route.url, () => undefined, { pattern: route.url });
+      route.onRequest = [...[route.onRequest ?? []].flat(), (request, reply, done) => this.answerHeaders(request, reply, done)];
     });
   }
 
-  /** After Nest set its error and not-found handlers, so CORS refusals answer in the contract's envelope. */
+  /**
+   * Preflights: @fastify/cors in a plugin context of its own, whose hook serves only its
+   * `OPTIONS *` route, so other requests never reach it. After Nest set its error and not-found
+   * handlers, so CORS refusals answer in the contract's envelope.
+   */
   async onApplicationBootstrap(): Promise<void> {
-    await this.fastify()?.register(fastifyCors, {
-      hook: 'onRequest',
-      delegator: (request: FastifyRequest) => this.optionsFor(request),
+    await this.fastify()?.register(async (preflights) => {
+      await preflights.register(fastifyCors, {
+        hook: 'onRequest',
+        delegator: (request: FastifyRequest) => this.preflightOptions(request),
+      });
     });
+  }
+
+  /**
+   * A browser-facing request (not a preflight) gets `Access-Control-Allow-Origin` only when the
+   * client it names allows its origin; without an Origin header there is nothing to do.
+   */
+  private answerHeaders(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void {
+    reply.header('vary', 'Origin');
+    const origin = request.headers.origin;
+    const clientId = request.headers['x-client-id'];
+    // The claimed client: if the credentials turn out not to be its, the request fails with 401.
+    if (typeof origin !== 'string' || typeof clientId !== 'string') return done();
+    this.origins.allows(clientId, origin).then(
+      (allowed) => {
+        if (allowed) {
+          reply.header('access-control-allow-origin', origin);
+          reply.header('access-control-expose-headers', EXPOSED_HEADERS.join(', '));
+        }
+        done();
+      },
+      (error: Error) => done(error),
+    );
   }
 
   private fastify(): FastifyInstance | undefined {
     return this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
   }
 
-  private async optionsFor(request: FastifyRequest): Promise<FastifyCorsOptions> {
+  private async preflightOptions(request: FastifyRequest): Promise<FastifyCorsOptions> {
     const origin = request.headers.origin;
     const requestedMethod = request.headers['access-control-request-method'];
-    if (request.method === 'OPTIONS' && typeof requestedMethod === 'string') {
-      const method = requestedMethod.toUpperCase() as HTTPMethod;
-      const target = typeof origin === 'string' ? this.routes.find(method, pathOf(request.raw.url)) : null;
-      if (!target) return DISABLED;
-      // The preflight is judged, and audited, as a request to the route it asks about.
-      const ctx = this.contexts.of(request);
-      ctx.route = { ...this.routeFacts.forRoute(method, (target.store as { pattern: string }).pattern), action: 'cors.preflight' };
-      ctx.audit.detail = { origin: origin!.slice(0, 200), method: requestedMethod.slice(0, 10) };
-      if (!(await this.origins.allowedByAnyClient(origin!))) throw originNotAllowed();
-      // Recorded before @fastify/cors sends the 204 from this hook (no answer without its event).
-      await this.requests.commit(ctx, { ok: { status: 204 } });
-      return {
-        origin,
-        methods: [requestedMethod.toUpperCase()],
-        allowedHeaders: ALLOWED_HEADERS,
-        exposedHeaders: EXPOSED_HEADERS,
-        maxAge: PREFLIGHT_MAX_AGE_SECONDS,
-      };
-    }
-    if (request.routeOptions.config?.browserFacing !== true || typeof origin !== 'string') return DISABLED;
-    const clientId = request.headers['x-client-id'];
-    // The claimed client: if the credentials turn out not to be its, the request fails with 401.
-    const allowed = typeof clientId === 'string' && (await this.origins.allows(clientId, origin));
-    return allowed ? { origin, exposedHeaders: EXPOSED_HEADERS } : DISABLED;
+    if (request.method !== 'OPTIONS' || typeof requestedMethod !== 'string' || typeof origin !== 'string') return DISABLED;
+    const method = requestedMethod.toUpperCase() as HTTPMethod;
+    const target = this.routes.find(method, pathOf(request.raw.url));
+    if (!target) return DISABLED;
+    // The preflight is judged, and audited, as a request to the route it asks about.
+    const ctx = this.contexts.of(request);
+    ctx.route = { ...this.routeFacts.forRoute(method, (target.store as { pattern: string }).pattern), action: 'cors.preflight', unitOfWork: 'own' };
+    ctx.audit.detail = { origin: origin.slice(0, 200), method: requestedMethod.slice(0, 10) };
+    if (!(await this.origins.allowedByAnyClient(origin))) throw originNotAllowed();
+    // Recorded before @fastify/cors sends the 204 from this hook (no answer without its event).
+    await this.requests.commit(ctx, { ok: { status: 204 } });
+    return {
+      origin,
+      methods: [method],
+      allowedHeaders: ALLOWED_HEADERS,
+      exposedHeaders: EXPOSED_HEADERS,
+      maxAge: PREFLIGHT_MAX_AGE_SECONDS,
+    };
   }
 }
 
