@@ -5,6 +5,7 @@ import { SignJWT } from 'jose';
 import type { GatewayHandle } from './lib/gateway.js';
 import { runLoad, type RequestItem } from './lib/load.js';
 import { cpuSecondsOf, cutProfile, memoryOf, resetPeakRss } from './lib/processes.js';
+import { withClient } from './lib/postgres.js';
 import { figuresOf, log, measureConstant, type HttpFigures } from './lib/scenario.js';
 
 export const ROUTES = {
@@ -19,6 +20,7 @@ export interface HotPathFigures {
   routes: Partial<Record<(typeof ROUTES)[keyof typeof ROUTES], HttpFigures>>;
   /** Informative rows: the enrichment run that minted the proofs, and the gateway's HTTP floor. */
   preparation: Record<string, HttpFigures>;
+  flood?: FloodFigures;
   notes: string[];
 }
 
@@ -28,6 +30,8 @@ interface Options {
   durationSeconds: number;
   /** With --profile: where the gateway's CPU-profile slices go. */
   profileDir?: string;
+  /** The gateway's database, to count the audit rows a flood adds. */
+  database?: string;
 }
 
 export interface BenchClient {
@@ -35,6 +39,70 @@ export interface BenchClient {
   apiKey: string;
   jwtKeyId: string;
   jwtSecret: string;
+}
+
+export interface FloodFigures {
+  /** A legitimate client's CAMARA checks alone, then while one address floods bad API keys. */
+  legitimateAlone: HttpFigures;
+  legitimateDuringFlood: HttpFigures;
+  /** legitimateDuringFlood ÷ legitimateAlone, req/s (target ≥ 0.9). */
+  legitimateShare: number;
+  flood: HttpFigures;
+  /** audit_event rows the flooding address added (target ≤ 50 for 10 s). */
+  auditRowsAdded: number;
+  floodSeconds: number;
+}
+
+const FLOOD_SOURCE = '203.0.113.7';
+const LEGITIMATE_SOURCE = '198.51.100.8';
+
+/**
+ * Issue 11's flood: one address sends bad API keys as fast as it can for --duration seconds while
+ * a legitimate client on another address runs CAMARA checks; the same checks alone come first.
+ * Addresses are told apart by X-Forwarded-For (the harness is the gateway's trusted proxy).
+ */
+async function measureFlood(gateway: GatewayHandle, client: BenchClient, options: Options, jwt: string): Promise<FloodFigures> {
+  const legitimate = {
+    url: gateway.service.url,
+    method: 'POST' as const,
+    path: '/sim-swap/v2/check',
+    headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json', 'x-forwarded-for': LEGITIMATE_SOURCE },
+    body: JSON.stringify({ phoneNumber: SWAPPED_NUMBER, maxAge: 24 }),
+    connections: Math.max(1, Math.floor(options.connections / 2)),
+    expectBodyContains: '"swapped":true',
+    durationSeconds: options.durationSeconds,
+  };
+  const rowsOfFloodSource = async (): Promise<number> =>
+    options.database
+      ? withClient(options.database, async (db) => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM audit_event WHERE source_ip = $1', [FLOOD_SOURCE])).rows[0].n))
+      : NaN;
+  const alone = await runLoad(legitimate);
+  const before = await rowsOfFloodSource();
+  const [during, flood] = await Promise.all([
+    runLoad(legitimate),
+    runLoad({
+      url: gateway.service.url,
+      method: 'POST',
+      path: '/v1/api/verify',
+      headers: { 'x-client-id': client.clientId, 'x-api-key': 'mig_test_0000000000000000000000000000000000000000', 'content-type': 'application/json', 'x-forwarded-for': FLOOD_SOURCE },
+      body: JSON.stringify({ mobileNumber: '+962791234567', encryptedMobileNumber: 'x', operatorId: 'ZAIN_JO', serviceType: 'LOGIN' }),
+      connections: Math.max(1, Math.floor(options.connections / 2)),
+      durationSeconds: options.durationSeconds,
+    }),
+  ]);
+  // Roll-ups are appended when their 10-s window has ended.
+  await new Promise((resolve) => setTimeout(resolve, 12_000));
+  const after = await rowsOfFloodSource();
+  const legitimateAlone = figuresOf(alone, memoryOf(gateway.service.pid).peakRssMb);
+  const legitimateDuringFlood = figuresOf(during, memoryOf(gateway.service.pid).peakRssMb);
+  return {
+    legitimateAlone,
+    legitimateDuringFlood,
+    legitimateShare: Math.round((legitimateDuringFlood.requestsPerSecond / Math.max(1, legitimateAlone.requestsPerSecond)) * 100) / 100,
+    flood: figuresOf(flood, memoryOf(gateway.service.pid).peakRssMb),
+    auditRowsAdded: after - before,
+    floodSeconds: options.durationSeconds,
+  };
 }
 
 /** Sandbox operator ZAIN_JO (+96279…); last four digits 1000–8999 avoid its failure numbers (0001, 0503, 0504). */
@@ -339,6 +407,10 @@ export async function runHotPaths(
         },
         { ...options, label: 'identity-match-sim-swap' },
       );
+    }
+    if (available.has(ROUTES.camaraSimSwap)) {
+      log('flood: bad API keys from one address beside a legitimate client');
+      figures.flood = await measureFlood(gateway, client, options, await jwtFor(client, lifetime));
     }
     // The gateway's floor: its HTTP stack and global hooks on a public route without auth,
     // audit or database, to compare with reference (a).

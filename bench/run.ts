@@ -54,6 +54,8 @@ const distDir = path.resolve(values.dist);
 const BENCH_GATEWAY_ENV = {
   DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE: '10000000',
   JWT_KEY_RATE_LIMIT_PER_SECOND: '100000',
+  // The flood scenario tells sources apart by X-Forwarded-For, as behind a load balancer.
+  TRUSTED_PROXIES: '127.0.0.1',
 };
 
 function gatewayEnv(): Record<string, string> {
@@ -161,7 +163,7 @@ async function main(): Promise<void> {
     await recreateDatabase(GATEWAY_DATABASE);
     const gateway = await startGateway({ ...gatewayOptions, database: GATEWAY_DATABASE }, secrets);
     try {
-      results.hotPaths = await runHotPaths(gateway, { ...settings, profileDir });
+      results.hotPaths = await runHotPaths(gateway, { ...settings, profileDir, database: GATEWAY_DATABASE });
       results.notes.push(...results.hotPaths.notes);
     } finally {
       await gateway.service.stop();

@@ -162,5 +162,20 @@ export function targetsOf(results: Results): TargetCheck[] {
       (value) => value >= 200_000,
     );
   }
+  const flood = results.hotPaths?.flood;
+  if (flood) {
+    checks.push({
+      name: `flood: audit rows from one address in ${flood.floodSeconds} s of bad keys`,
+      target: '≤ 50',
+      actual: String(flood.auditRowsAdded),
+      met: flood.auditRowsAdded <= 50,
+    });
+    checks.push({
+      name: 'flood: legitimate client’s req/s kept (other address)',
+      target: '≥ 0.9',
+      actual: flood.legitimateShare.toFixed(2),
+      met: flood.legitimateShare >= 0.9,
+    });
+  }
   return checks;
 }
