@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The gateway can serve: its database answers a query. 503 otherwise. */
+        /** The gateway can serve: its database answers a query and its audit trail can be appended to (the audit writer is not stalled, the chain head can be locked). 503 otherwise. */
         get: operations["Health_ready"];
         put?: never;
         post?: never;
