@@ -43,7 +43,7 @@ export class ConsoleSessionController {
   @ApiOperation({ summary: 'Sign in with email, password and (when enrolled) a TOTP code; sets the session cookie.' })
   async signIn(@Body() body: SignInDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @Ctx() ctx: RequestContext): Promise<SessionView> {
     requireSameOrigin(request);
-    const result = await this.sessions.signIn(body, request.id);
+    const result = await this.sessions.signIn(body, request.id, this.sessions.presentedToken(request));
     if (!result.ok) {
       auditFacts(request).detail = { reason: result.reason, ...(result.userId ? { userId: result.userId } : {}), lockedNow: result.lockedNow };
       throw signInFailed();

@@ -83,7 +83,12 @@ export class ConsoleSessionsService extends ConsoleSessionAuthenticator {
     return createHmac('sha256', this.csrfKey).update(sessionId).digest('base64url');
   }
 
-  async signIn(input: { email: string; password: string; code?: string }, correlationId: string): Promise<SignInResult> {
+  /**
+   * `replacing` is the session token the browser presented, if any. A sign-in never keeps it: the
+   * new session gets a fresh token, and the presented session (which may have been planted by
+   * someone else, i.e. session fixation) is ended in the same transaction.
+   */
+  async signIn(input: { email: string; password: string; code?: string }, correlationId: string, replacing?: string): Promise<SignInResult> {
     const email = normalizeEmail(input.email);
     const user = await this.repository.findUserByEmail(email);
     if (!user?.passwordHash) {
@@ -132,6 +137,12 @@ export class ConsoleSessionsService extends ConsoleSessionAuthenticator {
         return fail('no_second_factor', false);
       }
 
+      if (replacing !== undefined) {
+        const previous = await this.repository.findSessionByTokenHash(tokenHash(replacing), tx);
+        if (previous && (await this.repository.endSession(previous.id, 'replaced', now, tx))) {
+          await this.record(tx, { type: 'system', correlationId }, 'console_user.session_end', 'success', { detail: { userId: previous.userId, sessionId: previous.id, reason: 'replaced' } });
+        }
+      }
       const token = newToken();
       const sessionId = randomUUID();
       const expiresAt = new Date(now.getTime() + this.environment.CONSOLE_SESSION_ABSOLUTE_SECONDS * 1000);
@@ -180,11 +191,17 @@ export class ConsoleSessionsService extends ConsoleSessionAuthenticator {
     return this.repository.deleteSessionsEndedBefore(new Date(this.clock.now().getTime() - 30 * 86_400_000));
   }
 
-  private async openSession(request: FastifyRequest): Promise<SessionWithUser | undefined> {
+  /** The well-formed session token the request's cookie carries, if any (not checked against the database). */
+  presentedToken(request: FastifyRequest): string | undefined {
     const header = request.headers.cookie;
     if (typeof header !== 'string' || header.length > 8_192) return undefined;
     const token = parseCookie(header)[this.cookieName];
-    if (!token || !/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
+    return token && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : undefined;
+  }
+
+  private async openSession(request: FastifyRequest): Promise<SessionWithUser | undefined> {
+    const token = this.presentedToken(request);
+    if (!token) return undefined;
     const session = await this.repository.findSessionByTokenHash(tokenHash(token));
     if (!session || session.endedAt !== null || session.user.status !== 'ACTIVE') return undefined;
     const now = this.clock.now();

@@ -67,8 +67,8 @@ export class ConsoleRepository {
     });
   }
 
-  findSessionByTokenHash(tokenHash: string): Promise<SessionWithUser | null> {
-    return this.prisma.client.consoleSession.findUnique({ where: { tokenHash }, include: { user: { include: { clients: true } } } });
+  findSessionByTokenHash(tokenHash: string, tx?: Tx): Promise<SessionWithUser | null> {
+    return (tx ?? this.prisma.client).consoleSession.findUnique({ where: { tokenHash }, include: { user: { include: { clients: true } } } });
   }
 
   async touchSession(id: string, now: Date): Promise<void> {
