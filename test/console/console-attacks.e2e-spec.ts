@@ -10,7 +10,7 @@ import { CredentialsService, SYSTEM_ACTOR } from '../../src/modules/credentials/
 import { startGatewayProcess } from '../support/gateway-process.js';
 import { startTestApp } from '../support/test-app.js';
 import { createTestDatabase, itOnPostgres, type TestDatabase } from '../support/test-database.js';
-import { totpCode } from './console-kit.js';
+import { rowsOf, totpCode } from './console-kit.js';
 
 const PASSWORD = 'a long enough passphrase';
 type Role = 'admin' | 'auditor' | 'client';
@@ -75,14 +75,7 @@ describe('console under attack', () => {
     return { cookie: String(response.headers['set-cookie']).split(';')[0], csrf: response.json().csrfToken };
   }
 
-  async function sql(statement: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-    const client = await database.connect();
-    try {
-      return (await client.query<Record<string, unknown>>(statement, params)).rows;
-    } finally {
-      await client.end();
-    }
-  }
+  const sql = (statement: string, params: unknown[] = []) => rowsOf(database, statement, params);
 
   /** What the console's controllers declare: every route under /console/api that needs a session. */
   function consoleRoutes(): ConsoleRoute[] {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { SignJWT } from 'jose';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -315,7 +316,161 @@ describeInBrowser('Console in a real browser', () => {
     await admin.getByRole('row').filter({ hasText: 'alice@acme.test' }).getByText(/locked until/).waitFor();
   });
 
-  it('5. the pages load under the strict Content-Security-Policy without a violation', () => {
+  it('admin pages: a client edited, topped up and suspended; a sandbox and a live client switched by one client user; JWT keys and sandbox numbers through the API; operators and admin keys; NDJSON export and retention', async () => {
+    // A live client of the same customer, created and edited by the admin.
+    await admin.goto('/console/admin/clients');
+    await admin.getByLabel('Name').fill('Acme Bank (live)');
+    await admin.getByLabel('Environment').selectOption('LIVE');
+    await admin.getByRole('button', { name: 'Create client' }).click();
+    const liveClient = (await admin.locator('.secret code').first().textContent())!;
+    expect(liveClient).not.toBe(story.clientA);
+    await admin.getByRole('button', { name: 'I have stored it' }).click();
+    await admin.getByRole('link', { name: 'Acme Bank (live)' }).click();
+    await admin.getByRole('heading', { name: 'Client Acme Bank (live)' }).waitFor();
+    await admin.getByRole('button', { name: 'Edit' }).click();
+    await admin.getByLabel('Rate limit (requests per minute)').fill('120');
+    await admin.getByRole('checkbox', { name: 'DEVICE_SWAP' }).check();
+    await admin.getByRole('button', { name: 'Save' }).click();
+    await admin.getByText('Client saved.').waitFor();
+    await admin.getByText('120/min').waitFor();
+    await admin.getByText(/DEVICE_SWAP/).first().waitFor();
+    await admin.getByLabel('Credits to add').fill('100');
+    await admin.getByRole('button', { name: 'Top up' }).click();
+    await admin.getByText('Balance topped up.').waitFor();
+    await admin.getByRole('cell', { name: '+100', exact: true }).waitFor();
+    await shot(admin, 'admin-client-detail');
+
+    // Suspending client B stops its key at once; reactivating restores it.
+    const tokenOfB = () => fetch(`${url}/v1/api/sdk/token`, { method: 'POST', headers: { 'x-client-id': story.clientB, 'x-api-key': story.clientBKey } }).then((answer) => answer.status);
+    await admin.goto(`/console/admin/clients/${story.clientB}`);
+    await admin.getByRole('button', { name: 'Suspend' }).click();
+    await admin.getByText('Client suspended: its calls are refused.').waitFor();
+    expect(await tokenOfB()).not.toBe(200);
+    await admin.getByRole('button', { name: 'Reactivate' }).click();
+    await admin.getByText('Client active again.').waitFor();
+    expect(await tokenOfB()).toBe(200);
+
+    // One client user bound to the sandbox and the live client switches between them in the header.
+    await admin.getByRole('link', { name: 'Console users' }).click();
+    await admin.getByLabel('Email').fill('carol@acme.test');
+    await admin.getByLabel('Role').selectOption('client');
+    await admin.getByLabel(new RegExp(`Acme Bank \\(sandbox\\).*${story.clientA}`)).check();
+    await admin.getByLabel(new RegExp(`Acme Bank \\(live\\).*${liveClient}`)).check();
+    await admin.getByRole('button', { name: 'Invite' }).click();
+    const link = await admin.getByRole('textbox', { name: 'Invitation link for carol@acme.test', exact: true }).inputValue();
+    const carol = await newPage();
+    await acceptInvitation(carol, link, false);
+    await signIn(carol, 'carol@acme.test', PASSWORD);
+    await carol.getByRole('heading', { name: 'Keys & balance' }).waitFor();
+    const environment = carol.getByLabel('Environment');
+    await environment.selectOption({ label: 'Live — Acme Bank (live)' });
+    await eventually(async () => ((await carol.getByTestId('client-id').textContent()) === liveClient ? true : undefined), 'the live client to be shown');
+    await carol.getByText(/100\s*verification credits/).waitFor();
+    await shot(carol, 'client-live');
+    await environment.selectOption({ label: 'Sandbox — Acme Bank (sandbox)' });
+    await eventually(async () => ((await carol.getByTestId('client-id').textContent()) === story.clientA ? true : undefined), 'the sandbox client to be shown');
+    await carol.getByText('Sandbox: calls are never charged.').waitFor();
+
+    // The admin sets what a sandbox number answers; a JWT key Carol generates (kid + secret shown once) reads it through CAMARA.
+    const swappedAt = new Date(Date.now() - 2 * 86_400_000);
+    swappedAt.setSeconds(0, 0);
+    const local = (date: Date) => `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}T${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+    await admin.getByRole('link', { name: 'Sandbox numbers' }).click();
+    await admin.getByLabel('Phone number (E.164)').fill('+31612345007');
+    await admin.getByLabel('Latest SIM change (empty = never swapped)').fill(local(swappedAt));
+    await admin.getByRole('button', { name: 'Save' }).click();
+    await admin.getByText('+31612345007 now answers the dates set.').waitFor();
+    await shot(admin, 'admin-sandbox');
+
+    await carol.getByRole('button', { name: 'Generate JWT key' }).click();
+    const jwtSecret = await carol.getByRole('textbox', { name: 'New JWT key', exact: true }).inputValue();
+    const kid = (await carol.locator('.secret code').first().textContent())!;
+    expect(kid).toMatch(/^[0-9a-f-]{36}$/);
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid }).setIssuedAt(now).setNotBefore(now).setExpirationTime(now + 60).sign(new TextEncoder().encode(jwtSecret));
+    const camara = await fetch(`${url}/sim-swap/v2/retrieve-date`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ phoneNumber: '+31612345007' }) });
+    expect(camara.status).toBe(200);
+    expect(await camara.json()).toEqual({ latestSimChange: swappedAt.toISOString() });
+    await carol.reload();
+    await carol.getByRole('cell', { name: `kid ${kid}`, exact: true }).waitFor();
+    expect(await carol.content()).not.toContain(jwtSecret);
+
+    // Operators and admin keys.
+    await admin.getByRole('link', { name: 'Operators' }).click();
+    await admin.getByLabel('Id', { exact: true }).fill('E2E_AE');
+    await admin.getByLabel('Name', { exact: true }).fill('E2E operator (sandbox)');
+    await admin.getByLabel('Country (ISO 3166 alpha-2)').fill('AE');
+    await admin.getByLabel('Number prefixes (comma-separated, e.g. +96279)').fill('+97150');
+    await admin.getByRole('button', { name: 'Add operator' }).click();
+    await admin.getByRole('button', { name: 'Disable operator E2E_AE' }).click();
+    await admin.getByRole('button', { name: 'Enable operator E2E_AE' }).waitFor();
+    await shot(admin, 'admin-operators');
+
+    await admin.getByRole('link', { name: 'Admin keys' }).click();
+    await admin.getByLabel('Role').selectOption('auditor');
+    await admin.getByRole('button', { name: 'Create key' }).click();
+    const adminKey = await admin.getByRole('textbox', { name: 'New auditor key', exact: true }).inputValue();
+    const readAudit = () => fetch(`${url}/admin/v1/audit/events?limit=1`, { headers: { authorization: `Bearer ${adminKey}` } }).then((answer) => answer.status);
+    expect(await readAudit()).toBe(200);
+    await admin.getByRole('button', { name: 'I have stored it' }).click();
+    await admin.getByRole('button', { name: `Revoke admin key ${fingerprintOf(adminKey)}` }).click();
+    await admin.getByRole('row').filter({ hasText: fingerprintOf(adminKey) }).getByRole('cell', { name: 'revoked' }).waitFor();
+    expect(await readAudit()).toBe(401);
+    await shot(admin, 'admin-keys');
+
+    // The auditor's NDJSON export of the verify (streamed, one JSON object a line) and the retention page.
+    await auditor.goto(`/console/audit/events?correlationId=${story.verifyCorrelator}`);
+    await auditor.getByRole('row').filter({ hasText: story.verifyCorrelator }).waitFor();
+    const [download] = await Promise.all([auditor.waitForEvent('download'), auditor.getByRole('link', { name: 'Export NDJSON' }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^audit-.*\.ndjson$/);
+    const lines = readFileSync(await download.path(), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    // A header line naming the schema and fields, then the one matching event.
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({ schema: 'mobile-identity-gateway.audit-event/v1' });
+    expect(lines[1]).toMatchObject({ correlationId: story.verifyCorrelator, action: 'verify', outcome: 'success' });
+    await auditor.getByRole('link', { name: 'Retention' }).click();
+    await auditor.getByText(/\d+ days \(whole months past it are dropped daily\)/).waitFor();
+    await auditor.getByRole('table', { name: 'Monthly partitions' }).getByRole('row').nth(1).waitFor();
+    await shot(auditor, 'audit-retention');
+  });
+
+  it('renders a stored XSS payload as text: in a client name (the admin’s list and client page) and in a request’s user agent (audit event page)', async () => {
+    // No quotes, so the event page (which shows values as JSON) shows it unchanged.
+    const payload = '<img src=x onerror=window.__xss=1><script>window.__xss=2</script>';
+    const dialogs: string[] = [];
+    for (const page of [admin, auditor]) page.on('dialog', (dialog) => void dialog.dismiss().then(() => dialogs.push(dialog.message())));
+
+    await admin.goto('/console/admin/clients');
+    await admin.getByLabel('Name').fill(payload);
+    await admin.getByRole('button', { name: 'Create client' }).click();
+    const xssClient = (await admin.locator('.secret code').first().textContent())!;
+    const xssKey = await admin.getByRole('textbox', { name: 'New client’s API key', exact: true }).inputValue();
+    await admin.getByRole('button', { name: 'I have stored it' }).click();
+    await admin.getByRole('link', { name: payload }).waitFor();
+    await admin.getByRole('link', { name: payload }).click();
+    await admin.getByRole('heading', { name: `Client ${payload}` }).waitFor();
+
+    // A call whose User-Agent carries the payload: the auditor opens its event.
+    const correlator = `e2e-xss-${randomUUID()}`;
+    const call = await fetch(`${url}/v1/api/sdk/token`, { method: 'POST', headers: { 'x-client-id': xssClient, 'x-api-key': xssKey, 'x-correlator': correlator, 'user-agent': payload } });
+    expect(call.status).toBe(200);
+    await auditor.goto(`/console/audit/events?correlationId=${correlator}`);
+    const row = auditor.getByRole('row').filter({ hasText: correlator });
+    await row.getByRole('link').click();
+    await auditor.getByText(payload).first().waitFor();
+
+    for (const page of [admin, auditor]) {
+      expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();
+      expect(await page.locator('img[src="x"], main script').count()).toBe(0);
+    }
+    expect(dialogs).toEqual([]);
+  });
+
+  it('5. writes the screenshots the README shows, and the pages load under the strict Content-Security-Policy without a violation', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const shown = [...readme.matchAll(/\(docs\/screenshots\/([a-z0-9-]+)\.png\)/g)].map((match) => match[1]);
+    expect(shown.length).toBeGreaterThanOrEqual(15);
+    for (const name of shown) expect(`${name}: ${existsSync(`${SCREENSHOTS}/${name}.png`)}`).toBe(`${name}: true`);
     expect(cspViolations).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import * as OTPAuth from 'otpauth';
+import type { TestDatabase } from '../support/test-database.js';
 
 /** Debian's Chromium (`.ci/run` installs it when missing). */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -56,4 +57,14 @@ export async function sandboxVerify(baseUrl: string, clientId: string, apiKey: s
     body: JSON.stringify({ mobileNumber: msisdn, encryptedMobileNumber: proof, operatorId: 'ZAIN_JO', serviceType: 'LOGIN' }),
   });
   return { status: verify.status, body: (await verify.json()) as Record<string, unknown> };
+}
+
+/** Runs one statement as the database owner and answers its rows. */
+export async function rowsOf(database: TestDatabase, statement: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+  const client = await database.connect();
+  try {
+    return (await client.query<Record<string, unknown>>(statement, params)).rows;
+  } finally {
+    await client.end();
+  }
 }

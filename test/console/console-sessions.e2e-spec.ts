@@ -3,7 +3,7 @@ import { SYSTEM_ACTOR, CredentialsService } from '../../src/modules/credentials/
 import { ConsoleUsersService } from '../../src/modules/console/console-users.service.js';
 import { startTestApp } from '../support/test-app.js';
 import { createTestDatabase, itOnPostgres, type TestDatabase } from '../support/test-database.js';
-import { totpCode } from './console-kit.js';
+import { rowsOf, totpCode } from './console-kit.js';
 
 const PASSWORD = 'a long enough passphrase';
 
@@ -56,23 +56,10 @@ describe('console accounts and sessions', () => {
     return { cookie, csrf: response.json().csrfToken };
   }
 
-  async function events(action: string): Promise<Record<string, unknown>[]> {
-    const client = await database.connect();
-    try {
-      return (await client.query<Record<string, unknown>>('SELECT actor_type, actor_id, outcome, detail, credential_kind, error_code FROM audit_event WHERE action = $1 ORDER BY id', [action])).rows;
-    } finally {
-      await client.end();
-    }
-  }
+  const events = (action: string) =>
+    rowsOf(database, 'SELECT actor_type, actor_id, outcome, detail, credential_kind, error_code FROM audit_event WHERE action = $1 ORDER BY id', [action]);
 
-  async function sql(statement: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-    const client = await database.connect();
-    try {
-      return (await client.query<Record<string, unknown>>(statement, params)).rows;
-    } finally {
-      await client.end();
-    }
-  }
+  const sql = (statement: string, params: unknown[] = []) => rowsOf(database, statement, params);
 
   let admin: Signed | undefined;
   async function adminSession(): Promise<Signed> {

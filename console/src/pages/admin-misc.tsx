@@ -56,7 +56,7 @@ export function OperatorsPage() {
                 <td>{operator.adapterKind}</td>
                 <td>{operator.enabled ? 'yes' : 'no'}</td>
                 <td>
-                  <button type="button" className="secondary" onClick={() => toggle(operator)}>
+                  <button type="button" className="secondary" onClick={() => toggle(operator)} aria-label={`${operator.enabled ? 'Disable' : 'Enable'} operator ${operator.id}`}>
                     {operator.enabled ? 'Disable' : 'Enable'}
                   </button>
                 </td>
@@ -166,6 +166,7 @@ export function AdminKeysPage() {
                     <button
                       type="button"
                       className="danger"
+                      aria-label={`Revoke admin key ${key.fingerprint}`}
                       onClick={() =>
                         void action.run(async () => {
                           await api.post(`/admin/admin-keys/${key.id}/revoke`);
