@@ -184,6 +184,12 @@ describe('console under attack', () => {
       const response = await inject('POST', `/console/api/client/${clientA}/credentials/${credentialOfB}/${action}`, { signed: sessions.client, payload: action === 'rotate' ? { gracePeriodSeconds: 0 } : {} });
       expect(response.statusCode).toBe(404);
     }
+    // A client id smuggled into the query is refused, never read.
+    for (const path of ['calls', 'usage']) {
+      const response = await inject('GET', `/console/api/client/${clientA}/${path}?clientId=${clientB}`, { signed: sessions.client });
+      expect(response.statusCode).toBe(400);
+      expect(response.body).not.toContain(clientB);
+    }
     const ofB = await app.get(CredentialsService).listCredentials(clientB, 10);
     expect(ofB.items.find((item) => item.id === credentialOfB)?.status).toBe('active');
     expect(ofB.items).toHaveLength(3);
@@ -216,6 +222,25 @@ describe('console under attack', () => {
     expect(again.cookie).not.toBe(victim.cookie);
     expect(again.csrf).not.toBe(victim.csrf);
     expect((await inject('GET', '/console/api/session', { signed: victim })).statusCode).toBe(401);
+  });
+
+  it('binds a client user to exactly their client(s) at invitation, and nobody else to any', async () => {
+    const invite = (payload: object) => inject('POST', '/console/api/admin/users', { signed: sessions.admin, payload });
+    const [{ n: before }] = await sql('SELECT count(*)::int AS n FROM console_user');
+    for (const payload of [
+      { email: 'nobody1@a.test', role: 'client' },
+      { email: 'nobody2@a.test', role: 'client', clientIds: [clientA, clientB] },
+      { email: 'nobody3@a.test', role: 'client', clientIds: ['cli_doesNotExist000000000'] },
+      { email: 'nobody4@a.test', role: 'admin', clientIds: [clientA] },
+      { email: 'nobody5@a.test', role: 'auditor', clientIds: [clientB] },
+    ]) {
+      const response = await invite(payload);
+      expect(`${JSON.stringify(payload)} → ${response.statusCode}`).toBe(`${JSON.stringify(payload)} → 400`);
+    }
+    expect((await sql('SELECT count(*)::int AS n FROM console_user'))[0].n).toBe(before);
+    const bound = await invite({ email: 'bob@a.test', role: 'client', clientIds: [clientA] });
+    expect(bound.statusCode).toBe(201);
+    expect(await sql("SELECT b.client_id FROM console_user_client b JOIN console_user u ON u.id = b.user_id WHERE u.email = 'bob@a.test'")).toEqual([{ client_id: clientA }]);
   });
 
   it('stores passwords as argon2id hashes, never in clear', async () => {

@@ -283,7 +283,10 @@ describeInBrowser('Console in a real browser', () => {
       expect((await client.request.get(path)).status()).toBe(404);
     }
     await client.goto('/console/client/calls');
-    await client.getByRole('row').filter({ hasText: story.verifyCorrelator }).waitFor();
+    // Their own verify, with its number masked and its latency.
+    const own = client.getByRole('row').filter({ hasText: story.verifyCorrelator });
+    await own.getByRole('cell', { name: '+**********67', exact: true }).waitFor();
+    expect(await client.content()).not.toContain('+962791234567');
     expect(await client.content()).not.toContain('e2e-client-b-');
     await client.getByRole('link', { name: 'Usage' }).click();
     await client.locator('.recharts-bar-rectangle').first().waitFor();
