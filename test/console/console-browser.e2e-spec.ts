@@ -15,6 +15,7 @@ import { browserTestsCanRun, CHROMIUM, CHROMIUM_ARGS, cli, eventually, fingerpri
 const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS_DIR ?? path.join(tmpdir(), 'mig-console-screenshots');
 const PASSWORD = 'correct horse battery staple';
 const describeInBrowser = browserTestsCanRun() ? describe : describe.skip;
+const AXE_SOURCE = readFileSync(path.resolve('node_modules/axe-core/axe.min.js'), 'utf8');
 
 /**
  * The console driven in headless Chromium against the built gateway (`dist/main.js`, as `npm
@@ -27,6 +28,7 @@ describeInBrowser('Console in a real browser', () => {
   let browser: Browser;
   let url: string;
   const cspViolations: string[] = [];
+  const accessibility: string[] = [];
   const contexts: BrowserContext[] = [];
 
   // What the story learns as it goes.
@@ -54,8 +56,20 @@ describeInBrowser('Console in a real browser', () => {
     return page;
   }
 
+  /** Each page photographed is also checked with axe-core (WCAG 2 A and AA: labels, names, contrast…). */
   async function shot(page: Page, name: string): Promise<void> {
     await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
+    // Evaluated through the DevTools protocol, so the page's CSP (no inline script) does not apply.
+    await page.evaluate(AXE_SOURCE);
+    const { passes, violations } = await page.evaluate<{ passes: string[]; violations: { id: string; impact: string; nodes: string[] }[] }>(
+      `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }).then((result) => ({
+         passes: result.passes.map((rule) => rule.id),
+         violations: result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((node) => node.target.join(' ')) })),
+       }))`,
+    );
+    // The checks did run: at least contrast and names are among the passed rules of every page.
+    expect(passes).toEqual(expect.arrayContaining(['color-contrast', 'document-title', 'html-has-lang']));
+    for (const violation of violations) accessibility.push(`${name}: ${violation.id} (${violation.impact}) at ${violation.nodes.join(', ')}`);
   }
 
   /** Accepts an invitation in the page; answers the enrolled TOTP secret, if one was set up. */
@@ -149,8 +163,11 @@ describeInBrowser('Console in a real browser', () => {
     await client.getByRole('heading', { name: 'Keys & balance' }).waitFor();
     expect(await client.getByTestId('client-id').textContent()).toBe(story.clientA);
 
-    await client.getByRole('button', { name: 'Generate API key' }).click();
+    // With the keyboard: Enter on the button; the new key's field then has the focus, ready to copy.
+    await client.getByRole('button', { name: 'Generate API key' }).focus();
+    await client.keyboard.press('Enter');
     story.apiKey = await client.getByRole('textbox', { name: 'New API key', exact: true }).inputValue();
+    expect(await client.evaluate("document.activeElement && document.activeElement.getAttribute('aria-label')")).toBe('New API key');
     expect(story.apiKey).toMatch(/^mig_test_/);
     await shot(client, 'client-key-shown-once');
 
@@ -161,6 +178,10 @@ describeInBrowser('Console in a real browser', () => {
     // After a reload the key is nowhere on the page: not in the text, the markup or any field.
     await client.reload();
     await client.getByRole('cell', { name: `•••••••• ${fingerprintOf(story.apiKey)}`, exact: true }).waitFor();
+    // Each page moves the focus to its title (announced by screen readers), and the first control of
+    // every page is the link that skips the navigation.
+    expect(await client.evaluate('document.activeElement && document.activeElement.tagName')).toBe('H1');
+    expect(await client.evaluate("document.querySelector('a[href], button, input, select, textarea').textContent")).toBe('Skip to content');
     expect(await client.content()).not.toContain(story.apiKey);
     const fieldValues = await client.$$eval('input, textarea', (fields) => fields.map((field) => (field as unknown as { value: string }).value));
     expect(fieldValues.join('\n')).not.toContain(story.apiKey);
@@ -208,7 +229,7 @@ describeInBrowser('Console in a real browser', () => {
     await expect(inGrace.getByRole('cell', { name: 'success', exact: true }).count()).resolves.toBe(1);
     await search({ 'Correlation id': story.refusedCorrelator });
     const refused = auditor.getByRole('row').filter({ hasText: story.refusedCorrelator });
-    await refused.getByRole('cell', { name: /401/ }).waitFor();
+    await refused.getByRole('cell', { name: /^401 / }).waitFor();
     await expect(refused.getByRole('cell', { name: 'failure', exact: true }).count()).resolves.toBe(1);
     await search({ Action: 'credential.rotate', 'Client id': story.clientA });
     await auditor.getByRole('row').filter({ hasText: 'console_user' }).first().waitFor();
@@ -469,11 +490,12 @@ describeInBrowser('Console in a real browser', () => {
     expect(dialogs).toEqual([]);
   });
 
-  it('5. writes the screenshots the README shows, and the pages load under the strict Content-Security-Policy without a violation', () => {
+  it('5. writes the screenshots the README shows; the pages load under the strict Content-Security-Policy without a violation and pass axe-core’s WCAG 2.1 AA checks', () => {
     const readme = readFileSync('README.md', 'utf8');
     const shown = [...readme.matchAll(/\(docs\/screenshots\/([a-z0-9-]+)\.png\)/g)].map((match) => match[1]);
     expect(shown.length).toBeGreaterThanOrEqual(15);
     for (const name of shown) expect(`${name}: ${existsSync(`${SCREENSHOTS}/${name}.png`)}`).toBe(`${name}: true`);
     expect(cspViolations).toEqual([]);
+    expect(accessibility).toEqual([]);
   });
 });
