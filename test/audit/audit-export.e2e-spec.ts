@@ -2,9 +2,11 @@ import http from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { parse } from 'csv-parse/sync';
 import { createTestAdminKey } from '../support/credentials-factory.js';
 import { startTestApp } from '../support/test-app.js';
 import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
+import { EXPORT_FIELDS } from '../../src/modules/audit/audit.service.js';
 import { bearer, call, withOwner } from './audit-kit.js';
 
 setFlagsFromString('--expose-gc');
@@ -37,7 +39,7 @@ and newline', '{"note":"=HYPERLINK(1)"}', repeat('0', 64), repeat('1', 64))`),
     const csv = await call(app, { url: '/admin/v1/audit/export?format=csv&action=export.probe', headers: bearer(adminKey) });
     expect(csv.status).toBe(200);
     const [header] = csv.body.split('\n');
-    expect(header).toBe('id,occurredAt,correlationId,clientId,credentialKind,credentialFingerprint,actorType,actorId,action,contract,serviceType,operatorId,phoneHash,phoneMasked,outcome,verdict,httpStatus,errorCode,latencyMs,sourceIp,userAgent,upstream,detail,prevHash,hash');
+    expect(header).toBe(EXPORT_FIELDS.map((field) => `"${field}"`).join(','));
     expect(csv.body).toContain('"agent ""quoted"", with comma\nand newline"');
     expect(csv.body).toContain('"{""note"":""=HYPERLINK(1)""}"');
 
@@ -46,6 +48,56 @@ and newline', '{"note":"=HYPERLINK(1)"}', repeat('0', 64), repeat('1', 64))`),
     expect(lines[0]).toMatchObject({ schema: expect.any(String), fields: expect.arrayContaining(['id', 'hash']) });
     expect(lines.slice(1)).toEqual([expect.objectContaining({ id: '1000000001', action: 'export.probe', detail: { note: '=HYPERLINK(1)' } })]);
     expect((await call(app, { url: '/admin/v1/audit/export?format=xml', headers: bearer(adminKey) })).status).toBe(400);
+  });
+
+  it('is safe in every locale: every cell quoted, no formula trigger after any separator, masked numbers readable', async () => {
+    const agents = [
+      "x;=cmd|' /C calc'!A0;",
+      '@SUM(1+1)*cmd|',
+      '\t=1+1',
+      '\r-2+3',
+      'ok,+1;  =2',
+      'first line\n=HYPERLINK("http://x")',
+      '-',
+    ];
+    await withOwner(database, (owner) =>
+      owner.query(
+        `INSERT INTO audit_event (id, occurred_at, actor_type, action, contract, outcome, phone_masked, user_agent, detail, prev_hash, hash)
+         SELECT 1100000000 + n, now(), 'anonymous', 'export.locale', 'authmatech', 'failure', '+*********03', agent,
+                jsonb_build_object('note', 'a;=b,@c'), repeat('0', 64), repeat('1', 64)
+           FROM unnest($1::text[]) WITH ORDINALITY AS t(agent, n)`,
+        [agents],
+      ),
+    );
+    const csv = await call(app, { url: '/admin/v1/audit/export?format=csv&action=export.locale', headers: bearer(adminKey) });
+    expect(csv.status).toBe(200);
+
+    // Read as a `,` locale does, honouring quotes: one record per event, every field as written.
+    const records = parse<Record<string, string>>(csv.body, { delimiter: ',', columns: true });
+    expect(records).toHaveLength(agents.length);
+    expect(new Set(records.map((record) => record.phoneMasked))).toEqual(new Set(['+*********03']));
+    expect(records.map((record) => record.userAgent)).toContain("x;'=cmd|' /C calc'!A0;");
+    // Every cell quoted: each line of the file is `"…","…"` (fields hold no raw quotes here).
+    for (const line of csv.body.trim().split(/\r?\n(?=")/)) expect(line).toMatch(/^"[^]*"$/);
+
+    // Read with each separator, with quotes honoured where the parser can and ignored (the worst
+    // case: a paste, a naive importer), every cell is free of a leading trigger.
+    const cells: string[] = [];
+    for (const delimiter of [',', ';']) {
+      for (const quote of ['"', false] as const) {
+        let rows: string[][];
+        try {
+          rows = parse(csv.body, { delimiter, quote, relax_column_count: true, relax_quotes: true, skip_empty_lines: true });
+        } catch {
+          continue; // `;` with quotes honoured: a `,`-separated quoted file is not readable that way at all.
+        }
+        // Ignoring quotes, a reader may still drop the one that opens a cell.
+        cells.push(...rows.flat().map((cell) => (quote ? cell : cell.replace(/^"/, ''))));
+      }
+    }
+    expect(cells.length).toBeGreaterThan(agents.length * EXPORT_FIELDS.length);
+    const dangerous = cells.filter((cell) => /^ *[=+\-@\t\r]/.test(cell) && !/^\+\*{9}03"?$/.test(cell));
+    expect(dangerous).toEqual([]);
   });
 
   it(`streams ${ROWS} events with bounded memory`, async () => {

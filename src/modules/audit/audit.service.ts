@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
-import { stringify } from 'csv-stringify/sync';
 import { ServerSecrets } from '../../common/config/server-secrets.js';
 import type { AuditRecord } from './audit-chain.js';
+import { safeCsv } from './audit-csv.js';
 import { toAuditContent, hashPhoneNumber, type AuditEventInput } from './audit-event.js';
 import type { AuditCursor, AuditFilter } from './audit-filter.js';
 import { AuditBatchWriter } from './audit-writer.js';
@@ -137,7 +137,7 @@ export class AuditService {
     const pages = this.repository.streamFiltered(filter);
     async function* lines(): AsyncGenerator<string> {
       if (format === 'csv') {
-        yield stringify([[...EXPORT_FIELDS]]);
+        yield safeCsv(EXPORT_FIELDS, [EXPORT_FIELDS]);
       } else {
         yield `${JSON.stringify({ schema: 'mobile-identity-gateway.audit-event/v1', fields: EXPORT_FIELDS, exportedAt: exportedAt.toISOString(), order: 'occurredAt desc, id desc' })}\n`;
       }
@@ -150,8 +150,7 @@ export class AuditService {
               return JSON_FIELDS.has(field) ? JSON.stringify(value) : value;
             }),
           );
-          // escape_formulas: a cell starting with = + - @ must not run as a formula in a spreadsheet.
-          yield stringify(rows, { escape_formulas: true });
+          yield safeCsv(EXPORT_FIELDS, rows);
         } else {
           yield page.map((record) => `${JSON.stringify(record)}\n`).join('');
         }
