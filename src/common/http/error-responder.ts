@@ -106,7 +106,8 @@ export class ErrorResponder {
     if (status === 404 && request.routeOptions.url === undefined) {
       // No route matched. If the path exists under another method, say so (405 + Allow).
       const allowed = this.routes.methodsFor(routedPath(request.url));
-      if (allowed.length > 0) {
+      // The copy ignores a trailing slash, the router does not: never say "not allowed" of the method allowed.
+      if (allowed.length > 0 && !allowed.includes(request.method)) {
         return new ApiError(405, CommonCodes.methodNotAllowed, STATUS_MESSAGES[405], {
           allow: allowed.join(', '),
         });
