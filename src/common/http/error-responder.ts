@@ -32,14 +32,26 @@ const STATUS_MESSAGES: Record<number, string> = {
  */
 const UNAVAILABLE_SQLSTATE = /^(57P0[1-4]|08...|53300|55P03|57014)$/;
 
+/** Invalid byte sequence (22021) or an untranslatable character such as `\u0000` in jsonb (22P05). */
+const UNSTORABLE_SQLSTATE = /^(22021|22P05)$/;
+
+const isSqlState = (code: unknown): code is string => typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+
+interface ErrorLike {
+  code?: unknown;
+  cause?: ErrorLike & { originalCode?: unknown };
+  clientVersion?: unknown;
+  meta?: { driverAdapterError?: ErrorLike };
+}
+
 function sqlStateOf(error: unknown): string | undefined {
-  for (let current = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; current && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
-    // Prisma's driver-adapter errors carry the server's code in `cause.originalCode`.
-    const original = (current as { cause?: { originalCode?: unknown } }).cause?.originalCode;
-    if (typeof original === 'string' && /^[0-9A-Z]{5}$/.test(original)) return original;
-    current = (current as { cause?: unknown }).cause as typeof current;
+  for (let current = error as ErrorLike | undefined, depth = 0; current && depth < 5; depth++) {
+    // Prisma's errors carry their own code (P2039…) and the server's in the driver adapter's cause:
+    // `meta.driverAdapterError.cause.originalCode` (model queries) or `cause.originalCode`.
+    const adapterCause = current.meta?.driverAdapterError?.cause ?? current.cause;
+    if (isSqlState(adapterCause?.originalCode)) return adapterCause.originalCode;
+    if (current.clientVersion === undefined && isSqlState(current.code)) return current.code;
+    current = current.meta?.driverAdapterError ?? current.cause;
   }
   return undefined;
 }
@@ -78,6 +90,11 @@ export class ErrorResponder {
       return new ApiError(400, CommonCodes.malformedBody, 'The request body is not valid JSON.');
     }
     const sqlState = sqlStateOf(original);
+    // Text PostgreSQL cannot store (a NUL, an unpaired surrogate) that reached a query through a
+    // path parameter: the caller's input, not a bug, and no stack trace per request.
+    if (sqlState !== undefined && UNSTORABLE_SQLSTATE.test(sqlState)) {
+      return new ApiError(400, CommonCodes.validation, 'The request contains characters that cannot be stored.');
+    }
     if ((sqlState !== undefined && UNAVAILABLE_SQLSTATE.test(sqlState)) || isConnectionFailure(original)) {
       this.logger.warn(`database unavailable (${sqlState ?? 'connection'}): answering 503`);
       return new ApiError(503, CommonCodes.unavailable, STATUS_MESSAGES[503]);

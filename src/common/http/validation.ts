@@ -15,6 +15,36 @@ function flatten(errors: ValidationError[], parent = ''): ValidationError[] {
   });
 }
 
+const UNKNOWN_FIELD = 'The request has a field that the contract does not define.';
+
+/** Deeper than any request the contracts define; deeper still would overflow class-transformer's recursion. */
+export const MAX_INPUT_DEPTH = 32;
+
+/**
+ * Refuses, before class-transformer walks it, input no field can hold: nesting deeper than
+ * MAX_INPUT_DEPTH, and NUL characters (in values or keys), which PostgreSQL cannot store in text.
+ * Iterative, so a 2,000-level body costs a loop, not a stack overflow and its stack trace.
+ */
+export function refuseUnstorableInput(value: unknown): void {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'string' && value.includes('\u0000')) throw nulError();
+    return;
+  }
+  const stack: [object, number][] = [[value, 1]];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [current, depth] = next;
+    if (depth > MAX_INPUT_DEPTH) throw new ApiError(400, CommonCodes.malformedBody, 'The request is nested too deeply.');
+    for (const [key, entry] of Object.entries(current)) {
+      if (key.includes('\u0000') || (typeof entry === 'string' && entry.includes('\u0000'))) throw nulError();
+      if (entry !== null && typeof entry === 'object') stack.push([entry as object, depth + 1]);
+    }
+  }
+}
+
+function nulError(): ApiError {
+  return new ApiError(400, CommonCodes.validation, 'The request contains a NUL character, which no field accepts.');
+}
+
 /**
  * Validation failures become one 400 with a stable code. The message lists the failing fields and
  * rules only: class-validator's texts never include the submitted value, and we never add it.
@@ -25,9 +55,14 @@ export function validationError(errors: ValidationError[]): ApiError {
     Object.values((failure.contexts ?? {}) as Record<string, CodeContext>),
   );
   const specificCode = contexts.find((context) => context.code)?.code;
-  const message = failures
-    .map((failure) => Object.values(failure.constraints ?? {}).join(', '))
-    .join('; ');
+  const message = [
+    ...new Set(
+      failures.flatMap((failure) =>
+        // An unknown field's name is the caller's text: it is never echoed.
+        Object.entries(failure.constraints ?? {}).map(([rule, text]) => (rule === 'whitelistValidation' ? UNKNOWN_FIELD : text)),
+      ),
+    ),
+  ].join('; ');
   return new ApiError(400, specificCode ?? CommonCodes.validation, message || 'The request is invalid.');
 }
 
@@ -60,6 +95,7 @@ class GatewayValidationPipe extends ValidationPipe {
     if (metadata.type === 'body' && value === null && metadata.metatype !== undefined && this.toValidate(metadata)) {
       throw new ApiError(400, CommonCodes.validation, 'The request body must be a JSON object.');
     }
+    if (this.toValidate(metadata)) refuseUnstorableInput(value);
     return super.transform(value, metadata);
   }
 
