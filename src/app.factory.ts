@@ -53,8 +53,10 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   // Only JSON is accepted; without this, text/plain bodies would reach validation as strings.
   fastify.removeContentTypeParser('text/plain');
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
-    contexts.of(request);
+    const ctx = contexts.of(request);
     reply.header(CORRELATION_HEADER, request.id);
+    // API answers may carry secrets (new keys, SDK tokens, client secrets): no cache keeps any.
+    if (ctx.route.audited) reply.header('cache-control', 'no-store');
     if (hasInvalidCorrelator(request.raw)) {
       done(new ApiError(400, CommonCodes.validation, 'The x-correlator header does not match the allowed pattern.'));
       return;

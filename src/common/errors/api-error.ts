@@ -41,6 +41,7 @@ export const CommonCodes = {
   notFound: sameEverywhere('NOT_FOUND'),
   methodNotAllowed: sameEverywhere('METHOD_NOT_ALLOWED'),
   payloadTooLarge: sameEverywhere('PAYLOAD_TOO_LARGE'),
+  headersTooLarge: sameEverywhere('HEADERS_TOO_LARGE'),
   unsupportedMediaType: sameEverywhere('UNSUPPORTED_MEDIA_TYPE'),
   tooManyRequests: sameEverywhere('TOO_MANY_REQUESTS'),
   internal: { authmatech: 'INTERNAL_ERROR', camara: 'INTERNAL', identity_match: 'INTERNAL_ERROR', admin: 'INTERNAL' },
@@ -73,6 +74,8 @@ export function commonCodeForStatus(status: number): ContractCodes {
       return CommonCodes.payloadTooLarge;
     case 415:
       return CommonCodes.unsupportedMediaType;
+    case 431:
+      return CommonCodes.headersTooLarge;
     case 429:
       return CommonCodes.tooManyRequests;
     case 503:

@@ -1,11 +1,16 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
-import { ApiError, CommonCodes } from '../../common/errors/api-error.js';
+import { ApiError, CommonCodes, commonCodeForStatus } from '../../common/errors/api-error.js';
+import { CORRELATION_HEADER } from '../../common/http/correlation.js';
 import { errorBody } from '../../common/http/error-envelope.js';
 import type { RequestContext } from '../../common/http/request-context.js';
+import { RouteFactsRegistry } from '../../common/http/route-facts.js';
 import type { AuditEventInput } from './audit-event.js';
 import { AuditErrors } from './audit.errors.js';
 import type { Tx } from './audit.repository.js';
@@ -55,6 +60,7 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
     private readonly adapterHost: HttpAdapterHost,
     private readonly clock: Clock,
     environment: Environment,
+    private readonly facts: RouteFactsRegistry,
   ) {
     this.rollups = new RefusalRollups(environment.AUDIT_ROLLUP_AFTER, environment.AUDIT_ROLLUP_WINDOW_MS);
     if (environment.AUDIT_ROLLUP_AFTER > 0) {
@@ -66,6 +72,49 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     fastify?.addHook('onSend', (request, reply, payload) => this.onSend(request, reply, payload));
+    // Requests Node's parser refuses (oversized headers, malformed request lines) never reach
+    // Fastify's routing: they are answered and audited here instead of by Fastify's default handler.
+    const server = fastify?.server;
+    if (server) {
+      server.removeAllListeners('clientError');
+      server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => void this.onClientError(error, socket));
+    }
+  }
+
+  /**
+   * Answers a request the HTTP parser refused (431 for oversized headers, 408, else 400) in the
+   * envelope of the contract its request line names, after its audit event is written.
+   */
+  private async onClientError(error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex): Promise<void> {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const [method = '', target = '/'] = (error.rawPacket?.subarray(0, 8_192).toString('latin1').split('\r\n', 1)[0] ?? '').split(' ');
+    const route = this.facts.forUnmatched(target);
+    const code = commonCodeForStatus(status)[route.contract];
+    const correlationId = randomUUID();
+    const message = status === 431 ? 'The request headers are too large.' : status === 408 ? 'The request timed out.' : 'The request is malformed.';
+    if (route.audited) {
+      const remote = socket as Duplex & { remoteAddress?: string };
+      await this.audit
+        .record({
+          action: 'http.client_error',
+          contract: route.contract,
+          actorType: 'anonymous',
+          outcome: 'failure',
+          httpStatus: status,
+          errorCode: code,
+          correlationId,
+          sourceIp: remote.remoteAddress,
+          detail: { reason: error.code ?? 'unknown', method: /^[A-Z]{1,10}$/.test(method) ? method : undefined },
+        })
+        .catch((failure: unknown) => this.logger.error(`audit write of a refused request failed: ${failure instanceof Error ? failure.message : String(failure)}`));
+    }
+    if (!socket.writable) return void socket.destroy();
+    const body = JSON.stringify(errorBody(route.contract, status, code, message));
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Cache-Control: no-store\r\n${CORRELATION_HEADER}: ${correlationId}\r\nConnection: close\r\n\r\n${body}`,
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
