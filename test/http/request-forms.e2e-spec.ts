@@ -75,7 +75,9 @@ describeOnPostgres('every request form reaches its route, its audit event and it
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    app = await startSimSwapApp(database, { clock });
+    // Every request individually, none throttled: the failed-auth limiter and roll-ups are off here
+    // (the last test turns the limiter on to show that every form counts against it).
+    app = await startSimSwapApp(database, { clock, environment: { AUTH_FAILURE_LIMIT_PER_MINUTE: '0', AUDIT_ROLLUP_AFTER: '0' } });
     server = await listenOnLoopback(app);
   }, 30_000);
 
@@ -189,6 +191,21 @@ describeOnPostgres('every request form reaches its route, its audit event and it
       const [, absolute] = formsOf('/v1/api/me/products')[1];
       expect((await send('GET', absolute, headers)).status).toBe(200);
       expect((await send('GET', '/v1/api/me/products', headers)).status).toBe(429);
+    });
+
+    it('counts every form against the per-source limit of failed authentications', async () => {
+      const limited = await startSimSwapApp(database, { clock, environment: { AUTH_FAILURE_LIMIT_PER_MINUTE: '2', AUDIT_ROLLUP_AFTER: '0' } });
+      try {
+        const limitedServer = await listenOnLoopback(limited);
+        clock.set(new Date(NOW.getTime() + 10_800_000));
+        const statuses: number[] = [];
+        for (const [, target] of formsOf('/sim-swap/v2/check')) {
+          statuses.push((await rawRequest(limitedServer, { method: 'POST', target, headers: { authorization: 'Bearer not-a-token' }, body: '{}' })).status);
+        }
+        expect(statuses).toEqual([401, 401, 429, 429, 429]);
+      } finally {
+        await limited.close();
+      }
     });
   });
 });
