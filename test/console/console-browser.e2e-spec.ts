@@ -250,7 +250,7 @@ describeInBrowser('Console in a real browser', () => {
     expect(lines[0]).toContain('correlationId');
     expect(lines).toHaveLength(2);
     expect(lines[1]).toContain(story.verifyCorrelator);
-    expect(lines[1]).toContain(',verify,');
+    expect(lines[1]).toContain(',"verify",');
 
     await row.getByRole('link').click();
     await auditor.getByRole('heading', { name: `Event ${eventId}` }).waitFor();
