@@ -15,6 +15,8 @@ import { LoggingModule } from './common/logging/logging.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { ConsoleModule } from './modules/console/console.module.js';
 import { CredentialsModule } from './modules/credentials/credentials.module.js';
+import { IdempotencyInterceptor } from './modules/idempotency/idempotency.interceptor.js';
+import { IdempotencyModule } from './modules/idempotency/idempotency.module.js';
 import { OperatorsModule } from './modules/operators/operators.module.js';
 import { SimSwapModule } from './modules/sim-swap/sim-swap.module.js';
 import { VerificationModule } from './modules/verification/verification.module.js';
@@ -36,6 +38,7 @@ export class AppModule {
         HealthModule,
         AuditModule,
         CredentialsModule,
+        IdempotencyModule,
         OperatorsModule,
         VerificationModule,
         SimSwapModule,
@@ -46,6 +49,9 @@ export class AppModule {
         ErrorResponder,
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
+        // Outermost first: a repeated Idempotency-Key is answered before any request transaction
+        // opens, and a claim lost to another instance is rolled back before its winner is read.
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         { provide: APP_INTERCEPTOR, useClass: RequestTransactionInterceptor },
       ],
     };

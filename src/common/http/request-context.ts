@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Caller } from '../auth/caller.js';
 import type { Contract } from '../errors/api-error.js';
 import type { AuditFacts } from './audit-facts.js';
+import type { IdempotentRequest } from './idempotency.js';
 
 /** What is fixed about a route: declared once, when the route is registered, never derived from the raw URL. */
 export interface RouteFacts {
@@ -47,6 +48,8 @@ export class RequestContext {
   /** The error code of an error answer, set by the error responder. */
   errorCode: string | undefined;
   jwtClaim: PendingJwtClaim | undefined;
+  /** Set by the idempotency interceptor when an opted-in route is called with an `Idempotency-Key`. */
+  idempotency: IdempotentRequest | undefined;
 
   constructor(
     readonly method: string,

@@ -15,6 +15,7 @@ import { PUBLIC_EXTENSION } from '../auth/public.decorator.js';
 import { CommonCodes, productNotEnabledStatus, type Contract } from '../errors/api-error.js';
 import { contractOfPath, isAuditedPath } from '../http/contract.js';
 import { httpStatusName } from '../http/error-envelope.js';
+import { IDEMPOTENT_EXTENSION } from '../http/idempotency.js';
 import { RATE_LIMIT_HEADERS } from '../http/rate-limit-headers.js';
 import { ERRORS_EXTENSION, SchemaNames, type DocumentedCode, type DocumentedErrors } from './api-docs.decorators.js';
 import { API_TAG_DESCRIPTIONS } from './api-tags.js';
@@ -169,6 +170,12 @@ function addSharedComponents(document: OpenAPIObject): void {
       description: "Correlation id for the different services: the request's, or a new UUID.",
       schema: schemaRef(SchemaNames.xCorrelator),
     },
+    'Idempotent-Replayed': {
+      required: false,
+      description:
+        '`true` on an answer replayed for a repeated `Idempotency-Key` (nothing was done again). A stored refusal (the 400 INSUFFICIENT_BALANCE of a verify) is replayed with it too.',
+      schema: { type: 'string', enum: ['true'] },
+    },
     'Retry-After': {
       required: true,
       description: 'Seconds until the rate-limit window ends.',
@@ -320,11 +327,14 @@ export function finishDocument(document: OpenAPIObject): OpenAPIObject {
         operation.responses[status] = response;
       }
 
+      const idempotent = extensions[IDEMPOTENT_EXTENSION] === true;
+      delete extensions[IDEMPOTENT_EXTENSION];
       for (const [status, response] of Object.entries(operation.responses)) {
         if (response === undefined || '$ref' in response) continue;
         response.headers = {
           ...(response.headers),
           ...headerRefs(Number(status), clientAuthenticated),
+          ...(idempotent && Number(status) < 300 && { 'Idempotent-Replayed': ref('#/components/headers/Idempotent-Replayed') }),
         };
       }
     }

@@ -3,7 +3,7 @@ import { DatabaseConnection, type SqlSession } from '../../common/database/datab
 import { PrismaService, type Prisma } from '../../common/database/prisma.service.js';
 import { contentDigestSql, isoTimeSql, type AuditRecord } from './audit-chain.js';
 import { RECORD_COLUMNS, whereClause, type AuditCursor, type AuditFilter } from './audit-filter.js';
-import { appendUnitsParameters, appendUnitsSql, type PreparedUnit, type UnitOutcome } from './unit-of-work.js';
+import { appendUnitsParameters, appendUnitsSql, claimIdempotencyInsert, type PreparedUnit, type UnitOutcome } from './unit-of-work.js';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -120,6 +120,22 @@ export class AuditRepository {
    * audit events, under the chain-head lock for that statement only. Inside `tx` it joins the
    * caller's transaction, which should then commit promptly (it holds the head).
    */
+  /**
+   * Claims an idempotency key as the first statement of `tx` (the unit's later statement stores
+   * the answer). A concurrent claim of the same key waits here until the first transaction ends.
+   */
+  async claimIdempotency(claim: { scope: string; key: string; digest: string; createdAt: Date; expiresAt: Date }, tx: Tx): Promise<boolean> {
+    const rows = await tx.$queryRawUnsafe<{ scope: string }[]>(
+      claimIdempotencyInsert('(SELECT $1::text, $2::text, $3::text, $4::timestamptz, $5::timestamptz)'),
+      claim.scope,
+      claim.key,
+      claim.digest,
+      claim.createdAt.toISOString(),
+      claim.expiresAt.toISOString(),
+    );
+    return rows.length > 0;
+  }
+
   async appendUnits(units: readonly PreparedUnit[], now: Date, tx?: Tx): Promise<UnitOutcome[]> {
     const kinds = [...new Set(units.flatMap((unit) => unit.writes.map((write) => write.kind)))];
     const signature = kinds.map((kind) => kind.name).join(',');

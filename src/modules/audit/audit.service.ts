@@ -8,11 +8,33 @@ import type { AuditCursor, AuditFilter } from './audit-filter.js';
 import { AuditBatchWriter } from './audit-writer.js';
 import { AuditErrors } from './audit.errors.js';
 import { AuditRepository, type SummaryGroup, type SummaryRow, type Tx } from './audit.repository.js';
-import type { PreparedUnit, UnitClaims, UnitOutcome, UnitWrite } from './unit-of-work.js';
+import type { IdempotencyClaim, PreparedUnit, UnitClaims, UnitOutcome, UnitWrite } from './unit-of-work.js';
 import { Clock } from '../../common/clock/clock.js';
+import { IdempotencyKeyTaken, type IdempotentRequest } from '../../common/http/idempotency.js';
 
 export type { AuditEventInput } from './audit-event.js';
 export type { UnitClaims, UnitOutcome, UnitWrite, UnitWriteKind } from './unit-of-work.js';
+
+/** The answer a request sends for an outcome, stored (sealed) with its idempotency key. */
+export interface AnswerToStore {
+  status: number;
+  body: unknown;
+}
+
+/** The unit's claim of `request`'s key, with the answer stored for each outcome it can reach. */
+export function idempotencyClaimOf(
+  request: IdempotentRequest,
+  answers: Partial<Record<UnitOutcome, AnswerToStore>>,
+  correlationId: string | undefined,
+  claimed = false,
+): IdempotencyClaim {
+  const sealed: IdempotencyClaim['answers'] = {};
+  for (const [outcome, answer] of Object.entries(answers) as [UnitOutcome, AnswerToStore | undefined][]) {
+    if (answer) sealed[outcome] = { status: answer.status, ...request.seal(answer.body) };
+  }
+  const { scope, key, digest, createdAt, expiresAt } = request;
+  return { scope, key, digest, createdAt, expiresAt, claimed, correlationId, answers: sealed };
+}
 
 /**
  * A unit of work: claims and writes that commit together with one audit event, the one for the
@@ -77,6 +99,21 @@ export class AuditService {
    */
   async record(event: AuditEventInput, tx?: Tx): Promise<void> {
     await this.commit({ events: { ok: event } }, tx);
+  }
+
+  /**
+   * For a module's own transaction: claims `request`'s idempotency key first (a concurrent
+   * repeat waits here), or throws IdempotencyKeyTaken, which rolls the transaction back. Store the
+   * answer with `recordAnswered` as the transaction's last statement.
+   */
+  async claimIdempotency(request: IdempotentRequest, tx: Tx): Promise<void> {
+    if (!(await this.repository.claimIdempotency(request, tx))) throw new IdempotencyKeyTaken();
+  }
+
+  /** `record`, storing the request's answer with the key claimed earlier in `tx` (`claimIdempotency`). */
+  async recordAnswered(event: AuditEventInput, tx: Tx, request: IdempotentRequest | undefined, answer: AnswerToStore): Promise<void> {
+    const idempotency = request && idempotencyClaimOf(request, { ok: answer }, event.correlationId, true);
+    await this.commit({ events: { ok: event }, claims: idempotency && { idempotency } }, tx);
   }
 
   /**

@@ -15,8 +15,9 @@ import type { AuditEventInput } from './audit-event.js';
 import { AuditErrors } from './audit.errors.js';
 import type { Tx } from './audit.repository.js';
 import { AuditRepository } from './audit.repository.js';
-import { AuditService, type AuditUnit } from './audit.service.js';
+import { AuditService, idempotencyClaimOf, type AnswerToStore, type AuditUnit } from './audit.service.js';
 import { RefusalRollups } from './refusal-rollups.js';
+import { IdempotencyKeyTaken } from '../../common/http/idempotency.js';
 import type { UnitClaims, UnitOutcome, UnitWrite } from './unit-of-work.js';
 
 /** How a request was answered, for its audit event (the rest comes from its context). */
@@ -25,6 +26,11 @@ export interface ResponseFacts {
   errorCode?: string;
   /** The decision delivered to the caller; only a success carries one. */
   verdict?: Record<string, unknown>;
+  /**
+   * The answer's body exactly as sent. On a route called with an `Idempotency-Key`, the unit
+   * claims the key and stores this (sealed) for repeats; a unit without it claims nothing.
+   */
+  body?: unknown;
 }
 
 /** A request's unit of work: its claims and writes, and its answer for each outcome they can have. */
@@ -128,7 +134,9 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
   /**
    * Commits the request's unit of work and its audit event; resolves with the outcome once
    * committed, rejects when nothing was committed. A JWT id the guard accepted is claimed here
-   * too: when it was already used, the outcome is 'jwt_replayed' and the event is a 401.
+   * too: when it was already used, the outcome is 'jwt_replayed' and the event is a 401. The
+   * request's idempotency key is claimed after it: when another request holds the key, nothing
+   * is committed and IdempotencyKeyTaken is thrown (the interceptor replays that request's answer).
    */
   async commit(ctx: RequestContext, unit: RequestUnit): Promise<UnitOutcome> {
     const events: AuditUnit['events'] = { ok: this.eventOf(ctx, unit.ok) };
@@ -140,6 +148,14 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
       claims.jwt = ctx.jwtClaim;
       events.jwt_replayed = this.eventOf(ctx, { status: 401, errorCode: CommonCodes.unauthenticated[ctx.route.contract] });
     }
+    if (ctx.idempotency && unit.ok.body !== undefined) {
+      const answers: Partial<Record<UnitOutcome, AnswerToStore>> = {};
+      for (const outcome of ['ok', 'no_credit', 'proof_spent'] as const) {
+        const facts = unit[outcome];
+        if (facts?.body !== undefined) answers[outcome] = { status: facts.status, body: facts.body };
+      }
+      claims.idempotency = idempotencyClaimOf(ctx.idempotency, answers, ctx.correlationId);
+    }
     let outcome: UnitOutcome;
     try {
       outcome = await this.audit.commit({ claims, writes: unit.writes, events, deadline: ctx.deadline });
@@ -149,6 +165,7 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
       this.logger.error(`unit of work failed; answering 503: ${error instanceof Error ? error.message : String(error)}`);
       throw AuditErrors.unavailable();
     }
+    if (outcome === 'idempotency_taken') throw new IdempotencyKeyTaken();
     ctx.recorded = true;
     return outcome;
   }
@@ -158,9 +175,18 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
    * so the change and its event commit together (the chain head is locked only for that end).
    */
   async transaction<T>(ctx: RequestContext, work: (tx: Tx) => Promise<T>, answer: (result: T) => ResponseFacts): Promise<T> {
+    const idempotent = ctx.idempotency;
     const result = await this.repository.transaction(async (tx) => {
+      // First, so that a concurrent repeat waits for this transaction instead of doing the work.
+      if (idempotent) await this.audit.claimIdempotency(idempotent, tx);
       const done = await work(tx);
-      await this.audit.record(this.eventOf(ctx, answer(done)), tx);
+      const facts = answer(done);
+      if (!idempotent) {
+        await this.audit.record(this.eventOf(ctx, facts), tx);
+      } else {
+        if (facts.body === undefined) throw new Error(`${ctx.route.pattern ?? 'route'} is idempotent but its unit answers no body`);
+        await this.audit.recordAnswered(this.eventOf(ctx, facts), tx, idempotent, { status: facts.status, body: facts.body });
+      }
       return done;
     });
     ctx.recorded = true;

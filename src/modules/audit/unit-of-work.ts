@@ -1,23 +1,49 @@
 import type { AuditContent } from './audit-chain.js';
 import { contentDigestSql, isoTimeSql, linkHashSql } from './audit-chain.js';
 
+/** An answer stored with an idempotency claim, for the outcome it answers. */
+export interface StoredAnswer {
+  status: number;
+  sealed: string;
+  keyVersion: number;
+}
+
+/** A caller's `Idempotency-Key`, claimed with the unit, and the answer stored for each outcome. */
+export interface IdempotencyClaim {
+  scope: string;
+  key: string;
+  digest: string;
+  createdAt: Date;
+  expiresAt: Date;
+  /** Already claimed by an earlier statement of the transaction this unit commits in. */
+  claimed?: boolean;
+  correlationId?: string;
+  answers: Partial<Record<UnitOutcome, StoredAnswer>>;
+}
+
 /**
  * The claims a request makes on shared state. They are taken in this order, each only if the
  * ones before it succeeded, in the same statement that appends the request's audit event:
- * the JWT's single use (authentication comes first), then a credit, then the proof's single use
- * (so a proof is never spent by a request that could not pay).
+ * the JWT's single use (authentication comes first), then the idempotency key (a repeat does
+ * nothing), then a credit, then the proof's single use (so a proof is never spent by a request
+ * that could not pay).
  */
 export interface UnitClaims {
   /** A JWT id, single-use until the token expires. */
   jwt?: { keyId: string; jti: string; expiresAt: Date };
+  /** The caller's idempotency key; its answer is stored with the unit's event id. */
+  idempotency?: IdempotencyClaim;
   /** One credit of a LIVE client, written to its ledger as `ledgerKind`. */
   debit?: { clientId: string; ledgerKind: string };
   /** A verification proof's single use. */
   proof?: { jti: string; clientId: string };
 }
 
-/** Which claim failed, or 'ok'. The request's audit event (and answer) is the one for its outcome. */
-export type UnitOutcome = 'ok' | 'jwt_replayed' | 'no_credit' | 'proof_spent';
+/**
+ * Which claim failed, or 'ok'. The request's audit event (and answer) is the one for its outcome.
+ * 'idempotency_taken' commits no event: the request is answered as a replay, audited as such.
+ */
+export type UnitOutcome = 'ok' | 'jwt_replayed' | 'idempotency_taken' | 'no_credit' | 'proof_spent';
 
 /**
  * Rows of one table that units write when all their claims succeed (an enrichment session, an
@@ -54,6 +80,7 @@ export function conflictKeys(unit: PreparedUnit): string[] {
   const keys: string[] = [];
   if (unit.claims.jwt) keys.push(`jwt:${unit.claims.jwt.keyId}:${unit.claims.jwt.jti}`);
   if (unit.claims.proof) keys.push(`proof:${unit.claims.proof.jti}`);
+  if (unit.claims.idempotency) keys.push(`idempotency:${unit.claims.idempotency.scope}:${unit.claims.idempotency.key}`);
   for (const write of unit.writes) {
     const key = write.kind.key?.(write.row);
     if (key !== undefined) keys.push(`${write.kind.name}:${key}`);
@@ -92,7 +119,7 @@ const EVENT_COLUMNS = EVENT_RECORD.split(', ').map((column) => column.split(' ')
  * statement is one transaction, so every unit's side effects and its event commit together or
  * not at all, in one round trip; and the chain-head lock is held for this statement only.
  *
- * Parameters: $1 units `[{o, jk, jt, jx, dc, dk, pj, pc}]`, $2 events `[{o, v, …columns}]` (one
+ * Parameters: $1 units `[{o, jk, jt, jx, ks, kk, kd, ka, kx, kc, kr, kn, dc, dk, pj, pc}]`, $2 events `[{o, v, …columns}]` (one
  * per unit and possible outcome), $3 the application's time (ledger and claim rows), then one
  * JSON array of rows per write kind, in `kinds` order. Answers `(o, v)`: each unit's outcome.
  */
@@ -105,11 +132,15 @@ export function appendUnitsSql(kinds: readonly UnitWriteKind[]): string {
   const digest = contentDigestSql('ev');
   return `WITH RECURSIVE
 u AS (SELECT * FROM jsonb_to_recordset($1::jsonb)
-        AS u(o integer, jk uuid, jt text, jx timestamptz, dc text, dk text, pj uuid, pc text)),
+        AS u(o integer, jk uuid, jt text, jx timestamptz, ks text, kk text, kd text, ka timestamptz, kx timestamptz,
+             kc boolean, kr text, kn jsonb, dc text, dk text, pj uuid, pc text)),
 jwt AS (INSERT INTO used_jwt_id (key_id, jti, expires_at) SELECT jk, jt, jx FROM u WHERE jk IS NOT NULL
           ON CONFLICT DO NOTHING RETURNING key_id, jti),
 jwt_ok AS (SELECT u.o FROM u WHERE u.jk IS NULL OR EXISTS (SELECT 1 FROM jwt WHERE jwt.key_id = u.jk AND jwt.jti = u.jt)),
-want AS (SELECT u.dc AS client_id, count(*)::integer AS n FROM u JOIN jwt_ok USING (o) WHERE u.dc IS NOT NULL GROUP BY u.dc),
+idem AS (${claimIdempotencyInsert('(SELECT u.ks, u.kk, u.kd, u.ka, u.kx FROM u JOIN jwt_ok USING (o) WHERE u.ks IS NOT NULL AND NOT u.kc)')}),
+idem_ok AS (SELECT j.o FROM jwt_ok j JOIN u USING (o)
+              WHERE u.ks IS NULL OR u.kc OR EXISTS (SELECT 1 FROM idem i WHERE i.scope = u.ks AND i.key = u.kk)),
+want AS (SELECT u.dc AS client_id, count(*)::integer AS n FROM u JOIN idem_ok USING (o) WHERE u.dc IS NOT NULL GROUP BY u.dc),
 locked AS (SELECT b.client_id, b.credits FROM client_balance b
             WHERE b.client_id IN (SELECT client_id FROM want) AND b.credits > 0
               AND (b.expires_at IS NULL OR b.expires_at > $3::timestamptz)
@@ -118,15 +149,16 @@ debited AS (UPDATE client_balance b SET credits = b.credits - LEAST(l.credits, w
               FROM locked l JOIN want w USING (client_id) WHERE b.client_id = l.client_id
               RETURNING b.client_id, l.credits AS before, LEAST(l.credits, w.n) AS taken),
 ranked AS (SELECT u.o, u.dc, u.dk, row_number() OVER (PARTITION BY u.dc ORDER BY u.o) AS k
-             FROM u JOIN jwt_ok USING (o) WHERE u.dc IS NOT NULL),
+             FROM u JOIN idem_ok USING (o) WHERE u.dc IS NOT NULL),
 granted AS (SELECT r.o, r.dc, r.dk, d.before - r.k AS after FROM ranked r JOIN debited d ON d.client_id = r.dc WHERE r.k <= d.taken),
 ledger AS (INSERT INTO balance_ledger (client_id, kind, change, balance_after, created_at)
              SELECT dc, dk::balance_entry_kind, -1, after, $3::timestamptz FROM granted ORDER BY o),
-paid AS (SELECT j.o FROM jwt_ok j JOIN u USING (o) WHERE u.dc IS NULL UNION ALL SELECT o FROM granted),
+paid AS (SELECT j.o FROM idem_ok j JOIN u USING (o) WHERE u.dc IS NULL UNION ALL SELECT o FROM granted),
 proof AS (INSERT INTO proof_use (jti, client_id, used_at) SELECT u.pj, u.pc, $3::timestamptz FROM u JOIN paid USING (o)
             WHERE u.pj IS NOT NULL ON CONFLICT DO NOTHING RETURNING jti),
 outcome AS (SELECT u.o, CASE
               WHEN NOT EXISTS (SELECT 1 FROM jwt_ok j WHERE j.o = u.o) THEN 'jwt_replayed'
+              WHEN NOT EXISTS (SELECT 1 FROM idem_ok i WHERE i.o = u.o) THEN 'idempotency_taken'
               WHEN NOT EXISTS (SELECT 1 FROM paid p WHERE p.o = u.o) THEN 'no_credit'
               WHEN u.pj IS NOT NULL AND NOT EXISTS (SELECT 1 FROM proof p WHERE p.jti = u.pj) THEN 'proof_spent'
               ELSE 'ok' END AS v FROM u),
@@ -146,8 +178,30 @@ inserted AS (INSERT INTO audit_event (id, occurred_at, ${EVENT_COLUMNS.join(', '
     FROM chain c JOIN ev ON ev.n = c.n CROSS JOIN stamp s WHERE c.n > 0),
 moved AS (UPDATE audit_chain_head h SET position = t.id, hash = t.hash, updated_at = s.at
   FROM (SELECT id, hash FROM chain ORDER BY n DESC LIMIT 1) t CROSS JOIN stamp s
-  WHERE h.id = 1 AND t.id > h.position)
+  WHERE h.id = 1 AND t.id > h.position),
+answered AS (INSERT INTO idempotency_response (scope, key, status, body_sealed, key_version, event_id, correlation_id, expires_at)
+  SELECT u.ks, u.kk, (a.answer ->> 'status')::integer, a.answer ->> 'sealed', (a.answer ->> 'keyVersion')::integer, c.id, u.kr, u.kx
+    FROM u JOIN outcome x USING (o) CROSS JOIN LATERAL (SELECT u.kn -> x.v AS answer) a
+    LEFT JOIN ev ON ev.o = u.o LEFT JOIN chain c ON c.n = ev.n AND c.n > 0
+   WHERE u.ks IS NOT NULL AND a.answer IS NOT NULL
+  ON CONFLICT (scope, key) DO UPDATE SET status = EXCLUDED.status, body_sealed = EXCLUDED.body_sealed,
+    key_version = EXCLUDED.key_version, event_id = EXCLUDED.event_id, correlation_id = EXCLUDED.correlation_id,
+    expires_at = EXCLUDED.expires_at)
 SELECT o, v FROM outcome ORDER BY o`;
+}
+
+/**
+ * The idempotency claim: a new key, or one whose 24 h have passed (the purge job may not have run
+ * yet). ON CONFLICT makes it safe across instances: a concurrent claim of the same key waits for
+ * the first one's transaction and, if that commits, claims nothing. `source` yields (scope, key,
+ * digest, created_at, expires_at); answers `(scope, key)` of the keys claimed.
+ */
+export function claimIdempotencyInsert(source: string): string {
+  return `INSERT INTO idempotency_key AS k (scope, key, request_digest, created_at, expires_at) SELECT * FROM ${source} AS s
+    ON CONFLICT (scope, key) DO UPDATE SET request_digest = EXCLUDED.request_digest, created_at = EXCLUDED.created_at,
+      expires_at = EXCLUDED.expires_at
+      WHERE k.expires_at <= EXCLUDED.created_at
+    RETURNING k.scope, k.key`;
 }
 
 /** The statement's JSON parameters for a batch (`appendUnitsSql` documents them). */
@@ -161,6 +215,14 @@ export function appendUnitsParameters(
     jk: unit.claims.jwt?.keyId ?? null,
     jt: unit.claims.jwt?.jti ?? null,
     jx: unit.claims.jwt?.expiresAt.toISOString() ?? null,
+    ks: unit.claims.idempotency?.scope ?? null,
+    kk: unit.claims.idempotency?.key ?? null,
+    kd: unit.claims.idempotency?.digest ?? null,
+    ka: unit.claims.idempotency?.createdAt.toISOString() ?? null,
+    kx: unit.claims.idempotency?.expiresAt.toISOString() ?? null,
+    kc: unit.claims.idempotency?.claimed === true,
+    kr: unit.claims.idempotency?.correlationId ?? null,
+    kn: unit.claims.idempotency?.answers ?? null,
     dc: unit.claims.debit?.clientId ?? null,
     dk: unit.claims.debit?.ledgerKind ?? null,
     pj: unit.claims.proof?.jti ?? null,

@@ -8,9 +8,12 @@ import { auditFacts } from '../../common/http/audit-facts.js';
 import { PAGE_LIMIT_DEFAULT, PageQueryDto, type Page } from '../../common/http/pagination.js';
 import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
+import type { Answering } from './credential-audit.js';
+import { Idempotent } from '../../common/http/idempotency.js';
 import {
   CredentialsService,
   type Actor,
+  type CreatedClient,
   type ClientView,
   type CredentialView,
   type IssuedCredential,
@@ -30,6 +33,22 @@ import {
 const NOT_FOUND = { 404: [CommonCodes.notFound] };
 const CREDENTIAL_CHANGE = { 404: [CommonCodes.notFound], 409: ['CONFLICT'] };
 
+interface CreatedClientAnswer {
+  client: ClientView;
+  credentials: { apiKey: string; clientSecret: string; jwtKeyId: string; jwtSecret: string };
+}
+
+function createdClientAnswer(created: CreatedClient, client: ClientView): CreatedClientAnswer {
+  const { apiKey, clientSecret, jwtKeyId, jwtSecret } = created;
+  return { client, credentials: { apiKey, clientSecret, jwtKeyId, jwtSecret } };
+}
+
+/** The answer a change stores for its request's `Idempotency-Key` (none without a key). */
+export function answeringFor<T>(request: FastifyRequest, status: number, body: (result: T) => unknown): Answering<T> | undefined {
+  const idempotency = request.context?.idempotency;
+  return idempotency && { request: idempotency, status, body };
+}
+
 export function adminActor(admin: AuthenticatedAdmin, request: FastifyRequest): Actor {
   return { type: 'admin', id: admin.credential.id, contract: 'admin', credential: admin.credential, correlationId: request.id };
 }
@@ -45,20 +64,22 @@ export class AdminClientsController {
   constructor(private readonly credentials: CredentialsService) {}
 
   @Post()
+  @Idempotent()
   @ApiOperation({ summary: 'Create a client; answers its id and every secret, once.' })
-  @ApiCreatedResponse({ type: CreatedClientDto, description: 'The client and its secrets (shown only here).' })
+  @ApiCreatedResponse({ type: CreatedClientDto, description: 'The client and its secrets (shown only here; a replay answers them again, stored encrypted for 24 h).' })
   async create(
     @Body() body: CreateClientDto,
     @CurrentAdmin() admin: AuthenticatedAdmin,
     @Req() request: FastifyRequest,
-  ): Promise<{ client: ClientView; credentials: { apiKey: string; clientSecret: string; jwtKeyId: string; jwtSecret: string } }> {
+  ): Promise<CreatedClientAnswer> {
+    let answer: CreatedClientAnswer | undefined;
     const created = await this.credentials.createClient(
       { name: body.name, environment: body.environment ?? 'SANDBOX', products: body.products, rateLimitPerMinute: body.rateLimitPerMinute, allowedOrigins: body.allowedOrigins },
       adminActor(admin, request),
+      answeringFor(request, 201, ({ created: made, client }) => (answer = createdClientAnswer(made, client))),
     );
     auditFacts(request).detail = { clientId: created.clientId };
-    const { clientId, ...secrets } = created;
-    return { client: await this.credentials.getClient(clientId), credentials: secrets };
+    return answer ?? createdClientAnswer(created, await this.credentials.getClient(created.clientId));
   }
 
   @Get()
@@ -99,6 +120,7 @@ export class AdminClientsController {
   }
 
   @Post(':clientId/credentials')
+  @Idempotent()
   @ApiOperation({ summary: 'Issue an additional credential (api_key, client_secret or jwt_key); the secret is shown once.' })
   @ApiCreatedResponse({ type: IssuedCredentialDto, description: 'The credential and its secret (shown only here).' })
   @ApiErrors(NOT_FOUND)
@@ -109,11 +131,12 @@ export class AdminClientsController {
     @Req() request: FastifyRequest,
   ): Promise<IssuedCredential> {
     auditFacts(request).detail = { clientId };
-    return this.credentials.issueCredential(clientId, body.kind, adminActor(admin, request));
+    return this.credentials.issueCredential(clientId, body.kind, adminActor(admin, request), answeringFor(request, 201, (issued) => issued));
   }
 
   @Post(':clientId/credentials/:credentialId/rotate')
   @HttpCode(200)
+  @Idempotent()
   @ApiOperation({ summary: 'Issue a successor; the replaced credential works until the grace period ends (JWT keys: new kid).' })
   @ApiOkResponse({ type: RotationResultDto, description: 'The successor, its secret (shown only here) and the end of the grace period.' })
   @ApiErrors(CREDENTIAL_CHANGE)
@@ -125,7 +148,7 @@ export class AdminClientsController {
     @Req() request: FastifyRequest,
   ): Promise<RotationResult> {
     auditFacts(request).detail = { clientId, credentialId };
-    return this.credentials.rotateCredential(clientId, credentialId, adminActor(admin, request), body.gracePeriodSeconds);
+    return this.credentials.rotateCredential(clientId, credentialId, adminActor(admin, request), body.gracePeriodSeconds, answeringFor(request, 200, (rotated) => rotated));
   }
 
   @Post(':clientId/credentials/:credentialId/revoke')

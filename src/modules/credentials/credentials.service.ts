@@ -8,7 +8,7 @@ import { ServerSecrets } from '../../common/config/server-secrets.js';
 import { decodeCursor, invalidCursor, pageOf, type Page } from '../../common/http/pagination.js';
 import { checkAllowedOrigins } from './allowed-origins.js';
 import { BrowserOrigins } from './browser-origins.service.js';
-import { CredentialAudit, type CredentialAuditEvent } from './credential-audit.js';
+import { CredentialAudit, type Answering, type CredentialAuditEvent } from './credential-audit.js';
 import {
   fingerprintOf,
   generateClientId,
@@ -176,9 +176,11 @@ export class CredentialsService {
   async createClient(
     input: { name: string; environment: ClientEnvironment; products: ClientProduct[]; rateLimitPerMinute?: number; allowedOrigins?: string[] },
     actor: Actor = SYSTEM_ACTOR,
+    answering?: Answering<{ created: CreatedClient; client: ClientView }>,
   ): Promise<CreatedClient> {
     const allowedOrigins = checkAllowedOrigins(input.allowedOrigins ?? [], input.environment);
     const created = await this.repository.transaction(async (tx) => {
+      await this.audit.claim(answering, tx);
       const client = await this.repository.createClient(
         {
           id: generateClientId(),
@@ -193,7 +195,14 @@ export class CredentialsService {
       const apiKey = await this.issueInTx(tx, client, 'API_KEY');
       const clientSecret = await this.issueInTx(tx, client, 'CLIENT_SECRET');
       const jwtKey = await this.issueInTx(tx, client, 'JWT_KEY');
-      await this.audit.record(
+      const result: CreatedClient = {
+        clientId: client.id,
+        apiKey: apiKey.secret,
+        clientSecret: clientSecret.secret,
+        jwtKeyId: jwtKey.row.id,
+        jwtSecret: jwtKey.secret,
+      };
+      await this.audit.recordAnswered(
         this.event(actor, 'client.create', 'success', {
           clientId: client.id,
           detail: {
@@ -204,14 +213,10 @@ export class CredentialsService {
           },
         }),
         tx,
+        answering,
+        { created: result, client: toClientView(client) },
       );
-      return {
-        clientId: client.id,
-        apiKey: apiKey.secret,
-        clientSecret: clientSecret.secret,
-        jwtKeyId: jwtKey.row.id,
-        jwtSecret: jwtKey.secret,
-      };
+      return result;
     });
     if (allowedOrigins.length > 0) this.browserOrigins.invalidate();
     return created;
@@ -281,15 +286,17 @@ export class CredentialsService {
   }
 
   /** An additional credential of a kind, next to the existing ones (nothing is ended). */
-  async issueCredential(clientId: string, kind: CredentialKind, actor: Actor): Promise<IssuedCredential> {
+  async issueCredential(clientId: string, kind: CredentialKind, actor: Actor, answering?: Answering<IssuedCredential>): Promise<IssuedCredential> {
     const dbKind = KIND_TO_DB[kind];
     if (!dbKind || dbKind === 'ADMIN_KEY') throw unsupportedCredentialKind();
     return this.repository.transaction(async (tx) => {
+      await this.audit.claim(answering, tx);
       const client = await this.repository.findClientById(clientId, tx);
       if (!client) throw clientNotFound();
       const issued = await this.issueInTx(tx, client, dbKind);
-      await this.audit.record(this.event(actor, 'credential.issue', 'success', { clientId, credential: refOf(issued.row) }), tx);
-      return { credential: toCredentialView(issued.row), secret: issued.secret };
+      const result = { credential: toCredentialView(issued.row), secret: issued.secret };
+      await this.audit.recordAnswered(this.event(actor, 'credential.issue', 'success', { clientId, credential: refOf(issued.row) }), tx, answering, result);
+      return result;
     });
   }
 
@@ -299,26 +306,27 @@ export class CredentialsService {
     credentialId: string,
     actor: Actor,
     gracePeriodSeconds = this.environment.CREDENTIAL_GRACE_PERIOD_SECONDS,
+    answering?: Answering<RotationResult>,
   ): Promise<RotationResult> {
     const existing = UUID.test(credentialId) ? await this.repository.findCredentialById(credentialId) : null;
     if (!existing || existing.clientId !== clientId) throw credentialNotFound();
     if (existing.kind === 'ADMIN_KEY') throw unsupportedCredentialKind();
     if (existing.status !== 'ACTIVE') throw credentialNotActive();
-    return this.rotate(clientId, existing.kind, actor, gracePeriodSeconds, existing.id);
+    return this.rotate(clientId, existing.kind, actor, gracePeriodSeconds, existing.id, answering);
   }
 
   /**
    * Self-service API key rotation: the caller proves it holds the client secret as well as an API
    * key. A wrong secret gets the uniform 401 and is audited as a failed rotation.
    */
-  async rotateApiKeyWithSecret(clientId: string, clientSecret: string, actor: Actor): Promise<RotationResult> {
+  async rotateApiKeyWithSecret(clientId: string, clientSecret: string, actor: Actor, answering?: Answering<RotationResult>): Promise<RotationResult> {
     if (!(await this.isClientSecretOf(clientId, clientSecret))) {
       await this.repository.transaction((tx) =>
         this.audit.record(this.event(actor, 'credential.rotate', 'failure', { clientId, httpStatus: 401, errorCode: 'UNAUTHORIZED', detail: { kind: 'api_key', reason: 'client secret not accepted' } }), tx),
       );
       throw unauthenticated();
     }
-    return this.rotate(clientId, 'API_KEY', actor, this.environment.CREDENTIAL_GRACE_PERIOD_SECONDS, actor.credential?.id);
+    return this.rotate(clientId, 'API_KEY', actor, this.environment.CREDENTIAL_GRACE_PERIOD_SECONDS, actor.credential?.id, answering);
   }
 
   /** Immediate and irreversible. */
@@ -355,8 +363,10 @@ export class CredentialsService {
     actor: Actor,
     gracePeriodSeconds: number,
     rotatedFromId?: string,
+    answering?: Answering<RotationResult>,
   ): Promise<RotationResult> {
     const result = await this.repository.transaction(async (tx) => {
+      await this.audit.claim(answering, tx);
       const client = await this.repository.findClientById(clientId, tx);
       if (!client) throw clientNotFound();
       const now = this.clock.now();
@@ -371,15 +381,18 @@ export class CredentialsService {
         for (const id of current) await this.repository.setExpiry(id, validUntil, tx);
       }
       const issued = await this.issueInTx(tx, client, kind, { rotatedFromId });
-      await this.audit.record(
+      const rotated = { credential: toCredentialView(issued.row), secret: issued.secret, previousValidUntil: validUntil.toISOString() };
+      await this.audit.recordAnswered(
         this.event(actor, 'credential.rotate', 'success', {
           clientId,
           credential: refOf(issued.row),
           detail: { kind: KIND_FROM_DB[kind], replaced: current, endedPendingGrace: inGrace, previousValidUntil: validUntil.toISOString(), gracePeriodSeconds },
         }),
         tx,
+        answering,
+        rotated,
       );
-      return { credential: toCredentialView(issued.row), secret: issued.secret, previousValidUntil: validUntil.toISOString() };
+      return rotated;
     });
     this.cache.clear();
     return result;

@@ -11,6 +11,8 @@ import type { AuthmatechEnvelope } from '../../common/http/error-envelope.js';
 import { CredentialsService, type RotationResult } from './credentials.service.js';
 import { authmatechSuccess } from '../../common/http/authmatech-envelope.js';
 import { RotateApiKeyDto } from './dto/self-service.dto.js';
+import { answeringFor } from './admin-clients.controller.js';
+import { Idempotent } from '../../common/http/idempotency.js';
 
 /** A client rotates its own API key: a current API key plus the client secret in the body. */
 @ApiTags(Tags.credentials)
@@ -22,6 +24,7 @@ export class SelfServiceController {
   @HttpCode(200)
   @ApiKeyAuth()
   @AuditAction('credential.rotate')
+  @Idempotent()
   @ApiOperation({ summary: 'Issue a new API key; the old one keeps working for the grace period.', description: 'A wrong secretKey is the uniform 401.' })
   @ApiAuthmatechOk(RotatedKeyDataDto, { description: 'The new key (shown only here).' })
   rotateMine(@CurrentClient() client: AuthenticatedClient, @Body() body: RotateApiKeyDto, @Req() request: FastifyRequest): Promise<AuthmatechEnvelope<RotatedKeyDataDto>> {
@@ -32,6 +35,7 @@ export class SelfServiceController {
   @HttpCode(200)
   @ApiKeyAuth()
   @AuditAction('credential.rotate')
+  @Idempotent()
   @ApiOperation({ summary: 'Authmatech-compatible key rotation: body {"secretKey"}, answer data.newApiKey.', description: 'A wrong secretKey is the uniform 401.' })
   @ApiAuthmatechOk(RotatedKeyDataDto, { description: 'The new key (shown only here).' })
   rotateKey(@CurrentClient() client: AuthenticatedClient, @Body() body: RotateApiKeyDto, @Req() request: FastifyRequest): Promise<AuthmatechEnvelope<RotatedKeyDataDto>> {
@@ -39,13 +43,14 @@ export class SelfServiceController {
   }
 
   private async rotate(client: AuthenticatedClient, body: RotateApiKeyDto, request: FastifyRequest): Promise<AuthmatechEnvelope<RotatedKeyDataDto>> {
-    const result: RotationResult = await this.credentials.rotateApiKeyWithSecret(client.clientId, body.secretKey, {
-      type: 'client',
-      id: client.clientId,
-      contract: 'authmatech',
-      credential: client.credential,
-      correlationId: request.id,
-    });
-    return authmatechSuccess({ newApiKey: result.secret, fingerprint: result.credential.fingerprint, previousKeyValidUntil: result.previousValidUntil });
+    const answer = (result: RotationResult): AuthmatechEnvelope<RotatedKeyDataDto> =>
+      authmatechSuccess({ newApiKey: result.secret, fingerprint: result.credential.fingerprint, previousKeyValidUntil: result.previousValidUntil });
+    const result: RotationResult = await this.credentials.rotateApiKeyWithSecret(
+      client.clientId,
+      body.secretKey,
+      { type: 'client', id: client.clientId, contract: 'authmatech', credential: client.credential, correlationId: request.id },
+      answeringFor(request, 200, answer),
+    );
+    return answer(result);
   }
 }

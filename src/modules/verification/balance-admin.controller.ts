@@ -4,6 +4,7 @@ import { AdminAuth, CurrentAdmin } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedAdmin } from '../../common/auth/caller.js';
 import { CommonCodes } from '../../common/errors/api-error.js';
 import { AuditAction, OwnUnitOfWork } from '../../common/http/audit-facts.js';
+import { Idempotent } from '../../common/http/idempotency.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
@@ -43,6 +44,7 @@ export class BalanceAdminController {
   @AdminAuth('admin')
   @AuditAction('balance.top_up')
   @OwnUnitOfWork()
+  @Idempotent()
   @ApiOperation({
     summary: "Add verification credits (audited; also written to the client's balance ledger)",
   })
@@ -59,16 +61,7 @@ export class BalanceAdminController {
       expiresAt: body.expiresAt?.toISOString() ?? null,
     };
     await this.requireClient(params.clientId);
-    return {
-      clientId: params.clientId,
-      ...(await this.balances.topUp(
-        ctx,
-        params.clientId,
-        body.credits,
-        body.expiresAt,
-        admin.credential.id,
-      )),
-    };
+    return this.balances.topUp(ctx, params.clientId, body.credits, body.expiresAt, admin.credential.id);
   }
 
   private async requireClient(clientId: string): Promise<void> {

@@ -45,20 +45,23 @@ export class BalanceService {
     return balance.credits > 0 && !balance.expired;
   }
 
-  /** Adds credits, its ledger row and the request's audit event, in one transaction. */
+  /** Adds credits, its ledger row and the request's audit event, in one transaction; answers the balance after it. */
   async topUp(
     ctx: RequestContext,
     clientId: string,
     credits: number,
     expiresAt: Date | undefined,
     actorId: string,
-  ): Promise<BalanceView> {
+  ): Promise<BalanceView & { clientId: string }> {
     const balance = await this.requests.transaction(
       ctx,
-      (tx) => this.repository.topUp(clientId, credits, expiresAt ?? null, actorId, this.clock.now(), tx),
-      () => ({ status: 200 }),
+      async (tx) => {
+        const row = await this.repository.topUp(clientId, credits, expiresAt ?? null, actorId, this.clock.now(), tx);
+        return { clientId, ...this.view(row.credits, row.expiresAt) };
+      },
+      (answer) => ({ status: 200, body: answer }),
     );
-    return this.view(balance.credits, balance.expiresAt);
+    return balance;
   }
 
   async balanceOf(clientId: string): Promise<BalanceView> {

@@ -27,13 +27,8 @@ import {
   VerifyTransactionRequestDto,
 } from './dto/verify.dto.js';
 import { EnrichmentService, NO_RESULT_MESSAGE, type EnrichmentData } from './enrichment.service.js';
-import { VerificationService, type VerifyData, type VerifyOutcome } from './verification.service.js';
-
-/** A verdict in the Authmatech envelope: a negative one is a 200 with a WARNING naming why. */
-function verifyEnvelope(outcome: VerifyOutcome): AuthmatechEnvelope<VerifyData> {
-  if (!outcome.validNumber) return warning(outcome.reason, outcome.message, { validNumber: false });
-  return success(outcome.maskedMobileNumber === undefined ? { validNumber: true } : { validNumber: true, maskedMobileNumber: outcome.maskedMobileNumber });
-}
+import { verifyEnvelope, VerificationService, type VerifyData } from './verification.service.js';
+import { Idempotent } from '../../common/http/idempotency.js';
 
 /** The Authmatech silent-verification contract: enrichment (device), session report (device), verify (backend). */
 /** The WARNING codes of a negative verdict (a 200 with `validNumber: false`). */
@@ -109,6 +104,7 @@ export class VerificationController {
   @RequireProduct('VERIFY')
   @AuditAction('verify')
   @OwnUnitOfWork()
+  @Idempotent()
   @ApiOperation({
     summary: 'Verify: does the proof from enrichment prove this number for this client?',
     description: 'A negative verdict is a 200 with `validNumber: false` and a WARNING saying why. LIVE clients pay one credit per verdict.',
@@ -131,6 +127,7 @@ export class VerificationController {
   @RequireProduct('VERIFY')
   @AuditAction('verify')
   @OwnUnitOfWork()
+  @Idempotent()
   @ApiOperation({
     summary: 'Verify (web): the proof of the enrichment session transactionId, kept on the gateway',
   })

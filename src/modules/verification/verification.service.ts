@@ -21,6 +21,9 @@ import {
   type NegativeVerdictCode,
 } from './verification.errors.js';
 import { VerificationRepository } from './verification.repository.js';
+import { authmatechSuccess, authmatechWarning } from '../../common/http/authmatech-envelope.js';
+import type { AuthmatechEnvelope } from '../../common/http/error-envelope.js';
+import { errorBody } from '../../common/http/error-envelope.js';
 
 export interface VerifyInput {
   mobileNumber: string;
@@ -74,16 +77,19 @@ export class VerificationService {
       operator.adapterKind === 'upstream'
         ? await this.judgeUpstream(ctx, client, operator, input)
         : await this.judgeLocally(ctx, client, operator, input);
+    const answer: VerifyOutcome =
+      judged.verdict.validNumber && maskMobile ? { validNumber: true, maskedMobileNumber: maskPhoneNumber(input.mobileNumber, { withPlus: false }) } : judged.verdict;
+    const refused = insufficientBalance();
+    // The bodies are what a repeat with the same Idempotency-Key is answered (stored per outcome).
     const outcome = await this.requests.commit(ctx, {
       claims: { debit: this.balances.debitOf(client, 'verify'), proof: judged.spend },
-      ok: { status: 200, verdict: verdictFacts(judged.verdict) },
-      no_credit: { status: 400, errorCode: VerificationCodes.insufficientBalance },
-      proof_spent: { status: 200, verdict: verdictFacts(negative('PROOF_ALREADY_USED')) },
+      ok: { status: 200, verdict: verdictFacts(judged.verdict), body: verifyEnvelope(answer) },
+      no_credit: { status: 400, errorCode: VerificationCodes.insufficientBalance, body: errorBody('authmatech', 400, refused.codeFor('authmatech'), refused.message) },
+      proof_spent: { status: 200, verdict: verdictFacts(negative('PROOF_ALREADY_USED')), body: verifyEnvelope(negative('PROOF_ALREADY_USED')) },
     });
-    if (outcome === 'no_credit') throw insufficientBalance();
+    if (outcome === 'no_credit') throw refused;
     if (outcome === 'proof_spent') return negative('PROOF_ALREADY_USED');
-    if (judged.verdict.validNumber && maskMobile) return { validNumber: true, maskedMobileNumber: maskPhoneNumber(input.mobileNumber, { withPlus: false }) };
-    return judged.verdict;
+    return answer;
   }
 
   /** The web variant: the proof of the enrichment session `transactionId`, kept server-side. */
@@ -171,6 +177,12 @@ interface Judged {
   verdict: VerifyOutcome;
   /** The proof to spend with the verdict (absent when the proof is refused before its use). */
   spend?: NonNullable<NonNullable<RequestUnit['claims']>['proof']>;
+}
+
+/** A verdict in the Authmatech envelope: a negative one is a 200 with a WARNING naming why. */
+export function verifyEnvelope(outcome: VerifyOutcome): AuthmatechEnvelope<VerifyData> {
+  if (!outcome.validNumber) return authmatechWarning(outcome.reason, outcome.message, { validNumber: false });
+  return authmatechSuccess(outcome.maskedMobileNumber === undefined ? { validNumber: true } : { validNumber: true, maskedMobileNumber: outcome.maskedMobileNumber });
 }
 
 function negative(reason: NegativeVerdictCode): VerifyOutcome {

@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { CredentialsModule } from '../credentials/credentials.module.js';
+import { IdempotencyInterceptor } from './idempotency.interceptor.js';
+import { IdempotencyJobs } from './idempotency.jobs.js';
+import { IdempotencyRepository } from './idempotency.repository.js';
+import { IdempotencyService } from './idempotency.service.js';
+
+/**
+ * `Idempotency-Key` on the mutating routes that opt in with `@Idempotent()`: replay of a repeat,
+ * refusal of a reused key, purge of expired keys. The claim itself is part of the audit unit of
+ * work (`UnitClaims.idempotency`), so it commits with the request's effects or not at all.
+ */
+@Module({
+  imports: [CredentialsModule],
+  // The interceptor is registered in AppModule, before the request transaction's (order matters).
+  providers: [IdempotencyRepository, IdempotencyService, IdempotencyJobs, IdempotencyInterceptor],
+  exports: [IdempotencyService, IdempotencyInterceptor],
+})
+export class IdempotencyModule {}
