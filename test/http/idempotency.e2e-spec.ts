@@ -170,6 +170,32 @@ describe('Idempotency-Key', () => {
       expect(await credits(client.clientId)).toBe(1);
     });
 
+    it('commits nothing when its unit of work cannot be written (503): no key, no credit, the proof still unspent', async () => {
+      const client = await liveClient(2);
+      const body = verifyBody({ encryptedMobileNumber: await kit.sealedProof(client.clientId) });
+      const key = randomUUID();
+      // The audit trail is blocked (its chain head locked past the lock timeout): the unit's one
+      // statement (claim, credit, proof, event, answer) fails as a whole.
+      const blocker = await database.connect();
+      let failed: Reply & Headers;
+      try {
+        await blocker.query('BEGIN');
+        await blocker.query('SELECT 1 FROM audit_chain_head WHERE id = 1 FOR UPDATE');
+        failed = await verify(client, body, key);
+        await blocker.query('ROLLBACK');
+      } finally {
+        await blocker.end();
+      }
+      expect(failed.statusCode).toBe(503);
+      expect(await storedKeys(key)).toBe(0);
+      expect(await credits(client.clientId)).toBe(2);
+      const retry = await verify(client, body, key);
+      expect(retry.statusCode).toBe(200);
+      expect(replayed(retry)).toBe(false);
+      expect(retry.json()).toMatchObject({ data: { validNumber: true } });
+      expect(await credits(client.clientId)).toBe(1);
+    });
+
     it('audits the replay as a replay, linked to the original event', async () => {
       const client = await liveClient(2);
       const body = verifyBody({ encryptedMobileNumber: await kit.sealedProof(client.clientId) });
@@ -238,6 +264,31 @@ describe('Idempotency-Key', () => {
       expect(replies.filter((reply) => !replayed(reply))).toHaveLength(1);
       expect(await credits(client.clientId)).toBe(5);
       expect(await ledger(client.clientId, 'top_up')).toBe(1);
+    });
+
+    it('answers 409 IDEMPOTENCY_KEY_IN_USE while another instance holds the key uncommitted, and runs once it rolled back', async () => {
+      const client = await liveClient(0);
+      const key = randomUUID();
+      const holder = await database.connect();
+      try {
+        // Another instance's transaction that claimed the key and has not ended.
+        await holder.query('BEGIN');
+        await holder.query("INSERT INTO idempotency_key (scope, key, request_digest, created_at, expires_at) VALUES ($1, $2, repeat('0', 64), now(), now() + interval '1 day')", [
+          `admin:${admin.id}`,
+          key,
+        ]);
+        const busy = await topUp(client.clientId, { credits: 5 }, key);
+        expect(busy.statusCode).toBe(409);
+        expect(busy.json()).toEqual({ status: 409, code: 'IDEMPOTENCY_KEY_IN_USE', message: expect.any(String) });
+        await holder.query('ROLLBACK');
+      } finally {
+        await holder.end();
+      }
+      expect(await credits(client.clientId)).toBe(0);
+      const done = await topUp(client.clientId, { credits: 5 }, key);
+      expect(done.statusCode).toBe(200);
+      expect(replayed(done)).toBe(false);
+      expect(await credits(client.clientId)).toBe(5);
     });
 
     it('answers another body with the key 409 in the admin (CAMARA) envelope', async () => {

@@ -172,6 +172,25 @@ describe('Node SDK', () => {
     expect(sent[0].headers.get('idempotency-key')).toBeNull();
   });
 
+  it('lets the caller keep its own Idempotency-Key (raw): the gateway replays a repeat instead of crediting twice', async () => {
+    const sdk = gateway();
+    const topped = await createTestClient(app, { environment: 'LIVE' });
+    const key = `sdk-${Date.now()}`;
+    const topUp = () =>
+      sdk.raw.POST('/admin/v1/clients/{clientId}/balance/top-up', {
+        params: { path: { clientId: topped.clientId } },
+        body: { credits: 7 },
+        headers: { 'Idempotency-Key': key },
+      });
+    const first = await topUp();
+    const repeat = await topUp();
+    expect(sent.map((request) => request.headers.get('idempotency-key'))).toEqual([key, key]);
+    expect(first.data).toMatchObject({ clientId: topped.clientId, credits: 7 });
+    expect(repeat.data).toEqual(first.data);
+    expect(repeat.response.headers.get('idempotent-replayed')).toBe('true');
+    expect(await sdk.admin.balance(topped.clientId)).toMatchObject({ credits: 7 });
+  });
+
   it('does not wait longer than maxDelayMs: a long Retry-After is thrown at once', async () => {
     const limited = await createTestClient(app, { rateLimitPerMinute: 1 });
     const sdk = gateway({ clientId: limited.clientId, apiKey: limited.apiKey, retry: { maxDelayMs: 500 }, sleep: recordWait });

@@ -48,6 +48,27 @@ export class IdempotencyKeyTaken extends Error {
   }
 }
 
+/**
+ * Thrown when claiming the key waited for another instance's transaction holding it until the
+ * lock timeout: that request is still running. Answered 409 IDEMPOTENCY_KEY_IN_USE.
+ */
+export class IdempotencyKeyInUse extends Error {
+  constructor() {
+    super('the idempotency key is held by a request still running');
+    this.name = 'IdempotencyKeyInUse';
+  }
+}
+
+/** PostgreSQL's lock timeout (55P03), as pg or Prisma's driver adapter report it. */
+export function isLockTimeout(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current && depth < 4; current = (current as { cause?: unknown }).cause, depth++) {
+    if ((current as { code?: unknown }).code === '55P03') return true;
+    if ((current as { originalCode?: unknown }).originalCode === '55P03') return true;
+    if (current instanceof Error && /55P03|lock timeout/i.test(current.message)) return true;
+  }
+  return false;
+}
+
 const DESCRIPTION =
   'Makes a retry safe: a repeat with the same key and the same request replays the first answer (status and body, with ' +
   '`Idempotent-Replayed: true`) and does nothing again. Keys are 1–255 printable ASCII characters, scoped to the ' +

@@ -10,7 +10,7 @@ import { AuditErrors } from './audit.errors.js';
 import { AuditRepository, type SummaryGroup, type SummaryRow, type Tx } from './audit.repository.js';
 import type { IdempotencyClaim, PreparedUnit, UnitClaims, UnitOutcome, UnitWrite } from './unit-of-work.js';
 import { Clock } from '../../common/clock/clock.js';
-import { IdempotencyKeyTaken, type IdempotentRequest } from '../../common/http/idempotency.js';
+import { IdempotencyKeyInUse, IdempotencyKeyTaken, isLockTimeout, type IdempotentRequest } from '../../common/http/idempotency.js';
 
 export type { AuditEventInput } from './audit-event.js';
 export type { UnitClaims, UnitOutcome, UnitWrite, UnitWriteKind } from './unit-of-work.js';
@@ -107,7 +107,14 @@ export class AuditService {
    * answer with `recordAnswered` as the transaction's last statement.
    */
   async claimIdempotency(request: IdempotentRequest, tx: Tx): Promise<void> {
-    if (!(await this.repository.claimIdempotency(request, tx))) throw new IdempotencyKeyTaken();
+    let claimed: boolean;
+    try {
+      claimed = await this.repository.claimIdempotency(request, tx);
+    } catch (error) {
+      // Only this statement's lock wait means "the first request is still running".
+      throw isLockTimeout(error) ? new IdempotencyKeyInUse() : error;
+    }
+    if (!claimed) throw new IdempotencyKeyTaken();
   }
 
   /** `record`, storing the request's answer with the key claimed earlier in `tx` (`claimIdempotency`). */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Caller } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.js';
-import { IDEMPOTENT_REPLAYED_HEADER, IdempotencyKeyTaken, type IdempotentRequest, type IdempotentRoute } from '../../common/http/idempotency.js';
+import { IDEMPOTENT_REPLAYED_HEADER, IdempotencyKeyInUse, IdempotencyKeyTaken, type IdempotentRequest, type IdempotentRoute } from '../../common/http/idempotency.js';
 import type { RequestContext } from '../../common/http/request-context.js';
 import { SecretBox } from '../credentials/secret-box.js';
 import { canonicalJson } from './canonical-json.js';
@@ -30,16 +30,6 @@ export function scopeOf(caller: Caller): string {
     case 'console_user':
       return `console_user:${caller.userId}`;
   }
-}
-
-/** Is this PostgreSQL's lock timeout (a concurrent claim of the key that did not end in time)? */
-function isLockTimeout(error: unknown): boolean {
-  for (let current: unknown = error, depth = 0; current && depth < 4; current = (current as { cause?: unknown }).cause, depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (code === '55P03') return true;
-    if (current instanceof Error && /55P03|lock timeout/i.test(current.message)) return true;
-  }
-  return false;
 }
 
 /**
@@ -86,7 +76,7 @@ export class IdempotencyService {
         if (winner) return this.replay(ctx, route, winner, digest);
         throw idempotencyKeyInUse();
       }
-      if (isLockTimeout(error)) throw idempotencyKeyInUse();
+      if (error instanceof IdempotencyKeyInUse) throw idempotencyKeyInUse();
       throw error;
     } finally {
       this.running.delete(slot);

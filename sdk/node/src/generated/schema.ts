@@ -1687,6 +1687,51 @@ export interface components {
                 };
             };
         };
+        /** @description Bad Request: VALIDATION_ERROR, MALFORMED_REQUEST, INVALID_IDEMPOTENCY_KEY */
+        Authmatech400ValidationErrorMalformedRequestInvalidIdempotencyKey: {
+            headers: {
+                "x-correlator": components["headers"]["x-correlator"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["AuthmatechErrorEnvelope"] & {
+                    messages?: {
+                        /** @enum {string} */
+                        type?: "FAILURE";
+                        /** @enum {string} */
+                        code?: "VALIDATION_ERROR" | "MALFORMED_REQUEST" | "INVALID_IDEMPOTENCY_KEY";
+                        /** @enum {string} */
+                        httpStatus?: "BAD_REQUEST";
+                        /** @enum {boolean} */
+                        technical?: false;
+                    }[];
+                };
+            };
+        };
+        /** @description Conflict: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_USE */
+        Authmatech409IdempotencyKeyReusedIdempotencyKeyInUse: {
+            headers: {
+                "x-correlator": components["headers"]["x-correlator"];
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["AuthmatechErrorEnvelope"] & {
+                    messages?: {
+                        /** @enum {string} */
+                        type?: "FAILURE";
+                        /** @enum {string} */
+                        code?: "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE";
+                        /** @enum {string} */
+                        httpStatus?: "CONFLICT";
+                        /** @enum {boolean} */
+                        technical?: false;
+                    }[];
+                };
+            };
+        };
         /** @description Forbidden: PERMISSION_DENIED */
         Admin403PermissionDenied: {
             headers: {
@@ -1699,6 +1744,36 @@ export interface components {
                     status?: 403;
                     /** @enum {string} */
                     code?: "PERMISSION_DENIED";
+                };
+            };
+        };
+        /** @description Bad Request: INVALID_ARGUMENT, INVALID_IDEMPOTENCY_KEY */
+        Admin400InvalidArgumentInvalidIdempotencyKey: {
+            headers: {
+                "x-correlator": components["headers"]["x-correlator"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorInfo"] & {
+                    /** @enum {integer} */
+                    status?: 400;
+                    /** @enum {string} */
+                    code?: "INVALID_ARGUMENT" | "INVALID_IDEMPOTENCY_KEY";
+                };
+            };
+        };
+        /** @description Conflict: IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_USE */
+        Admin409IdempotencyKeyReusedIdempotencyKeyInUse: {
+            headers: {
+                "x-correlator": components["headers"]["x-correlator"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorInfo"] & {
+                    /** @enum {integer} */
+                    status?: 409;
+                    /** @enum {string} */
+                    code?: "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE";
                 };
             };
         };
@@ -1729,6 +1804,21 @@ export interface components {
                     status?: 415;
                     /** @enum {string} */
                     code?: "UNSUPPORTED_MEDIA_TYPE";
+                };
+            };
+        };
+        /** @description Conflict: CONFLICT, IDEMPOTENCY_KEY_REUSED, IDEMPOTENCY_KEY_IN_USE */
+        Admin409ConflictIdempotencyKeyReusedIdempotencyKeyInUse: {
+            headers: {
+                "x-correlator": components["headers"]["x-correlator"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorInfo"] & {
+                    /** @enum {integer} */
+                    status?: 409;
+                    /** @enum {string} */
+                    code?: "CONFLICT" | "IDEMPOTENCY_KEY_REUSED" | "IDEMPOTENCY_KEY_IN_USE";
                 };
             };
         };
@@ -1852,8 +1942,8 @@ export interface components {
                 };
             };
         };
-        /** @description Bad Request: VALIDATION_ERROR, MALFORMED_REQUEST, PRODUCT_NOT_ENABLED, INVALID_MOBILE_NUMBER, INVALID_ENCRYPTED_MOBILE_NUMBER, INVALID_OPERATOR, INSUFFICIENT_BALANCE */
-        Authmatech400ValidationErrorMalformedRequestProductNotEnabledInvalidMobileNumberInvalidEncryptedMobileNumberInvalidOperatorInsufficientBalance: {
+        /** @description Bad Request: VALIDATION_ERROR, MALFORMED_REQUEST, PRODUCT_NOT_ENABLED, INVALID_MOBILE_NUMBER, INVALID_ENCRYPTED_MOBILE_NUMBER, INVALID_OPERATOR, INSUFFICIENT_BALANCE, INVALID_IDEMPOTENCY_KEY */
+        Authmatech400ValidationErrorMalformedRequestProductNotEnabledInvalidMobileNumberInvalidEncryptedMobileNumberInvalidOperatorInsufficientBalanceInvalidIdempotencyKey: {
             headers: {
                 "x-correlator": components["headers"]["x-correlator"];
                 [name: string]: unknown;
@@ -1864,7 +1954,7 @@ export interface components {
                         /** @enum {string} */
                         type?: "FAILURE";
                         /** @enum {string} */
-                        code?: "VALIDATION_ERROR" | "MALFORMED_REQUEST" | "PRODUCT_NOT_ENABLED" | "INVALID_MOBILE_NUMBER" | "INVALID_ENCRYPTED_MOBILE_NUMBER" | "INVALID_OPERATOR" | "INSUFFICIENT_BALANCE";
+                        code?: "VALIDATION_ERROR" | "MALFORMED_REQUEST" | "PRODUCT_NOT_ENABLED" | "INVALID_MOBILE_NUMBER" | "INVALID_ENCRYPTED_MOBILE_NUMBER" | "INVALID_OPERATOR" | "INSUFFICIENT_BALANCE" | "INVALID_IDEMPOTENCY_KEY";
                         /** @enum {string} */
                         httpStatus?: "BAD_REQUEST";
                         /** @enum {boolean} */
@@ -2136,6 +2226,8 @@ export interface components {
     headers: {
         /** @description Correlation id for the different services: the request's, or a new UUID. */
         "x-correlator": components["schemas"]["XCorrelator"];
+        /** @description `true` on an answer replayed for a repeated `Idempotency-Key` (nothing was done again). A stored refusal (the 400 INSUFFICIENT_BALANCE of a verify) is replayed with it too. */
+        "Idempotent-Replayed": "true";
         /** @description Seconds until the rate-limit window ends. */
         "Retry-After": number;
         /** @description Requests the client may make in the current window (its limit). */
@@ -2536,6 +2628,8 @@ export interface operations {
             header?: {
                 /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
                 "x-correlator"?: components["parameters"]["x-correlator"];
+                /** @description Makes a retry safe: a repeat with the same key and the same request replays the first answer (status and body, with `Idempotent-Replayed: true`) and does nothing again. Keys are 1–255 printable ASCII characters, scoped to the authenticated caller, and kept 24 hours. A repeat while the first request runs waits for it (up to about a second on another instance, else 409 IDEMPOTENCY_KEY_IN_USE). Only an answer committed with the effects of the request is stored (including a verify refused for lack of credit); after any other error (validation, 404, 503) the key stays unused. */
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -2553,6 +2647,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2561,8 +2656,9 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["Authmatech400ValidationErrorMalformedRequest"];
+            400: components["responses"]["Authmatech400ValidationErrorMalformedRequestInvalidIdempotencyKey"];
             401: components["responses"]["Authmatech401Unauthorized"];
+            409: components["responses"]["Authmatech409IdempotencyKeyReusedIdempotencyKeyInUse"];
             413: components["responses"]["Authmatech413PayloadTooLarge"];
             415: components["responses"]["Authmatech415UnsupportedMediaType"];
             429: components["responses"]["Authmatech429TooManyRequests"];
@@ -2576,6 +2672,8 @@ export interface operations {
             header?: {
                 /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
                 "x-correlator"?: components["parameters"]["x-correlator"];
+                /** @description Makes a retry safe: a repeat with the same key and the same request replays the first answer (status and body, with `Idempotent-Replayed: true`) and does nothing again. Keys are 1–255 printable ASCII characters, scoped to the authenticated caller, and kept 24 hours. A repeat while the first request runs waits for it (up to about a second on another instance, else 409 IDEMPOTENCY_KEY_IN_USE). Only an answer committed with the effects of the request is stored (including a verify refused for lack of credit); after any other error (validation, 404, 503) the key stays unused. */
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -2593,6 +2691,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2601,8 +2700,9 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["Authmatech400ValidationErrorMalformedRequest"];
+            400: components["responses"]["Authmatech400ValidationErrorMalformedRequestInvalidIdempotencyKey"];
             401: components["responses"]["Authmatech401Unauthorized"];
+            409: components["responses"]["Authmatech409IdempotencyKeyReusedIdempotencyKeyInUse"];
             413: components["responses"]["Authmatech413PayloadTooLarge"];
             415: components["responses"]["Authmatech415UnsupportedMediaType"];
             429: components["responses"]["Authmatech429TooManyRequests"];
@@ -2650,6 +2750,8 @@ export interface operations {
             header?: {
                 /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
                 "x-correlator"?: components["parameters"]["x-correlator"];
+                /** @description Makes a retry safe: a repeat with the same key and the same request replays the first answer (status and body, with `Idempotent-Replayed: true`) and does nothing again. Keys are 1–255 printable ASCII characters, scoped to the authenticated caller, and kept 24 hours. A repeat while the first request runs waits for it (up to about a second on another instance, else 409 IDEMPOTENCY_KEY_IN_USE). Only an answer committed with the effects of the request is stored (including a verify refused for lack of credit); after any other error (validation, 404, 503) the key stays unused. */
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -2660,19 +2762,21 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The client and its secrets (shown only here). */
+            /** @description The client and its secrets (shown only here; a replay answers them again, stored encrypted for 24 h). */
             201: {
                 headers: {
                     "x-correlator": components["headers"]["x-correlator"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["CreatedClient"];
                 };
             };
-            400: components["responses"]["Admin400InvalidArgument"];
+            400: components["responses"]["Admin400InvalidArgumentInvalidIdempotencyKey"];
             401: components["responses"]["Admin401Unauthenticated"];
             403: components["responses"]["Admin403PermissionDenied"];
+            409: components["responses"]["Admin409IdempotencyKeyReusedIdempotencyKeyInUse"];
             413: components["responses"]["Admin413PayloadTooLarge"];
             415: components["responses"]["Admin415UnsupportedMediaType"];
             500: components["responses"]["Admin500Internal"];
@@ -2792,6 +2896,8 @@ export interface operations {
             header?: {
                 /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
                 "x-correlator"?: components["parameters"]["x-correlator"];
+                /** @description Makes a retry safe: a repeat with the same key and the same request replays the first answer (status and body, with `Idempotent-Replayed: true`) and does nothing again. Keys are 1–255 printable ASCII characters, scoped to the authenticated caller, and kept 24 hours. A repeat while the first request runs waits for it (up to about a second on another instance, else 409 IDEMPOTENCY_KEY_IN_USE). Only an answer committed with the effects of the request is stored (including a verify refused for lack of credit); after any other error (validation, 404, 503) the key stays unused. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 clientId: string;
@@ -2808,16 +2914,18 @@ export interface operations {
             201: {
                 headers: {
                     "x-correlator": components["headers"]["x-correlator"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["IssuedCredential"];
                 };
             };
-            400: components["responses"]["Admin400InvalidArgument"];
+            400: components["responses"]["Admin400InvalidArgumentInvalidIdempotencyKey"];
             401: components["responses"]["Admin401Unauthenticated"];
             403: components["responses"]["Admin403PermissionDenied"];
             404: components["responses"]["Admin404NotFound"];
+            409: components["responses"]["Admin409IdempotencyKeyReusedIdempotencyKeyInUse"];
             413: components["responses"]["Admin413PayloadTooLarge"];
             415: components["responses"]["Admin415UnsupportedMediaType"];
             500: components["responses"]["Admin500Internal"];
@@ -2830,6 +2938,8 @@ export interface operations {
             header?: {
                 /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
                 "x-correlator"?: components["parameters"]["x-correlator"];
+                /** @description Makes a retry safe: a repeat with the same key and the same request replays the first answer (status and body, with `Idempotent-Replayed: true`) and does nothing again. Keys are 1–255 printable ASCII characters, scoped to the authenticated caller, and kept 24 hours. A repeat while the first request runs waits for it (up to about a second on another instance, else 409 IDEMPOTENCY_KEY_IN_USE). Only an answer committed with the effects of the request is stored (including a verify refused for lack of credit); after any other error (validation, 404, 503) the key stays unused. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 clientId: string;
@@ -2847,17 +2957,18 @@ export interface operations {
             200: {
                 headers: {
                     "x-correlator": components["headers"]["x-correlator"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["RotationResult"];
                 };
             };
-            400: components["responses"]["Admin400InvalidArgument"];
+            400: components["responses"]["Admin400InvalidArgumentInvalidIdempotencyKey"];
             401: components["responses"]["Admin401Unauthenticated"];
             403: components["responses"]["Admin403PermissionDenied"];
             404: components["responses"]["Admin404NotFound"];
-            409: components["responses"]["Admin409Conflict"];
+            409: components["responses"]["Admin409ConflictIdempotencyKeyReusedIdempotencyKeyInUse"];
             413: components["responses"]["Admin413PayloadTooLarge"];
             415: components["responses"]["Admin415UnsupportedMediaType"];
             500: components["responses"]["Admin500Internal"];
@@ -3278,6 +3389,8 @@ export interface operations {
             header?: {
                 /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
                 "x-correlator"?: components["parameters"]["x-correlator"];
+                /** @description Makes a retry safe: a repeat with the same key and the same request replays the first answer (status and body, with `Idempotent-Replayed: true`) and does nothing again. Keys are 1–255 printable ASCII characters, scoped to the authenticated caller, and kept 24 hours. A repeat while the first request runs waits for it (up to about a second on another instance, else 409 IDEMPOTENCY_KEY_IN_USE). Only an answer committed with the effects of the request is stored (including a verify refused for lack of credit); after any other error (validation, 404, 503) the key stays unused. */
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -3295,6 +3408,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3307,8 +3421,9 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["Authmatech400ValidationErrorMalformedRequestProductNotEnabledInvalidMobileNumberInvalidEncryptedMobileNumberInvalidOperatorInsufficientBalance"];
+            400: components["responses"]["Authmatech400ValidationErrorMalformedRequestProductNotEnabledInvalidMobileNumberInvalidEncryptedMobileNumberInvalidOperatorInsufficientBalanceInvalidIdempotencyKey"];
             401: components["responses"]["Authmatech401Unauthorized"];
+            409: components["responses"]["Authmatech409IdempotencyKeyReusedIdempotencyKeyInUse"];
             413: components["responses"]["Authmatech413PayloadTooLarge"];
             415: components["responses"]["Authmatech415UnsupportedMediaType"];
             429: components["responses"]["Authmatech429TooManyRequests"];
@@ -3325,6 +3440,8 @@ export interface operations {
             header?: {
                 /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
                 "x-correlator"?: components["parameters"]["x-correlator"];
+                /** @description Makes a retry safe: a repeat with the same key and the same request replays the first answer (status and body, with `Idempotent-Replayed: true`) and does nothing again. Keys are 1–255 printable ASCII characters, scoped to the authenticated caller, and kept 24 hours. A repeat while the first request runs waits for it (up to about a second on another instance, else 409 IDEMPOTENCY_KEY_IN_USE). Only an answer committed with the effects of the request is stored (including a verify refused for lack of credit); after any other error (validation, 404, 503) the key stays unused. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description The sdkSessionId of the enrichment (the Web SDK's transaction). */
@@ -3345,6 +3462,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3357,9 +3475,10 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["Authmatech400ValidationErrorMalformedRequestProductNotEnabledInvalidMobileNumberInvalidEncryptedMobileNumberInvalidOperatorInsufficientBalance"];
+            400: components["responses"]["Authmatech400ValidationErrorMalformedRequestProductNotEnabledInvalidMobileNumberInvalidEncryptedMobileNumberInvalidOperatorInsufficientBalanceInvalidIdempotencyKey"];
             401: components["responses"]["Authmatech401Unauthorized"];
             404: components["responses"]["Authmatech404TransactionNotFound"];
+            409: components["responses"]["Authmatech409IdempotencyKeyReusedIdempotencyKeyInUse"];
             413: components["responses"]["Authmatech413PayloadTooLarge"];
             415: components["responses"]["Authmatech415UnsupportedMediaType"];
             429: components["responses"]["Authmatech429TooManyRequests"];
@@ -3508,6 +3627,8 @@ export interface operations {
             header?: {
                 /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
                 "x-correlator"?: components["parameters"]["x-correlator"];
+                /** @description Makes a retry safe: a repeat with the same key and the same request replays the first answer (status and body, with `Idempotent-Replayed: true`) and does nothing again. Keys are 1–255 printable ASCII characters, scoped to the authenticated caller, and kept 24 hours. A repeat while the first request runs waits for it (up to about a second on another instance, else 409 IDEMPOTENCY_KEY_IN_USE). Only an answer committed with the effects of the request is stored (including a verify refused for lack of credit); after any other error (validation, 404, 503) the key stays unused. */
+                "Idempotency-Key"?: string;
             };
             path: {
                 /** @description The client id. */
@@ -3525,16 +3646,18 @@ export interface operations {
             200: {
                 headers: {
                     "x-correlator": components["headers"]["x-correlator"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ClientBalance"];
                 };
             };
-            400: components["responses"]["Admin400InvalidArgument"];
+            400: components["responses"]["Admin400InvalidArgumentInvalidIdempotencyKey"];
             401: components["responses"]["Admin401Unauthenticated"];
             403: components["responses"]["Admin403PermissionDenied"];
             404: components["responses"]["Admin404NotFound"];
+            409: components["responses"]["Admin409IdempotencyKeyReusedIdempotencyKeyInUse"];
             413: components["responses"]["Admin413PayloadTooLarge"];
             415: components["responses"]["Admin415UnsupportedMediaType"];
             500: components["responses"]["Admin500Internal"];
