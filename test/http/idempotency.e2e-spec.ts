@@ -328,6 +328,34 @@ describe('Idempotency-Key', () => {
       expect(stored[0].body_sealed).toMatch(/^v1\./);
     });
 
+    it('issues a credential and an admin key once per key', async () => {
+      const client = await kit.client('SANDBOX');
+      const key = randomUUID();
+      const issue = (): Promise<Reply & Headers> =>
+        app.inject({
+          method: 'POST',
+          url: `/admin/v1/clients/${client.clientId}/credentials`,
+          headers: { authorization: `Bearer ${admin.key}`, 'idempotency-key': key },
+          payload: { kind: 'api_key' },
+        });
+      const [first, repeat] = [await issue(), await issue()];
+      expect([first.statusCode, repeat.statusCode, replayed(repeat)]).toEqual([201, 201, true]);
+      expect(repeat.body).toBe(first.body);
+      const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM credential WHERE client_id = $1 AND kind = 'api_key'", [client.clientId]);
+      expect(rows[0].n).toBe(2);
+
+      const adminKey = (): Promise<Reply & Headers> =>
+        other.inject({ method: 'POST', url: '/admin/v1/admin-keys', headers: { authorization: `Bearer ${admin.key}`, 'idempotency-key': key }, payload: { role: 'auditor' } });
+      // The same key string on another route of the same caller is another request.
+      expect((await adminKey()).statusCode).toBe(409);
+      const fresh = randomUUID();
+      const created = await Promise.all([0, 1].map(() =>
+        app.inject({ method: 'POST', url: '/admin/v1/admin-keys', headers: { authorization: `Bearer ${admin.key}`, 'idempotency-key': fresh }, payload: { role: 'auditor' } }),
+      ));
+      expect(created.map((reply) => reply.statusCode)).toEqual([201, 201]);
+      expect(created[0].body).toBe(created[1].body);
+    });
+
     it('rotates an API key once (self-service) and replays the new key', async () => {
       const client = await kit.client('SANDBOX');
       const key = randomUUID();

@@ -7,7 +7,8 @@ import { CommonCodes } from '../../common/errors/api-error.js';
 import { PAGE_LIMIT_DEFAULT, PageQueryDto, type Page } from '../../common/http/pagination.js';
 import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
-import { adminActor } from './admin-clients.controller.js';
+import { adminActor, answeringFor } from './admin-clients.controller.js';
+import { Idempotent } from '../../common/http/idempotency.js';
 import { CredentialsService, type CredentialView } from './credentials.service.js';
 import { CreateAdminKeyDto } from './dto/admin.dto.js';
 import { CreatedAdminKeyDto, CredentialPageDto, RevokedCredentialDto } from './dto/credential-responses.dto.js';
@@ -19,6 +20,7 @@ export class AdminKeysController {
   constructor(private readonly credentials: CredentialsService) {}
 
   @Post()
+  @Idempotent()
   @ApiOperation({ summary: 'Create an admin or auditor key; the key is shown once.' })
   @ApiCreatedResponse({ type: CreatedAdminKeyDto, description: 'The key (shown only here).' })
   async create(
@@ -26,7 +28,7 @@ export class AdminKeysController {
     @CurrentAdmin() admin: AuthenticatedAdmin,
     @Req() request: FastifyRequest,
   ): Promise<{ id: string; key: string; role: 'admin' | 'auditor' }> {
-    const created = await this.credentials.createAdminKey(body.role, adminActor(admin, request));
+    const created = await this.credentials.createAdminKey(body.role, adminActor(admin, request), answeringFor(request, 201, (made) => ({ ...made, role: body.role })));
     return { ...created, role: body.role };
   }
 

@@ -222,11 +222,13 @@ export class CredentialsService {
     return created;
   }
 
-  async createAdminKey(role: AdminRole, actor: Actor = SYSTEM_ACTOR): Promise<{ id: string; key: string }> {
+  async createAdminKey(role: AdminRole, actor: Actor = SYSTEM_ACTOR, answering?: Answering<{ id: string; key: string }>): Promise<{ id: string; key: string }> {
     return this.repository.transaction(async (tx) => {
+      await this.audit.claim(answering, tx);
       const issued = await this.issueInTx(tx, null, 'ADMIN_KEY', { role });
-      await this.audit.record(this.event(actor, 'admin_key.create', 'success', { credential: refOf(issued.row), detail: { role } }), tx);
-      return { id: issued.row.id, key: issued.secret };
+      const created = { id: issued.row.id, key: issued.secret };
+      await this.audit.recordAnswered(this.event(actor, 'admin_key.create', 'success', { credential: refOf(issued.row), detail: { role } }), tx, answering, created);
+      return created;
     });
   }
 

@@ -3051,6 +3051,8 @@ export interface operations {
             header?: {
                 /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
                 "x-correlator"?: components["parameters"]["x-correlator"];
+                /** @description Makes a retry safe: a repeat with the same key and the same request replays the first answer (status and body, with `Idempotent-Replayed: true`) and does nothing again. Keys are 1–255 printable ASCII characters, scoped to the authenticated caller, and kept 24 hours. A repeat while the first request runs waits for it (up to about a second on another instance, else 409 IDEMPOTENCY_KEY_IN_USE). Only an answer committed with the effects of the request is stored (including a verify refused for lack of credit); after any other error (validation, 404, 503) the key stays unused. */
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -3065,15 +3067,17 @@ export interface operations {
             201: {
                 headers: {
                     "x-correlator": components["headers"]["x-correlator"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["CreatedAdminKey"];
                 };
             };
-            400: components["responses"]["Admin400InvalidArgument"];
+            400: components["responses"]["Admin400InvalidArgumentInvalidIdempotencyKey"];
             401: components["responses"]["Admin401Unauthenticated"];
             403: components["responses"]["Admin403PermissionDenied"];
+            409: components["responses"]["Admin409IdempotencyKeyReusedIdempotencyKeyInUse"];
             413: components["responses"]["Admin413PayloadTooLarge"];
             415: components["responses"]["Admin415UnsupportedMediaType"];
             500: components["responses"]["Admin500Internal"];
