@@ -17,6 +17,7 @@ import { ConsoleModule } from './modules/console/console.module.js';
 import { CredentialsModule } from './modules/credentials/credentials.module.js';
 import { IdempotencyInterceptor } from './modules/idempotency/idempotency.interceptor.js';
 import { IdempotencyModule } from './modules/idempotency/idempotency.module.js';
+import { IntelligenceModule } from './modules/intelligence/intelligence.module.js';
 import { OperatorsModule } from './modules/operators/operators.module.js';
 import { SimSwapModule } from './modules/sim-swap/sim-swap.module.js';
 import { VerificationModule } from './modules/verification/verification.module.js';
@@ -42,6 +43,7 @@ export class AppModule {
         OperatorsModule,
         VerificationModule,
         SimSwapModule,
+        IntelligenceModule,
         ConsoleModule,
       ],
       providers: [

@@ -111,7 +111,7 @@ export interface Balance {
 
 export interface LedgerEntry {
   at: string;
-  kind: 'TOP_UP' | 'VERIFY' | 'REFUND';
+  kind: 'TOP_UP' | 'VERIFY' | 'REFUND' | 'ASSESSMENT';
   change: number;
   balanceAfter: number;
 }
@@ -194,7 +194,7 @@ export interface Operator {
   enabled: boolean;
 }
 
-export const PRODUCTS = ['VERIFY', 'VERIFY_MASKED', 'SIM_SWAP', 'DEVICE_SWAP', 'TRUST_SCORE', 'SHIELD'] as const;
+export const PRODUCTS = ['VERIFY', 'VERIFY_MASKED', 'SIM_SWAP', 'DEVICE_SWAP', 'TRUST', 'SHIELD', 'DETECT'] as const;
 
 /** The product an audited action belongs to, for the usage charts. */
 export function productOfAction(action: string): string | undefined {
@@ -202,7 +202,8 @@ export function productOfAction(action: string): string | undefined {
   if (action.startsWith('sim_swap') || action === 'identity_match.sim_swap') return 'SIM_SWAP';
   if (action.startsWith('device_swap')) return 'DEVICE_SWAP';
   if (action.startsWith('number_verification')) return 'VERIFY';
-  if (action.startsWith('trust')) return 'TRUST_SCORE';
+  if (action.startsWith('trust')) return 'TRUST';
   if (action.startsWith('shield')) return 'SHIELD';
+  if (action.startsWith('detect')) return 'DETECT';
   return undefined;
 }

@@ -239,7 +239,7 @@ interface UsageRow {
   failures: number;
 }
 
-const PRODUCT_COLORS: Record<string, string> = { VERIFY: '#1f5fbf', SIM_SWAP: '#a0461c', DEVICE_SWAP: '#2f7d32', TRUST_SCORE: '#6a3fa0', SHIELD: '#805b00' };
+const PRODUCT_COLORS: Record<string, string> = { VERIFY: '#1f5fbf', SIM_SWAP: '#a0461c', DEVICE_SWAP: '#2f7d32', TRUST: '#6a3fa0', SHIELD: '#805b00', DETECT: '#00707a' };
 
 /** Calls per day and product, from the per-day-and-action counts. */
 export function usageByDay(rows: UsageRow[]): { days: Record<string, number | string>[]; products: string[] } {

@@ -7,6 +7,7 @@ export const Tags = {
   verification: 'Authmatech: silent verification',
   credentials: 'Authmatech: credentials',
   portal: 'Authmatech: portal',
+  intelligence: 'Authmatech: intelligence',
   identityMatch: 'Identity Match: SIM swap',
   camaraSimSwap: 'CAMARA: SIM Swap',
   camaraDeviceSwap: 'CAMARA: Device Swap',
@@ -15,6 +16,7 @@ export const Tags = {
   adminOperators: 'Admin: operators',
   adminBalances: 'Admin: balances',
   adminSandbox: 'Admin: sandbox',
+  adminIntelligence: 'Admin: intelligence',
   adminAudit: 'Admin: audit',
   health: 'Health',
 } as const;
@@ -24,6 +26,8 @@ export const API_TAG_DESCRIPTIONS: Record<(typeof Tags)[keyof typeof Tags], stri
     'Header enrichment (device), SDK session (device) and verify (backend): does this user hold this number? Errors in the Authmatech envelope.',
   [Tags.credentials]: 'SDK tokens and self-service API key rotation, with the API key and client id.',
   [Tags.portal]: "A client's own products, balance and history; always scoped by its credentials.",
+  [Tags.intelligence]:
+    'Trust score, Shield assessment and Detect from the gateway’s own signals (SIM swap, silent verification, device, operator, network, velocity), under a versioned policy per journey; policies and backtests.',
   [Tags.identityMatch]:
     'CM.com-style takeover protection with a client-signed HS256 JWT: latest SIM change as a timestamp, a 24-hour flag or an age range.',
   [Tags.camaraSimSwap]: 'CAMARA SIM Swap 2.1.0 (r3.3): check and retrieve-date, schema-compatible with the official definition.',
@@ -33,6 +37,7 @@ export const API_TAG_DESCRIPTIONS: Record<(typeof Tags)[keyof typeof Tags], stri
   [Tags.adminOperators]: 'Mobile operators as data, and their upstream secrets (stored encrypted, never returned).',
   [Tags.adminBalances]: 'Verification credits of LIVE clients.',
   [Tags.adminSandbox]: 'Swap dates of sandbox numbers, for integration tests.',
+  [Tags.adminIntelligence]: 'Intelligence policies of any client and backtests of draft policies (admin role).',
   [Tags.adminAudit]: 'The tamper-evident audit trail: queries, exports, reports and the chain check (auditor role).',
   [Tags.health]: 'Liveness and readiness probes; no credentials.',
 };

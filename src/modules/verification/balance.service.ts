@@ -15,7 +15,7 @@ export interface BalanceView {
 
 export interface BalanceHistoryEntry {
   at: string;
-  kind: 'TOP_UP' | 'VERIFY' | 'REFUND';
+  kind: 'TOP_UP' | 'VERIFY' | 'REFUND' | 'ASSESSMENT';
   change: number;
   balanceAfter: number;
 }

@@ -12,6 +12,7 @@ import { EnrichmentService } from './enrichment.service.js';
 import { BalancePortalController } from './portal.controller.js';
 import { ProofService } from './proof.service.js';
 import { VerificationController } from './verification.controller.js';
+import { VerificationHistoryService } from './verification-history.service.js';
 import { VerificationJobs } from './verification.jobs.js';
 import { VerificationRepository } from './verification.repository.js';
 import { VerificationService } from './verification.service.js';
@@ -28,8 +29,9 @@ import { VerificationService } from './verification.service.js';
     BalanceService,
     EnrichmentService,
     VerificationService,
+    VerificationHistoryService,
     VerificationJobs,
   ],
-  exports: [VerificationService, BalanceService],
+  exports: [VerificationService, VerificationHistoryService, BalanceService],
 })
 export class VerificationModule {}

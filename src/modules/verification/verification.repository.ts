@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EnrichmentSession } from '../../generated/prisma/client.js';
+import type { EnrichmentSession, SdkSession } from '../../generated/prisma/client.js';
 import { PrismaService } from '../../common/database/prisma.service.js';
 import type { UnitWriteKind } from '../audit/audit.service.js';
 
@@ -40,6 +40,11 @@ export class VerificationRepository {
   /** Scoped to the client: another client's session id finds nothing. */
   findEnrichmentSessionOfClient(id: string, clientId: string): Promise<EnrichmentSession | null> {
     return this.prisma.client.enrichmentSession.findFirst({ where: { id, clientId } });
+  }
+
+  /** Scoped to the client, like every session lookup. */
+  findSdkSessionOfClient(clientId: string, sdkSessionId: string): Promise<SdkSession | null> {
+    return this.prisma.client.sdkSession.findUnique({ where: { clientId_sdkSessionId: { clientId, sdkSessionId } } });
   }
 
   /**

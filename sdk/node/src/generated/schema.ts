@@ -664,6 +664,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/api/trust/score": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trust score 0–100 (higher = more trustworthy) with a recommendation and its factors
+         * @description LIVE clients pay one credit per answer (in the same unit of work as its audit event); SANDBOX calls are free.
+         */
+        post: operations["Intelligence_trust"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api/shield/assess": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Shield: ALLOW, CHALLENGE, REVIEW or BLOCK, with the risk score and reason codes
+         * @description LIVE clients pay one credit per answer (in the same unit of work as its audit event); SANDBOX calls are free.
+         */
+        post: operations["Intelligence_shield"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api/detect/analyze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Detect: anomalies (multi-account, velocity, repeated failures, geography shifts) and a recommended action
+         * @description LIVE clients pay one credit per answer (in the same unit of work as its audit event); SANDBOX calls are free.
+         */
+        post: operations["Intelligence_detect"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -882,7 +942,7 @@ export interface components {
              * @enum {string}
              */
             environment?: "SANDBOX" | "LIVE";
-            products: ("VERIFY" | "VERIFY_MASKED" | "SIM_SWAP" | "DEVICE_SWAP" | "TRUST_SCORE" | "SHIELD")[];
+            products: ("VERIFY" | "VERIFY_MASKED" | "SIM_SWAP" | "DEVICE_SWAP" | "TRUST" | "SHIELD" | "DETECT")[];
             /** @description Requests per minute (default DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE). */
             rateLimitPerMinute?: number;
             /**
@@ -901,7 +961,7 @@ export interface components {
              * @enum {string}
              */
             environment: "SANDBOX" | "LIVE";
-            products: ("VERIFY" | "VERIFY_MASKED" | "SIM_SWAP" | "DEVICE_SWAP" | "TRUST_SCORE" | "SHIELD")[];
+            products: ("VERIFY" | "VERIFY_MASKED" | "SIM_SWAP" | "DEVICE_SWAP" | "TRUST" | "SHIELD" | "DETECT")[];
             /** @enum {string} */
             status: "active" | "suspended";
             rateLimitPerMinute: number;
@@ -942,7 +1002,7 @@ export interface components {
         };
         UpdateClient: {
             name?: string;
-            products?: ("VERIFY" | "VERIFY_MASKED" | "SIM_SWAP" | "DEVICE_SWAP" | "TRUST_SCORE" | "SHIELD")[];
+            products?: ("VERIFY" | "VERIFY_MASKED" | "SIM_SWAP" | "DEVICE_SWAP" | "TRUST" | "SHIELD" | "DETECT")[];
             /** @enum {string} */
             status?: "active" | "suspended";
             rateLimitPerMinute?: number;
@@ -1210,7 +1270,7 @@ export interface components {
             clientId: string;
             /** @enum {string} */
             environment: "SANDBOX" | "LIVE";
-            products: ("VERIFY" | "VERIFY_MASKED" | "SIM_SWAP" | "DEVICE_SWAP" | "TRUST_SCORE" | "SHIELD")[];
+            products: ("VERIFY" | "VERIFY_MASKED" | "SIM_SWAP" | "DEVICE_SWAP" | "TRUST" | "SHIELD" | "DETECT")[];
             /** @description SANDBOX clients are never charged. */
             charged: boolean;
             balance: components["schemas"]["Balance"];
@@ -1219,7 +1279,7 @@ export interface components {
             /** Format: date-time */
             at: string;
             /** @enum {string} */
-            kind: "TOP_UP" | "VERIFY" | "REFUND";
+            kind: "TOP_UP" | "VERIFY" | "REFUND" | "ASSESSMENT";
             /** @description Credits added (positive) or taken (negative). */
             change: number;
             balanceAfter: number;
@@ -1383,6 +1443,152 @@ export interface components {
             latestSimChange: string | null;
             /** Format: date-time */
             latestDeviceChange: string | null;
+        };
+        /** @description Trust per signal group, 0–100 (higher = more trustworthy): 70 minus the group’s risk points. */
+        TrustBreakdown: {
+            network_score: number;
+            device_score: number;
+            sim_score: number;
+            verification_score: number;
+            behaviour_score: number;
+        };
+        TrustScoreData: {
+            /** @example TR-6f1c2a0e-… */
+            transactionId: string;
+            /** @description Higher = more trustworthy (100 − the risk score). */
+            trustScore: number;
+            /**
+             * @description How many of the main signals were known (SIM swap, SDK session, device, IP country, connection type).
+             * @enum {string}
+             */
+            confidence: "HIGH" | "MEDIUM" | "LOW";
+            /** @enum {string} */
+            recommendation: "ALLOW" | "CHALLENGE" | "REVIEW" | "BLOCK";
+            /** @description Factors that raised trust. */
+            positiveFactors: ("sim_swap_recent" | "sim_swap_week" | "sim_swap_unknown" | "sim_stable" | "device_swap_recent" | "sdk_verified" | "silent_verification_failed" | "device_known" | "device_new" | "device_session_mismatch" | "multi_account" | "number_many_devices" | "device_rooted" | "device_emulator" | "app_integrity_failed" | "operator_changed" | "operator_stable" | "country_mismatch" | "network_stable" | "vpn_detected" | "proxy_detected" | "connection_wifi" | "velocity_spike" | "repeated_failures")[];
+            /** @description Factors that lowered trust. */
+            riskFactors: ("sim_swap_recent" | "sim_swap_week" | "sim_swap_unknown" | "sim_stable" | "device_swap_recent" | "sdk_verified" | "silent_verification_failed" | "device_known" | "device_new" | "device_session_mismatch" | "multi_account" | "number_many_devices" | "device_rooted" | "device_emulator" | "app_integrity_failed" | "operator_changed" | "operator_stable" | "country_mismatch" | "network_stable" | "vpn_detected" | "proxy_detected" | "connection_wifi" | "velocity_spike" | "repeated_failures")[];
+            breakdown: components["schemas"]["TrustBreakdown"];
+            /** @description The request’s metadataId, echoed. */
+            metadataId: string | null;
+        };
+        AssessmentDevice: {
+            /** @example android */
+            platform?: string;
+            osVersion?: string;
+            model?: string;
+            appVersion?: string;
+            sdkVersion?: string;
+            isRooted?: boolean;
+            isEmulator?: boolean;
+            vpnDetected?: boolean;
+            proxyDetected?: boolean;
+            /**
+             * @description The platform attestation verdict as the app got it. FAILED, FAIL, TAMPERED, COMPROMISED, INVALID count as a failure; PASSED, PASS, VALID, OK as a pass; anything else as unknown.
+             * @example PASSED
+             */
+            appIntegrityStatus?: string;
+            /** @description A stable id of the device (or the deviceIdHash the SDK reported). Stored only keyed-hashed. */
+            deviceId?: string;
+        };
+        AssessmentNetwork: {
+            /** @description The end user's IP address. Stored only keyed-hashed. */
+            ipAddress?: string;
+            /**
+             * @description ISO 3166-1 alpha-2 country of the end user's IP.
+             * @example NL
+             */
+            countryCode?: string;
+            /**
+             * @description The mobile operator of the connection (an operator id).
+             * @example SANDBOX_NL
+             */
+            operator?: string;
+            /** @enum {string} */
+            connectionType?: "CELLULAR" | "WIFI" | "ETHERNET" | "UNKNOWN" | "cellular" | "wifi" | "ethernet" | "unknown" | "MOBILE" | "mobile";
+        };
+        AssessmentRequest: {
+            /** @example +31612345007 */
+            mobileNumber: string;
+            /** @description The caller's own reference, echoed by Trust as `metadataId`. */
+            metadataId?: string;
+            /** @description The caller's session id (accepted; not used as a signal). */
+            sessionId?: string;
+            /** @description The SDK session of the silent verification (data.sdkSessionId of enrichment). */
+            sdkSessionId?: string;
+            /**
+             * @description The journey; the policy may differ per journey.
+             * @default LOGIN
+             * @enum {string}
+             */
+            serviceType?: "REGISTRATION" | "LOGIN" | "RESET_PASS" | "UPDATE_DETAILS" | "TRANSACTION";
+            device?: components["schemas"]["AssessmentDevice"];
+            network?: components["schemas"]["AssessmentNetwork"];
+        };
+        ShieldAssessmentData: {
+            /**
+             * @description A BLOCK is a 200 like any other decision.
+             * @enum {string}
+             */
+            decision: "ALLOW" | "CHALLENGE" | "REVIEW" | "BLOCK";
+            /** @description Higher = riskier. */
+            riskScore: number;
+            /** @enum {string} */
+            riskLevel: "LOW" | "MEDIUM" | "HIGH" | "CRITICAL";
+            /** @description The risk factors, strongest first. */
+            reasonCodes: ("sim_swap_recent" | "sim_swap_week" | "sim_swap_unknown" | "sim_stable" | "device_swap_recent" | "sdk_verified" | "silent_verification_failed" | "device_known" | "device_new" | "device_session_mismatch" | "multi_account" | "number_many_devices" | "device_rooted" | "device_emulator" | "app_integrity_failed" | "operator_changed" | "operator_stable" | "country_mismatch" | "network_stable" | "vpn_detected" | "proxy_detected" | "connection_wifi" | "velocity_spike" | "repeated_failures")[];
+            /** @description A positive silent verification of this number in this sdkSessionId within the policy’s window. */
+            sdkVerified: boolean;
+            /** @enum {string} */
+            deviceConsistencyLevel: "STABLE" | "INCONSISTENT" | "UNKNOWN";
+            /** @enum {string} */
+            operatorConsistencyLevel: "STABLE" | "CHANGED" | "UNKNOWN";
+            /** @example SH-6f1c2a0e-… */
+            transactionId: string;
+        };
+        DetectAnomaly: {
+            /** @enum {string} */
+            type: "MULTI_ACCOUNT" | "VELOCITY_SPIKE" | "REPEATED_FAILURES" | "GEO_SHIFT";
+            /** @description The count that reached the threshold (GEO_SHIFT: 1). */
+            observed: number;
+            threshold: number;
+            /** @enum {string} */
+            window: "10m" | "1h" | "24h";
+            /** @description Points this anomaly adds to anomalyScore. */
+            points: number;
+        };
+        /** @description Counts within one window, the current request included. */
+        DetectWindowStats: {
+            numberAssessments: number;
+            deviceAssessments: number;
+            ipAssessments: number;
+            /** @description Verify verdicts of the number. */
+            numberVerifies: number;
+            /** @description Negative verify verdicts of the number. */
+            numberFailedVerifies: number;
+            /** @description Distinct numbers used on the device. */
+            numbersOnDevice: number;
+            /** @description Distinct devices the number was used on. */
+            devicesOnNumber: number;
+        };
+        DetectWindows: {
+            "10m": components["schemas"]["DetectWindowStats"];
+            "1h": components["schemas"]["DetectWindowStats"];
+            "24h": components["schemas"]["DetectWindowStats"];
+        };
+        DetectAnalysisData: {
+            anomalies: components["schemas"]["DetectAnomaly"][];
+            /** @enum {string} */
+            recommendedAction: "ALLOW" | "MONITOR" | "CHALLENGE" | "BLOCK";
+            /** @enum {string} */
+            riskLevel: "LOW" | "MEDIUM" | "HIGH" | "CRITICAL";
+            /** @description Sum of the anomalies’ points, at most 100. */
+            anomalyScore: number;
+            /** @description Accounts linked to this one: distinct numbers on the device or devices of the number within 24 h, whichever is more. */
+            affectedCount: number;
+            windowStats: components["schemas"]["DetectWindows"];
+            /** @example DE-6f1c2a0e-… */
+            transactionId: string;
         };
         /** @example b4333c46-49c0-4f62-80d7-f0ef930f1c46 */
         XCorrelator: string;
@@ -2214,6 +2420,27 @@ export interface components {
                     status?: 504;
                     /** @enum {string} */
                     code?: "TIMEOUT";
+                };
+            };
+        };
+        /** @description Bad Request: VALIDATION_ERROR, MALFORMED_REQUEST, PRODUCT_NOT_ENABLED, INVALID_MOBILE_NUMBER, INSUFFICIENT_BALANCE */
+        Authmatech400ValidationErrorMalformedRequestProductNotEnabledInvalidMobileNumberInsufficientBalance: {
+            headers: {
+                "x-correlator": components["headers"]["x-correlator"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["AuthmatechErrorEnvelope"] & {
+                    messages?: {
+                        /** @enum {string} */
+                        type?: "FAILURE";
+                        /** @enum {string} */
+                        code?: "VALIDATION_ERROR" | "MALFORMED_REQUEST" | "PRODUCT_NOT_ENABLED" | "INVALID_MOBILE_NUMBER" | "INSUFFICIENT_BALANCE";
+                        /** @enum {string} */
+                        httpStatus?: "BAD_REQUEST";
+                        /** @enum {boolean} */
+                        technical?: false;
+                    }[];
                 };
             };
         };
@@ -3944,6 +4171,126 @@ export interface operations {
             404: components["responses"]["Admin404NotFound"];
             500: components["responses"]["Admin500Internal"];
             503: components["responses"]["Admin503Unavailable"];
+        };
+    };
+    Intelligence_trust: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
+                "x-correlator"?: components["parameters"]["x-correlator"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssessmentRequest"];
+            };
+        };
+        responses: {
+            /** @description The score; a BLOCK recommendation is a 200 like any other. */
+            200: {
+                headers: {
+                    "x-correlator": components["headers"]["x-correlator"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthmatechEnvelope"] & {
+                        data: components["schemas"]["TrustScoreData"];
+                    };
+                };
+            };
+            400: components["responses"]["Authmatech400ValidationErrorMalformedRequestProductNotEnabledInvalidMobileNumberInsufficientBalance"];
+            401: components["responses"]["Authmatech401Unauthorized"];
+            413: components["responses"]["Authmatech413PayloadTooLarge"];
+            415: components["responses"]["Authmatech415UnsupportedMediaType"];
+            429: components["responses"]["Authmatech429TooManyRequests"];
+            500: components["responses"]["Authmatech500InternalError"];
+            503: components["responses"]["Authmatech503ServiceUnavailable"];
+        };
+    };
+    Intelligence_shield: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
+                "x-correlator"?: components["parameters"]["x-correlator"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssessmentRequest"];
+            };
+        };
+        responses: {
+            /** @description The decision; BLOCK is a 200, never an error. */
+            200: {
+                headers: {
+                    "x-correlator": components["headers"]["x-correlator"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthmatechEnvelope"] & {
+                        data: components["schemas"]["ShieldAssessmentData"];
+                    };
+                };
+            };
+            400: components["responses"]["Authmatech400ValidationErrorMalformedRequestProductNotEnabledInvalidMobileNumberInsufficientBalance"];
+            401: components["responses"]["Authmatech401Unauthorized"];
+            413: components["responses"]["Authmatech413PayloadTooLarge"];
+            415: components["responses"]["Authmatech415UnsupportedMediaType"];
+            429: components["responses"]["Authmatech429TooManyRequests"];
+            500: components["responses"]["Authmatech500InternalError"];
+            503: components["responses"]["Authmatech503ServiceUnavailable"];
+        };
+    };
+    Intelligence_detect: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
+                "x-correlator"?: components["parameters"]["x-correlator"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssessmentRequest"];
+            };
+        };
+        responses: {
+            /** @description The anomalies and the recommended action. */
+            200: {
+                headers: {
+                    "x-correlator": components["headers"]["x-correlator"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthmatechEnvelope"] & {
+                        data: components["schemas"]["DetectAnalysisData"];
+                    };
+                };
+            };
+            400: components["responses"]["Authmatech400ValidationErrorMalformedRequestProductNotEnabledInvalidMobileNumberInsufficientBalance"];
+            401: components["responses"]["Authmatech401Unauthorized"];
+            413: components["responses"]["Authmatech413PayloadTooLarge"];
+            415: components["responses"]["Authmatech415UnsupportedMediaType"];
+            429: components["responses"]["Authmatech429TooManyRequests"];
+            500: components["responses"]["Authmatech500InternalError"];
+            503: components["responses"]["Authmatech503ServiceUnavailable"];
         };
     };
 }

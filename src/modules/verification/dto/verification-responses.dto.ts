@@ -80,8 +80,8 @@ export class BalanceHistoryEntryDto implements BalanceHistoryEntry {
   @ApiProperty({ format: 'date-time' })
   at!: string;
 
-  @ApiProperty({ enum: ['TOP_UP', 'VERIFY', 'REFUND'] })
-  kind!: 'TOP_UP' | 'VERIFY' | 'REFUND';
+  @ApiProperty({ enum: ['TOP_UP', 'VERIFY', 'REFUND', 'ASSESSMENT'] })
+  kind!: 'TOP_UP' | 'VERIFY' | 'REFUND' | 'ASSESSMENT';
 
   @ApiProperty({ type: 'integer', description: 'Credits added (positive) or taken (negative).' })
   change!: number;

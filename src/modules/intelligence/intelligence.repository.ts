@@ -1,0 +1,131 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../../common/database/prisma.service.js';
+import type { UnitWriteKind } from '../audit/audit.service.js';
+import type { Windows } from './intelligence-signals.js';
+
+/** An assessment, written in the same statement as its audit event and its credit (one unit of work). */
+export const ASSESSMENTS: UnitWriteKind = {
+  name: 'intelligence.assessment',
+  columns:
+    'id uuid, transaction_id text, client_id text, product text, service_type text, phone_hash text, device_hash text, ip_hash text, operator_id text, country_code text, signals jsonb, factors jsonb, score integer, decision text, policy_version integer, created_at timestamptz',
+  insert: (rows) => `INSERT INTO assessment (id, transaction_id, client_id, product, service_type, phone_hash, device_hash, ip_hash, operator_id, country_code, signals, factors, score, decision, policy_version, created_at)
+    SELECT id, transaction_id, client_id, product::assessment_product, service_type, phone_hash, device_hash, ip_hash, operator_id, country_code, signals,
+           ARRAY(SELECT jsonb_array_elements_text(factors)), score, decision, policy_version, created_at FROM ${rows}`,
+};
+
+export interface AssessmentRow {
+  id: string;
+  transactionId: string;
+  clientId: string;
+  product: 'trust' | 'shield' | 'detect';
+  serviceType: string;
+  phoneHash: string;
+  deviceHash: string | null;
+  ipHash: string | null;
+  operatorId: string | null;
+  countryCode: string | null;
+  signals: unknown;
+  factors: string[];
+  score: number;
+  decision: string;
+  policyVersion: number;
+  createdAt: string;
+}
+
+/** What earlier assessments of the client say about this number, device and IP. */
+export interface HistoryStats {
+  number: Windows;
+  device: Windows;
+  ip: Windows;
+  /** Distinct other numbers on the device, other devices of the number (this request not included). */
+  otherNumbersOnDevice: Windows;
+  otherDevicesOnNumber: Windows;
+  deviceSeenWithNumber: boolean;
+  numberHasDevices: boolean;
+  previousOperator: string | null;
+  previousCountry: string | null;
+}
+
+export interface StoredPolicy {
+  version: number;
+  policy: unknown;
+  createdBy: string;
+  createdAt: Date;
+}
+
+interface StatsRow {
+  n0: number; n1: number; n2: number;
+  d0: number; d1: number; d2: number;
+  i0: number; i1: number; i2: number;
+  on0: number; on1: number; on2: number;
+  od0: number; od1: number; od2: number;
+  seen: boolean;
+  has_devices: boolean;
+  previous_operator: string | null;
+  previous_country: string | null;
+}
+
+@Injectable()
+export class IntelligenceRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * Counts over the client's assessments of the last 24 h (before `now`) in one statement, so
+   * every instance sees the same velocity: the counts come from the shared table, not memory.
+   */
+  async historyStats(clientId: string, phoneHash: string, deviceHash: string | null, ipHash: string | null, now: Date): Promise<HistoryStats> {
+    const rows = await this.prisma.client.$queryRawUnsafe<StatsRow[]>(
+      `WITH recent AS (
+         SELECT phone_hash, device_hash, ip_hash, $5::timestamptz - created_at AS age FROM assessment
+          WHERE client_id = $1::text AND created_at > $5::timestamptz - interval '24 hours' AND created_at <= $5::timestamptz
+            AND (phone_hash = $2::text OR device_hash = $3::text OR ip_hash = $4::text))
+       SELECT
+         count(*) FILTER (WHERE phone_hash = $2::text AND age < interval '10 minutes')::int AS n0,
+         count(*) FILTER (WHERE phone_hash = $2::text AND age < interval '1 hour')::int AS n1,
+         count(*) FILTER (WHERE phone_hash = $2::text)::int AS n2,
+         count(*) FILTER (WHERE device_hash = $3::text AND age < interval '10 minutes')::int AS d0,
+         count(*) FILTER (WHERE device_hash = $3::text AND age < interval '1 hour')::int AS d1,
+         count(*) FILTER (WHERE device_hash = $3::text)::int AS d2,
+         count(*) FILTER (WHERE ip_hash = $4::text AND age < interval '10 minutes')::int AS i0,
+         count(*) FILTER (WHERE ip_hash = $4::text AND age < interval '1 hour')::int AS i1,
+         count(*) FILTER (WHERE ip_hash = $4::text)::int AS i2,
+         count(DISTINCT phone_hash) FILTER (WHERE device_hash = $3::text AND phone_hash <> $2::text AND age < interval '10 minutes')::int AS on0,
+         count(DISTINCT phone_hash) FILTER (WHERE device_hash = $3::text AND phone_hash <> $2::text AND age < interval '1 hour')::int AS on1,
+         count(DISTINCT phone_hash) FILTER (WHERE device_hash = $3::text AND phone_hash <> $2::text)::int AS on2,
+         count(DISTINCT device_hash) FILTER (WHERE phone_hash = $2::text AND device_hash IS DISTINCT FROM $3::text AND age < interval '10 minutes')::int AS od0,
+         count(DISTINCT device_hash) FILTER (WHERE phone_hash = $2::text AND device_hash IS DISTINCT FROM $3::text AND age < interval '1 hour')::int AS od1,
+         count(DISTINCT device_hash) FILTER (WHERE phone_hash = $2::text AND (device_hash IS DISTINCT FROM $3::text OR $3::text IS NULL))::int AS od2,
+         EXISTS (SELECT 1 FROM assessment WHERE client_id = $1::text AND phone_hash = $2::text AND device_hash = $3::text AND created_at <= $5::timestamptz) AS seen,
+         EXISTS (SELECT 1 FROM assessment WHERE client_id = $1::text AND phone_hash = $2::text AND device_hash IS NOT NULL AND created_at <= $5::timestamptz) AS has_devices,
+         (SELECT operator_id FROM assessment WHERE client_id = $1::text AND phone_hash = $2::text AND operator_id IS NOT NULL AND created_at <= $5::timestamptz
+           ORDER BY created_at DESC LIMIT 1) AS previous_operator,
+         (SELECT country_code FROM assessment WHERE client_id = $1::text AND phone_hash = $2::text AND country_code IS NOT NULL
+             AND created_at > $5::timestamptz - interval '24 hours' AND created_at <= $5::timestamptz
+           ORDER BY created_at DESC LIMIT 1) AS previous_country
+       FROM recent`,
+      clientId,
+      phoneHash,
+      deviceHash,
+      ipHash,
+      now.toISOString(),
+    );
+    const r = rows[0];
+    return {
+      number: [r.n0, r.n1, r.n2],
+      device: [r.d0, r.d1, r.d2],
+      ip: [r.i0, r.i1, r.i2],
+      otherNumbersOnDevice: [r.on0, r.on1, r.on2],
+      otherDevicesOnNumber: [r.od0, r.od1, r.od2],
+      deviceSeenWithNumber: r.seen,
+      numberHasDevices: r.has_devices,
+      previousOperator: r.previous_operator,
+      previousCountry: r.previous_country,
+    };
+  }
+
+  /** The client's newest policy version for the service type. */
+  async findActivePolicy(clientId: string, serviceType: string): Promise<StoredPolicy | undefined> {
+    const row = await this.prisma.client.intelligencePolicy.findFirst({ where: { clientId, serviceType }, orderBy: { version: 'desc' } });
+    return row ? { version: row.version, policy: row.policy, createdBy: row.createdBy, createdAt: row.createdAt } : undefined;
+  }
+}
