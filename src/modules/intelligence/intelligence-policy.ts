@@ -128,19 +128,23 @@ export function defaultPolicy(serviceType: ServiceType): Policy {
 /** A stored or submitted policy over the defaults of its service type (a draft may give only what it changes). */
 export function completePolicy(serviceType: ServiceType, partial: DeepPartial<Policy>): Policy {
   const base = defaultPolicy(serviceType);
+  // Validated request bodies are class instances whose absent fields are own `undefined` properties.
+  const given = <T extends object>(value: T | undefined): Partial<T> =>
+    Object.fromEntries(Object.entries(value ?? {}).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+  const detectGiven = given(partial.detect);
   return {
     base: partial.base ?? base.base,
-    weights: { ...base.weights, ...(partial.weights) },
-    thresholds: { ...base.thresholds, ...partial.thresholds },
-    hardRules: (partial.hardRules) ?? base.hardRules,
+    weights: { ...base.weights, ...(given(partial.weights) as Partial<Record<FactorCode, number>>) },
+    thresholds: { ...base.thresholds, ...given(partial.thresholds) },
+    hardRules: (partial.hardRules)?.map((rule) => ({ id: rule.id, factors: [...rule.factors], decision: rule.decision })) ?? base.hardRules,
     simSwapFailMode: partial.simSwapFailMode ?? base.simSwapFailMode,
     failClosedDecision: partial.failClosedDecision ?? base.failClosedDecision,
     silentVerificationWindowSeconds: partial.silentVerificationWindowSeconds ?? base.silentVerificationWindowSeconds,
-    limits: { ...base.limits, ...(partial.limits as Partial<Limits> | undefined) },
+    limits: { ...base.limits, ...(given(partial.limits) as Partial<Limits>) },
     detect: {
       ...base.detect,
-      ...partial.detect,
-      scores: { ...base.detect.scores, ...(partial.detect?.scores) },
+      ...(detectGiven as Partial<Omit<Policy['detect'], 'scores'>>),
+      scores: { ...base.detect.scores, ...(given(partial.detect?.scores) as Partial<Record<AnomalyType, number>>) },
     },
   };
 }

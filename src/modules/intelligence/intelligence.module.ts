@@ -7,6 +7,7 @@ import { VerificationModule } from '../verification/verification.module.js';
 import { IntelligenceController } from './intelligence.controller.js';
 import { IntelligenceRepository } from './intelligence.repository.js';
 import { IntelligenceService } from './intelligence.service.js';
+import { PoliciesAdminController, PoliciesPortalController } from './policies.controller.js';
 import { PoliciesService } from './policies.service.js';
 import { SignalsService } from './signals.service.js';
 
@@ -17,7 +18,7 @@ import { SignalsService } from './signals.service.js';
  */
 @Module({
   imports: [AuditModule, CredentialsModule, OperatorsModule, SimSwapModule, VerificationModule],
-  controllers: [IntelligenceController],
+  controllers: [IntelligenceController, PoliciesPortalController, PoliciesAdminController],
   providers: [IntelligenceRepository, SignalsService, PoliciesService, IntelligenceService],
   exports: [IntelligenceService],
 })

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../common/database/prisma.service.js';
+import type { Tx } from '../audit/audit.repository.js';
 import type { UnitWriteKind } from '../audit/audit.service.js';
 import type { Windows } from './intelligence-signals.js';
 
@@ -128,4 +129,65 @@ export class IntelligenceRepository {
     const row = await this.prisma.client.intelligencePolicy.findFirst({ where: { clientId, serviceType }, orderBy: { version: 'desc' } });
     return row ? { version: row.version, policy: row.policy, createdBy: row.createdBy, createdAt: row.createdAt } : undefined;
   }
+
+  /** The newest version of each of the client's service types. */
+  async listActivePolicies(clientId: string): Promise<(StoredPolicy & { serviceType: string })[]> {
+    const rows = await this.prisma.client.intelligencePolicy.findMany({
+      where: { clientId },
+      distinct: ['serviceType'],
+      orderBy: [{ serviceType: 'asc' }, { version: 'desc' }],
+    });
+    return rows.map((row) => ({ serviceType: row.serviceType, version: row.version, policy: row.policy, createdBy: row.createdBy, createdAt: row.createdAt }));
+  }
+
+  /**
+   * Appends the next version (inside the caller's transaction, with its audit event). The
+   * transaction-scoped advisory lock orders concurrent changes of one client's journey.
+   */
+  async appendPolicy(tx: Tx, clientId: string, serviceType: string, policy: object, createdBy: string, at: Date): Promise<StoredPolicy> {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`intelligence_policy:${clientId}:${serviceType}`}, 0))`;
+    const rows = await tx.$queryRaw<{ version: number }[]>`
+      INSERT INTO intelligence_policy (client_id, service_type, version, policy, created_by, created_at)
+      SELECT ${clientId}, ${serviceType}, COALESCE(max(version), 0) + 1, ${JSON.stringify(policy)}::jsonb, ${createdBy}, ${at}
+        FROM intelligence_policy WHERE client_id = ${clientId} AND service_type = ${serviceType}
+      RETURNING version`;
+    return { version: rows[0].version, policy, createdBy, createdAt: at };
+  }
+
+  /**
+   * The client's assessments of one product and journey in [from, to), oldest first, a page at a
+   * time (keyset on created_at, id), with only what a replay needs.
+   */
+  async *replayable(clientId: string, product: string, serviceType: string, from: Date, to: Date, page = 5_000): AsyncGenerator<ReplayRow[]> {
+    let after: { at: string; id: string } | undefined;
+    for (;;) {
+      const rows = await this.prisma.client.$queryRawUnsafe<ReplayRow[]>(
+        `SELECT id::text AS id, transaction_id, decision, policy_version, signals, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+           FROM assessment
+          WHERE client_id = $1 AND product = $2::assessment_product AND service_type = $3
+            AND created_at >= $4::timestamptz AND created_at < $5::timestamptz
+            ${after ? 'AND (created_at, id) > ($6::timestamptz, $7::uuid)' : ''}
+          ORDER BY created_at, id LIMIT ${Math.trunc(page)}`,
+        clientId,
+        product,
+        serviceType,
+        from.toISOString(),
+        to.toISOString(),
+        ...(after ? [after.at, after.id] : []),
+      );
+      if (rows.length > 0) yield rows;
+      if (rows.length < page) return;
+      const last = rows[rows.length - 1];
+      after = { at: last.at, id: last.id };
+    }
+  }
+}
+
+export interface ReplayRow {
+  id: string;
+  transaction_id: string;
+  decision: string;
+  policy_version: number;
+  signals: unknown;
+  at: string;
 }

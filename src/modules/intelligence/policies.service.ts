@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import type { ServiceType } from '../verification/dto/verify.dto.js';
-import { completePolicy, defaultPolicy, type DeepPartial, type Policy } from './intelligence-policy.js';
-import { IntelligenceRepository } from './intelligence.repository.js';
+import { Clock } from '../../common/clock/clock.js';
+import type { RequestContext } from '../../common/http/request-context.js';
+import { RequestAudit } from '../audit/request-audit.service.js';
+import { SERVICE_TYPES, type ServiceType } from '../verification/dto/verify.dto.js';
+import type { BacktestRequestDto, BacktestResultDto, PolicyDto } from './dto/policy.dto.js';
+import { completePolicy, defaultPolicy, DECISIONS, detect, DETECT_ACTIONS, evaluate, type DeepPartial, type Policy } from './intelligence-policy.js';
+import type { Signals } from './intelligence-signals.js';
+import { invalidPolicy, invalidRange } from './intelligence.errors.js';
+import { IntelligenceRepository, type StoredPolicy } from './intelligence.repository.js';
 
 export interface VersionedPolicy {
   serviceType: ServiceType;
@@ -12,15 +18,97 @@ export interface VersionedPolicy {
   createdAt: string | null;
 }
 
-/** The clients' intelligence policies: one per service type, versioned, defaults built in. */
+const MAX_WINDOW_MS = 93 * 86_400_000;
+const EXAMPLES = 5;
+
+/**
+ * The clients' intelligence policies: one per service type, versioned (a change appends a
+ * version, the newest applies), defaults built in; and backtests of drafts against stored signals.
+ */
 @Injectable()
 export class PoliciesService {
-  constructor(private readonly repository: IntelligenceRepository) {}
+  constructor(
+    private readonly repository: IntelligenceRepository,
+    private readonly requests: RequestAudit,
+    private readonly clock: Clock,
+  ) {}
 
   /** The policy in force for the client's journey (its newest version, else the default). */
   async activePolicy(clientId: string, serviceType: ServiceType): Promise<VersionedPolicy> {
     const stored = await this.repository.findActivePolicy(clientId, serviceType);
-    if (!stored) return { serviceType, version: 0, policy: defaultPolicy(serviceType), createdBy: null, createdAt: null };
+    return stored ? this.view(serviceType, stored) : this.defaultView(serviceType);
+  }
+
+  /** The policy in force for each service type, keyed by it. */
+  async activePolicies(clientId: string): Promise<Record<ServiceType, VersionedPolicy>> {
+    const stored = new Map((await this.repository.listActivePolicies(clientId)).map((row) => [row.serviceType, row]));
+    return Object.fromEntries(
+      SERVICE_TYPES.map((serviceType) => {
+        const row = stored.get(serviceType);
+        return [serviceType, row ? this.view(serviceType, row) : this.defaultView(serviceType)];
+      }),
+    ) as Record<ServiceType, VersionedPolicy>;
+  }
+
+  /** Stores the draft (over the journey's defaults) as the next version, with the request's audit event. */
+  async change(ctx: RequestContext, clientId: string, serviceType: ServiceType, draft: PolicyDto, createdBy: string): Promise<VersionedPolicy> {
+    const policy = checked(serviceType, draft);
+    ctx.audit.serviceType = serviceType;
+    ctx.audit.detail = { clientId, serviceType };
+    const stored = await this.requests.transaction(
+      ctx,
+      (tx) => this.repository.appendPolicy(tx, clientId, serviceType, policy, createdBy, this.clock.now()),
+      (result) => {
+        ctx.audit.detail = { clientId, serviceType, version: result.version };
+        return { status: 200, verdict: { version: result.version } };
+      },
+    );
+    return this.view(serviceType, stored);
+  }
+
+  /**
+   * Replays the client's assessments of a window under a draft, from their stored signals, with
+   * the very function that answered them: exact, and a matrix of current × draft decisions.
+   */
+  async backtest(clientId: string, request: BacktestRequestDto): Promise<BacktestResultDto> {
+    const span = request.to.getTime() - request.from.getTime();
+    if (!(span > 0) || span > MAX_WINDOW_MS) throw invalidRange();
+    const product = request.product ?? 'SHIELD';
+    const draft = checked(request.serviceType, request.draft);
+    const cells = new Map<string, { current: string; draft: string; count: number; examples: string[] }>();
+    const versions = new Set<number>();
+    let total = 0;
+    let changed = 0;
+    for await (const page of this.repository.replayable(clientId, product.toLowerCase(), request.serviceType, request.from, request.to)) {
+      for (const row of page) {
+        const signals = row.signals as Signals;
+        const decided = product === 'DETECT' ? detect(signals, draft).recommendedAction : evaluate(signals, draft).decision;
+        total += 1;
+        if (decided !== row.decision) changed += 1;
+        versions.add(row.policy_version);
+        const key = `${row.decision}>${decided}`;
+        let cell = cells.get(key);
+        if (!cell) cells.set(key, (cell = { current: row.decision, draft: decided, count: 0, examples: [] }));
+        cell.count += 1;
+        if (cell.examples.length < EXAMPLES) cell.examples.push(row.transaction_id);
+      }
+    }
+    const order: readonly string[] = product === 'DETECT' ? DETECT_ACTIONS : DECISIONS;
+    const rank = (decision: string): number => order.indexOf(decision);
+    return {
+      from: request.from.toISOString(),
+      to: request.to.toISOString(),
+      serviceType: request.serviceType,
+      product,
+      total,
+      changed,
+      currentVersions: [...versions].sort((a, b) => a - b),
+      matrix: [...cells.values()].sort((a, b) => rank(a.current) - rank(b.current) || rank(a.draft) - rank(b.draft)),
+      draftPolicy: draft,
+    };
+  }
+
+  private view(serviceType: ServiceType, stored: StoredPolicy): VersionedPolicy {
     return {
       serviceType,
       version: stored.version,
@@ -30,4 +118,18 @@ export class PoliciesService {
       createdAt: stored.createdAt.toISOString(),
     };
   }
+
+  private defaultView(serviceType: ServiceType): VersionedPolicy {
+    return { serviceType, version: 0, policy: defaultPolicy(serviceType), createdBy: null, createdAt: null };
+  }
+}
+
+/** The complete policy of a draft, refused when its thresholds are out of order. */
+function checked(serviceType: ServiceType, draft: PolicyDto): Policy {
+  const policy = completePolicy(serviceType, draft);
+  const t = policy.thresholds;
+  if (!(t.challenge <= t.review && t.review <= t.block)) throw invalidPolicy('thresholds must satisfy challenge ≤ review ≤ block');
+  const d = policy.detect;
+  if (!(d.monitor <= d.challenge && d.challenge <= d.block)) throw invalidPolicy('detect thresholds must satisfy monitor ≤ challenge ≤ block');
+  return policy;
 }

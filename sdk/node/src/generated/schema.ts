@@ -724,6 +724,97 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/api/me/intelligence/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** My policy in force for each service type (version 0 = the default) */
+        get: operations["PoliciesPortal_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api/me/intelligence/backtest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Backtest a draft policy on a past window of my assessments
+         * @description Replays the assessments of the window under the draft, from their stored signals, with the function that answered them: a matrix of current × draft decisions with counts and example transaction ids.
+         */
+        post: operations["PoliciesPortal_backtest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/clients/{clientId}/intelligence/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The client's policy in force for each service type (version 0 = the default) */
+        get: operations["PoliciesAdmin_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/clients/{clientId}/intelligence/policies/{serviceType}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Store a new version of the policy of one service type (what the body leaves out keeps its default) */
+        put: operations["PoliciesAdmin_change"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/clients/{clientId}/intelligence/backtest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Backtest a draft policy on a past window of the client’s assessments
+         * @description Replays the assessments of the window under the draft, from their stored signals, with the function that answered them: a matrix of current × draft decisions with counts and example transaction ids.
+         */
+        post: operations["PoliciesAdmin_backtest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1590,6 +1681,202 @@ export interface components {
             /** @example DE-6f1c2a0e-… */
             transactionId: string;
         };
+        /** @description Risk points per factor code (negative lowers the risk); a code left out keeps its default. */
+        PolicyWeights: {
+            /** @description SIM changed within limits.recentSimSwapHours (default 24 h). Default 50. */
+            sim_swap_recent?: number;
+            /** @description SIM changed within limits.simSwapWatchDays (default 7 days), not within the recent window. Default 25. */
+            sim_swap_week?: number;
+            /** @description the operator failed, was too slow, is unknown or has no swap API. Default 8. */
+            sim_swap_unknown?: number;
+            /** @description no SIM change within limits.simSwapWatchDays. Default -10. */
+            sim_stable?: number;
+            /** @description the number moved to another handset within limits.recentSimSwapHours. Default 20. */
+            device_swap_recent?: number;
+            /** @description a positive silent verification of this number in this sdkSessionId within silentVerificationWindowSeconds. Default -35. */
+            sdk_verified?: number;
+            /** @description a negative verify of this number in this sdkSessionId within the window. Default 25. */
+            silent_verification_failed?: number;
+            /** @description this device was seen with this number before. Default -10. */
+            device_known?: number;
+            /** @description the number has history, but never with this device. Default 10. */
+            device_new?: number;
+            /** @description device.deviceId differs from the deviceIdHash the SDK reported for the session. Default 20. */
+            device_session_mismatch?: number;
+            /** @description the device was used with limits.multiAccountNumbers numbers or more within 1 h. Default 30. */
+            multi_account?: number;
+            /** @description the number was used on limits.numberDevices devices or more within 24 h. Default 15. */
+            number_many_devices?: number;
+            /** @description device.isRooted. Default 20. */
+            device_rooted?: number;
+            /** @description device.isEmulator. Default 30. */
+            device_emulator?: number;
+            /** @description device.appIntegrityStatus is a failure (FAILED, TAMPERED, …). Default 30. */
+            app_integrity_failed?: number;
+            /** @description the operator differs from the one of the number’s previous assessment (a port). Default 20. */
+            operator_changed?: number;
+            /** @description same operator as the number’s previous assessment. Default -5. */
+            operator_stable?: number;
+            /** @description network.countryCode differs from the number’s country. Default 20. */
+            country_mismatch?: number;
+            /** @description cellular connection in the number’s country, no VPN or proxy. Default -5. */
+            network_stable?: number;
+            /** @description network vpnDetected. Default 15. */
+            vpn_detected?: number;
+            /** @description network proxyDetected. Default 15. */
+            proxy_detected?: number;
+            /** @description not on mobile data (no header enrichment possible). Default 5. */
+            connection_wifi?: number;
+            /** @description assessments or verifies of the number, device or IP above the limits.velocity* thresholds. Default 25. */
+            velocity_spike?: number;
+            /** @description limits.repeatedFailures1h negative verifies of the number or more within 1 h. Default 25. */
+            repeated_failures?: number;
+        };
+        /** @description riskScore at or above which the decision is CHALLENGE, REVIEW, BLOCK (challenge ≤ review ≤ block). */
+        PolicyThresholds: {
+            challenge?: number;
+            review?: number;
+            block?: number;
+        };
+        /** @description When every factor is present, the decision is at least `decision`. */
+        HardRule: {
+            /** @example sim_swap_recent */
+            id: string;
+            factors: ("sim_swap_recent" | "sim_swap_week" | "sim_swap_unknown" | "sim_stable" | "device_swap_recent" | "sdk_verified" | "silent_verification_failed" | "device_known" | "device_new" | "device_session_mismatch" | "multi_account" | "number_many_devices" | "device_rooted" | "device_emulator" | "app_integrity_failed" | "operator_changed" | "operator_stable" | "country_mismatch" | "network_stable" | "vpn_detected" | "proxy_detected" | "connection_wifi" | "velocity_spike" | "repeated_failures")[];
+            /** @enum {string} */
+            decision: "ALLOW" | "CHALLENGE" | "REVIEW" | "BLOCK";
+        };
+        PolicyLimits: {
+            /** @description A SIM change younger than this is sim_swap_recent (default 24). */
+            recentSimSwapHours?: number;
+            /** @description A SIM change younger than this is sim_swap_week; older is sim_stable (default 7). */
+            simSwapWatchDays?: number;
+            /** @description Distinct numbers on one device within 1 h that make multi_account (default 3). */
+            multiAccountNumbers?: number;
+            /** @description Distinct devices of one number within 24 h that make number_many_devices (default 3). */
+            numberDevices?: number;
+            /** @description Assessments of the number (default [5, 10, 30]). */
+            velocityNumber?: number[];
+            /** @description Assessments of the device (default [10, 20, 50]). */
+            velocityDevice?: number[];
+            /** @description Assessments of the IP (default [20, 50, 200]). */
+            velocityIp?: number[];
+            /** @description Verify verdicts of the number (default [5, 10, 30]). */
+            velocityVerifies?: number[];
+            /** @description Negative verifies of the number within 1 h that make repeated_failures (default 3). */
+            repeatedFailures1h?: number;
+        };
+        /** @description Points per Detect anomaly. */
+        AnomalyScores: {
+            /** @description Points of MULTI_ACCOUNT. */
+            MULTI_ACCOUNT?: number;
+            /** @description Points of VELOCITY_SPIKE. */
+            VELOCITY_SPIKE?: number;
+            /** @description Points of REPEATED_FAILURES. */
+            REPEATED_FAILURES?: number;
+            /** @description Points of GEO_SHIFT. */
+            GEO_SHIFT?: number;
+        };
+        /** @description anomalyScore at or above which Detect recommends MONITOR, CHALLENGE, BLOCK. */
+        DetectPolicy: {
+            scores?: components["schemas"]["AnomalyScores"];
+            monitor?: number;
+            challenge?: number;
+            block?: number;
+        };
+        IntelligencePolicy: {
+            /** @description Risk before any factor (default 30). */
+            base?: number;
+            weights?: components["schemas"]["PolicyWeights"];
+            thresholds?: components["schemas"]["PolicyThresholds"];
+            /** @description Replaces the default hard rules when given (an empty list: none). */
+            hardRules?: components["schemas"]["HardRule"][];
+            /**
+             * @description closed: an unknown SIM-swap status decides at least failClosedDecision.
+             * @enum {string}
+             */
+            simSwapFailMode?: "open" | "closed";
+            /** @enum {string} */
+            failClosedDecision?: "ALLOW" | "CHALLENGE" | "REVIEW" | "BLOCK";
+            /** @description How old a silent verification may be to count as sdkVerified (default 600 s). */
+            silentVerificationWindowSeconds?: number;
+            limits?: components["schemas"]["PolicyLimits"];
+            detect?: components["schemas"]["DetectPolicy"];
+        };
+        VersionedIntelligencePolicy: {
+            /** @enum {string} */
+            serviceType: "REGISTRATION" | "LOGIN" | "RESET_PASS" | "UPDATE_DETAILS" | "TRANSACTION";
+            /** @description 0: the built-in default (no version stored yet). */
+            version: number;
+            /** @description The complete policy in force. */
+            policy: components["schemas"]["IntelligencePolicy"];
+            /** @description `admin:<credential id>`; null for the default. */
+            createdBy: string | null;
+            /** Format: date-time */
+            createdAt: string | null;
+        };
+        /** @description The policy in force for each service type. */
+        IntelligencePolicies: {
+            REGISTRATION: components["schemas"]["VersionedIntelligencePolicy"];
+            LOGIN: components["schemas"]["VersionedIntelligencePolicy"];
+            RESET_PASS: components["schemas"]["VersionedIntelligencePolicy"];
+            UPDATE_DETAILS: components["schemas"]["VersionedIntelligencePolicy"];
+            TRANSACTION: components["schemas"]["VersionedIntelligencePolicy"];
+        };
+        BacktestCell: {
+            /** @description The decision answered at the time. */
+            current: string;
+            /** @description The decision under the draft. */
+            draft: string;
+            count: number;
+            /** @description Up to 5 transaction ids of this cell, oldest first. */
+            examples: string[];
+        };
+        BacktestResult: {
+            /** Format: date-time */
+            from: string;
+            /** Format: date-time */
+            to: string;
+            /** @enum {string} */
+            serviceType: "REGISTRATION" | "LOGIN" | "RESET_PASS" | "UPDATE_DETAILS" | "TRANSACTION";
+            /** @enum {string} */
+            product: "TRUST" | "SHIELD" | "DETECT";
+            /** @description Assessments replayed. */
+            total: number;
+            /** @description Assessments whose decision the draft changes. */
+            changed: number;
+            /** @description Policy versions the replayed assessments were answered under. */
+            currentVersions: number[];
+            /** @description Current × draft decisions; only cells with assessments, ordered by current then draft severity. */
+            matrix: components["schemas"]["BacktestCell"][];
+            /** @description The complete draft policy that was applied. */
+            draftPolicy: components["schemas"]["IntelligencePolicy"];
+        };
+        BacktestRequest: {
+            /**
+             * Format: date-time
+             * @description Start of the window (inclusive).
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description End of the window (exclusive); at most 93 days after from.
+             */
+            to: string;
+            /**
+             * @description The journey whose assessments are replayed (a policy is per journey).
+             * @enum {string}
+             */
+            serviceType: "REGISTRATION" | "LOGIN" | "RESET_PASS" | "UPDATE_DETAILS" | "TRANSACTION";
+            /**
+             * @description Whose answers are replayed; Detect compares recommended actions.
+             * @default SHIELD
+             * @enum {string}
+             */
+            product?: "TRUST" | "SHIELD" | "DETECT";
+            /** @description The draft, over the service type’s defaults (like a stored policy). */
+            draft: components["schemas"]["IntelligencePolicy"];
+        };
         /** @example b4333c46-49c0-4f62-80d7-f0ef930f1c46 */
         XCorrelator: string;
         /** @description CAMARA error (also the admin API and unmatched paths). */
@@ -2441,6 +2728,57 @@ export interface components {
                         /** @enum {boolean} */
                         technical?: false;
                     }[];
+                };
+            };
+        };
+        /** @description Bad Request: VALIDATION_ERROR, MALFORMED_REQUEST, INVALID_POLICY, INVALID_RANGE */
+        Authmatech400ValidationErrorMalformedRequestInvalidPolicyInvalidRange: {
+            headers: {
+                "x-correlator": components["headers"]["x-correlator"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["AuthmatechErrorEnvelope"] & {
+                    messages?: {
+                        /** @enum {string} */
+                        type?: "FAILURE";
+                        /** @enum {string} */
+                        code?: "VALIDATION_ERROR" | "MALFORMED_REQUEST" | "INVALID_POLICY" | "INVALID_RANGE";
+                        /** @enum {string} */
+                        httpStatus?: "BAD_REQUEST";
+                        /** @enum {boolean} */
+                        technical?: false;
+                    }[];
+                };
+            };
+        };
+        /** @description Bad Request: INVALID_ARGUMENT, INVALID_POLICY */
+        Admin400InvalidArgumentInvalidPolicy: {
+            headers: {
+                "x-correlator": components["headers"]["x-correlator"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorInfo"] & {
+                    /** @enum {integer} */
+                    status?: 400;
+                    /** @enum {string} */
+                    code?: "INVALID_ARGUMENT" | "INVALID_POLICY";
+                };
+            };
+        };
+        /** @description Bad Request: INVALID_ARGUMENT, INVALID_POLICY, INVALID_RANGE */
+        Admin400InvalidArgumentInvalidPolicyInvalidRange: {
+            headers: {
+                "x-correlator": components["headers"]["x-correlator"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorInfo"] & {
+                    /** @enum {integer} */
+                    status?: 400;
+                    /** @enum {string} */
+                    code?: "INVALID_ARGUMENT" | "INVALID_POLICY" | "INVALID_RANGE";
                 };
             };
         };
@@ -4291,6 +4629,186 @@ export interface operations {
             429: components["responses"]["Authmatech429TooManyRequests"];
             500: components["responses"]["Authmatech500InternalError"];
             503: components["responses"]["Authmatech503ServiceUnavailable"];
+        };
+    };
+    PoliciesPortal_list: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
+                "x-correlator"?: components["parameters"]["x-correlator"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One policy per service type. */
+            200: {
+                headers: {
+                    "x-correlator": components["headers"]["x-correlator"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthmatechEnvelope"] & {
+                        data: components["schemas"]["IntelligencePolicies"];
+                    };
+                };
+            };
+            400: components["responses"]["Authmatech400ValidationError"];
+            401: components["responses"]["Authmatech401Unauthorized"];
+            429: components["responses"]["Authmatech429TooManyRequests"];
+            500: components["responses"]["Authmatech500InternalError"];
+            503: components["responses"]["Authmatech503ServiceUnavailable"];
+        };
+    };
+    PoliciesPortal_backtest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
+                "x-correlator"?: components["parameters"]["x-correlator"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BacktestRequest"];
+            };
+        };
+        responses: {
+            /** @description The matrix. */
+            200: {
+                headers: {
+                    "x-correlator": components["headers"]["x-correlator"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthmatechEnvelope"] & {
+                        data: components["schemas"]["BacktestResult"];
+                    };
+                };
+            };
+            400: components["responses"]["Authmatech400ValidationErrorMalformedRequestInvalidPolicyInvalidRange"];
+            401: components["responses"]["Authmatech401Unauthorized"];
+            413: components["responses"]["Authmatech413PayloadTooLarge"];
+            415: components["responses"]["Authmatech415UnsupportedMediaType"];
+            429: components["responses"]["Authmatech429TooManyRequests"];
+            500: components["responses"]["Authmatech500InternalError"];
+            503: components["responses"]["Authmatech503ServiceUnavailable"];
+        };
+    };
+    PoliciesAdmin_list: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
+                "x-correlator"?: components["parameters"]["x-correlator"];
+            };
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    "x-correlator": components["headers"]["x-correlator"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntelligencePolicies"];
+                };
+            };
+            400: components["responses"]["Admin400InvalidArgument"];
+            401: components["responses"]["Admin401Unauthenticated"];
+            404: components["responses"]["Admin404NotFound"];
+            500: components["responses"]["Admin500Internal"];
+            503: components["responses"]["Admin503Unavailable"];
+        };
+    };
+    PoliciesAdmin_change: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
+                "x-correlator"?: components["parameters"]["x-correlator"];
+            };
+            path: {
+                clientId: string;
+                serviceType: "REGISTRATION" | "LOGIN" | "RESET_PASS" | "UPDATE_DETAILS" | "TRANSACTION";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IntelligencePolicy"];
+            };
+        };
+        responses: {
+            /** @description The new version, complete. */
+            200: {
+                headers: {
+                    "x-correlator": components["headers"]["x-correlator"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionedIntelligencePolicy"];
+                };
+            };
+            400: components["responses"]["Admin400InvalidArgumentInvalidPolicy"];
+            401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Admin403PermissionDenied"];
+            404: components["responses"]["Admin404NotFound"];
+            413: components["responses"]["Admin413PayloadTooLarge"];
+            415: components["responses"]["Admin415UnsupportedMediaType"];
+            500: components["responses"]["Admin500Internal"];
+            503: components["responses"]["Admin503Unavailable"];
+        };
+    };
+    PoliciesAdmin_backtest: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
+                "x-correlator"?: components["parameters"]["x-correlator"];
+            };
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BacktestRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    "x-correlator": components["headers"]["x-correlator"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BacktestResult"];
+                };
+            };
+            400: components["responses"]["Admin400InvalidArgumentInvalidPolicyInvalidRange"];
+            401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Admin403PermissionDenied"];
+            404: components["responses"]["Admin404NotFound"];
+            413: components["responses"]["Admin413PayloadTooLarge"];
+            415: components["responses"]["Admin415UnsupportedMediaType"];
+            500: components["responses"]["Admin500Internal"];
+            503: components["responses"]["Admin503Unavailable"];
         };
     };
 }
