@@ -13,6 +13,7 @@ export const ROUTES = {
   verifyLive: 'POST /v1/api/verify (LIVE client, charged)',
   camaraSimSwap: 'POST /sim-swap/v2/check',
   identityMatchSimSwap: 'POST /mobile-identity/v1/sim-swap',
+  shield: 'POST /v1/api/shield/assess',
 } as const;
 
 export interface HotPathFigures {
@@ -134,7 +135,7 @@ async function createBenchClient(gateway: GatewayHandle): Promise<BenchClient> {
     'bench',
     '--sandbox',
     '--products',
-    'VERIFY,VERIFY_MASKED,SIM_SWAP,DEVICE_SWAP',
+    'VERIFY,VERIFY_MASKED,SIM_SWAP,DEVICE_SWAP,TRUST,SHIELD,DETECT',
     '--json',
   ]);
   const created = JSON.parse(output) as BenchClient;
@@ -344,6 +345,36 @@ async function measureVerify(
 }
 
 /**
+ * Shield (issue 13) on sandbox numbers of ZAIN_JO, a device and an IP per number, a new number per
+ * request in turn: every request collects its signals (SIM and device swap, verdicts, velocity
+ * counts) and commits its assessment, its audit event and nothing else (sandbox: no credit).
+ */
+async function measureShield(gateway: GatewayHandle, client: BenchClient, options: Options, dir: string): Promise<HttpFigures> {
+  const body = (index: number): string =>
+    JSON.stringify({
+      mobileNumber: sandboxNumber(index),
+      serviceType: 'TRANSACTION',
+      device: { deviceId: `bench-device-${index % 8_000}`, isRooted: false, isEmulator: false },
+      network: { ipAddress: `10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}`, countryCode: 'JO', connectionType: 'CELLULAR' },
+    });
+  const itemsFile = path.join(dir, 'shield-items.ndjson');
+  await writeItems(itemsFile, Array.from({ length: 200_000 }, (_, index) => ({ body: body(index) })));
+  return measureConstant(
+    gateway.service,
+    {
+      method: 'POST',
+      path: '/v1/api/shield/assess',
+      headers: { 'x-api-key': client.apiKey, 'x-client-id': client.clientId, 'content-type': 'application/json' },
+      body: body(0),
+      itemsFile,
+      connections: options.connections,
+      expectBodyContains: '"decision":',
+    },
+    { ...options, label: 'shield-assess' },
+  );
+}
+
+/**
  * The hot paths of issue 7 on the started gateway, each after its own warm-up. A route that has
  * not landed in this build is reported as missing rather than failing the run.
  */
@@ -411,6 +442,10 @@ export async function runHotPaths(
     if (available.has(ROUTES.camaraSimSwap)) {
       log('flood: bad API keys from one address beside a legitimate client');
       figures.flood = await measureFlood(gateway, client, options, await jwtFor(client, lifetime));
+    }
+    if (available.has(ROUTES.shield)) {
+      log('intelligence: Shield assessment');
+      figures.routes[ROUTES.shield] = await measureShield(gateway, client, options, dir);
     }
     // The gateway's floor: its HTTP stack and global hooks on a public route without auth,
     // audit or database, to compare with reference (a).

@@ -1,5 +1,5 @@
 import type { AuditFigures } from '../audit-scale.js';
-import type { HotPathFigures } from '../hot-paths.js';
+import { ROUTES, type HotPathFigures } from '../hot-paths.js';
 import type { ReferenceFigures } from '../references/references.js';
 import type { MachineFacts } from './machine.js';
 import { round, type TargetCheck } from './report.js';
@@ -65,6 +65,17 @@ export function targetsOf(results: Results): TargetCheck[] {
   for (const [name, figures] of Object.entries(results.hotPaths?.routes ?? {})) {
     if (!figures) continue;
     const ratio = results.ratios[name];
+    if (name === ROUTES.shield) {
+      // Issue 13's own targets: against the verify path of the same run, and a looser p99.
+      const verify = results.hotPaths?.routes[ROUTES.verify];
+      if (verify) {
+        const share = figures.requestsPerSecond / verify.requestsPerSecond;
+        checks.push({ name: `${name} ÷ verify`, target: '≥ 0.5', actual: share.toFixed(2), met: share >= 0.5 });
+      }
+      checks.push({ name: `${name} p99`, target: '≤ 25 ms', actual: `${figures.latencyMs.p99.toFixed(1)} ms`, met: figures.latencyMs.p99 <= 25 });
+      checks.push({ name: `${name} failures`, target: '0', actual: String(figures.failures), met: figures.failures === 0 });
+      continue;
+    }
     if (ratio) {
       checks.push({
         name: `${name} ÷ (b) pgbench`,

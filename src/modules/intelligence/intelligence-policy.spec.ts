@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { SERVICE_TYPES } from '../verification/dto/verify.dto.js';
 import { completePolicy, defaultPolicy, detect, evaluate, FACTOR_CODES, FACTORS, factorsOf, type FactorCode } from './intelligence-policy.js';
 import type { Signals } from './intelligence-signals.js';
@@ -106,5 +107,10 @@ describe('intelligence policy', () => {
     expect(result.anomalyScore).toBe(100);
     expect(result.recommendedAction).toBe('BLOCK');
     expect(detect(neutral(), defaultPolicy('LOGIN'))).toEqual({ anomalies: [], anomalyScore: 0, recommendedAction: 'ALLOW' });
+  });
+
+  it('is documented: the README lists every factor with its default weight', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    for (const code of FACTOR_CODES) expect(readme).toContain(`| \`${code}\` | ${FACTORS[code].weight} |`);
   });
 });
