@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyAuth, CurrentClient, RequireProduct } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedClient } from '../../common/auth/caller.js';
-import { AuditAction } from '../../common/http/audit-facts.js';
+import { AuditAction, OwnUnitOfWork } from '../../common/http/audit-facts.js';
 import { authmatechSuccess as success } from '../../common/http/authmatech-envelope.js';
 import type { AuthmatechEnvelope } from '../../common/http/error-envelope.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
@@ -16,7 +16,10 @@ import { IntelligenceService } from './intelligence.service.js';
 const ASSESSMENT_ERRORS = { 400: ['INVALID_MOBILE_NUMBER', 'PRODUCT_NOT_ENABLED', IntelligenceCodes.insufficientBalance] };
 const COST = 'LIVE clients pay one credit per answer (in the same unit of work as its audit event); SANDBOX calls are free.';
 
-/** Authmatech intelligence: Trust score, Shield assessment and Detect, one request shape for all three. */
+/**
+ * Authmatech intelligence: Trust score, Shield assessment and Detect, one request shape for all
+ * three. Each commits its own unit (assessment, credit, event: RequestAudit.commit), group-committed.
+ */
 @ApiTags(Tags.intelligence)
 @Controller('v1/api')
 @ApiKeyAuth()
@@ -27,6 +30,7 @@ export class IntelligenceController {
   @HttpCode(200)
   @RequireProduct('TRUST')
   @AuditAction('trust.score')
+  @OwnUnitOfWork()
   @ApiOperation({ summary: 'Trust score 0–100 (higher = more trustworthy) with a recommendation and its factors', description: COST })
   @ApiAuthmatechOk(TrustScoreDataDto, { description: 'The score; a BLOCK recommendation is a 200 like any other.' })
   @ApiErrors(ASSESSMENT_ERRORS)
@@ -42,6 +46,7 @@ export class IntelligenceController {
   @HttpCode(200)
   @RequireProduct('SHIELD')
   @AuditAction('shield.assess')
+  @OwnUnitOfWork()
   @ApiOperation({ summary: 'Shield: ALLOW, CHALLENGE, REVIEW or BLOCK, with the risk score and reason codes', description: COST })
   @ApiAuthmatechOk(ShieldAssessmentDataDto, { description: 'The decision; BLOCK is a 200, never an error.' })
   @ApiErrors(ASSESSMENT_ERRORS)
@@ -57,6 +62,7 @@ export class IntelligenceController {
   @HttpCode(200)
   @RequireProduct('DETECT')
   @AuditAction('detect.analyze')
+  @OwnUnitOfWork()
   @ApiOperation({ summary: 'Detect: anomalies (multi-account, velocity, repeated failures, geography shifts) and a recommended action', description: COST })
   @ApiAuthmatechOk(DetectAnalysisDataDto, { description: 'The anomalies and the recommended action.' })
   @ApiErrors(ASSESSMENT_ERRORS)

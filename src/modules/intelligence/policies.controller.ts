@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminAuth, ApiKeyAuth, CurrentAdmin, CurrentClient } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedAdmin, AuthenticatedClient } from '../../common/auth/caller.js';
 import { CommonCodes } from '../../common/errors/api-error.js';
-import { AuditAction } from '../../common/http/audit-facts.js';
+import { AuditAction, OwnUnitOfWork } from '../../common/http/audit-facts.js';
 import { authmatechSuccess as success } from '../../common/http/authmatech-envelope.js';
 import type { AuthmatechEnvelope } from '../../common/http/error-envelope.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
@@ -40,6 +40,8 @@ export class PoliciesAdminController {
   @Put('policies/:serviceType')
   @AdminAuth('admin')
   @AuditAction('intelligence.policy.change')
+  // The new version and its event: one RequestAudit.transaction in PoliciesService.change.
+  @OwnUnitOfWork()
   @ApiOperation({ summary: 'Store a new version of the policy of one service type (what the body leaves out keeps its default)' })
   @ApiOkResponse({ type: VersionedPolicyDto, description: 'The new version, complete.' })
   @ApiErrors({ 400: [IntelligenceCodes.invalidPolicy] })
@@ -58,6 +60,8 @@ export class PoliciesAdminController {
   @HttpCode(200)
   @AdminAuth('admin')
   @AuditAction('intelligence.backtest')
+  // Read-only: no request transaction held open for seconds; its event is recorded as it answers.
+  @OwnUnitOfWork()
   @ApiOperation({ summary: 'Backtest a draft policy on a past window of the client’s assessments', description: BACKTEST })
   @ApiOkResponse({ type: BacktestResultDto })
   @ApiErrors({ 400: [IntelligenceCodes.invalidPolicy, IntelligenceCodes.invalidRange] })
@@ -90,6 +94,8 @@ export class PoliciesPortalController {
   @Post('backtest')
   @HttpCode(200)
   @AuditAction('intelligence.backtest')
+  // Read-only: no request transaction held open for seconds; its event is recorded as it answers.
+  @OwnUnitOfWork()
   @ApiOperation({ summary: 'Backtest a draft policy on a past window of my assessments', description: BACKTEST })
   @ApiAuthmatechOk(BacktestResultDto, { description: 'The matrix.' })
   @ApiErrors({ 400: [IntelligenceCodes.invalidPolicy, IntelligenceCodes.invalidRange] })
