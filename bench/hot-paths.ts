@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SignJWT } from 'jose';
+import pg from 'pg';
 import type { GatewayHandle } from './lib/gateway.js';
 import { runLoad, type RequestItem } from './lib/load.js';
 import { cpuSecondsOf, cutProfile, memoryOf, resetPeakRss } from './lib/processes.js';
@@ -22,6 +23,8 @@ export interface HotPathFigures {
   /** Informative rows: the enrichment run that minted the proofs, and the gateway's HTTP floor. */
   preparation: Record<string, HttpFigures>;
   flood?: FloodFigures;
+  /** Issue 13: one backtest over this many stored assessments, and how long its answer took. */
+  backtest?: { assessments: number; milliseconds: number; total: number };
   notes: string[];
 }
 
@@ -374,6 +377,52 @@ async function measureShield(gateway: GatewayHandle, client: BenchClient, option
   );
 }
 
+export const BACKTEST_ASSESSMENTS = 100_000;
+
+/**
+ * Seeds a day of stored TRANSACTION Shield assessments (a third each ALLOW, CHALLENGE, BLOCK from
+ * their signals) for the bench client, an hour before now, then times one backtest of them.
+ */
+async function measureBacktest(gateway: GatewayHandle, client: BenchClient): Promise<NonNullable<HotPathFigures['backtest']>> {
+  const at = Date.now() - 48 * 3_600_000;
+  const signals = (simAgeSeconds: number): string =>
+    JSON.stringify({
+      serviceType: 'TRANSACTION',
+      simSwap: { known: true, ageSeconds: simAgeSeconds },
+      deviceSwap: { known: true, ageSeconds: 400 * 86_400 },
+      silent: { session: false, successAgeSeconds: null, failureAgeSeconds: null },
+      device: { given: false, seenWithNumber: false, numberHasHistory: false, sessionMismatch: false, numbersOnDevice: [0, 0, 0], devicesOnNumber: [0, 0, 0] },
+      operator: { current: null, previous: null },
+      network: { countryCode: null, numberCountry: 'JO', previousCountry: null, connectionType: null, vpn: null, proxy: null },
+      integrity: { rooted: null, emulator: null, appIntegrity: null },
+      velocity: { number: [1, 1, 1], device: [0, 0, 0], ip: [0, 0, 0], verifies: [0, 0, 0], failures: [0, 0, 0] },
+    });
+  const database = new pg.Client({ connectionString: gateway.env.DATABASE_URL, application_name: 'mig-bench' });
+  await database.connect();
+  try {
+    await database.query(
+      `INSERT INTO assessment (id, transaction_id, client_id, product, service_type, phone_hash, signals, factors, score, decision, policy_version, created_at)
+       SELECT gen_random_uuid(), 'SH-' || gen_random_uuid(), $1, 'shield', 'TRANSACTION', md5(i::text) || md5(i::text),
+              (ARRAY[$2, $3, $4]::jsonb[])[1 + i % 3], ARRAY[]::text[], 0, (ARRAY['ALLOW', 'CHALLENGE', 'BLOCK'])[1 + i % 3], 0,
+              $5::timestamptz + i * interval '800 milliseconds'
+         FROM generate_series(1, $6::int) AS i`,
+      [client.clientId, signals(400 * 86_400), signals(3 * 86_400), signals(3_600), new Date(at).toISOString(), BACKTEST_ASSESSMENTS],
+    );
+  } finally {
+    await database.end();
+  }
+  const started = performance.now();
+  const response = await fetch(`${gateway.service.url}/v1/api/me/intelligence/backtest`, {
+    method: 'POST',
+    headers: { 'x-api-key': client.apiKey, 'x-client-id': client.clientId, 'content-type': 'application/json' },
+    body: JSON.stringify({ from: new Date(at).toISOString(), to: new Date(at + 86_400_000).toISOString(), serviceType: 'TRANSACTION', draft: { weights: { sim_swap_week: 60 } } }),
+  });
+  const body = (await response.json()) as { data?: { total?: number } };
+  const milliseconds = Math.round(performance.now() - started);
+  if (!response.ok) throw new Error(`backtest: HTTP ${response.status} ${JSON.stringify(body).slice(0, 300)}`);
+  return { assessments: BACKTEST_ASSESSMENTS, milliseconds, total: body.data?.total ?? 0 };
+}
+
 /**
  * The hot paths of issue 7 on the started gateway, each after its own warm-up. A route that has
  * not landed in this build is reported as missing rather than failing the run.
@@ -446,6 +495,8 @@ export async function runHotPaths(
     if (available.has(ROUTES.shield)) {
       log('intelligence: Shield assessment');
       figures.routes[ROUTES.shield] = await measureShield(gateway, client, options, dir);
+      log(`intelligence: backtest of ${BACKTEST_ASSESSMENTS} assessments`);
+      figures.backtest = await measureBacktest(gateway, client);
     }
     // The gateway's floor: its HTTP stack and global hooks on a public route without auth,
     // audit or database, to compare with reference (a).

@@ -109,6 +109,15 @@ export function targetsOf(results: Results): TargetCheck[] {
       met: figures.peakRssMb <= 300,
     });
   }
+  const backtest = results.hotPaths?.backtest;
+  if (backtest) {
+    checks.push({
+      name: `intelligence backtest of ${backtest.assessments} assessments`,
+      target: '≤ 5000 ms, all replayed',
+      actual: `${backtest.milliseconds} ms, ${backtest.total} replayed`,
+      met: backtest.milliseconds <= 5_000 && backtest.total === backtest.assessments,
+    });
+  }
   const audit = results.audit;
   if (audit) {
     const scale = `${(audit.events / 1e6).toFixed(1)} M events`;
