@@ -11,6 +11,8 @@ import { RequestContexts } from './common/http/request-contexts.js';
 import { RouteFactsRegistry } from './common/http/route-facts.js';
 import { RouteTable } from './common/http/route-table.js';
 import { logCompletedRequest } from './common/logging/logging.module.js';
+import { MetricsEndpoint } from './common/metrics/metrics-endpoint.js';
+import { MetricsService } from './common/metrics/metrics.service.js';
 import { createOpenApiDocument, OPENAPI_DOCUMENT } from './common/openapi/openapi-document.js';
 
 export type EnvironmentOverrides = Record<string, string | undefined>;
@@ -64,9 +66,14 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     done();
   });
 
-  fastify.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+    // Every request has its context (onRequest); its route facts name the route pattern, never the raw path.
+    if (request.context) metrics.observeRequest(request.context.route, request.method, reply.statusCode, reply.elapsedTime / 1000);
     logCompletedRequest(request, reply);
+    done();
   });
+  app.get(MetricsEndpoint).attach(fastify);
 
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();

@@ -12,6 +12,7 @@ import { HttpContextModule } from './common/http/http-context.module.js';
 import { RouteTable } from './common/http/route-table.js';
 import { createValidationPipe } from './common/http/validation.js';
 import { LoggingModule } from './common/logging/logging.module.js';
+import { MetricsModule } from './common/metrics/metrics.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { ConsoleModule } from './modules/console/console.module.js';
 import { CredentialsModule } from './modules/credentials/credentials.module.js';
@@ -31,6 +32,7 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(overrides),
         LoggingModule,
+        MetricsModule,
         HttpContextModule,
         ClockModule,
         DatabaseModule,

@@ -105,8 +105,9 @@ export class OpenApiContract {
     const name = `${observation.method.toUpperCase()} ${path}`;
     if (!operation) {
       // The documentation routes themselves are not part of the API they describe, nor is the
-      // web console (its pages and the private API they call, /console/api, are one application).
-      if (path.startsWith('/docs') || path === '/console' || path.startsWith('/console/')) return { operation: null, problems: [] };
+      // web console (its pages and the private API they call, /console/api, are one application),
+      // nor is Prometheus's scrape endpoint.
+      if (path.startsWith('/docs') || path === '/console' || path.startsWith('/console/') || path === '/metrics') return { operation: null, problems: [] };
       return { operation: name, problems: [`${name}: the route is not in the document`] };
     }
     const responses = operation.responses as Json;

@@ -2,6 +2,7 @@ import { HttpService } from '@nestjs/axios';
 import axios from 'axios';
 import { validateEnvironment } from '../../src/common/config/environment.js';
 import type { AuditFacts } from '../../src/common/http/audit-facts.js';
+import { MetricsService } from '../../src/common/metrics/metrics.service.js';
 import { ApiError } from '../../src/common/errors/api-error.js';
 import type { OperatorSecretsService } from '../../src/modules/credentials/operator-secrets.service.js';
 import type { OperatorView } from '../../src/modules/operators/operators.service.js';
@@ -42,7 +43,7 @@ function calls(overrides: Record<string, string> = {}): OperatorCallsService {
     CIRCUIT_BREAKER_VOLUME_THRESHOLD: '3',
     ...overrides,
   });
-  return new OperatorCallsService(environment, new HttpService(axios.create()), secrets);
+  return new OperatorCallsService(environment, new HttpService(axios.create()), secrets, new MetricsService());
 }
 
 async function expectUnavailable(promise: Promise<unknown>): Promise<void> {

@@ -8,6 +8,7 @@ import {
   Matches,
   Max,
   Min,
+  MinLength,
   validateSync,
 } from 'class-validator';
 
@@ -142,6 +143,37 @@ export class Environment {
   @Transform(toBoolean)
   @IsBoolean()
   API_DOCS_ENABLED = true;
+
+  // ─── Observability (issue 17) ───
+  /** Serve Prometheus metrics at /metrics (see METRICS_PORT and METRICS_TOKEN for where and to whom). */
+  @Transform(toBoolean)
+  @IsBoolean()
+  METRICS_ENABLED = true;
+
+  /**
+   * Serve /metrics on a listener of its own at this port (0: any free port) instead of the
+   * gateway's port. Unset: on the gateway's port, which outside development needs METRICS_TOKEN.
+   */
+  @Transform(toInteger)
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT?: number;
+
+  /** Bind address of the METRICS_PORT listener; default: HOST. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  METRICS_HOST?: string;
+
+  /** Bearer token a scraper must send (`Authorization: Bearer …`); at least 16 characters. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  METRICS_TOKEN?: string;
+  // ─── end Observability ───
 
   /** Largest accepted request body; larger bodies get 413 in the caller's envelope. */
   @Transform(toInteger)

@@ -23,6 +23,18 @@ export abstract class DatabaseConnection {
   abstract readonly adapter: PrismaAdapter;
   abstract openSession(): Promise<SqlSession>;
   abstract close(): Promise<void>;
+  /** The pool's connections (PostgreSQL); undefined for the embedded database's single one. */
+  poolStats(): PoolStats | undefined {
+    return undefined;
+  }
+}
+
+export interface PoolStats {
+  max: number;
+  total: number;
+  idle: number;
+  /** Queries waiting for a connection. */
+  waiting: number;
 }
 
 class PostgresConnection extends DatabaseConnection {
@@ -66,6 +78,10 @@ class PostgresConnection extends DatabaseConnection {
       },
       release: () => client.end(),
     };
+  }
+
+  override poolStats(): PoolStats {
+    return { max: this.environment.DATABASE_POOL_MAX, total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
   }
 
   async close(): Promise<void> {

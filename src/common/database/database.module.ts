@@ -1,6 +1,7 @@
 import { Global, Logger, Module } from '@nestjs/common';
 import { Environment } from '../config/environment.js';
 import { DatabaseConnection, openDatabaseConnection } from './database-connection.js';
+import { DatabaseMetrics } from './database-metrics.js';
 import { applyMigrations, readMigrations } from './migration-runner.js';
 import { PrismaService } from './prisma.service.js';
 
@@ -37,6 +38,7 @@ export async function migrateDatabase(connection: DatabaseConnection): Promise<s
       },
     },
     PrismaService,
+    DatabaseMetrics,
   ],
   exports: [DatabaseConnection, PrismaService],
 })

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
+import { AuditMetrics } from './audit-metrics.js';
 import { AuditRepository } from './audit.repository.js';
 import { conflictKeys, type PreparedUnit, type UnitOutcome } from './unit-of-work.js';
 
@@ -53,7 +54,10 @@ export class AuditBatchWriter implements BeforeApplicationShutdown {
     private readonly repository: AuditRepository,
     private readonly environment: Environment,
     private readonly clock: Clock,
-  ) {}
+    private readonly metrics: AuditMetrics,
+  ) {
+    metrics.watchWriter(() => this.queue.length, () => this.stalledMs());
+  }
 
   enqueue(unit: PreparedUnit, deadline?: number): Promise<UnitOutcome> {
     return new Promise<UnitOutcome>((resolve, reject) => {
@@ -123,10 +127,13 @@ export class AuditBatchWriter implements BeforeApplicationShutdown {
   }
 
   private async write(batch: Pending[]): Promise<void> {
+    const started = performance.now();
     try {
       const outcomes = await this.append(batch.map((pending) => pending.unit));
+      this.metrics.batchCommitted(batch.length, (performance.now() - started) / 1000, true);
       batch.forEach((pending, index) => pending.resolve(outcomes[index]));
     } catch (error) {
+      this.metrics.batchCommitted(batch.length, (performance.now() - started) / 1000, false);
       if (batch.length > 1 && isDataError(error)) {
         // One unit's data broke the statement: write each alone, so only that one fails.
         this.logger.warn(`an audit batch of ${batch.length} failed on its data; writing its units one by one`);

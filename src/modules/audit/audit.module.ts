@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { ReadinessCheck } from '../../common/health/readiness-check.js';
 import { AuditReadiness } from './audit-readiness.js';
+import { AuditMetrics } from './audit-metrics.js';
 import { AuditIntegrityService } from './audit-integrity.service.js';
 import { AuditRetentionService } from './audit-retention.service.js';
 import { AuditVerificationRunsRepository } from './audit-verification-runs.repository.js';
@@ -24,6 +25,7 @@ import { RequestAudit } from './request-audit.service.js';
   controllers: [AuditController, ReportsController, PortalController],
   providers: [
     AuditRepository,
+    AuditMetrics,
     AuditBatchWriter,
     AuditService,
     AuditIntegrityService,

@@ -11,6 +11,7 @@ import { AuditRepository, type SummaryGroup, type SummaryRow, type Tx } from './
 import type { IdempotencyClaim, PreparedUnit, UnitClaims, UnitOutcome, UnitWrite } from './unit-of-work.js';
 import { Clock } from '../../common/clock/clock.js';
 import { IdempotencyKeyInUse, IdempotencyKeyTaken, isLockTimeout, type IdempotentRequest } from '../../common/http/idempotency.js';
+import { MetricsService } from '../../common/metrics/metrics.service.js';
 
 export type { AuditEventInput } from './audit-event.js';
 export type { UnitClaims, UnitOutcome, UnitWrite, UnitWriteKind } from './unit-of-work.js';
@@ -90,6 +91,7 @@ export class AuditService {
     private readonly writer: AuditBatchWriter,
     private readonly secrets: ServerSecrets,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
@@ -130,8 +132,11 @@ export class AuditService {
    */
   async commit(unit: AuditUnit, tx?: Tx): Promise<UnitOutcome> {
     const prepared = this.prepare(unit);
-    if (tx) return (await this.repository.appendUnits([prepared], this.clock.now(), tx))[0];
-    return this.writer.enqueue(prepared, unit.deadline);
+    // Inside `tx` the event is counted once its statement ran: only a failed COMMIT could undo it.
+    const outcome = tx ? (await this.repository.appendUnits([prepared], this.clock.now(), tx))[0] : await this.writer.enqueue(prepared, unit.deadline);
+    const event = unit.events[outcome] ?? unit.events.ok;
+    this.metrics.countEvent(event.contract, event.action, event.outcome, event.verdict);
+    return outcome;
   }
 
   private prepare(unit: AuditUnit): PreparedUnit {

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { Environment } from '../../common/config/environment.js';
+import { MetricsService } from '../../common/metrics/metrics.service.js';
 import { ConsoleSessionsService } from './console-sessions.service.js';
 
 @Injectable()
@@ -10,6 +11,7 @@ export class ConsoleJobs {
   constructor(
     private readonly sessions: ConsoleSessionsService,
     private readonly environment: Environment,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Hourly; deleting old rows is idempotent, so instances running it at once do no harm. */
@@ -17,7 +19,7 @@ export class ConsoleJobs {
   async purgeSessions(): Promise<void> {
     if (!this.environment.JOBS_ENABLED) return;
     try {
-      await this.sessions.purgeOldSessions();
+      await this.metrics.timeJob('console.purge-sessions', () => this.sessions.purgeOldSessions());
     } catch (error) {
       this.logger.error(`console session purge failed: ${error instanceof Error ? error.message : String(error)}`);
     }

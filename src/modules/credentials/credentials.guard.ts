@@ -7,6 +7,7 @@ import { ConsoleSessionAuthenticator } from '../../common/auth/console-session.j
 import { IS_PUBLIC } from '../../common/auth/public.decorator.js';
 import { Environment } from '../../common/config/environment.js';
 import { ApiError } from '../../common/errors/api-error.js';
+import { MetricsService } from '../../common/metrics/metrics.service.js';
 import { rateLimitHeaders } from '../../common/http/rate-limit-headers.js';
 import type { RequestContext } from '../../common/http/request-context.js';
 import { Authenticator } from './authenticator.service.js';
@@ -26,6 +27,7 @@ export class CredentialsGuard implements CanActivate {
     private readonly authenticator: Authenticator,
     private readonly limiter: RateLimiter,
     private readonly environment: Environment,
+    private readonly metrics: MetricsService,
     @Optional() private readonly consoleSessions?: ConsoleSessionAuthenticator,
   ) {}
 
@@ -99,10 +101,13 @@ export class CredentialsGuard implements CanActivate {
   private async limit(caller: AuthenticatedClient, ctx: RequestContext, context: ExecutionContext): Promise<void> {
     const perMinute = this.authenticator.rateLimitOf(caller) ?? this.environment.DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE;
     const decisions = [await this.limiter.consume(`client:${caller.clientId}`, perMinute, 60_000)];
+    if (!decisions[0].allowed) this.metrics.countRateLimitRefusal(ctx.route.contract, 'client');
     // CM.com documents 1 request/second per key for Identity Match; CAMARA has only the client limit.
     const perKey = this.environment.JWT_KEY_RATE_LIMIT_PER_SECOND;
     if (caller.credential.kind === 'jwt_key' && perKey > 0 && ctx.route.contract === 'identity_match') {
-      decisions.push(await this.limiter.consume(`jwt:${caller.credential.id}`, perKey, 1_000));
+      const perKeyDecision = await this.limiter.consume(`jwt:${caller.credential.id}`, perKey, 1_000);
+      if (!perKeyDecision.allowed) this.metrics.countRateLimitRefusal(ctx.route.contract, 'jwt_key');
+      decisions.push(perKeyDecision);
     }
     const refused = decisions.flatMap((decision) => (decision.allowed ? [] : [decision.retryAfterSeconds]));
     // The headers tell the limit that binds: a refusing one, else the one with the fewest left.

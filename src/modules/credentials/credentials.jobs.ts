@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { Environment } from '../../common/config/environment.js';
+import { MetricsService } from '../../common/metrics/metrics.service.js';
 import { CredentialsMaintenanceService } from './credentials-maintenance.service.js';
 
 @Injectable()
@@ -10,6 +11,7 @@ export class CredentialsJobs {
   constructor(
     private readonly maintenance: CredentialsMaintenanceService,
     private readonly environment: Environment,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** Every minute, so a grace period ends within a minute of its time (the guard enforces it exactly anyway). */
@@ -17,7 +19,7 @@ export class CredentialsJobs {
   async rotateDue(): Promise<void> {
     if (!this.environment.JOBS_ENABLED) return;
     try {
-      await this.maintenance.runDue();
+      await this.metrics.timeJob('credentials.rotate-due', () => this.maintenance.runDue());
     } catch (error) {
       this.logger.error(`credentials job failed: ${error instanceof Error ? error.message : String(error)}`);
     }

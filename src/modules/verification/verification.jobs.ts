@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
+import { MetricsService } from '../../common/metrics/metrics.service.js';
 import { VerificationRepository } from './verification.repository.js';
 
 // Enrichment sessions are kept a day for the web variant and support questions; proofs live minutes.
@@ -16,12 +17,13 @@ export class VerificationJobs {
     private readonly repository: VerificationRepository,
     private readonly environment: Environment,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {}
 
   @Cron(CronExpression.EVERY_HOUR)
   async purgeScheduled(): Promise<void> {
     if (!this.environment.JOBS_ENABLED) return;
-    const result = await this.purge();
+    const result = await this.metrics.timeJob('verification.purge', () => this.purge());
     if (result)
       this.logger.log(
         `purged ${result.proofs} spent proofs and ${result.sessions} enrichment sessions`,

@@ -5,6 +5,7 @@ import CircuitBreaker from 'opossum';
 import { firstValueFrom } from 'rxjs';
 import { Clock } from '../../../common/clock/clock.js';
 import { Environment } from '../../../common/config/environment.js';
+import { MetricsService } from '../../../common/metrics/metrics.service.js';
 import { OperatorSecretsService } from '../../credentials/operator-secrets.service.js';
 import type { OperatorView } from '../../operators/operators.service.js';
 import { isRfc3339DateTime } from '../rfc3339.js';
@@ -61,6 +62,7 @@ export class CamaraSwapAdapter implements SwapAdapter, OnModuleDestroy {
     private readonly secrets: OperatorSecretsService,
     private readonly environment: Environment,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {}
 
   async check(query: SwapQuery, maxAgeHours: number): Promise<boolean> {
@@ -312,6 +314,7 @@ export class CamaraSwapAdapter implements SwapAdapter, OnModuleDestroy {
           (error.reason === 'identifier_not_found' || error.reason === 'service_not_applicable'),
       });
       this.breakers.set(operatorId, breaker);
+      this.metrics.watchBreaker('camara_swap', operatorId, breaker);
     }
     return breaker;
   }

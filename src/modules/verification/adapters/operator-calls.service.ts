@@ -4,6 +4,7 @@ import { isAxiosError } from 'axios';
 import CircuitBreaker from 'opossum';
 import { firstValueFrom } from 'rxjs';
 import { Environment } from '../../../common/config/environment.js';
+import { MetricsService } from '../../../common/metrics/metrics.service.js';
 import type { AuditFacts } from '../../../common/http/audit-facts.js';
 import { OperatorSecretsService } from '../../credentials/operator-secrets.service.js';
 import type { OperatorView } from '../../operators/operators.service.js';
@@ -111,6 +112,7 @@ export class OperatorCallsService implements OnModuleDestroy {
     private readonly environment: Environment,
     private readonly http: HttpService,
     private readonly secrets: OperatorSecretsService,
+    private readonly metrics: MetricsService,
   ) {}
 
   onModuleDestroy(): void {
@@ -200,6 +202,7 @@ export class OperatorCallsService implements OnModuleDestroy {
         },
       );
       this.breakers.set(operatorId, breaker);
+      this.metrics.watchBreaker('verify', operatorId, breaker);
     }
     return breaker;
   }
