@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import { fastifyRequestContext } from '@fastify/request-context';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
@@ -46,6 +47,8 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   const contexts = app.get(RequestContexts);
 
   fastify.decorateRequest('context', null);
+  // An async context per request: every log line written while serving it carries its correlation id.
+  void fastify.register(fastifyRequestContext, { defaultStoreValues: (request) => ({ correlationId: request.id }) });
   fastify.addHook('onRoute', (route) => {
     routes.add(route.method, route.url);
     // A route's contract, audit and action are fixed here, once: requests read them from the route.
@@ -76,7 +79,6 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   app.get(MetricsEndpoint).attach(fastify);
 
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
 
   let document: OpenAPIObject | undefined;
   const documentOf = (): OpenAPIObject => (document ??= createOpenApiDocument(app));

@@ -34,6 +34,9 @@ describe('logs', () => {
       headers: { 'content-type': 'application/json', 'x-correlator': 'log-test-correlator-2' },
       body: '{"phoneNumber": "+31612345678",',
     });
+    // A phone number in the path of an admin route (and of a path no route matches).
+    await fetch(`${gateway.url}/admin/v1/sandbox/sim-swap/%2B31698765432`, { method: 'PUT', headers: { authorization: SECRET_HEADER_VALUES.authorization } });
+    await fetch(`${gateway.url}/admin/v1/no-such-route/+31698765432`);
     await gateway.stop();
 
     const lines = gateway.output().split('\n').filter((line) => line.trim().startsWith('{'));
@@ -48,9 +51,37 @@ describe('logs', () => {
     );
     const everything = gateway.output();
     for (const value of Object.values(SECRET_HEADER_VALUES)) expect(everything).not.toContain(value);
-    for (const number of ['962791234567', '962797778899', '31612345678', '962791112233', '962794445566']) {
+    expect(requestLines).toEqual(expect.arrayContaining([expect.objectContaining({ method: 'PUT', path: '/admin/v1/sandbox/sim-swap/:phoneNumber', status: 401 })]));
+    for (const number of ['962791234567', '962797778899', '31612345678', '962791112233', '962794445566', '31698765432']) {
       expect(everything).not.toContain(number);
     }
     expect(everything).not.toContain('LeakCanaryClientSecret');
+  });
+
+  it('name the address the socket is bound to, and the drain at shutdown', async () => {
+    const started = await startGatewayProcess({ ...database.overrides, LOG_LEVEL: 'info', HOST: '0.0.0.0' });
+    const port = new URL(started.url).port;
+    expect(started.url).toBe(`http://0.0.0.0:${port}`);
+    expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).toBe(200);
+    expect(await started.stop()).toBe(0);
+    const messages = started.output().split('\n').filter((line) => line.startsWith('{')).map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(messages).toEqual(expect.arrayContaining([expect.stringMatching(/^SIGTERM: draining/), expect.stringMatching(/^stopped after \d+ ms$/)]));
+  });
+
+  it('carry the correlation id on every line written while serving a request', async () => {
+    // A database that refuses connections: the guard, the error responder and the audit layer all log.
+    const dead = await startGatewayProcess({ ...database.overrides, LOG_LEVEL: 'info', DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/nowhere_test', MIGRATE_ON_START: 'false', DATABASE_CONNECT_TIMEOUT_MS: '500' });
+    const response = await fetch(`${dead.url}/v1/api/verify`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-correlator': 'log-test-dead-database', 'x-client-id': 'someone', 'x-api-key': 'mig_test_x' },
+      body: '{}',
+    });
+    expect(response.status).toBe(503);
+    await dead.stop();
+    const entries = dead.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+    const beforeShutdown = entries.slice(0, entries.findIndex((entry) => String(entry.msg).startsWith('SIGTERM')));
+    const served = beforeShutdown.filter((entry) => ['RequestAudit', 'ErrorResponder'].includes(String(entry.context)) || entry.msg === 'request completed');
+    expect(served.length).toBeGreaterThanOrEqual(2);
+    for (const entry of served) expect(entry).toMatchObject({ correlationId: 'log-test-dead-database' });
   });
 });

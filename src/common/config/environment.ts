@@ -173,6 +173,12 @@ export class Environment {
   @IsString()
   @MinLength(16)
   METRICS_TOKEN?: string;
+  /** Longest a shutdown (SIGTERM) may take to drain requests and the audit writer before the process exits anyway. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  SHUTDOWN_TIMEOUT_MS = 20_000;
   // ─── end Observability ───
 
   /** Largest accepted request body; larger bodies get 413 in the caller's envelope. */

@@ -7,6 +7,7 @@ import { Public } from '../auth/public.decorator.js';
 import { Tags } from '../openapi/api-tags.js';
 import { DatabaseHealthIndicator } from './database.health.js';
 import { ReadinessCheck } from './readiness-check.js';
+import { Readiness } from './readiness.js';
 
 @ApiSchema({ name: 'Liveness' })
 class LivenessDto {
@@ -36,6 +37,11 @@ class ReadinessDto {
   details!: object;
 }
 
+interface ShuttingDown {
+  status: 'shutting_down';
+  details: Record<string, never>;
+}
+
 @ApiTags(Tags.health)
 @Public()
 @Controller('health')
@@ -46,6 +52,7 @@ export class HealthController implements OnApplicationBootstrap {
     private readonly health: HealthCheckService,
     private readonly database: DatabaseHealthIndicator,
     private readonly moduleRef: ModuleRef,
+    private readonly readiness: Readiness,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -67,10 +74,17 @@ export class HealthController implements OnApplicationBootstrap {
   @Get('ready')
   // Terminus would add its own response schemas; ours below are the ones the document keeps.
   @HealthCheck({ swaggerDocumentation: false })
-  @ApiOperation({ summary: 'The gateway can serve: its database answers a query and its audit trail can be appended to (the audit writer is not stalled, the chain head can be locked). 503 otherwise.' })
+  @ApiOperation({
+    summary:
+      'The gateway can serve: its database answers a query and its audit trail can be appended to (the audit writer is not stalled, the chain head can be locked). 503 otherwise, and while it drains at shutdown (`shutting_down`).',
+  })
   @ApiOkResponse({ type: ReadinessDto, description: 'Ready.' })
   @ApiServiceUnavailableResponse({ type: ReadinessDto, description: 'Not ready: the report says which check failed.' })
-  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult> {
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult | ShuttingDown> {
+    if (this.readiness.draining) {
+      reply.status(503);
+      return { status: 'shutting_down', details: {} };
+    }
     try {
       return await this.health.check([() => this.database.check(), ...this.moduleChecks.map((check) => () => check.check())]);
     } catch (error) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterRequestCommit } from '../../common/database/request-transaction.js';
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { Clock } from '../../common/clock/clock.js';
-import { AuditIntegrityService, type IntegrityReport } from './audit-integrity.service.js';
+import { AuditIntegrityService, type IntegrityReport, type VerifyOptions } from './audit-integrity.service.js';
 import { AuditVerificationRunsRepository, type AuditVerificationRun } from './audit-verification-runs.repository.js';
 import { AuditService } from './audit.service.js';
 
@@ -70,9 +70,9 @@ export class AuditVerificationRunsService implements BeforeApplicationShutdown {
   }
 
   /** Runs a check to its end (CLI). */
-  async runToCompletion(requester: VerificationRequester): Promise<{ run: VerificationRunView; report: IntegrityReport | undefined }> {
+  async runToCompletion(requester: VerificationRequester, onProgress?: VerifyOptions['onProgress']): Promise<{ run: VerificationRunView; report: IntegrityReport | undefined }> {
     const { run } = await this.begin(requester, true);
-    const report = await this.execute(run.id, requester);
+    const report = await this.execute(run.id, requester, onProgress);
     const finished = await this.repository.findById(run.id);
     return { run: this.view(finished ?? run), report };
   }
@@ -107,7 +107,7 @@ export class AuditVerificationRunsService implements BeforeApplicationShutdown {
     });
   }
 
-  private async execute(id: string, requester: VerificationRequester): Promise<IntegrityReport | undefined> {
+  private async execute(id: string, requester: VerificationRequester, onProgress?: VerifyOptions['onProgress']): Promise<IntegrityReport | undefined> {
     let progress = { checked: 0, total: 0 };
     let written = '';
     // The check reports progress synchronously; a timer writes the latest to the run row (the heartbeat too).
@@ -124,6 +124,7 @@ export class AuditVerificationRunsService implements BeforeApplicationShutdown {
       const report = await this.integrity.verify({
         onProgress: (checked, total) => {
           progress = { checked, total };
+          onProgress?.(checked, total);
         },
       });
       clearInterval(timer);

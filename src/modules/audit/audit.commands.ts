@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { printResult, withAppContext } from '../../common/cli/cli-context.js';
+import { progressBar } from '../../common/cli/progress.js';
 import { Clock } from '../../common/clock/clock.js';
 import { AuditIntegrityService } from './audit-integrity.service.js';
 import { AuditRetentionService } from './audit-retention.service.js';
@@ -12,8 +13,11 @@ export function registerAuditCommands(program: Command): void {
     .description('Recompute the audit hash chain and report the first broken link (exit code 2 when broken).')
     .option('--json', 'print one JSON object')
     .action(async (options: { json?: boolean }) => {
+      const progress = progressBar('audit:verify', Boolean(options.json));
       // Stored as a verification run, so the console shows the last result of the CLI's check too.
-      const { report } = await withAppContext((app) => app.get(AuditVerificationRunsService).runToCompletion({ type: 'system' }));
+      const { report } = await withAppContext((app) =>
+        app.get(AuditVerificationRunsService).runToCompletion({ type: 'system' }, (checked, total) => progress.update(checked, total)),
+      ).finally(() => progress.stop());
       if (!report) throw new Error('The check could not read the audit trail (see the log above).');
       printResult(
         Boolean(options.json),
