@@ -20,6 +20,7 @@ import { IdempotencyInterceptor } from './modules/idempotency/idempotency.interc
 import { IdempotencyModule } from './modules/idempotency/idempotency.module.js';
 import { IntelligenceModule } from './modules/intelligence/intelligence.module.js';
 import { OperatorsModule } from './modules/operators/operators.module.js';
+import { PushModule } from './modules/push/push.module.js';
 import { SimSwapModule } from './modules/sim-swap/sim-swap.module.js';
 import { VerificationModule } from './modules/verification/verification.module.js';
 
@@ -46,6 +47,7 @@ export class AppModule {
         VerificationModule,
         SimSwapModule,
         IntelligenceModule,
+        PushModule,
         ConsoleModule,
       ],
       providers: [

@@ -36,7 +36,7 @@ export const TEST_SECRETS = {
 };
 
 // Suites send many refused requests from one address; the flood tests turn throttling and roll-ups on.
-const QUIET: EnvironmentOverrides = { LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', NODE_ENV: 'test', AUTH_FAILURE_LIMIT_PER_MINUTE: '0', AUDIT_ROLLUP_AFTER: '0', ...TEST_SECRETS };
+const QUIET: EnvironmentOverrides = { LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', PUSH_DELIVERY_ENABLED: 'false', NODE_ENV: 'test', AUTH_FAILURE_LIMIT_PER_MINUTE: '0', AUDIT_ROLLUP_AFTER: '0', ...TEST_SECRETS };
 
 /**
  * A database of this test file's own. On PostgreSQL: a copy of the migrated template

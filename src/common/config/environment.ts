@@ -367,6 +367,65 @@ export class Environment {
   SIM_SWAP_BREAKER_RESET_MS = 30_000;
   // ─── end SimSwap ───
 
+  // ─── Push (issue 16) ───
+  /** Deliver webhooks from this process (several instances may: each event is claimed by one). */
+  @Transform(toBoolean)
+  @IsBoolean()
+  PUSH_DELIVERY_ENABLED = true;
+
+  /** How often an idle delivery worker looks for due events, in ms. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(5)
+  @Max(60_000)
+  PUSH_POLL_INTERVAL_MS = 200;
+
+  /** Events one worker claims per poll. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(1_000)
+  PUSH_BATCH_SIZE = 100;
+
+  /** Requests in flight to one sink (scheme, host and port) from one instance. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(256)
+  PUSH_SINK_CONCURRENCY = 16;
+
+  /** Timeout of one delivery attempt (connect, request and response), in ms. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  PUSH_ATTEMPT_TIMEOUT_MS = 5_000;
+
+  /**
+   * Seconds to wait before each retry (the attempt count is this list's length plus one), each
+   * varied by ±20% jitter. The default makes 12 attempts over about 24 hours.
+   */
+  @Matches(/^\d+(,\d+)*$/)
+  PUSH_RETRY_DELAYS_S = '5,30,60,300,900,1800,3600,7200,14400,28800,28800';
+
+  /**
+   * Hosts a sink may name although they resolve to a loopback or private address (comma list,
+   * exact host names or IP literals); every other such sink is refused (SSRF). Outside production
+   * a listed loopback host may also be plain http, for local receivers.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  PUSH_SINK_ALLOWED_HOSTS?: string;
+
+  /** After a signing key rotation, hours during which deliveries carry the old key's signature too. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(720)
+  PUSH_SIGNING_KEY_OVERLAP_HOURS = 24;
+  // ─── end Push ───
+
   // ─── Audit (issue 4) ───
 
   /** How long the audit writer collects concurrent events before writing them in one INSERT. */

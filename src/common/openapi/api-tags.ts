@@ -11,6 +11,8 @@ export const Tags = {
   identityMatch: 'Identity Match: SIM swap',
   camaraSimSwap: 'CAMARA: SIM Swap',
   camaraDeviceSwap: 'CAMARA: Device Swap',
+  camaraSimSwapSubscriptions: 'CAMARA: SIM Swap Subscriptions',
+  deviceSwapSubscriptions: 'Gateway: Device Swap Subscriptions',
   adminClients: 'Admin: clients',
   adminKeys: 'Admin: admin keys',
   adminOperators: 'Admin: operators',
@@ -18,6 +20,7 @@ export const Tags = {
   adminSandbox: 'Admin: sandbox',
   adminIntelligence: 'Admin: intelligence',
   adminAudit: 'Admin: audit',
+  adminPush: 'Admin: webhooks',
   health: 'Health',
 } as const;
 
@@ -32,6 +35,10 @@ export const API_TAG_DESCRIPTIONS: Record<(typeof Tags)[keyof typeof Tags], stri
     'CM.com-style takeover protection with a client-signed HS256 JWT: latest SIM change as a timestamp, a 24-hour flag or an age range.',
   [Tags.camaraSimSwap]: 'CAMARA SIM Swap 2.1.0 (r3.3): check and retrieve-date, schema-compatible with the official definition.',
   [Tags.camaraDeviceSwap]: 'CAMARA Device Swap 1.0.0 (r3.2): check and retrieve-date, schema-compatible with the official definition.',
+  [Tags.camaraSimSwapSubscriptions]:
+    'CAMARA SIM Swap Subscriptions 0.3.0: swap events pushed to your sink as signed CloudEvents, delivered at least once with retries.',
+  [Tags.deviceSwapSubscriptions]:
+    'Gateway extension (CAMARA has no device-swap subscriptions): the SIM Swap Subscriptions contract for device swaps.',
   [Tags.adminClients]: 'Clients and their credentials (admin role). Secrets appear only in the answer that issues them.',
   [Tags.adminKeys]: 'Admin and auditor keys (admin role).',
   [Tags.adminOperators]: 'Mobile operators as data, and their upstream secrets (stored encrypted, never returned).',
@@ -39,5 +46,6 @@ export const API_TAG_DESCRIPTIONS: Record<(typeof Tags)[keyof typeof Tags], stri
   [Tags.adminSandbox]: 'Swap dates of sandbox numbers, for integration tests.',
   [Tags.adminIntelligence]: 'Intelligence policies of any client and backtests of draft policies (admin role).',
   [Tags.adminAudit]: 'The tamper-evident audit trail: queries, exports, reports and the chain check (auditor role).',
+  [Tags.adminPush]: 'Webhook deliveries: dead letters, every attempt (status, latency, error), replay; client signing keys.',
   [Tags.health]: 'Liveness and readiness probes; no credentials.',
 };
