@@ -169,16 +169,16 @@ export class ConsoleAdminController {
   @Put('sandbox/sim-swap')
   @AuditAction('sandbox.sim_swap.set')
   @ApiOperation({ summary: 'Set the swap dates a sandbox number answers (the number travels in the body, not the URL).' })
-  setSandboxNumber(@Body() body: SetSandboxNumberDto, @Req() request: FastifyRequest): Promise<unknown> {
-    auditFacts(request).phoneNumber = body.phoneNumber;
-    return this.simSwap.setSandboxNumber(body.phoneNumber, body.latestSimChange ? new Date(body.latestSimChange) : null, body.latestDeviceChange ? new Date(body.latestDeviceChange) : null);
+  setSandboxNumber(@Body() body: SetSandboxNumberDto, @Ctx() ctx: RequestContext): Promise<unknown> {
+    ctx.audit.phoneNumber = body.phoneNumber;
+    return this.simSwap.setSandboxNumber(ctx, body.phoneNumber, body.latestSimChange ? new Date(body.latestSimChange) : null, body.latestDeviceChange ? new Date(body.latestDeviceChange) : null);
   }
 
   @Delete('sandbox/sim-swap')
   @HttpCode(204)
   @AuditAction('sandbox.sim_swap.reset')
-  async resetSandboxNumber(@Body() body: SandboxNumberChangeDto, @Req() request: FastifyRequest): Promise<void> {
-    auditFacts(request).phoneNumber = body.phoneNumber;
-    await this.simSwap.resetSandboxNumber(body.phoneNumber);
+  async resetSandboxNumber(@Body() body: SandboxNumberChangeDto, @Ctx() ctx: RequestContext): Promise<void> {
+    ctx.audit.phoneNumber = body.phoneNumber;
+    await this.simSwap.resetSandboxNumber(ctx, body.phoneNumber);
   }
 }

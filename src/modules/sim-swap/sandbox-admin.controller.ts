@@ -1,16 +1,16 @@
-import { Body, Controller, Delete, HttpCode, Param, Put, Req } from '@nestjs/common';
+import { Body, Controller, Delete, HttpCode, Param, Put } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
 import { AdminAuth } from '../../common/auth/auth.decorators.js';
 import { ApiError, CommonCodes } from '../../common/errors/api-error.js';
-import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
+import { AuditAction } from '../../common/http/audit-facts.js';
+import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
 import { CAMARA_PHONE_NUMBER } from '../../common/phone/phone-number.js';
 import { SandboxNumberDto, SetSandboxNumberRequestDto } from './dto/sandbox-number.dto.js';
 import { SimSwapService } from './sim-swap.service.js';
 
-function phoneNumberOf(raw: string, request: FastifyRequest): string {
+function phoneNumberOf(raw: string, ctx: RequestContext): string {
   if (!CAMARA_PHONE_NUMBER.test(raw)) {
     throw new ApiError(
       400,
@@ -18,7 +18,7 @@ function phoneNumberOf(raw: string, request: FastifyRequest): string {
       'phoneNumber must be in E.164 format with a leading +',
     );
   }
-  auditFacts(request).phoneNumber = raw;
+  ctx.audit.phoneNumber = raw;
   return raw;
 }
 
@@ -48,11 +48,11 @@ export class SandboxAdminController {
   set(
     @Param('phoneNumber') rawNumber: string,
     @Body() body: SetSandboxNumberRequestDto,
-    @Req() request: FastifyRequest,
+    @Ctx() ctx: RequestContext,
   ): Promise<SandboxNumberDto> {
-    const phoneNumber = phoneNumberOf(rawNumber, request);
-    auditFacts(request).action = 'sandbox.sim_swap.set';
+    const phoneNumber = phoneNumberOf(rawNumber, ctx);
     return this.service.setSandboxNumber(
+      ctx,
       phoneNumber,
       dateOf(body.latestSimChange, 'latestSimChange'),
       dateOf(body.latestDeviceChange, 'latestDeviceChange'),
@@ -66,10 +66,9 @@ export class SandboxAdminController {
   @ApiNoContentResponse({ description: 'The number answers its built-in dates again.' })
   async reset(
     @Param('phoneNumber') rawNumber: string,
-    @Req() request: FastifyRequest,
+    @Ctx() ctx: RequestContext,
   ): Promise<void> {
-    const phoneNumber = phoneNumberOf(rawNumber, request);
-    auditFacts(request).action = 'sandbox.sim_swap.reset';
-    await this.service.resetSandboxNumber(phoneNumber);
+    const phoneNumber = phoneNumberOf(rawNumber, ctx);
+    await this.service.resetSandboxNumber(ctx, phoneNumber);
   }
 }

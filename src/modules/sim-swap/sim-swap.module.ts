@@ -1,7 +1,9 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
 import { CredentialsModule } from '../credentials/credentials.module.js';
 import { OperatorsModule } from '../operators/operators.module.js';
+import { PushModule } from '../push/push.module.js';
 import { CamaraSwapAdapter } from './adapters/camara-swap.adapter.js';
 import { SandboxSwapAdapter } from './adapters/sandbox-swap.adapter.js';
 import { CamaraDeviceSwapController, CamaraSimSwapController } from './camara-swap.controller.js';
@@ -12,7 +14,7 @@ import { SimSwapService } from './sim-swap.service.js';
 
 /** SIM-swap and device-swap checks (Identity Match and CAMARA contracts) and their sandbox data. */
 @Module({
-  imports: [HttpModule, OperatorsModule, CredentialsModule],
+  imports: [HttpModule, AuditModule, OperatorsModule, CredentialsModule, PushModule],
   controllers: [
     IdentityMatchSimSwapController,
     CamaraSimSwapController,

@@ -1,5 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../common/database/prisma.service.js';
+import type { UnitWriteKind } from '../audit/audit.service.js';
+
+/** An admin's override of a sandbox number, written in the unit of work of the admin's request. */
+export const SANDBOX_OVERRIDE_SET: UnitWriteKind = {
+  name: 'sim_swap.sandbox_override_set',
+  columns: 'phone_number text, latest_sim_change timestamptz, latest_device_change timestamptz, at timestamptz',
+  insert: (rows) => `INSERT INTO sim_swap_sandbox_override (phone_number, latest_sim_change, latest_device_change, updated_at)
+    SELECT phone_number, latest_sim_change, latest_device_change, at FROM ${rows}
+    ON CONFLICT (phone_number) DO UPDATE SET latest_sim_change = EXCLUDED.latest_sim_change,
+      latest_device_change = EXCLUDED.latest_device_change, updated_at = EXCLUDED.updated_at`,
+  key: (row) => String(row.phone_number),
+};
+
+export const SANDBOX_OVERRIDE_RESET: UnitWriteKind = {
+  name: 'sim_swap.sandbox_override_reset',
+  columns: 'phone_number text',
+  insert: (rows) => `DELETE FROM sim_swap_sandbox_override o USING ${rows} r WHERE o.phone_number = r.phone_number`,
+  key: (row) => String(row.phone_number),
+};
 
 export interface SandboxOverride {
   phoneNumber: string;
@@ -41,22 +60,8 @@ export class SimSwapRepository {
     );
   }
 
-  async upsertSandboxOverride(override: SandboxOverride): Promise<void> {
-    const { phoneNumber, latestSimChange, latestDeviceChange } = override;
-    await this.prisma.client.simSwapSandboxOverride.upsert({
-      where: { phoneNumber },
-      create: { phoneNumber, latestSimChange, latestDeviceChange },
-      update: { latestSimChange, latestDeviceChange },
-    });
+  /** After an override was written (in a unit of work): this instance sees it at once. */
+  forgetOverrides(): void {
     this.overrides = undefined;
-  }
-
-  /** True when there was an override to remove. */
-  async deleteSandboxOverride(phoneNumber: string): Promise<boolean> {
-    const { count } = await this.prisma.client.simSwapSandboxOverride.deleteMany({
-      where: { phoneNumber },
-    });
-    this.overrides = undefined;
-    return count > 0;
   }
 }

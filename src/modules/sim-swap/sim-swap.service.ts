@@ -16,7 +16,10 @@ import {
   swapLookupApiError,
   type SwapContract,
 } from './sim-swap.errors.js';
-import { SimSwapRepository } from './sim-swap.repository.js';
+import { SANDBOX_OVERRIDE_RESET, SANDBOX_OVERRIDE_SET, SimSwapRepository } from './sim-swap.repository.js';
+import type { UnitWrite } from '../audit/audit.service.js';
+import { RequestAudit } from '../audit/request-audit.service.js';
+import { PushService } from '../push/push.service.js';
 import {
   elapsedSeconds,
   rangeBeyondMonitoredPeriod,
@@ -71,6 +74,8 @@ export class SimSwapService {
     private readonly repository: SimSwapRepository,
     private readonly environment: Environment,
     private readonly clock: Clock,
+    private readonly push: PushService,
+    private readonly requestAudit: RequestAudit,
   ) {}
 
   /** CAMARA `check`: was there a change within the last `maxAgeHours` hours? */
@@ -159,29 +164,50 @@ export class SimSwapService {
     return answer;
   }
 
-  /** Admin: give a sandbox number these swap dates (null = never changed). */
+  /**
+   * Admin: give a sandbox number these swap dates (null = never changed). A date that changes is
+   * a swap: its notifications to the number's subscriptions go to the push outbox in the same
+   * unit of work as the override and the request's audit event, so none is lost or sent for a
+   * change that did not commit.
+   */
   async setSandboxNumber(
+    ctx: RequestContext,
     phoneNumber: string,
     latestSimChange: Date | null,
     latestDeviceChange: Date | null,
   ): Promise<SandboxNumberView> {
     await this.requireSandboxNumber(phoneNumber);
-    await this.repository.upsertSandboxOverride({
-      phoneNumber,
-      latestSimChange,
-      latestDeviceChange,
-    });
-    return {
+    const before = await this.repository.findSandboxOverride(phoneNumber);
+    const writes: UnitWrite[] = [
+      {
+        kind: SANDBOX_OVERRIDE_SET,
+        row: {
+          phone_number: phoneNumber,
+          latest_sim_change: latestSimChange?.toISOString() ?? null,
+          latest_device_change: latestDeviceChange?.toISOString() ?? null,
+          at: this.clock.now().toISOString(),
+        },
+      },
+    ];
+    const changed = (next: Date | null, previous: Date | null | undefined): next is Date =>
+      next !== null && next.getTime() !== previous?.getTime();
+    if (changed(latestSimChange, before?.latestSimChange)) writes.push(...this.push.swapNotificationWrites('sim', phoneNumber, latestSimChange));
+    if (changed(latestDeviceChange, before?.latestDeviceChange)) writes.push(...this.push.swapNotificationWrites('device', phoneNumber, latestDeviceChange));
+    const view = {
       phoneNumber,
       latestSimChange: latestSimChange?.toISOString() ?? null,
       latestDeviceChange: latestDeviceChange?.toISOString() ?? null,
     };
+    await this.requestAudit.commit(ctx, { writes, ok: { status: 200 } });
+    this.repository.forgetOverrides();
+    return view;
   }
 
-  /** Admin: back to the built-in table. False when the number had no override. */
-  async resetSandboxNumber(phoneNumber: string): Promise<boolean> {
+  /** Admin: back to the built-in table (in the unit of work of the request). */
+  async resetSandboxNumber(ctx: RequestContext, phoneNumber: string): Promise<void> {
     await this.requireSandboxNumber(phoneNumber);
-    return this.repository.deleteSandboxOverride(phoneNumber);
+    await this.requestAudit.commit(ctx, { writes: [{ kind: SANDBOX_OVERRIDE_RESET, row: { phone_number: phoneNumber } }], ok: { status: 204 } });
+    this.repository.forgetOverrides();
   }
 
   private async requireSandboxNumber(phoneNumber: string): Promise<void> {
