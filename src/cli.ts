@@ -10,6 +10,7 @@ import { registerAuditCommands } from './modules/audit/audit.commands.js';
 import { registerConsoleCommands } from './modules/console/console.commands.js';
 import { registerCredentialsCommands } from './modules/credentials/credentials.commands.js';
 import { registerOperatorsCommands } from './modules/operators/operators.commands.js';
+import { registerPushCommands } from './modules/push/push.commands.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 
@@ -42,6 +43,7 @@ registerAuditCommands(program);
 registerOperatorsCommands(program);
 registerOpenApiCommands(program);
 registerConsoleCommands(program);
+registerPushCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(

@@ -2,6 +2,11 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { CredentialsModule } from '../credentials/credentials.module.js';
 import { OperatorsModule } from '../operators/operators.module.js';
+import { DeliveryService } from './delivery.service.js';
+import { DeliveryWorker } from './delivery.worker.js';
+import { PushAdminController } from './push-admin.controller.js';
+import { PushAdminService } from './push-admin.service.js';
+import { PushJobs } from './push.jobs.js';
 import { PushRepository } from './push.repository.js';
 import { PushService } from './push.service.js';
 import { DeviceSwapSubscriptionsController, SimSwapSubscriptionsController } from './subscriptions.controller.js';
@@ -13,8 +18,8 @@ import { SubscriptionsService } from './subscriptions.service.js';
  */
 @Module({
   imports: [AuditModule, CredentialsModule, OperatorsModule],
-  controllers: [SimSwapSubscriptionsController, DeviceSwapSubscriptionsController],
-  providers: [PushRepository, PushService, SubscriptionsService],
-  exports: [PushService],
+  controllers: [SimSwapSubscriptionsController, DeviceSwapSubscriptionsController, PushAdminController],
+  providers: [PushRepository, PushService, SubscriptionsService, DeliveryService, DeliveryWorker, PushAdminService, PushJobs],
+  exports: [PushService, DeliveryService, PushAdminService],
 })
 export class PushModule {}

@@ -153,6 +153,10 @@ export const GONE_DELIVERIES: UnitWriteKind = {
 export class PushRepository {
   constructor(private readonly prisma: PrismaService) {}
 
+  transaction<T>(work: (tx: Tx) => Promise<T>, timeoutMs = 10_000): Promise<T> {
+    return this.prisma.client.$transaction(work, { timeout: timeoutMs, maxWait: timeoutMs });
+  }
+
   /** Inserts unless the client already has a live subscription for this number, kind and sink (then false). */
   async insertSubscriptionIfNew(tx: Tx, row: NewSubscription, now: Date): Promise<boolean> {
     const inserted = await tx.$queryRaw<{ id: string }[]>`

@@ -10,6 +10,7 @@ import { RequestAudit } from '../audit/request-audit.service.js';
 import { SecretBox } from '../credentials/secret-box.js';
 import { OperatorsService } from '../operators/operators.service.js';
 import { EventTypes, type SubscriptionRequestDto, type SubscriptionViewDto } from './dto/subscription.dto.js';
+import { isUuid } from './ids.js';
 import { PushErrors } from './push.errors.js';
 import { PushRepository, type NewSubscription, type SubscriptionRow, type SwapKindValue } from './push.repository.js';
 import { SinkPolicy } from './sink-policy.js';
@@ -163,6 +164,3 @@ export class SubscriptionsService {
   }
 }
 
-function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
-}
