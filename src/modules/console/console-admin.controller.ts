@@ -3,7 +3,7 @@ import { ApiExcludeController, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { ConsoleAuth, CurrentConsoleUser } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedConsoleUser } from '../../common/auth/caller.js';
-import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
+import { AuditAction, auditFacts, OwnUnitOfWork } from '../../common/http/audit-facts.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import {
   CredentialsService,
@@ -168,6 +168,7 @@ export class ConsoleAdminController {
 
   @Put('sandbox/sim-swap')
   @AuditAction('sandbox.sim_swap.set')
+  @OwnUnitOfWork()
   @ApiOperation({ summary: 'Set the swap dates a sandbox number answers (the number travels in the body, not the URL).' })
   setSandboxNumber(@Body() body: SetSandboxNumberDto, @Ctx() ctx: RequestContext): Promise<unknown> {
     ctx.audit.phoneNumber = body.phoneNumber;
@@ -177,6 +178,7 @@ export class ConsoleAdminController {
   @Delete('sandbox/sim-swap')
   @HttpCode(204)
   @AuditAction('sandbox.sim_swap.reset')
+  @OwnUnitOfWork()
   async resetSandboxNumber(@Body() body: SandboxNumberChangeDto, @Ctx() ctx: RequestContext): Promise<void> {
     ctx.audit.phoneNumber = body.phoneNumber;
     await this.simSwap.resetSandboxNumber(ctx, body.phoneNumber);

@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AdminAuth } from '../../common/auth/auth.decorators.js';
 import { CommonCodes } from '../../common/errors/api-error.js';
-import { AuditAction } from '../../common/http/audit-facts.js';
+import { AuditAction, OwnUnitOfWork } from '../../common/http/audit-facts.js';
 import { PAGE_LIMIT_DEFAULT, type Page } from '../../common/http/pagination.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
@@ -40,6 +40,7 @@ export class PushAdminController {
   @HttpCode(200)
   @AdminAuth('admin')
   @AuditAction('push.deliveries.replay')
+  @OwnUnitOfWork()
   @ApiOperation({ summary: 'Send a dead (or cancelled) event again now, with the same CloudEvents id.' })
   @ApiParam({ name: 'eventId', schema: { type: 'string', format: 'uuid' } })
   @ApiOkResponse({ type: DeliveryDetailDto, description: 'The event, due now, with its attempts so far.' })
@@ -51,6 +52,7 @@ export class PushAdminController {
   @Post('clients/:clientId/signing-keys')
   @AdminAuth('admin')
   @AuditAction('push.signing_key.rotate')
+  @OwnUnitOfWork()
   @ApiOperation({
     summary: "Issue a client's new webhook signing key (its secret is in this answer only).",
     description: 'Events are signed with the new key at once; the previous keys sign too until `previousKeysRetireAt` (PUSH_SIGNING_KEY_OVERLAP_HOURS), so receivers can switch without losing events.',

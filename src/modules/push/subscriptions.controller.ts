@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, type Type } from 
 import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { CurrentClient, JwtAuth, RequireProduct } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedClient, ClientProduct } from '../../common/auth/caller.js';
-import { AuditAction } from '../../common/http/audit-facts.js';
+import { AuditAction, OwnUnitOfWork } from '../../common/http/audit-facts.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import { ApiErrors, type DocumentedErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
@@ -54,6 +54,7 @@ function subscriptionsController(flavour: Flavour): Type<unknown> {
     @Post()
     @HttpCode(201)
     @AuditAction(`${action}.create`)
+    @OwnUnitOfWork()
     @ApiOperation({
       operationId: `create${name}Subscription`,
       summary: `Create a ${kind === 'sim' ? 'SIM' : 'device'} swap event subscription for a phone number`,
@@ -88,6 +89,7 @@ function subscriptionsController(flavour: Flavour): Type<unknown> {
     @Delete(':subscriptionId')
     @HttpCode(204)
     @AuditAction(`${action}.delete`)
+    @OwnUnitOfWork()
     @ApiOperation({
       operationId: `delete${name}Subscription`,
       summary: 'Delete an event subscription',

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, HttpCode, Param, Put } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AdminAuth } from '../../common/auth/auth.decorators.js';
 import { ApiError, CommonCodes } from '../../common/errors/api-error.js';
-import { AuditAction } from '../../common/http/audit-facts.js';
+import { AuditAction, OwnUnitOfWork } from '../../common/http/audit-facts.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
@@ -41,6 +41,8 @@ export class SandboxAdminController {
 
   @Put(':phoneNumber')
   @AuditAction('sandbox.sim_swap.set')
+  // The override, its swap notifications (push outbox) and the audit event: one statement.
+  @OwnUnitOfWork()
   @ApiOperation({
     summary: "Set a sandbox number's latest SIM and device change (replaces its built-in row).",
   })
@@ -62,6 +64,7 @@ export class SandboxAdminController {
   @Delete(':phoneNumber')
   @HttpCode(204)
   @AuditAction('sandbox.sim_swap.reset')
+  @OwnUnitOfWork()
   @ApiOperation({ summary: 'Give a sandbox number its built-in answers again.' })
   @ApiNoContentResponse({ description: 'The number answers its built-in dates again.' })
   async reset(
