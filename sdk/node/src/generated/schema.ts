@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The gateway can serve: its database answers a query and its audit trail can be appended to (the audit writer is not stalled, the chain head can be locked). 503 otherwise. */
+        /** The gateway can serve: its database answers a query and its audit trail can be appended to (the audit writer is not stalled, the chain head can be locked). 503 otherwise, and while it drains at shutdown (`shutting_down`). */
         get: operations["Health_ready"];
         put?: never;
         post?: never;
@@ -809,6 +809,173 @@ export interface paths {
          * @description Replays the assessments of the window under the draft, from their stored signals, with the function that answered them: a matrix of current × draft decisions with counts and example transaction ids.
          */
         post: operations["PoliciesAdmin_backtest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sim-swap-subscriptions/v0.3/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a list of the caller's event subscriptions
+         * @description Newest first, at most 1,000.
+         */
+        get: operations["retrieveSimSwapSubscriptionList"];
+        put?: never;
+        /**
+         * Create a SIM swap event subscription for a phone number
+         * @description Events are CloudEvents 1.0 POSTed to `sink` with the sink credential's bearer token and a Standard Webhooks HMAC-SHA256 signature (README "Webhooks").
+         */
+        post: operations["createSimSwapSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sim-swap-subscriptions/v0.3/subscriptions/{subscriptionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve an event subscription
+         * @description Another client's subscription is 404.
+         */
+        get: operations["retrieveSimSwapSubscription"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an event subscription
+         * @description The status becomes DELETED and a `subscription-ended` event (SUBSCRIPTION_DELETED) is sent to the sink.
+         */
+        delete: operations["deleteSimSwapSubscription"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/device-swap-subscriptions/v0.1/subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve a list of the caller's event subscriptions
+         * @description Newest first, at most 1,000. Gateway extension: CAMARA defines no device-swap subscriptions; this mirrors SIM Swap Subscriptions 0.3.0.
+         */
+        get: operations["retrieveDeviceSwapSubscriptionList"];
+        put?: never;
+        /**
+         * Create a device swap event subscription for a phone number
+         * @description Events are CloudEvents 1.0 POSTed to `sink` with the sink credential's bearer token and a Standard Webhooks HMAC-SHA256 signature (README "Webhooks"). Gateway extension: CAMARA defines no device-swap subscriptions; this mirrors SIM Swap Subscriptions 0.3.0.
+         */
+        post: operations["createDeviceSwapSubscription"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/device-swap-subscriptions/v0.1/subscriptions/{subscriptionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Retrieve an event subscription
+         * @description Another client's subscription is 404. Gateway extension: CAMARA defines no device-swap subscriptions; this mirrors SIM Swap Subscriptions 0.3.0.
+         */
+        get: operations["retrieveDeviceSwapSubscription"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an event subscription
+         * @description The status becomes DELETED and a `subscription-ended` event (SUBSCRIPTION_DELETED) is sent to the sink. Gateway extension: CAMARA defines no device-swap subscriptions; this mirrors SIM Swap Subscriptions 0.3.0.
+         */
+        delete: operations["deleteDeviceSwapSubscription"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/push/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List webhook events, newest first; `status=dead` lists the dead letters. */
+        get: operations["PushAdmin_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/push/deliveries/{eventId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One event with every delivery attempt (status, latency, error; never the body or the token). */
+        get: operations["PushAdmin_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/push/deliveries/{eventId}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a dead (or cancelled) event again now, with the same CloudEvents id. */
+        post: operations["PushAdmin_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/v1/push/clients/{clientId}/signing-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a client's new webhook signing key (its secret is in this answer only).
+         * @description Events are signed with the new key at once; the previous keys sign too until `previousKeysRetireAt` (PUSH_SIGNING_KEY_OVERLAP_HOURS), so receivers can switch without losing events.
+         */
+        post: operations["PushAdmin_rotateSigningKey"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1877,6 +2044,217 @@ export interface components {
             /** @description The draft, over the service type’s defaults (like a stored policy). */
             draft: components["schemas"]["IntelligencePolicy"];
         };
+        AccessTokenCredential: {
+            /**
+             * @description Only ACCESSTOKEN is supported (else 400 INVALID_CREDENTIAL).
+             * @enum {string}
+             */
+            credentialType: "ACCESSTOKEN";
+            /** @description Sent as `Authorization: Bearer …` with every event. Stored encrypted, never returned. */
+            accessToken: string;
+            /**
+             * Format: date-time
+             * @description When the access token expires; the subscription ends (ACCESS_TOKEN_EXPIRED) then.
+             */
+            accessTokenExpiresUtc: string;
+            /**
+             * @description Only bearer is supported (else 400 INVALID_TOKEN).
+             * @enum {string}
+             */
+            accessTokenType: "bearer";
+        };
+        SubscriptionDetail: {
+            /**
+             * @description The number whose swaps are notified, E.164 with a leading +. Required with this gateway's two-legged tokens (else 422 MISSING_IDENTIFIER).
+             * @example +346661113334
+             */
+            phoneNumber?: string;
+        };
+        SubscriptionConfig: {
+            subscriptionDetail: components["schemas"]["SubscriptionDetail"];
+            /**
+             * Format: date-time
+             * @description When the subscription ends (then `subscription-ended` with SUBSCRIPTION_EXPIRED). Must be in the future.
+             * @example 2026-12-31T12:00:00Z
+             */
+            subscriptionExpireTime?: string;
+            /**
+             * @description Events after which the subscription ends (then `subscription-ended` with MAX_EVENTS_REACHED).
+             * @example 5
+             */
+            subscriptionMaxEvents?: number;
+            /** @description Accepted for compatibility; no initial event is sent. */
+            initialEvent?: boolean;
+        };
+        SimSwapSubscriptionRequest: {
+            /**
+             * @description Only HTTP is supported (else 400 INVALID_PROTOCOL).
+             * @enum {string}
+             */
+            protocol: "HTTP";
+            /**
+             * Format: uri
+             * @description Where events are POSTed: https, on a public address (400 INVALID_SINK otherwise). Outside production, plain http to a loopback host the operator allowed (PUSH_SINK_ALLOWED_HOSTS) is accepted for local testing.
+             * @example https://bank.example/webhooks/sim-swap
+             */
+            sink: string;
+            sinkCredential?: components["schemas"]["AccessTokenCredential"];
+            /** @description Exactly one type: the swapped event of this API. */
+            types: string[];
+            config: components["schemas"]["SubscriptionConfig"];
+        };
+        SubscriptionDetailView: {
+            /** @example +346661113334 */
+            phoneNumber: string;
+        };
+        SubscriptionConfigView: {
+            subscriptionDetail: components["schemas"]["SubscriptionDetailView"];
+            /** Format: date-time */
+            subscriptionExpireTime?: string;
+            subscriptionMaxEvents?: number;
+        };
+        SimSwapSubscription: {
+            /** @enum {string} */
+            protocol: "HTTP";
+            /** Format: uri */
+            sink: string;
+            types: string[];
+            config: components["schemas"]["SubscriptionConfigView"];
+            /**
+             * Format: uuid
+             * @description The subscription id; events carry it as `data.subscriptionId`.
+             */
+            id: string;
+            /** Format: date-time */
+            startsAt: string;
+            /** Format: date-time */
+            expiresAt?: string;
+            /**
+             * @description ACTIVATION_REQUESTED → ACTIVE → EXPIRED | DELETED | INACTIVE.
+             * @enum {string}
+             */
+            status: "ACTIVATION_REQUESTED" | "ACTIVE" | "EXPIRED" | "INACTIVE" | "DELETED";
+        };
+        DeviceSwapSubscriptionRequest: {
+            /**
+             * @description Only HTTP is supported (else 400 INVALID_PROTOCOL).
+             * @enum {string}
+             */
+            protocol: "HTTP";
+            /**
+             * Format: uri
+             * @description Where events are POSTed: https, on a public address (400 INVALID_SINK otherwise). Outside production, plain http to a loopback host the operator allowed (PUSH_SINK_ALLOWED_HOSTS) is accepted for local testing.
+             * @example https://bank.example/webhooks/sim-swap
+             */
+            sink: string;
+            sinkCredential?: components["schemas"]["AccessTokenCredential"];
+            /** @description Exactly one type: the swapped event of this API. */
+            types: string[];
+            config: components["schemas"]["SubscriptionConfig"];
+        };
+        DeviceSwapSubscription: {
+            /** @enum {string} */
+            protocol: "HTTP";
+            /** Format: uri */
+            sink: string;
+            types: string[];
+            config: components["schemas"]["SubscriptionConfigView"];
+            /**
+             * Format: uuid
+             * @description The subscription id; events carry it as `data.subscriptionId`.
+             */
+            id: string;
+            /** Format: date-time */
+            startsAt: string;
+            /** Format: date-time */
+            expiresAt?: string;
+            /**
+             * @description ACTIVATION_REQUESTED → ACTIVE → EXPIRED | DELETED | INACTIVE.
+             * @enum {string}
+             */
+            status: "ACTIVATION_REQUESTED" | "ACTIVE" | "EXPIRED" | "INACTIVE" | "DELETED";
+        };
+        Delivery: {
+            /**
+             * Format: uuid
+             * @description The CloudEvents id, the same on every attempt.
+             */
+            id: string;
+            /** Format: uuid */
+            subscriptionId: string;
+            clientId: string;
+            type: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "dead" | "cancelled";
+            attempts: number;
+            /** Format: date-time */
+            nextAttemptAt: string;
+            lastHttpStatus: number | null;
+            lastError: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            deliveredAt: string | null;
+        };
+        /** @description A page of Delivery items. */
+        WebhookDeliveryPage: {
+            items: components["schemas"]["Delivery"][];
+            /** @description Opaque cursor of the next page: pass it back as `cursor`. Null on the last page. */
+            nextCursor: string | null;
+        };
+        DeliveryAttempt: {
+            attempt: number;
+            /** Format: date-time */
+            startedAt: string;
+            /** @description The sink's HTTP status; null when it did not answer. */
+            httpStatus: number | null;
+            latencyMs: number;
+            /** @enum {string} */
+            outcome: "delivered" | "retry" | "gone" | "dead";
+            /** @description Why it failed, without the body, URL or token. */
+            error: string | null;
+        };
+        DeliveryDetail: {
+            /**
+             * Format: uuid
+             * @description The CloudEvents id, the same on every attempt.
+             */
+            id: string;
+            /** Format: uuid */
+            subscriptionId: string;
+            clientId: string;
+            type: string;
+            /** @enum {string} */
+            status: "pending" | "delivered" | "dead" | "cancelled";
+            attempts: number;
+            /** Format: date-time */
+            nextAttemptAt: string;
+            lastHttpStatus: number | null;
+            lastError: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            deliveredAt: string | null;
+            /** @description The subscriber's number, masked. */
+            phoneMasked: string;
+            attemptLog: components["schemas"]["DeliveryAttempt"][];
+        };
+        SigningKey: {
+            /**
+             * @description Sent in `webhook-key-id`.
+             * @example whk_3f9a0c…
+             */
+            id: string;
+            /** @description The secret (`whsec_…`), shown only in this answer. Verify `webhook-signature` with it. */
+            secret: string;
+            /** Format: date-time */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description Until then, events carry the previous keys' signatures too.
+             */
+            previousKeysRetireAt: string;
+        };
         /** @example b4333c46-49c0-4f62-80d7-f0ef930f1c46 */
         XCorrelator: string;
         /** @description CAMARA error (also the admin API and unmatched paths). */
@@ -2779,6 +3157,127 @@ export interface components {
                     status?: 400;
                     /** @enum {string} */
                     code?: "INVALID_ARGUMENT" | "INVALID_POLICY" | "INVALID_RANGE";
+                };
+            };
+        };
+        /** @description Too Many Requests: TOO_MANY_REQUESTS */
+        Camara429TooManyRequests: {
+            headers: {
+                "x-correlator": components["headers"]["x-correlator"];
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorInfo"] & {
+                    /** @enum {integer} */
+                    status?: 429;
+                    /** @enum {string} */
+                    code?: "TOO_MANY_REQUESTS";
+                };
+            };
+        };
+        /** @description Bad Request: INVALID_ARGUMENT, INVALID_PROTOCOL, INVALID_CREDENTIAL, INVALID_TOKEN, INVALID_SINK */
+        Camara400InvalidArgumentInvalidProtocolInvalidCredentialInvalidTokenInvalidSink: {
+            headers: {
+                "x-correlator": components["headers"]["x-correlator"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorInfo"] & {
+                    /** @enum {integer} */
+                    status?: 400;
+                    /** @enum {string} */
+                    code?: "INVALID_ARGUMENT" | "INVALID_PROTOCOL" | "INVALID_CREDENTIAL" | "INVALID_TOKEN" | "INVALID_SINK";
+                };
+            };
+        };
+        /** @description Not Found: IDENTIFIER_NOT_FOUND */
+        Camara404IdentifierNotFound: {
+            headers: {
+                "x-correlator": components["headers"]["x-correlator"];
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorInfo"] & {
+                    /** @enum {integer} */
+                    status?: 404;
+                    /** @enum {string} */
+                    code?: "IDENTIFIER_NOT_FOUND";
+                };
+            };
+        };
+        /** @description Conflict: ALREADY_EXISTS */
+        Camara409AlreadyExists: {
+            headers: {
+                "x-correlator": components["headers"]["x-correlator"];
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorInfo"] & {
+                    /** @enum {integer} */
+                    status?: 409;
+                    /** @enum {string} */
+                    code?: "ALREADY_EXISTS";
+                };
+            };
+        };
+        /** @description Unprocessable Entity: MISSING_IDENTIFIER, SERVICE_NOT_APPLICABLE */
+        Camara422MissingIdentifierServiceNotApplicable: {
+            headers: {
+                "x-correlator": components["headers"]["x-correlator"];
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorInfo"] & {
+                    /** @enum {integer} */
+                    status?: 422;
+                    /** @enum {string} */
+                    code?: "MISSING_IDENTIFIER" | "SERVICE_NOT_APPLICABLE";
+                };
+            };
+        };
+        /** @description Not Found: NOT_FOUND */
+        Camara404NotFound: {
+            headers: {
+                "x-correlator": components["headers"]["x-correlator"];
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorInfo"] & {
+                    /** @enum {integer} */
+                    status?: 404;
+                    /** @enum {string} */
+                    code?: "NOT_FOUND";
+                };
+            };
+        };
+        /** @description Conflict: NOT_REPLAYABLE */
+        Admin409NotReplayable: {
+            headers: {
+                "x-correlator": components["headers"]["x-correlator"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorInfo"] & {
+                    /** @enum {integer} */
+                    status?: 409;
+                    /** @enum {string} */
+                    code?: "NOT_REPLAYABLE";
                 };
             };
         };
@@ -4805,6 +5304,432 @@ export interface operations {
             401: components["responses"]["Admin401Unauthenticated"];
             403: components["responses"]["Admin403PermissionDenied"];
             404: components["responses"]["Admin404NotFound"];
+            413: components["responses"]["Admin413PayloadTooLarge"];
+            415: components["responses"]["Admin415UnsupportedMediaType"];
+            500: components["responses"]["Admin500Internal"];
+            503: components["responses"]["Admin503Unavailable"];
+        };
+    };
+    retrieveSimSwapSubscriptionList: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
+                "x-correlator"?: components["parameters"]["x-correlator"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's subscriptions */
+            200: {
+                headers: {
+                    "x-correlator": components["headers"]["x-correlator"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimSwapSubscription"][];
+                };
+            };
+            400: components["responses"]["Admin400InvalidArgument"];
+            401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Camara403PermissionDenied"];
+            429: components["responses"]["Camara429TooManyRequests"];
+            500: components["responses"]["Admin500Internal"];
+            503: components["responses"]["Admin503Unavailable"];
+        };
+    };
+    createSimSwapSubscription: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
+                "x-correlator"?: components["parameters"]["x-correlator"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SimSwapSubscriptionRequest"];
+            };
+        };
+        responses: {
+            /** @description Created (the sink credential is never returned) */
+            201: {
+                headers: {
+                    "x-correlator": components["headers"]["x-correlator"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimSwapSubscription"];
+                };
+            };
+            400: components["responses"]["Camara400InvalidArgumentInvalidProtocolInvalidCredentialInvalidTokenInvalidSink"];
+            401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Camara403PermissionDenied"];
+            404: components["responses"]["Camara404IdentifierNotFound"];
+            409: components["responses"]["Camara409AlreadyExists"];
+            413: components["responses"]["Admin413PayloadTooLarge"];
+            415: components["responses"]["Admin415UnsupportedMediaType"];
+            422: components["responses"]["Camara422MissingIdentifierServiceNotApplicable"];
+            429: components["responses"]["Camara429TooManyRequests"];
+            500: components["responses"]["Admin500Internal"];
+            503: components["responses"]["Admin503Unavailable"];
+        };
+    };
+    retrieveSimSwapSubscription: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
+                "x-correlator"?: components["parameters"]["x-correlator"];
+            };
+            path: {
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription */
+            200: {
+                headers: {
+                    "x-correlator": components["headers"]["x-correlator"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimSwapSubscription"];
+                };
+            };
+            400: components["responses"]["Admin400InvalidArgument"];
+            401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Camara403PermissionDenied"];
+            404: components["responses"]["Camara404NotFound"];
+            429: components["responses"]["Camara429TooManyRequests"];
+            500: components["responses"]["Admin500Internal"];
+            503: components["responses"]["Admin503Unavailable"];
+        };
+    };
+    deleteSimSwapSubscription: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
+                "x-correlator"?: components["parameters"]["x-correlator"];
+            };
+            path: {
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "x-correlator": components["headers"]["x-correlator"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Admin400InvalidArgument"];
+            401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Camara403PermissionDenied"];
+            404: components["responses"]["Camara404NotFound"];
+            429: components["responses"]["Camara429TooManyRequests"];
+            500: components["responses"]["Admin500Internal"];
+            503: components["responses"]["Admin503Unavailable"];
+        };
+    };
+    retrieveDeviceSwapSubscriptionList: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
+                "x-correlator"?: components["parameters"]["x-correlator"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's subscriptions */
+            200: {
+                headers: {
+                    "x-correlator": components["headers"]["x-correlator"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceSwapSubscription"][];
+                };
+            };
+            400: components["responses"]["Admin400InvalidArgument"];
+            401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Camara403PermissionDenied"];
+            429: components["responses"]["Camara429TooManyRequests"];
+            500: components["responses"]["Admin500Internal"];
+            503: components["responses"]["Admin503Unavailable"];
+        };
+    };
+    createDeviceSwapSubscription: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
+                "x-correlator"?: components["parameters"]["x-correlator"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeviceSwapSubscriptionRequest"];
+            };
+        };
+        responses: {
+            /** @description Created (the sink credential is never returned) */
+            201: {
+                headers: {
+                    "x-correlator": components["headers"]["x-correlator"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceSwapSubscription"];
+                };
+            };
+            400: components["responses"]["Camara400InvalidArgumentInvalidProtocolInvalidCredentialInvalidTokenInvalidSink"];
+            401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Camara403PermissionDenied"];
+            404: components["responses"]["Camara404IdentifierNotFound"];
+            409: components["responses"]["Camara409AlreadyExists"];
+            413: components["responses"]["Admin413PayloadTooLarge"];
+            415: components["responses"]["Admin415UnsupportedMediaType"];
+            422: components["responses"]["Camara422MissingIdentifierServiceNotApplicable"];
+            429: components["responses"]["Camara429TooManyRequests"];
+            500: components["responses"]["Admin500Internal"];
+            503: components["responses"]["Admin503Unavailable"];
+        };
+    };
+    retrieveDeviceSwapSubscription: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
+                "x-correlator"?: components["parameters"]["x-correlator"];
+            };
+            path: {
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The subscription */
+            200: {
+                headers: {
+                    "x-correlator": components["headers"]["x-correlator"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeviceSwapSubscription"];
+                };
+            };
+            400: components["responses"]["Admin400InvalidArgument"];
+            401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Camara403PermissionDenied"];
+            404: components["responses"]["Camara404NotFound"];
+            429: components["responses"]["Camara429TooManyRequests"];
+            500: components["responses"]["Admin500Internal"];
+            503: components["responses"]["Admin503Unavailable"];
+        };
+    };
+    deleteDeviceSwapSubscription: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
+                "x-correlator"?: components["parameters"]["x-correlator"];
+            };
+            path: {
+                subscriptionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "x-correlator": components["headers"]["x-correlator"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Admin400InvalidArgument"];
+            401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Camara403PermissionDenied"];
+            404: components["responses"]["Camara404NotFound"];
+            429: components["responses"]["Camara429TooManyRequests"];
+            500: components["responses"]["Admin500Internal"];
+            503: components["responses"]["Admin503Unavailable"];
+        };
+    };
+    PushAdmin_list: {
+        parameters: {
+            query?: {
+                /** @description `dead`: every attempt failed (the dead letters). */
+                status?: "pending" | "delivered" | "dead" | "cancelled";
+                /** @description Only this client's events. */
+                clientId?: string;
+                /** @description Items per page. */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page; omitted for the first page. */
+                cursor?: string;
+            };
+            header?: {
+                /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
+                "x-correlator"?: components["parameters"]["x-correlator"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events. */
+            200: {
+                headers: {
+                    "x-correlator": components["headers"]["x-correlator"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            400: components["responses"]["Admin400InvalidArgument"];
+            401: components["responses"]["Admin401Unauthenticated"];
+            500: components["responses"]["Admin500Internal"];
+            503: components["responses"]["Admin503Unavailable"];
+        };
+    };
+    PushAdmin_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
+                "x-correlator"?: components["parameters"]["x-correlator"];
+            };
+            path: {
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event and its attempts. */
+            200: {
+                headers: {
+                    "x-correlator": components["headers"]["x-correlator"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryDetail"];
+                };
+            };
+            400: components["responses"]["Admin400InvalidArgument"];
+            401: components["responses"]["Admin401Unauthenticated"];
+            404: components["responses"]["Admin404NotFound"];
+            500: components["responses"]["Admin500Internal"];
+            503: components["responses"]["Admin503Unavailable"];
+        };
+    };
+    PushAdmin_replay: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
+                "x-correlator"?: components["parameters"]["x-correlator"];
+            };
+            path: {
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event, due now, with its attempts so far. */
+            200: {
+                headers: {
+                    "x-correlator": components["headers"]["x-correlator"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryDetail"];
+                };
+            };
+            400: components["responses"]["Admin400InvalidArgument"];
+            401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Admin403PermissionDenied"];
+            404: components["responses"]["Admin404NotFound"];
+            409: components["responses"]["Admin409NotReplayable"];
+            413: components["responses"]["Admin413PayloadTooLarge"];
+            415: components["responses"]["Admin415UnsupportedMediaType"];
+            500: components["responses"]["Admin500Internal"];
+            503: components["responses"]["Admin503Unavailable"];
+        };
+    };
+    PushAdmin_rotateSigningKey: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
+                "x-correlator"?: components["parameters"]["x-correlator"];
+            };
+            path: {
+                clientId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new key and its secret. */
+            201: {
+                headers: {
+                    "x-correlator": components["headers"]["x-correlator"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SigningKey"];
+                };
+            };
+            400: components["responses"]["Admin400InvalidArgument"];
+            401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Admin403PermissionDenied"];
             413: components["responses"]["Admin413PayloadTooLarge"];
             415: components["responses"]["Admin415UnsupportedMediaType"];
             500: components["responses"]["Admin500Internal"];
