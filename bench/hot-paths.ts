@@ -496,7 +496,12 @@ export async function runHotPaths(
       log('intelligence: Shield assessment');
       figures.routes[ROUTES.shield] = await measureShield(gateway, client, options, dir);
       log(`intelligence: backtest of ${BACKTEST_ASSESSMENTS} assessments`);
-      figures.backtest = await measureBacktest(gateway, client);
+      try {
+        figures.backtest = await measureBacktest(gateway, client);
+      } catch (error) {
+        // Reported, not fatal: the other scenarios' figures still count.
+        figures.notes.push(`backtest failed: ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`);
+      }
     }
     // The gateway's floor: its HTTP stack and global hooks on a public route without auth,
     // audit or database, to compare with reference (a).
