@@ -37,13 +37,10 @@ export class RefusalRollups {
     if (this.allowance === 0) return false;
     const windowStart = Math.floor(now.getTime() / this.windowMs) * this.windowMs;
     const source = this.tallies.size >= MAX_KEYS ? '(many sources)' : ctx.sourceIp;
-    const key = `${source} ${status} ${errorCode ?? ''} ${ctx.method} ${ctx.route.pattern ?? '(unmatched)'}`;
+    const key = `${windowStart} ${source} ${status} ${errorCode ?? ''} ${ctx.method} ${ctx.route.pattern ?? '(unmatched)'}`;
     let tally = this.tallies.get(key);
-    if (tally && tally.windowStart !== windowStart) tally = undefined; // its roll-up is taken by `due`
     if (!tally) {
       tally = { windowStart, recorded: 0, rolledUp: 0, firstRolledUpAt: undefined, lastRolledUpAt: undefined, sample: { ctx, status, errorCode } };
-      const stale = this.tallies.get(key);
-      if (stale) this.tallies.set(`${key} @${stale.windowStart}`, stale);
       this.tallies.set(key, tally);
     }
     if (tally.recorded < this.allowance) {
