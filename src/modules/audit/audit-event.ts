@@ -39,6 +39,16 @@ export function hashPhoneNumber(pepper: Buffer, phoneNumber: string): string {
   return createHmac('sha256', pepper).update(canonicalPhoneNumber(phoneNumber)).digest('hex');
 }
 
+/** A unit's events (one per possible outcome) share their number: it is hashed once. */
+function phoneHashOf(pepper: Buffer, phoneNumber: string, memo: Map<string, string> | undefined): string {
+  let hash = memo?.get(phoneNumber);
+  if (hash === undefined) {
+    hash = hashPhoneNumber(pepper, phoneNumber);
+    memo?.set(phoneNumber, hash);
+  }
+  return hash;
+}
+
 const LIMITS = {
   correlationId: 256,
   clientId: 64,
@@ -91,6 +101,7 @@ function scrubDeep(value: unknown, scrub: (text: string) => string, depth = 0): 
 export function toAuditContent(
   input: AuditEventInput,
   phonePepper: Buffer,
+  phoneHashes?: Map<string, string>,
 ): Omit<AuditContent, 'id' | 'occurredAt'> {
   const scrub = scrubber(input.phoneNumber);
   const text = (value: string | undefined, limit: number): string | null =>
@@ -111,7 +122,7 @@ export function toAuditContent(
     contract: text(input.contract, LIMITS.contract) ?? 'system',
     serviceType: text(input.serviceType, LIMITS.serviceType),
     operatorId: text(input.operatorId, LIMITS.operatorId),
-    phoneHash: hasPhone ? hashPhoneNumber(phonePepper, input.phoneNumber!) : null,
+    phoneHash: hasPhone ? phoneHashOf(phonePepper, input.phoneNumber!, phoneHashes) : null,
     // The trail keeps the '+' of the masked form: `+**********67`.
     phoneMasked: hasPhone ? maskPhoneNumber(input.phoneNumber!).slice(0, 32) : null,
     outcome: input.outcome === 'success' ? 'success' : 'failure',

@@ -141,8 +141,9 @@ export class AuditService {
 
   private prepare(unit: AuditUnit): PreparedUnit {
     const pepper = this.secrets.phoneHashPepper;
+    const phoneHashes = new Map<string, string>();
     const events = Object.fromEntries(
-      Object.entries(unit.events).map(([outcome, event]) => [outcome, toAuditContent(event, pepper)]),
+      Object.entries(unit.events).map(([outcome, event]) => [outcome, toAuditContent(event, pepper, phoneHashes)]),
     ) as PreparedUnit['events'];
     return { claims: unit.claims ?? {}, writes: unit.writes ?? [], events };
   }

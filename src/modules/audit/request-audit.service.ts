@@ -140,8 +140,9 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
    */
   async commit(ctx: RequestContext, unit: RequestUnit): Promise<UnitOutcome> {
     const events: AuditUnit['events'] = { ok: this.eventOf(ctx, unit.ok) };
-    if (unit.no_credit) events.no_credit = this.eventOf(ctx, unit.no_credit);
-    if (unit.proof_spent) events.proof_spent = this.eventOf(ctx, unit.proof_spent);
+    // Only outcomes the claims can produce get an event prepared (a sandbox client pays nothing).
+    if (unit.no_credit && unit.claims?.debit) events.no_credit = this.eventOf(ctx, unit.no_credit);
+    if (unit.proof_spent && unit.claims?.proof) events.proof_spent = this.eventOf(ctx, unit.proof_spent);
     const claims: UnitClaims = { ...unit.claims };
     // An answer the caller may retry (5xx) leaves the token usable.
     if (ctx.jwtClaim && unit.ok.status < 500) {
