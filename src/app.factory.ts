@@ -1,15 +1,17 @@
-import { NestFactory } from '@nestjs/core';
+import type { Type } from '@nestjs/common';
+import { DiscoveryService, NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { fastifyRequestContext } from '@fastify/request-context';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
-import { AppModule } from './app.module.js';
+import { AppModule, UNIT_OF_WORK_INTERCEPTORS } from './app.module.js';
 import { Environment, validateEnvironment } from './common/config/environment.js';
 import { ApiError, CommonCodes } from './common/errors/api-error.js';
 import { CORRELATION_HEADER, correlationIdOf, hasInvalidCorrelator } from './common/http/correlation.js';
 import { RequestContexts } from './common/http/request-contexts.js';
-import { RouteFactsRegistry } from './common/http/route-facts.js';
+import { handlerRoutesOf, RouteFactsRegistry } from './common/http/route-facts.js';
+import { isIntercepted } from './common/http/route-interceptors.js';
 import { RouteTable } from './common/http/route-table.js';
 import { logCompletedRequest } from './common/logging/logging.module.js';
 import { MetricsEndpoint } from './common/metrics/metrics-endpoint.js';
@@ -17,6 +19,29 @@ import { MetricsService } from './common/metrics/metrics.service.js';
 import { createOpenApiDocument, OPENAPI_DOCUMENT } from './common/openapi/openapi-document.js';
 
 export type EnvironmentOverrides = Record<string, string | undefined>;
+
+/**
+ * Start-up check: every handler a unit-of-work rule selects has that interceptor (a controller
+ * outside `FEATURE_MODULES`, such as a test's probe module, would otherwise change state
+ * without its request transaction).
+ */
+function assertUnitOfWorkInterceptors(app: NestFastifyApplication): void {
+  const missing: string[] = [];
+  for (const wrapper of app.get(DiscoveryService).getControllers()) {
+    const controller = wrapper.metatype as Type | undefined;
+    if (!controller) continue;
+    for (const handler of handlerRoutesOf(controller)) {
+      for (const rule of UNIT_OF_WORK_INTERCEPTORS) {
+        if (rule.appliesTo(handler) && !isIntercepted(handler.handler, rule.interceptor)) {
+          missing.push(`${controller.name}.${handler.handler.name} lacks ${rule.interceptor.name}`);
+        }
+      }
+    }
+  }
+  if (missing.length > 0) {
+    throw new Error(`routes without their unit-of-work interceptor (pass their module to attachRouteInterceptors): ${missing.join('; ')}`);
+  }
+}
 
 export function createFastifyAdapter(environment: Environment): FastifyAdapter {
   const trustedProxies = environment.TRUSTED_PROXIES.split(',')
@@ -46,6 +71,7 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   const facts = app.get(RouteFactsRegistry);
   const contexts = app.get(RequestContexts);
 
+  assertUnitOfWorkInterceptors(app);
   fastify.decorateRequest('context', null);
   // An async context per request: every log line written while serving it carries its correlation id.
   void fastify.register(fastifyRequestContext, { defaultStoreValues: (request) => ({ correlationId: request.id }) });

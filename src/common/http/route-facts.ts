@@ -1,4 +1,4 @@
-import { Injectable, RequestMethod } from '@nestjs/common';
+import { Injectable, RequestMethod, type Type } from '@nestjs/common';
 import { HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { AUDIT_ACTION, OWN_UNIT_OF_WORK } from './audit-facts.js';
@@ -20,6 +20,47 @@ interface HandlerFacts {
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/** A controller method and the routes (verb and full path) it serves. */
+export interface HandlerRoutes {
+  controller: Type;
+  handler: (...args: unknown[]) => unknown;
+  routes: { verb: string; path: string }[];
+}
+
+/** The handlers of `controller` with their routes, from the controller's and its methods' metadata. */
+export function handlerRoutesOf(controller: Type): HandlerRoutes[] {
+  const controllerPaths = [(Reflect.getMetadata(PATH_METADATA, controller) as string | string[] | undefined) ?? '/'].flat();
+  const found: HandlerRoutes[] = [];
+  // Handlers may be inherited (controllers built from a shared base class).
+  const methods = new Map<string, unknown>();
+  for (let proto = controller.prototype as object | null; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      // The most derived definition wins; getters are not handlers (and are not called here).
+      if (name !== 'constructor' && !methods.has(name)) methods.set(name, Object.getOwnPropertyDescriptor(proto, name)?.value);
+    }
+  }
+  for (const handler of methods.values()) {
+    if (typeof handler !== 'function') continue;
+    const methodPath = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
+    const requestMethod = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+    if (methodPath === undefined || requestMethod === undefined) continue;
+    const verbs = requestMethod === RequestMethod.ALL ? ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] : [RequestMethod[requestMethod]];
+    const routes = controllerPaths.flatMap((controllerPath) =>
+      [methodPath].flat().flatMap((path) => verbs.map((verb) => ({ verb, path: joinPath(controllerPath, path) }))),
+    );
+    found.push({ controller, handler: handler as (...args: unknown[]) => unknown, routes });
+  }
+  return found;
+}
+
+/**
+ * Whether a route runs inside a request transaction (`RequestTransactionInterceptor`): audited,
+ * state-changing, and not committing its own unit of work.
+ */
+export function needsRequestTransaction(verb: string, path: string, ownUnitOfWork: boolean): boolean {
+  return isAuditedPath(path) && STATE_CHANGING.has(verb.toUpperCase()) && !ownUnitOfWork;
+}
 
 /**
  * The facts of every route, computed once when Fastify registers it (`onRoute`): its contract,
@@ -47,7 +88,7 @@ export class RouteFactsRegistry {
       audited,
       action: handler?.action,
       pattern,
-      unitOfWork: !audited || !STATE_CHANGING.has(verb) ? 'none' : handler?.ownUnitOfWork ? 'own' : 'transaction',
+      unitOfWork: !audited || !STATE_CHANGING.has(verb) ? 'none' : needsRequestTransaction(verb, pattern, handler?.ownUnitOfWork ?? false) ? 'transaction' : 'own',
       successStatus: handler?.httpCode ?? (verb === 'POST' ? 201 : 200),
     };
   }

@@ -1,4 +1,5 @@
 import { HttpException, Injectable, Logger, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { PrismaService } from '../../common/database/prisma.service.js';
@@ -26,13 +27,37 @@ const MIN_TRANSACTION_MS = 1_000;
 @Injectable()
 export class RequestTransactionInterceptor implements NestInterceptor {
   private readonly logger = new Logger(RequestTransactionInterceptor.name);
+  private services: { prisma: PrismaService; audit: AuditService; requests: RequestAudit; errors: ErrorResponder } | undefined;
 
-  constructor(
-    private readonly prisma: PrismaService,
-    private readonly audit: AuditService,
-    private readonly requests: RequestAudit,
-    private readonly errors: ErrorResponder,
-  ) {}
+  // Route-scoped (`attachRouteInterceptors`): Nest builds one in each controller's module, where
+  // not all of these are providers; they are the application's singletons, looked up once.
+  constructor(private readonly moduleRef: ModuleRef) {}
+
+  private get prisma(): PrismaService {
+    return this.resolved().prisma;
+  }
+
+  private get audit(): AuditService {
+    return this.resolved().audit;
+  }
+
+  private get requests(): RequestAudit {
+    return this.resolved().requests;
+  }
+
+  private get errors(): ErrorResponder {
+    return this.resolved().errors;
+  }
+
+  private resolved(): NonNullable<RequestTransactionInterceptor['services']> {
+    this.services ??= {
+      prisma: this.moduleRef.get(PrismaService, { strict: false }),
+      audit: this.moduleRef.get(AuditService, { strict: false }),
+      requests: this.moduleRef.get(RequestAudit, { strict: false }),
+      errors: this.moduleRef.get(ErrorResponder, { strict: false }),
+    };
+    return this.services;
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();

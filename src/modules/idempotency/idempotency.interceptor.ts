@@ -1,5 +1,5 @@
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { ModuleRef, Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT, type IdempotentRoute } from '../../common/http/idempotency.js';
@@ -13,10 +13,20 @@ import { IdempotencyService } from './idempotency.service.js';
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
+  private service: IdempotencyService | undefined;
+
+  // Route-scoped (`attachRouteInterceptors`): built in each controller's module, which need not
+  // import IdempotencyModule; the service is the application's singleton, looked up once.
   constructor(
     private readonly reflector: Reflector,
-    private readonly idempotency: IdempotencyService,
+    private readonly moduleRef: ModuleRef,
   ) {}
+
+  private get idempotency(): IdempotencyService {
+    this.service ??= this.moduleRef.get(IdempotencyService, { strict: false });
+    if (!this.service) throw new Error('IdempotencyService is not provided in this application');
+    return this.service;
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const route = this.reflector.get<IdempotentRoute | undefined>(IDEMPOTENT, context.getHandler());
