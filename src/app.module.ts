@@ -22,6 +22,7 @@ import { IntelligenceModule } from './modules/intelligence/intelligence.module.j
 import { OperatorsModule } from './modules/operators/operators.module.js';
 import { PushModule } from './modules/push/push.module.js';
 import { SimSwapModule } from './modules/sim-swap/sim-swap.module.js';
+import { SwapPollingModule } from './modules/swap-polling/swap-polling.module.js';
 import { VerificationModule } from './modules/verification/verification.module.js';
 
 @Module({})
@@ -48,6 +49,7 @@ export class AppModule {
         SimSwapModule,
         IntelligenceModule,
         PushModule,
+        SwapPollingModule,
         ConsoleModule,
       ],
       providers: [
