@@ -26,6 +26,7 @@ import { IntelligenceModule } from './modules/intelligence/intelligence.module.j
 import { OperatorsModule } from './modules/operators/operators.module.js';
 import { PushModule } from './modules/push/push.module.js';
 import { SimSwapModule } from './modules/sim-swap/sim-swap.module.js';
+import { SwapPollingModule } from './modules/swap-polling/swap-polling.module.js';
 import { VerificationModule } from './modules/verification/verification.module.js';
 
 /** The modules whose controllers serve the gateway's routes. */
@@ -84,6 +85,7 @@ export class AppModule {
         SimSwapModule,
         IntelligenceModule,
         PushModule,
+        SwapPollingModule,
         ConsoleModule,
       ],
       providers: [

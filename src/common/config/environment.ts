@@ -424,6 +424,23 @@ export class Environment {
   @Min(0)
   @Max(720)
   PUSH_SIGNING_KEY_OVERLAP_HOURS = 24;
+
+  /**
+   * `camara` operators: how often each subscribed number's retrieve-date is asked, in seconds on
+   * average (each next poll is jittered uniformly over 0.5–1.5 times this, to spread the load).
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(10)
+  @Max(86_400)
+  PUSH_CAMARA_POLL_INTERVAL_S = 300;
+
+  /** Most retrieve-date polls one tick (every 10 s) makes to one operator; the rest wait for the next ticks. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  PUSH_CAMARA_POLL_MAX_PER_TICK = 50;
   // ─── end Push ───
 
   // ─── Audit (issue 4) ───

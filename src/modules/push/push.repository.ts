@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DatabaseConnection } from '../../common/database/database-connection.js';
 import { PrismaService } from '../../common/database/prisma.service.js';
 import type { Tx } from '../audit/audit.repository.js';
 import type { UnitWriteKind } from '../audit/audit.service.js';
@@ -64,6 +65,8 @@ export interface NewSubscription {
   maxEvents: number | null;
   startsAt: Date;
   expiresAt: Date | null;
+  /** Set for subscriptions watched by polling (`camara` operators): the first poll's due time. */
+  nextPollAt: Date | null;
 }
 
 export interface NewDelivery {
@@ -149,9 +152,36 @@ export const GONE_DELIVERIES: UnitWriteKind = {
   key: (row) => String(row.subscription_id),
 };
 
+/** A subscription whose number is due for a retrieve-date poll (`camara` operators). */
+export interface DuePoll {
+  id: string;
+  clientId: string;
+  kind: SwapKindValue;
+  operatorId: string;
+  phoneHash: string;
+  phoneSealed: string;
+  phoneKeyVersion: number;
+}
+
+/** A polled subscription, locked for the transaction that records the poll. */
+export interface PolledSubscription {
+  status: string;
+  polledAt: Date | null;
+  seenChangeAt: Date | null;
+  eventCount: number;
+  maxEvents: number | null;
+  expiresAt: Date | null;
+}
+
+/** Advisory lock id of the retrieve-date poll (any constant no other job uses). */
+export const SWAP_POLL_LOCK_ID = 16_160_001;
+
 @Injectable()
 export class PushRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly connection: DatabaseConnection,
+  ) {}
 
   transaction<T>(work: (tx: Tx) => Promise<T>, timeoutMs = 10_000): Promise<T> {
     return this.prisma.client.$transaction(work, { timeout: timeoutMs, maxWait: timeoutMs });
@@ -162,11 +192,11 @@ export class PushRepository {
     const inserted = await tx.$queryRaw<{ id: string }[]>`
       INSERT INTO push_subscription (id, client_id, kind, sink, types, phone_hash, phone_masked, phone_sealed, phone_key_version,
         credential_sealed, credential_key_version, access_token_expires_at, operator_id, status, max_events, starts_at, expires_at,
-        created_at, updated_at)
+        next_poll_at, created_at, updated_at)
       VALUES (${row.id}::uuid, ${row.clientId}, ${row.kind}::push_swap_kind, ${row.sink}, ${row.types}::text[], ${row.phoneHash},
         ${row.phoneMasked}, ${row.phoneSealed}, ${row.phoneKeyVersion}, ${row.credentialSealed}, ${row.credentialKeyVersion},
         ${row.accessTokenExpiresAt}, ${row.operatorId}, ${row.status}::push_subscription_status, ${row.maxEvents},
-        ${row.startsAt}, ${row.expiresAt}, ${now}, ${now})
+        ${row.startsAt}, ${row.expiresAt}, ${row.nextPollAt}, ${now}, ${now})
       ON CONFLICT (client_id, kind, phone_hash, sink) WHERE status IN ('ACTIVATION_REQUESTED', 'ACTIVE') DO NOTHING
       RETURNING id`;
     return inserted.length === 1;
@@ -241,6 +271,67 @@ export class PushRepository {
              s.phone_key_version AS "phoneKeyVersion", s.phone_hash AS "phoneHash", s.credential_sealed AS "credentialSealed",
              s.credential_key_version AS "credentialKeyVersion", s.status::text AS "subscriptionStatus"
         FROM claimed c JOIN push_subscription s ON s.id = c.subscription_id`;
+  }
+
+  /**
+   * Runs `work` while this instance holds the poll's session-level advisory lock, on a connection
+   * of its own (the tick makes HTTP calls, so no transaction stays open for it); undefined when
+   * another instance holds it. A process that dies drops its connection, and with it the lock.
+   */
+  async withPollLock<T>(work: () => Promise<T>): Promise<T | undefined> {
+    const session = await this.connection.openSession();
+    try {
+      const [row] = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [SWAP_POLL_LOCK_ID]);
+      if (row?.locked !== true) return undefined;
+      try {
+        return await work();
+      } finally {
+        await session.query('SELECT pg_advisory_unlock($1::bigint)', [SWAP_POLL_LOCK_ID]);
+      }
+    } finally {
+      await session.release();
+    }
+  }
+
+  /** Live polled subscriptions due at `now`, the longest-waiting first, at most `perOperator` of each operator. */
+  listDuePolls(now: Date, perOperator: number): Promise<DuePoll[]> {
+    return this.prisma.client.$queryRaw<DuePoll[]>`
+      SELECT id::text AS "id", client_id AS "clientId", kind::text AS "kind", operator_id AS "operatorId", phone_hash AS "phoneHash",
+             phone_sealed AS "phoneSealed", phone_key_version AS "phoneKeyVersion"
+        FROM (SELECT s.*, row_number() OVER (PARTITION BY s.operator_id ORDER BY s.next_poll_at, s.id) AS rank
+                FROM push_subscription s
+               WHERE s.next_poll_at IS NOT NULL AND s.next_poll_at <= ${now} AND s.status IN ('ACTIVATION_REQUESTED', 'ACTIVE')
+                 AND (s.expires_at IS NULL OR s.expires_at > ${now})) due
+       WHERE rank <= ${perOperator}
+       ORDER BY operator_id, rank`;
+  }
+
+  async lockForPoll(tx: Tx, id: string): Promise<PolledSubscription | undefined> {
+    const rows = await tx.$queryRaw<PolledSubscription[]>`
+      SELECT status::text AS "status", polled_at AS "polledAt", seen_change_at AS "seenChangeAt", event_count AS "eventCount",
+             max_events AS "maxEvents", expires_at AS "expiresAt"
+        FROM push_subscription WHERE id = ${id}::uuid FOR UPDATE`;
+    return rows[0];
+  }
+
+  /** The outcome of a successful poll: what it saw, when it is due again, and the new status and event count. */
+  async markPolled(
+    tx: Tx,
+    id: string,
+    poll: { seenChangeAt: Date | null; nextPollAt: Date; status: 'ACTIVE' | 'EXPIRED'; events: number; terminationReason: string | null },
+    now: Date,
+  ): Promise<void> {
+    await tx.$executeRaw`UPDATE push_subscription SET polled_at = ${now}, seen_change_at = ${poll.seenChangeAt}, next_poll_at = ${poll.nextPollAt},
+        status = ${poll.status}::push_subscription_status, event_count = event_count + ${poll.events},
+        termination_reason = COALESCE(${poll.terminationReason}, termination_reason), updated_at = ${now}
+      WHERE id = ${id}::uuid`;
+  }
+
+  /** A failed poll: due again at `now`, behind the subscriptions that have waited longer. */
+  async deferPolls(ids: string[], now: Date): Promise<void> {
+    if (ids.length === 0) return;
+    await this.prisma.client.$executeRaw`UPDATE push_subscription SET next_poll_at = ${now}
+      WHERE id = ANY(${ids}::uuid[]) AND next_poll_at IS NOT NULL AND status IN ('ACTIVATION_REQUESTED', 'ACTIVE')`;
   }
 
   /** Signing keys of the client that still sign (newest first). */

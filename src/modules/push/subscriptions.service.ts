@@ -71,8 +71,10 @@ export class SubscriptionsService {
     const sealedCredential = credential ? this.box.seal(JSON.stringify({ accessToken: credential.accessToken } satisfies SealedCredential)) : null;
     const id = randomUUID();
     // Sandbox operators emit events themselves (admin overrides): active at once. A `camara`
-    // operator's upstream subscription is not made yet, so it stays requested (README).
-    const status = operator.adapterKind === 'sandbox' ? 'ACTIVE' : 'ACTIVATION_REQUESTED';
+    // operator's number is polled (retrieve-date), due at once; its first successful poll
+    // remembers the current date and activates the subscription (README "Where events come from").
+    const polled = operator.adapterKind === 'camara';
+    const status = polled ? 'ACTIVATION_REQUESTED' : 'ACTIVE';
     const row: NewSubscription = {
       id,
       clientId,
@@ -91,6 +93,7 @@ export class SubscriptionsService {
       maxEvents: body.config.subscriptionMaxEvents ?? null,
       startsAt: now,
       expiresAt,
+      nextPollAt: polled ? now : null,
     };
     const created = await this.audit.transaction(
       ctx,
@@ -98,7 +101,7 @@ export class SubscriptionsService {
       (inserted) => (inserted ? { status: 201, verdict: { subscriptionId: id, status } } : { status: 409, errorCode: 'ALREADY_EXISTS' }),
     );
     if (!created) throw PushErrors.alreadyExists();
-    return this.view({ ...row, kind: kind === 'sim' ? 'SIM' : 'DEVICE', eventCount: 0, terminationReason: null, createdAt: now, updatedAt: now }, phoneNumber);
+    return this.view({ ...row, kind: kind === 'sim' ? 'SIM' : 'DEVICE', eventCount: 0, terminationReason: null, createdAt: now, updatedAt: now, polledAt: null, seenChangeAt: null }, phoneNumber);
   }
 
   async get(ctx: RequestContext, clientId: string, kind: SwapKindValue, id: string): Promise<SubscriptionViewDto> {
