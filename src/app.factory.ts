@@ -16,6 +16,7 @@ import { RouteTable } from './common/http/route-table.js';
 import { logCompletedRequest } from './common/logging/logging.module.js';
 import { MetricsEndpoint } from './common/metrics/metrics-endpoint.js';
 import { MetricsService } from './common/metrics/metrics.service.js';
+import { SourceThrottle } from './modules/credentials/source-throttle.js';
 import { createOpenApiDocument, OPENAPI_DOCUMENT } from './common/openapi/openapi-document.js';
 
 export type EnvironmentOverrides = Record<string, string | undefined>;
@@ -70,6 +71,7 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   const routes = app.get(RouteTable);
   const facts = app.get(RouteFactsRegistry);
   const contexts = app.get(RequestContexts);
+  const sources = app.get(SourceThrottle);
 
   assertUnitOfWorkInterceptors(app);
   fastify.decorateRequest('context', null);
@@ -90,6 +92,14 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     if (ctx.route.audited) reply.header('cache-control', 'no-store');
     if (hasInvalidCorrelator(request.raw)) {
       done(new ApiError(400, CommonCodes.validation, 'The x-correlator header does not match the allowed pattern.'));
+      return;
+    }
+    // A source past the failed-authentication limit is refused here, before any other work (its
+    // refusals are rolled up in the trail like its failures).
+    const throttled = ctx.route.audited ? sources.refusalAtTheDoor(ctx.sourceIp) : undefined;
+    if (throttled) {
+      void reply.headers(throttled.headers);
+      done(throttled);
       return;
     }
     done();

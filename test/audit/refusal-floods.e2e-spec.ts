@@ -5,6 +5,12 @@ import { startTestApp } from '../support/test-app.js';
 import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
 import { withOwner } from './audit-kit.js';
 
+/** The limit counts per clock minute: a burst that straddles one would start counting afresh. */
+async function awayFromMinuteBoundary(): Promise<void> {
+  const intoMinute = Date.now() % 60_000;
+  if (intoMinute > 50_000) await new Promise((resolve) => setTimeout(resolve, 60_500 - intoMinute));
+}
+
 const FLOOD = { AUTH_FAILURE_LIMIT_PER_MINUTE: '20', AUDIT_ROLLUP_AFTER: '5', AUDIT_ROLLUP_WINDOW_MS: '1000' };
 
 /** Floods of refused requests are throttled per source address and cost a bounded number of audit rows. */
@@ -47,6 +53,7 @@ describeOnPostgres('floods of refused requests', () => {
   }
 
   it('answers 429 in the contract’s envelope past the limit, counted across instances, without touching other addresses', async () => {
+    await awayFromMinuteBoundary();
     const statuses: number[] = [];
     for (let index = 0; index < 60; index++) statuses.push((await badKey(index % 2 === 0 ? first : second, '10.0.0.7')).statusCode);
     expect(statuses.slice(0, 20)).toEqual(Array<number>(20).fill(401));
@@ -59,10 +66,29 @@ describeOnPostgres('floods of refused requests', () => {
     expect(camara.statusCode).toBe(429);
     expect(camara.json()).toEqual({ status: 429, code: 'TOO_MANY_REQUESTS', message: expect.any(String) });
 
-    // Another address is neither throttled nor counted; a valid client on the flooded address still passes.
+    // Another address is neither throttled nor counted, and a valid client there passes; on the
+    // flooded address even valid credentials wait for the window's end (AUTH_FAILURE_BLOCKS_SOURCE).
     expect((await badKey(first, '10.0.0.8')).statusCode).toBe(401);
-    const legit = await first.inject({ method: 'GET', url: '/v1/api/me/products', remoteAddress: '10.0.0.7', headers: apiKeyHeaders(client) });
-    expect(legit.statusCode).toBe(200);
+    const elsewhere = await first.inject({ method: 'GET', url: '/v1/api/me/products', remoteAddress: '10.0.0.8', headers: apiKeyHeaders(client) });
+    expect(elsewhere.statusCode).toBe(200);
+    const blocked = await first.inject({ method: 'GET', url: '/v1/api/me/products', remoteAddress: '10.0.0.7', headers: apiKeyHeaders(client) });
+    expect(blocked.statusCode).toBe(429);
+    expect(blocked.json()).toMatchObject({ success: false, messages: [{ code: 'TOO_MANY_REQUESTS' }] });
+    expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
+  });
+
+  it('lets a valid client on a flooded address through when AUTH_FAILURE_BLOCKS_SOURCE is false', async () => {
+    const lenient = await startTestApp(database, { ...FLOOD, AUTH_FAILURE_BLOCKS_SOURCE: 'false' });
+    try {
+      await awayFromMinuteBoundary();
+      const statuses: number[] = [];
+      for (let index = 0; index < 25; index++) statuses.push((await badKey(lenient, '10.0.0.11')).statusCode);
+      expect(statuses.slice(20)).toEqual(Array<number>(5).fill(429));
+      const legit = await lenient.inject({ method: 'GET', url: '/v1/api/me/products', remoteAddress: '10.0.0.11', headers: apiKeyHeaders(client) });
+      expect(legit.statusCode).toBe(200);
+    } finally {
+      await lenient.close();
+    }
   });
 
   it('records the first answers of each window one by one and the rest as roll-ups that account for every request', async () => {

@@ -2,7 +2,8 @@ import type { Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { configureApp, createFastifyAdapter } from '../../src/app.factory.js';
-import { AppModule } from '../../src/app.module.js';
+import { AppModule, UNIT_OF_WORK_INTERCEPTORS } from '../../src/app.module.js';
+import { attachRouteInterceptors } from '../../src/common/http/route-interceptors.js';
 import { Clock } from '../../src/common/clock/clock.js';
 import { validateEnvironment } from '../../src/common/config/environment.js';
 import type { EnvironmentOverrides, TestDatabase } from '../support/test-database.js';
@@ -35,6 +36,8 @@ export async function startCredentialsTestApp(
   options: { overrides?: EnvironmentOverrides; clock?: Clock; imports?: Type[] } = {},
 ): Promise<NestFastifyApplication> {
   const overrides = { ...database.overrides, ...options.overrides };
+  // Probe modules get the unit-of-work interceptors the gateway's own routes get.
+  attachRouteInterceptors(options.imports ?? [], UNIT_OF_WORK_INTERCEPTORS);
   let builder = Test.createTestingModule({ imports: [AppModule.forRoot(overrides), ...(options.imports ?? [])] });
   if (options.clock) builder = builder.overrideProvider(Clock).useValue(options.clock);
   const moduleRef = await builder.compile();

@@ -1,7 +1,8 @@
 import { Controller, Get, Module, Post } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppModule } from '../../src/app.module.js';
+import { AppModule, UNIT_OF_WORK_INTERCEPTORS } from '../../src/app.module.js';
+import { attachRouteInterceptors } from '../../src/common/http/route-interceptors.js';
 import { configureApp, createFastifyAdapter } from '../../src/app.factory.js';
 import { Public } from '../../src/common/auth/public.decorator.js';
 import { validateEnvironment } from '../../src/common/config/environment.js';
@@ -47,6 +48,7 @@ describe('error envelopes', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
+    attachRouteInterceptors([ProbeModule], UNIT_OF_WORK_INTERCEPTORS);
     const moduleRef = await Test.createTestingModule({
       imports: [AppModule.forRoot(database.overrides), ProbeModule],
     }).compile();

@@ -99,6 +99,16 @@ export class Environment {
   AUTH_FAILURE_LIMIT_PER_MINUTE = 60;
 
   /**
+   * A source past AUTH_FAILURE_LIMIT_PER_MINUTE is refused at the door for the rest of its minute,
+   * valid credentials included, so a flood costs next to nothing. `false`: only its failures are
+   * refused, and a valid client sharing the address still passes (each flooding request then goes
+   * through authentication first).
+   */
+  @Transform(toBoolean)
+  @IsBoolean()
+  AUTH_FAILURE_BLOCKS_SOURCE = true;
+
+  /**
    * Refused anonymous requests (no accepted credential) get an audit event each up to this many per
    * source address, answer and route in each AUDIT_ROLLUP_WINDOW_MS; the rest of the window is one
    * roll-up event with their count and first and last time. 0 records every one individually.

@@ -12,6 +12,7 @@ import { rateLimitHeaders } from '../../common/http/rate-limit-headers.js';
 import type { RequestContext } from '../../common/http/request-context.js';
 import { Authenticator } from './authenticator.service.js';
 import { productNotEnabled, tooManyRequests, unauthenticated } from './credentials.errors.js';
+import { SourceThrottle } from './source-throttle.js';
 import { RateLimiter } from './rate-limiter.service.js';
 
 /**
@@ -28,6 +29,7 @@ export class CredentialsGuard implements CanActivate {
     private readonly limiter: RateLimiter,
     private readonly environment: Environment,
     private readonly metrics: MetricsService,
+    private readonly sources: SourceThrottle,
     @Optional() private readonly consoleSessions?: ConsoleSessionAuthenticator,
   ) {}
 
@@ -85,17 +87,14 @@ export class CredentialsGuard implements CanActivate {
 
   /**
    * Failed authentications are counted per source address in the shared limiter (so every
-   * instance sees the same count), and answered 429 past AUTH_FAILURE_LIMIT_PER_MINUTE: a flood
-   * of bad keys costs one cheap refusal each and cannot be used to guess keys at speed.
+   * instance sees the same count), and answered 429 past AUTH_FAILURE_LIMIT_PER_MINUTE; the
+   * source's next requests are then refused before they reach the guard (`SourceThrottle`).
    */
   private async throttleFailures(ctx: RequestContext, context: ExecutionContext): Promise<void> {
-    const perMinute = this.environment.AUTH_FAILURE_LIMIT_PER_MINUTE;
-    if (perMinute === 0) return;
-    const decision = await this.limiter.consume(`source:${ctx.sourceIp}`, perMinute, 60_000);
-    if (decision.allowed) return;
-    const headers = rateLimitHeaders(decision);
-    context.switchToHttp().getResponse<FastifyReply>().headers(headers);
-    throw tooManyRequests(decision.retryAfterSeconds, headers);
+    const refused = await this.sources.countFailure(ctx.sourceIp);
+    if (!refused) return;
+    context.switchToHttp().getResponse<FastifyReply>().headers(refused.headers);
+    throw refused;
   }
 
   private async limit(caller: AuthenticatedClient, ctx: RequestContext, context: ExecutionContext): Promise<void> {

@@ -18,6 +18,7 @@ import { LastUsedRecorder } from './last-used-recorder.js';
 import { OperatorSecretsService } from './operator-secrets.service.js';
 import { ProofKeysService } from './proof-keys.service.js';
 import { RateLimitRepository } from './rate-limit.repository.js';
+import { SourceThrottle } from './source-throttle.js';
 import { RateLimiter } from './rate-limiter.service.js';
 import { SandboxBootstrap } from './sandbox-bootstrap.js';
 import { SdkTokenController } from './sdk-token.controller.js';
@@ -46,6 +47,7 @@ import { SharedRedis } from './shared-redis.js';
     Authenticator,
     LastUsedRecorder,
     RateLimiter,
+    SourceThrottle,
     SecretBox,
     SharedRedis,
     SandboxBootstrap,
@@ -53,6 +55,6 @@ import { SharedRedis } from './shared-redis.js';
     BrowserCors,
     { provide: APP_GUARD, useClass: CredentialsGuard },
   ],
-  exports: [CredentialsService, CredentialsMaintenanceService, SecretBox, OperatorSecretsService, ProofKeysService, BrowserOrigins],
+  exports: [CredentialsService, CredentialsMaintenanceService, SourceThrottle, SecretBox, OperatorSecretsService, ProofKeysService, BrowserOrigins],
 })
 export class CredentialsModule {}

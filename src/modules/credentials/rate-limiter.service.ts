@@ -68,6 +68,20 @@ export class RateLimiter {
     return { allowed: true, ...state(local) };
   }
 
+  /**
+   * The refusal `consume` would give, from this instance's memory alone, when `bucket` is already
+   * known to be exhausted in the current window; undefined otherwise (nothing is counted).
+   */
+  refusalIfExhausted(bucket: string, limit: number, windowMs: number): RateDecision | undefined {
+    const local = this.windows.get(bucket);
+    if (!local?.exhausted) return undefined;
+    const now = this.clock.now().getTime();
+    const windowStart = Math.floor(now / windowMs) * windowMs;
+    if (local.windowStart !== windowStart) return undefined;
+    const retryAfterSeconds = Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000));
+    return { allowed: false, retryAfterSeconds, limit, remaining: 0, resetSeconds: retryAfterSeconds };
+  }
+
   private async add(bucket: string, windowStart: number, windowMs: number, amount: number): Promise<number> {
     const client = this.redis.client;
     if (client) {
