@@ -19,6 +19,12 @@ export interface VersionedPolicy {
 }
 
 const MAX_WINDOW_MS = 93 * 86_400_000;
+/**
+ * How long an instance answers from its cached policy. A change through this instance drops its
+ * entry at once; another instance applies it within this many milliseconds (README "Policies").
+ */
+export const POLICY_CACHE_TTL_MS = 5_000;
+const POLICY_CACHE_MAX = 10_000;
 const EXAMPLES = 5;
 
 /**
@@ -33,10 +39,26 @@ export class PoliciesService {
     private readonly clock: Clock,
   ) {}
 
-  /** The policy in force for the client's journey (its newest version, else the default). */
+  /** Per client and journey, the policy in force and when the entry stops being trusted. */
+  private readonly cache = new Map<string, { policy: Promise<VersionedPolicy>; expiresAt: number }>();
+
+  /**
+   * The policy in force for the client's journey (its newest version, else the default), from a
+   * short-lived cache: it is read on every assessment, and changes are rare.
+   */
   async activePolicy(clientId: string, serviceType: ServiceType): Promise<VersionedPolicy> {
-    const stored = await this.repository.findActivePolicy(clientId, serviceType);
-    return stored ? this.view(serviceType, stored) : this.defaultView(serviceType);
+    const key = `${clientId}\u0000${serviceType}`;
+    const now = Date.now();
+    const cached = this.cache.get(key);
+    if (cached && cached.expiresAt > now) return cached.policy;
+    const policy = this.repository
+      .findActivePolicy(clientId, serviceType)
+      .then((stored) => (stored ? this.view(serviceType, stored) : this.defaultView(serviceType)));
+    if (this.cache.size >= POLICY_CACHE_MAX) this.cache.clear();
+    this.cache.set(key, { policy, expiresAt: now + POLICY_CACHE_TTL_MS });
+    // A failed read is not remembered.
+    policy.catch(() => this.cache.delete(key));
+    return policy;
   }
 
   /** The policy in force for each service type, keyed by it. */
@@ -63,6 +85,7 @@ export class PoliciesService {
         return { status: 200, verdict: { version: result.version } };
       },
     );
+    this.cache.delete(`${clientId}\u0000${serviceType}`);
     return this.view(serviceType, stored);
   }
 
