@@ -167,11 +167,11 @@ export class IntelligenceRepository {
    * The client's assessments of one product and journey in [from, to), oldest first, a page at a
    * time (keyset on created_at, id), with only what a replay needs.
    */
-  async *replayable(clientId: string, product: string, serviceType: string, from: Date, to: Date, page = 5_000): AsyncGenerator<ReplayRow[]> {
-    let after: { at: string; id: string } | undefined;
-    for (;;) {
-      const rows = await this.prisma.client.$queryRawUnsafe<ReplayRow[]>(
-        `SELECT id::text AS id, transaction_id, decision, policy_version, signals, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+  async *replayable(clientId: string, product: string, serviceType: string, from: Date, to: Date, page = 10_000): AsyncGenerator<ReplayRow[]> {
+    const fetchPage = (after: { at: string; id: string } | undefined): Promise<ReplayRow[]> =>
+      this.prisma.client.$queryRawUnsafe<ReplayRow[]>(
+        // signals as text: the caller parses only the signals it has not seen yet.
+        `SELECT id::text AS id, transaction_id, decision, policy_version, signals::text AS signals, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
            FROM assessment
           WHERE client_id = $1 AND product = $2::assessment_product AND service_type = $3
             AND created_at >= $4::timestamptz AND created_at < $5::timestamptz
@@ -184,10 +184,13 @@ export class IntelligenceRepository {
         to.toISOString(),
         ...(after ? [after.at, after.id] : []),
       );
-      if (rows.length > 0) yield rows;
-      if (rows.length < page) return;
+    let pending: Promise<ReplayRow[]> | undefined = fetchPage(undefined);
+    while (pending) {
+      const rows: ReplayRow[] = await pending;
       const last = rows[rows.length - 1];
-      after = { at: last.at, id: last.id };
+      // The next page is read while the caller replays this one.
+      pending = rows.length < page ? undefined : fetchPage({ at: last.at, id: last.id });
+      if (rows.length > 0) yield rows;
     }
   }
 }
@@ -197,6 +200,7 @@ export interface ReplayRow {
   transaction_id: string;
   decision: string;
   policy_version: number;
-  signals: unknown;
+  /** The stored signals' JSON text. */
+  signals: string;
   at: string;
 }

@@ -26,6 +26,9 @@ const MAX_WINDOW_MS = 93 * 86_400_000;
 export const POLICY_CACHE_TTL_MS = 5_000;
 const POLICY_CACHE_MAX = 10_000;
 const EXAMPLES = 5;
+const DECISION_MEMO = 50_000;
+/** A backtest reads up to 93 days of assessments: its own deadline (README "Backtest"). */
+export const BACKTEST_DEADLINE_MS = 60_000;
 
 /**
  * The clients' intelligence policies: one per service type, versioned (a change appends a
@@ -102,10 +105,22 @@ export class PoliciesService {
     const versions = new Set<number>();
     let total = 0;
     let changed = 0;
+    // The draft is a pure function of the signals: assessments with the same stored signals (the
+    // same journey seen again) are decided once. Bounded, so memory stays flat on any window.
+    const decisions = new Map<string, string>();
+    const decide = (text: string): string => {
+      let decided = decisions.get(text);
+      if (decided === undefined) {
+        const signals = JSON.parse(text) as Signals;
+        decided = product === 'DETECT' ? detect(signals, draft).recommendedAction : evaluate(signals, draft).decision;
+        if (decisions.size >= DECISION_MEMO) decisions.clear();
+        decisions.set(text, decided);
+      }
+      return decided;
+    };
     for await (const page of this.repository.replayable(clientId, product.toLowerCase(), request.serviceType, request.from, request.to)) {
       for (const row of page) {
-        const signals = row.signals as Signals;
-        const decided = product === 'DETECT' ? detect(signals, draft).recommendedAction : evaluate(signals, draft).decision;
+        const decided = decide(row.signals);
         total += 1;
         if (decided !== row.decision) changed += 1;
         versions.add(row.policy_version);
