@@ -281,6 +281,24 @@ describeOnPostgres('intelligence across instances and with real operators', () =
     expect(spike.reasonCodes).toContain('velocity_spike');
   });
 
+  it('refuses a client without credit or without the product before it asks the operator', async () => {
+    operator.behaviours.set('sim-swap/v2/retrieve-date', { kind: 'answer', status: 200, body: { latestSimChange: null } });
+    operator.behaviours.set('device-swap/v1/retrieve-date', { kind: 'answer', status: 200, body: { latestDeviceChange: null, monitoredPeriod: 120 } });
+    const before = operator.calls.length;
+    const broke = await kit.client('LIVE');
+    const refused = await kit.assess(broke, 'shield', { mobileNumber: '+491711234511', serviceType: 'TRANSACTION' });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({ success: false, messages: [{ code: 'INSUFFICIENT_BALANCE' }] });
+    const withoutShield = await kit.client('SANDBOX', ['VERIFY']);
+    const notEnabled = await kit.assess(withoutShield, 'shield', { mobileNumber: '+491711234511' });
+    expect(notEnabled.statusCode).toBe(400);
+    expect(operator.calls.length).toBe(before);
+    // The refusals are still on the trail; an answered call does reach the operator.
+    expect(await kit.auditOf(refused.correlationId)).toEqual([expect.objectContaining({ http_status: 400, error_code: 'INSUFFICIENT_BALANCE' })]);
+    await kit.shield(client, { mobileNumber: '+491711234511' });
+    expect(operator.calls.length).toBeGreaterThan(before);
+  });
+
   it('asks a camara operator and uses its answer: a swap an hour ago blocks a TRANSACTION', async () => {
     const latest = new Date(Date.now() - 60 * MINUTE).toISOString().replace(/\.\d{3}Z$/, 'Z');
     operator.behaviours.set('sim-swap/v2/retrieve-date', { kind: 'answer', status: 200, body: { latestSimChange: latest } });

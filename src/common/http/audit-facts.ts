@@ -47,3 +47,12 @@ export const OWN_UNIT_OF_WORK = 'audit:own-unit-of-work';
  * request transaction. For the hot paths, whose units are group-committed.
  */
 export const OwnUnitOfWork = (): ClassDecorator & MethodDecorator => SetMetadata(OWN_UNIT_OF_WORK, true);
+
+export const ROUTE_DEADLINE_MS = 'http:route-deadline-ms';
+
+/**
+ * This route's deadline instead of REQUEST_DEADLINE_MS: for the few whose work grows with the
+ * data asked for (a backtest over a 93-day window), so a long answer is not lost to a 503 after it
+ * was computed. The audit event still commits within it.
+ */
+export const RouteDeadline = (milliseconds: number): ClassDecorator & MethodDecorator => SetMetadata(ROUTE_DEADLINE_MS, milliseconds);

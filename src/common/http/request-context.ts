@@ -24,6 +24,8 @@ export interface RouteFacts {
   readonly unitOfWork: 'transaction' | 'own' | 'none';
   /** The status of a successful answer (`@HttpCode`, else 201 for POST and 200 otherwise). */
   readonly successStatus: number;
+  /** `@RouteDeadline(ms)`: this route's deadline instead of REQUEST_DEADLINE_MS. */
+  readonly deadlineMs?: number | undefined;
 }
 
 /** A JWT id the guard accepted; its single use is claimed with the request's audit event. */

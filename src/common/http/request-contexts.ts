@@ -37,6 +37,6 @@ export class RequestContexts {
   private create(request: FastifyRequest): RequestContext {
     const route = request.routeOptions?.config?.routeFacts ?? this.facts.forUnmatched(request.url);
     const now = performance.now();
-    return new RequestContext(request.method, request.id, request.ip, userAgentOf(request), route, now, now + this.environment.REQUEST_DEADLINE_MS);
+    return new RequestContext(request.method, request.id, request.ip, userAgentOf(request), route, now, now + (route.deadlineMs ?? this.environment.REQUEST_DEADLINE_MS));
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable, RequestMethod, type Type } from '@nestjs/common';
 import { HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
-import { AUDIT_ACTION, OWN_UNIT_OF_WORK } from './audit-facts.js';
+import { AUDIT_ACTION, OWN_UNIT_OF_WORK, ROUTE_DEADLINE_MS } from './audit-facts.js';
 import { contractOfPath, isAuditedPath, routedPath } from './contract.js';
 import type { RouteFacts } from './request-context.js';
 
@@ -17,6 +17,7 @@ interface HandlerFacts {
   action: string | undefined;
   ownUnitOfWork: boolean;
   httpCode: number | undefined;
+  deadlineMs: number | undefined;
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -90,13 +91,14 @@ export class RouteFactsRegistry {
       pattern,
       unitOfWork: !audited || !STATE_CHANGING.has(verb) ? 'none' : needsRequestTransaction(verb, pattern, handler?.ownUnitOfWork ?? false) ? 'transaction' : 'own',
       successStatus: handler?.httpCode ?? (verb === 'POST' ? 201 : 200),
+      deadlineMs: handler?.deadlineMs,
     };
   }
 
   /** A request no route matched (404/405), or one Fastify refused before routing. */
   forUnmatched(target: string): RouteFacts {
     const path = routedPath(target);
-    return { contract: contractOfPath(path), audited: isAuditedPath(path), action: undefined, pattern: undefined, unitOfWork: 'none', successStatus: 200 };
+    return { contract: contractOfPath(path), audited: isAuditedPath(path), action: undefined, pattern: undefined, unitOfWork: 'none', successStatus: 200, deadlineMs: undefined };
   }
 
   private collectHandlers(): Map<string, HandlerFacts> {
@@ -115,6 +117,7 @@ export class RouteFactsRegistry {
           action: this.reflector.getAllAndOverride<string | undefined>(AUDIT_ACTION, [handler, metatype]),
           ownUnitOfWork: this.reflector.getAllAndOverride<boolean | undefined>(OWN_UNIT_OF_WORK, [handler, metatype]) === true,
           httpCode: Reflect.getMetadata(HTTP_CODE_METADATA, handler) as number | undefined,
+          deadlineMs: this.reflector.getAllAndOverride<number | undefined>(ROUTE_DEADLINE_MS, [handler, metatype]),
         };
         const methods = requestMethod === RequestMethod.ALL ? ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] : [RequestMethod[requestMethod]];
         for (const controllerPath of controllerPaths) {

@@ -76,31 +76,40 @@ export class IntelligenceRepository {
    */
   async historyStats(clientId: string, phoneHash: string, deviceHash: string | null, ipHash: string | null, now: Date): Promise<HistoryStats> {
     const rows = await this.prisma.client.$queryRawUnsafe<StatsRow[]>(
+      // One branch per identifier, each on its own (client_id, <hash>, created_at) index; an OR
+      // over the three made the planner walk every assessment of the client's last 24 h instead.
+      // The hashes are CHAR(64): the parameters are bpchar, as a text comparison casts the column
+      // and cannot use those indexes at all.
       `WITH recent AS (
-         SELECT phone_hash, device_hash, ip_hash, $5::timestamptz - created_at AS age FROM assessment
-          WHERE client_id = $1::text AND created_at > $5::timestamptz - interval '24 hours' AND created_at <= $5::timestamptz
-            AND (phone_hash = $2::text OR device_hash = $3::text OR ip_hash = $4::text))
+         SELECT 'n' AS via, phone_hash, device_hash, $5::timestamptz - created_at AS age FROM assessment
+          WHERE client_id = $1::text AND phone_hash = $2::bpchar AND created_at > $5::timestamptz - interval '24 hours' AND created_at <= $5::timestamptz
+         UNION ALL
+         SELECT 'd', phone_hash, device_hash, $5::timestamptz - created_at FROM assessment
+          WHERE client_id = $1::text AND device_hash = $3::bpchar AND created_at > $5::timestamptz - interval '24 hours' AND created_at <= $5::timestamptz
+         UNION ALL
+         SELECT 'i', phone_hash, device_hash, $5::timestamptz - created_at FROM assessment
+          WHERE client_id = $1::text AND ip_hash = $4::bpchar AND created_at > $5::timestamptz - interval '24 hours' AND created_at <= $5::timestamptz)
        SELECT
-         count(*) FILTER (WHERE phone_hash = $2::text AND age < interval '10 minutes')::int AS n0,
-         count(*) FILTER (WHERE phone_hash = $2::text AND age < interval '1 hour')::int AS n1,
-         count(*) FILTER (WHERE phone_hash = $2::text)::int AS n2,
-         count(*) FILTER (WHERE device_hash = $3::text AND age < interval '10 minutes')::int AS d0,
-         count(*) FILTER (WHERE device_hash = $3::text AND age < interval '1 hour')::int AS d1,
-         count(*) FILTER (WHERE device_hash = $3::text)::int AS d2,
-         count(*) FILTER (WHERE ip_hash = $4::text AND age < interval '10 minutes')::int AS i0,
-         count(*) FILTER (WHERE ip_hash = $4::text AND age < interval '1 hour')::int AS i1,
-         count(*) FILTER (WHERE ip_hash = $4::text)::int AS i2,
-         count(DISTINCT phone_hash) FILTER (WHERE device_hash = $3::text AND phone_hash <> $2::text AND age < interval '10 minutes')::int AS on0,
-         count(DISTINCT phone_hash) FILTER (WHERE device_hash = $3::text AND phone_hash <> $2::text AND age < interval '1 hour')::int AS on1,
-         count(DISTINCT phone_hash) FILTER (WHERE device_hash = $3::text AND phone_hash <> $2::text)::int AS on2,
-         count(DISTINCT device_hash) FILTER (WHERE phone_hash = $2::text AND device_hash IS DISTINCT FROM $3::text AND age < interval '10 minutes')::int AS od0,
-         count(DISTINCT device_hash) FILTER (WHERE phone_hash = $2::text AND device_hash IS DISTINCT FROM $3::text AND age < interval '1 hour')::int AS od1,
-         count(DISTINCT device_hash) FILTER (WHERE phone_hash = $2::text AND (device_hash IS DISTINCT FROM $3::text OR $3::text IS NULL))::int AS od2,
-         EXISTS (SELECT 1 FROM assessment WHERE client_id = $1::text AND phone_hash = $2::text AND device_hash = $3::text AND created_at <= $5::timestamptz) AS seen,
-         EXISTS (SELECT 1 FROM assessment WHERE client_id = $1::text AND phone_hash = $2::text AND device_hash IS NOT NULL AND created_at <= $5::timestamptz) AS has_devices,
-         (SELECT operator_id FROM assessment WHERE client_id = $1::text AND phone_hash = $2::text AND operator_id IS NOT NULL AND created_at <= $5::timestamptz
+         count(*) FILTER (WHERE via = 'n' AND age < interval '10 minutes')::int AS n0,
+         count(*) FILTER (WHERE via = 'n' AND age < interval '1 hour')::int AS n1,
+         count(*) FILTER (WHERE via = 'n')::int AS n2,
+         count(*) FILTER (WHERE via = 'd' AND age < interval '10 minutes')::int AS d0,
+         count(*) FILTER (WHERE via = 'd' AND age < interval '1 hour')::int AS d1,
+         count(*) FILTER (WHERE via = 'd')::int AS d2,
+         count(*) FILTER (WHERE via = 'i' AND age < interval '10 minutes')::int AS i0,
+         count(*) FILTER (WHERE via = 'i' AND age < interval '1 hour')::int AS i1,
+         count(*) FILTER (WHERE via = 'i')::int AS i2,
+         count(DISTINCT phone_hash) FILTER (WHERE via = 'd' AND phone_hash <> $2::bpchar AND age < interval '10 minutes')::int AS on0,
+         count(DISTINCT phone_hash) FILTER (WHERE via = 'd' AND phone_hash <> $2::bpchar AND age < interval '1 hour')::int AS on1,
+         count(DISTINCT phone_hash) FILTER (WHERE via = 'd' AND phone_hash <> $2::bpchar)::int AS on2,
+         count(DISTINCT device_hash) FILTER (WHERE via = 'n' AND device_hash IS DISTINCT FROM $3::bpchar AND age < interval '10 minutes')::int AS od0,
+         count(DISTINCT device_hash) FILTER (WHERE via = 'n' AND device_hash IS DISTINCT FROM $3::bpchar AND age < interval '1 hour')::int AS od1,
+         count(DISTINCT device_hash) FILTER (WHERE via = 'n' AND (device_hash IS DISTINCT FROM $3::bpchar OR $3::bpchar IS NULL))::int AS od2,
+         EXISTS (SELECT 1 FROM assessment WHERE client_id = $1::text AND phone_hash = $2::bpchar AND device_hash = $3::bpchar AND created_at <= $5::timestamptz) AS seen,
+         EXISTS (SELECT 1 FROM assessment WHERE client_id = $1::text AND phone_hash = $2::bpchar AND device_hash IS NOT NULL AND created_at <= $5::timestamptz) AS has_devices,
+         (SELECT operator_id FROM assessment WHERE client_id = $1::text AND phone_hash = $2::bpchar AND operator_id IS NOT NULL AND created_at <= $5::timestamptz
            ORDER BY created_at DESC LIMIT 1) AS previous_operator,
-         (SELECT country_code FROM assessment WHERE client_id = $1::text AND phone_hash = $2::text AND country_code IS NOT NULL
+         (SELECT country_code FROM assessment WHERE client_id = $1::text AND phone_hash = $2::bpchar AND country_code IS NOT NULL
              AND created_at > $5::timestamptz - interval '24 hours' AND created_at <= $5::timestamptz
            ORDER BY created_at DESC LIMIT 1) AS previous_country
        FROM recent`,
@@ -158,11 +167,11 @@ export class IntelligenceRepository {
    * The client's assessments of one product and journey in [from, to), oldest first, a page at a
    * time (keyset on created_at, id), with only what a replay needs.
    */
-  async *replayable(clientId: string, product: string, serviceType: string, from: Date, to: Date, page = 5_000): AsyncGenerator<ReplayRow[]> {
-    let after: { at: string; id: string } | undefined;
-    for (;;) {
-      const rows = await this.prisma.client.$queryRawUnsafe<ReplayRow[]>(
-        `SELECT id::text AS id, transaction_id, decision, policy_version, signals, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
+  async *replayable(clientId: string, product: string, serviceType: string, from: Date, to: Date, page = 10_000): AsyncGenerator<ReplayRow[]> {
+    const fetchPage = (after: { at: string; id: string } | undefined): Promise<ReplayRow[]> =>
+      this.prisma.client.$queryRawUnsafe<ReplayRow[]>(
+        // signals as text: the caller parses only the signals it has not seen yet.
+        `SELECT id::text AS id, transaction_id, decision, policy_version, signals::text AS signals, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS at
            FROM assessment
           WHERE client_id = $1 AND product = $2::assessment_product AND service_type = $3
             AND created_at >= $4::timestamptz AND created_at < $5::timestamptz
@@ -175,10 +184,13 @@ export class IntelligenceRepository {
         to.toISOString(),
         ...(after ? [after.at, after.id] : []),
       );
-      if (rows.length > 0) yield rows;
-      if (rows.length < page) return;
+    let pending: Promise<ReplayRow[]> | undefined = fetchPage(undefined);
+    while (pending) {
+      const rows: ReplayRow[] = await pending;
       const last = rows[rows.length - 1];
-      after = { at: last.at, id: last.id };
+      // The next page is read while the caller replays this one.
+      pending = rows.length < page ? undefined : fetchPage({ at: last.at, id: last.id });
+      if (rows.length > 0) yield rows;
     }
   }
 }
@@ -188,6 +200,7 @@ export interface ReplayRow {
   transaction_id: string;
   decision: string;
   policy_version: number;
-  signals: unknown;
+  /** The stored signals' JSON text. */
+  signals: string;
   at: string;
 }

@@ -122,6 +122,10 @@ export class IntelligenceService {
     Object.assign(ctx.audit, { action: ACTION[product], serviceType, phoneNumber: body.mobileNumber });
     if (body.sdkSessionId !== undefined) ctx.audit.detail = { ...ctx.audit.detail, sdkSessionId: body.sdkSessionId };
 
+    // Refused before any signal is collected: a LIVE client without credit never spends an
+    // operator's SIM-swap lookup (a product it lacks is refused earlier, by its guard). The unit
+    // of work below still decides, as a credit may be spent meanwhile.
+    if (client.environment === 'LIVE' && !(await this.balances.hasCredit(client.clientId))) throw insufficientBalance();
     const [{ signals, keys }, policy] = await Promise.all([
       this.signals.collect(ctx, client, serviceType, body),
       this.policies.activePolicy(client.clientId, serviceType),

@@ -3,7 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminAuth, ApiKeyAuth, CurrentAdmin, CurrentClient } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedAdmin, AuthenticatedClient } from '../../common/auth/caller.js';
 import { CommonCodes } from '../../common/errors/api-error.js';
-import { AuditAction, OwnUnitOfWork } from '../../common/http/audit-facts.js';
+import { AuditAction, OwnUnitOfWork, RouteDeadline } from '../../common/http/audit-facts.js';
 import { authmatechSuccess as success } from '../../common/http/authmatech-envelope.js';
 import type { AuthmatechEnvelope } from '../../common/http/error-envelope.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
@@ -12,7 +12,7 @@ import { Tags } from '../../common/openapi/api-tags.js';
 import { CredentialsService } from '../credentials/credentials.service.js';
 import { BacktestRequestDto, BacktestResultDto, ClientIdParamsDto, PoliciesDto, PolicyDto, PolicyParamsDto, VersionedPolicyDto, type PoliciesView } from './dto/policy.dto.js';
 import { clientNotFound, IntelligenceCodes } from './intelligence.errors.js';
-import { PoliciesService } from './policies.service.js';
+import { BACKTEST_DEADLINE_MS, PoliciesService } from './policies.service.js';
 
 const BACKTEST = 'Replays the assessments of the window under the draft, from their stored signals, with the function that answered them: a matrix of current × draft decisions with counts and example transaction ids.';
 
@@ -58,6 +58,7 @@ export class PoliciesAdminController {
 
   @Post('backtest')
   @HttpCode(200)
+  @RouteDeadline(BACKTEST_DEADLINE_MS)
   @AdminAuth('admin')
   @AuditAction('intelligence.backtest')
   // Read-only: no request transaction held open for seconds; its event is recorded as it answers.
@@ -93,6 +94,7 @@ export class PoliciesPortalController {
 
   @Post('backtest')
   @HttpCode(200)
+  @RouteDeadline(BACKTEST_DEADLINE_MS)
   @AuditAction('intelligence.backtest')
   // Read-only: no request transaction held open for seconds; its event is recorded as it answers.
   @OwnUnitOfWork()

@@ -19,7 +19,16 @@ export interface VersionedPolicy {
 }
 
 const MAX_WINDOW_MS = 93 * 86_400_000;
+/**
+ * How long an instance answers from its cached policy. A change through this instance drops its
+ * entry at once; another instance applies it within this many milliseconds (README "Policies").
+ */
+export const POLICY_CACHE_TTL_MS = 5_000;
+const POLICY_CACHE_MAX = 10_000;
 const EXAMPLES = 5;
+const DECISION_MEMO = 50_000;
+/** A backtest reads up to 93 days of assessments: its own deadline (README "Backtest"). */
+export const BACKTEST_DEADLINE_MS = 60_000;
 
 /**
  * The clients' intelligence policies: one per service type, versioned (a change appends a
@@ -33,10 +42,26 @@ export class PoliciesService {
     private readonly clock: Clock,
   ) {}
 
-  /** The policy in force for the client's journey (its newest version, else the default). */
+  /** Per client and journey, the policy in force and when the entry stops being trusted. */
+  private readonly cache = new Map<string, { policy: Promise<VersionedPolicy>; expiresAt: number }>();
+
+  /**
+   * The policy in force for the client's journey (its newest version, else the default), from a
+   * short-lived cache: it is read on every assessment, and changes are rare.
+   */
   async activePolicy(clientId: string, serviceType: ServiceType): Promise<VersionedPolicy> {
-    const stored = await this.repository.findActivePolicy(clientId, serviceType);
-    return stored ? this.view(serviceType, stored) : this.defaultView(serviceType);
+    const key = `${clientId}\u0000${serviceType}`;
+    const now = Date.now();
+    const cached = this.cache.get(key);
+    if (cached && cached.expiresAt > now) return cached.policy;
+    const policy = this.repository
+      .findActivePolicy(clientId, serviceType)
+      .then((stored) => (stored ? this.view(serviceType, stored) : this.defaultView(serviceType)));
+    if (this.cache.size >= POLICY_CACHE_MAX) this.cache.clear();
+    this.cache.set(key, { policy, expiresAt: now + POLICY_CACHE_TTL_MS });
+    // A failed read is not remembered.
+    policy.catch(() => this.cache.delete(key));
+    return policy;
   }
 
   /** The policy in force for each service type, keyed by it. */
@@ -63,6 +88,7 @@ export class PoliciesService {
         return { status: 200, verdict: { version: result.version } };
       },
     );
+    this.cache.delete(`${clientId}\u0000${serviceType}`);
     return this.view(serviceType, stored);
   }
 
@@ -79,10 +105,22 @@ export class PoliciesService {
     const versions = new Set<number>();
     let total = 0;
     let changed = 0;
+    // The draft is a pure function of the signals: assessments with the same stored signals (the
+    // same journey seen again) are decided once. Bounded, so memory stays flat on any window.
+    const decisions = new Map<string, string>();
+    const decide = (text: string): string => {
+      let decided = decisions.get(text);
+      if (decided === undefined) {
+        const signals = JSON.parse(text) as Signals;
+        decided = product === 'DETECT' ? detect(signals, draft).recommendedAction : evaluate(signals, draft).decision;
+        if (decisions.size >= DECISION_MEMO) decisions.clear();
+        decisions.set(text, decided);
+      }
+      return decided;
+    };
     for await (const page of this.repository.replayable(clientId, product.toLowerCase(), request.serviceType, request.from, request.to)) {
       for (const row of page) {
-        const signals = row.signals as Signals;
-        const decided = product === 'DETECT' ? detect(signals, draft).recommendedAction : evaluate(signals, draft).decision;
+        const decided = decide(row.signals);
         total += 1;
         if (decided !== row.decision) changed += 1;
         versions.add(row.policy_version);
