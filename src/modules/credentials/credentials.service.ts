@@ -232,6 +232,21 @@ export class CredentialsService {
     });
   }
 
+  /**
+   * The first admin key, only while no admin key was ever issued: the check and the issue share a
+   * transaction with a marker row, so two instances starting at once create one key between them.
+   * Undefined when an admin key exists already.
+   */
+  async createFirstAdminKey(actor: Actor = SYSTEM_ACTOR): Promise<{ id: string; key: string } | undefined> {
+    return this.repository.transaction(async (tx) => {
+      if (await this.repository.anyAdminKeyIssued(tx)) return undefined;
+      if (!(await this.repository.claimSystemSetting('credentials.first_admin', { at: this.clock.now().toISOString() }, tx))) return undefined;
+      const issued = await this.issueInTx(tx, null, 'ADMIN_KEY', { role: 'admin' });
+      await this.audit.record(this.event(actor, 'admin_key.create', 'success', { credential: refOf(issued.row), detail: { role: 'admin', firstAdmin: true } }), tx);
+      return { id: issued.row.id, key: issued.secret };
+    });
+  }
+
   async findClient(clientId: string): Promise<ClientView | undefined> {
     const client = await this.repository.findClientById(clientId);
     return client ? toClientView(client) : undefined;
