@@ -19,6 +19,7 @@ import { OperatorSecretsService } from './operator-secrets.service.js';
 import { ProofKeysService } from './proof-keys.service.js';
 import { RateLimitRepository } from './rate-limit.repository.js';
 import { RateLimiter } from './rate-limiter.service.js';
+import { AdminBootstrapController } from './admin-bootstrap.controller.js';
 import { SandboxBootstrap } from './sandbox-bootstrap.js';
 import { SdkTokenController } from './sdk-token.controller.js';
 import { SecretBox } from './secret-box.js';
@@ -31,7 +32,7 @@ import { SharedRedis } from './shared-redis.js';
  */
 @Module({
   imports: [AuditModule],
-  controllers: [SdkTokenController, SelfServiceController, AdminClientsController, AdminKeysController],
+  controllers: [SdkTokenController, SelfServiceController, AdminClientsController, AdminKeysController, AdminBootstrapController],
   providers: [
     CredentialsRepository,
     RateLimitRepository,
