@@ -232,6 +232,16 @@ export class Environment {
 
   // ─── Credentials (issue 3) ───────────────────────────────────────────────────────────────
 
+  /**
+   * Production's first admin: `POST /admin/v1/bootstrap {secret}` with this value answers the
+   * first admin key, once (refused once any admin key exists). At least 32 characters.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(32)
+  ADMIN_BOOTSTRAP_SECRET?: string;
+
   /** Lifetime of SDK tokens minted with POST /v1/api/sdk/token. */
   @Transform(toInteger)
   @IsInt()

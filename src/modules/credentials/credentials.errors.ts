@@ -55,3 +55,11 @@ export function invalidAllowedOrigins(rule: string): ApiError {
 export function originNotAllowed(): ApiError {
   return new ApiError(403, 'ORIGIN_NOT_ALLOWED', 'This origin may not call this endpoint for this client.');
 }
+
+export function bootstrapDisabled(): ApiError {
+  return new ApiError(403, 'BOOTSTRAP_DISABLED', 'Bootstrap is not configured: set ADMIN_BOOTSTRAP_SECRET, or create an admin key with `npm run cli -- admin-key:create --role admin`.');
+}
+
+export function adminExists(): ApiError {
+  return new ApiError(409, 'ADMIN_EXISTS', 'An admin key exists already, so the bootstrap secret is spent: create further keys with POST /admin/v1/admin-keys.');
+}

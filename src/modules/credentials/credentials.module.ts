@@ -20,6 +20,7 @@ import { ProofKeysService } from './proof-keys.service.js';
 import { RateLimitRepository } from './rate-limit.repository.js';
 import { SourceThrottle } from './source-throttle.js';
 import { RateLimiter } from './rate-limiter.service.js';
+import { AdminBootstrapController } from './admin-bootstrap.controller.js';
 import { SandboxBootstrap } from './sandbox-bootstrap.js';
 import { SdkTokenController } from './sdk-token.controller.js';
 import { SecretBox } from './secret-box.js';
@@ -32,7 +33,7 @@ import { SharedRedis } from './shared-redis.js';
  */
 @Module({
   imports: [AuditModule],
-  controllers: [SdkTokenController, SelfServiceController, AdminClientsController, AdminKeysController],
+  controllers: [SdkTokenController, SelfServiceController, AdminClientsController, AdminKeysController, AdminBootstrapController],
   providers: [
     CredentialsRepository,
     RateLimitRepository,

@@ -97,6 +97,11 @@ export class CredentialsRepository {
     });
   }
 
+  /** Whether any admin or auditor key was ever issued (revoked ones count: the first admin existed). */
+  async anyAdminKeyIssued(tx: Tx): Promise<boolean> {
+    return (await tx.credential.count({ where: { kind: 'ADMIN_KEY' }, take: 1 })) > 0;
+  }
+
   /** Locks the client's active credentials of a kind, so two concurrent rotations serialise. */
   lockActiveOfKind(clientId: string, kind: CredentialKind, tx: Tx): Promise<{ id: string; expires_at: Date | null }[]> {
     return tx.$queryRaw`

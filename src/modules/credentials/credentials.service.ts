@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import type { AdminRole } from '../../common/auth/auth.decorators.js';
 import type { ClientEnvironment, ClientProduct, CredentialKind, CredentialRef } from '../../common/auth/caller.js';
@@ -21,6 +21,8 @@ import { CredentialCache } from './credential-cache.js';
 import {
   clientNotFound,
   credentialNotActive,
+  adminExists,
+  bootstrapDisabled,
   credentialNotFound,
   unauthenticated,
   unsupportedCredentialKind,
@@ -230,6 +232,35 @@ export class CredentialsService {
       await this.audit.recordAnswered(this.event(actor, 'admin_key.create', 'success', { credential: refOf(issued.row), detail: { role } }), tx, answering, created);
       return created;
     });
+  }
+
+  /**
+   * The first admin key, only while no admin key was ever issued: the check and the issue share a
+   * transaction with a marker row, so two instances starting at once create one key between them.
+   * Undefined when an admin key exists already.
+   */
+  async createFirstAdminKey(actor: Actor = SYSTEM_ACTOR): Promise<{ id: string; key: string } | undefined> {
+    return this.repository.transaction(async (tx) => {
+      if (await this.repository.anyAdminKeyIssued(tx)) return undefined;
+      if (!(await this.repository.claimSystemSetting('credentials.first_admin', { at: this.clock.now().toISOString() }, tx))) return undefined;
+      const issued = await this.issueInTx(tx, null, 'ADMIN_KEY', { role: 'admin' });
+      await this.audit.record(this.event(actor, 'admin_key.create', 'success', { credential: refOf(issued.row), detail: { role: 'admin', firstAdmin: true } }), tx);
+      return { id: issued.row.id, key: issued.secret };
+    });
+  }
+
+  /**
+   * ADMIN_BOOTSTRAP_SECRET exchanged for the first admin key. The secret is compared by digest in
+   * constant time and never stored; the key is issued only while no admin key was ever issued.
+   */
+  async bootstrapAdminKey(presented: string, correlationId: string): Promise<{ id: string; key: string }> {
+    const configured = this.environment.ADMIN_BOOTSTRAP_SECRET;
+    if (configured === undefined) throw bootstrapDisabled();
+    const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+    if (!timingSafeEqual(digest(presented), digest(configured))) throw unauthenticated('admin');
+    const created = await this.createFirstAdminKey({ type: 'system', id: 'admin_bootstrap', contract: 'admin', correlationId });
+    if (!created) throw adminExists();
+    return created;
   }
 
   async findClient(clientId: string): Promise<ClientView | undefined> {

@@ -337,6 +337,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/v1/bootstrap": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Exchange ADMIN_BOOTSTRAP_SECRET for the first admin key (once; refused after an admin key exists). */
+        post: operations["AdminBootstrap_bootstrap"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/v1/operators": {
         parameters: {
             query?: never;
@@ -1353,6 +1370,10 @@ export interface components {
             key: string;
             /** @enum {string} */
             role: "admin" | "auditor";
+        };
+        BootstrapAdmin: {
+            /** @description The value of ADMIN_BOOTSTRAP_SECRET. */
+            secret: string;
         };
         Operator: {
             /** @example ZAIN_JO */
@@ -2705,6 +2726,36 @@ export interface components {
                     status?: 409;
                     /** @enum {string} */
                     code?: "CONFLICT";
+                };
+            };
+        };
+        /** @description Forbidden: BOOTSTRAP_DISABLED */
+        Admin403BootstrapDisabled: {
+            headers: {
+                "x-correlator": components["headers"]["x-correlator"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorInfo"] & {
+                    /** @enum {integer} */
+                    status?: 403;
+                    /** @enum {string} */
+                    code?: "BOOTSTRAP_DISABLED";
+                };
+            };
+        };
+        /** @description Conflict: ADMIN_EXISTS */
+        Admin409AdminExists: {
+            headers: {
+                "x-correlator": components["headers"]["x-correlator"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorInfo"] & {
+                    /** @enum {integer} */
+                    status?: 409;
+                    /** @enum {string} */
+                    code?: "ADMIN_EXISTS";
                 };
             };
         };
@@ -4177,6 +4228,42 @@ export interface operations {
             403: components["responses"]["Admin403PermissionDenied"];
             404: components["responses"]["Admin404NotFound"];
             409: components["responses"]["Admin409Conflict"];
+            413: components["responses"]["Admin413PayloadTooLarge"];
+            415: components["responses"]["Admin415UnsupportedMediaType"];
+            500: components["responses"]["Admin500Internal"];
+            503: components["responses"]["Admin503Unavailable"];
+        };
+    };
+    AdminBootstrap_bootstrap: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
+                "x-correlator"?: components["parameters"]["x-correlator"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BootstrapAdmin"];
+            };
+        };
+        responses: {
+            /** @description The first admin key (shown only here). */
+            201: {
+                headers: {
+                    "x-correlator": components["headers"]["x-correlator"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedAdminKey"];
+                };
+            };
+            400: components["responses"]["Admin400InvalidArgument"];
+            401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Admin403BootstrapDisabled"];
+            409: components["responses"]["Admin409AdminExists"];
             413: components["responses"]["Admin413PayloadTooLarge"];
             415: components["responses"]["Admin415UnsupportedMediaType"];
             500: components["responses"]["Admin500Internal"];

@@ -103,3 +103,11 @@ export class CreateAdminKeyDto {
   @IsIn(['admin', 'auditor'])
   role: 'admin' | 'auditor';
 }
+
+export class BootstrapAdminDto {
+  @ApiProperty({ description: 'The value of ADMIN_BOOTSTRAP_SECRET.', writeOnly: true })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(512)
+  secret: string;
+}

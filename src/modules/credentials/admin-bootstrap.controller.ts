@@ -1,0 +1,33 @@
+import { Body, Controller, Post, Req } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { Public } from '../../common/auth/public.decorator.js';
+import { CommonCodes } from '../../common/errors/api-error.js';
+import { AuditAction } from '../../common/http/audit-facts.js';
+import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
+import { Tags } from '../../common/openapi/api-tags.js';
+import { CredentialsService } from './credentials.service.js';
+import { BootstrapAdminDto } from './dto/admin.dto.js';
+import { CreatedAdminKeyDto } from './dto/credential-responses.dto.js';
+
+/**
+ * The first admin key of a production gateway, for the holder of ADMIN_BOOTSTRAP_SECRET: usable
+ * while no admin key was ever issued, so once. Public (there is no admin yet); every attempt is
+ * audited like any other admin request.
+ */
+@ApiTags(Tags.adminKeys)
+@Controller('admin/v1/bootstrap')
+export class AdminBootstrapController {
+  constructor(private readonly credentials: CredentialsService) {}
+
+  @Post()
+  @Public()
+  @AuditAction('admin_key.bootstrap')
+  @ApiOperation({ summary: 'Exchange ADMIN_BOOTSTRAP_SECRET for the first admin key (once; refused after an admin key exists).' })
+  @ApiCreatedResponse({ type: CreatedAdminKeyDto, description: 'The first admin key (shown only here).' })
+  @ApiErrors({ 401: [CommonCodes.unauthenticated], 403: ['BOOTSTRAP_DISABLED'], 409: ['ADMIN_EXISTS'] })
+  async bootstrap(@Body() body: BootstrapAdminDto, @Req() request: FastifyRequest): Promise<{ id: string; key: string; role: 'admin' }> {
+    const created = await this.credentials.bootstrapAdminKey(body.secret, request.id);
+    return { ...created, role: 'admin' };
+  }
+}
