@@ -115,6 +115,9 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   app.get(MetricsEndpoint).attach(fastify);
 
   app.useLogger(app.get(Logger));
+  // Logs of the start-up are buffered (createApp) and written only once the app exists: a failed
+  // start prints its one line, not Nest's stack trace of the same error.
+  app.flushLogs();
 
   let document: OpenAPIObject | undefined;
   const documentOf = (): OpenAPIObject => (document ??= createOpenApiDocument(app));
@@ -134,7 +137,7 @@ export async function createApp(overrides: EnvironmentOverrides = {}): Promise<N
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(overrides),
     createFastifyAdapter(environment),
-    { bufferLogs: true, abortOnError: false, bodyParser: false },
+    { bufferLogs: true, autoFlushLogs: false, abortOnError: false, bodyParser: false },
   );
   return configureApp(app);
 }

@@ -60,11 +60,22 @@ async function main(): Promise<void> {
   logger.log(`Mobile Identity Gateway listening on ${boundUrl(app)} (NODE_ENV=${environment.NODE_ENV}, database ${environment.usesEmbeddedDatabase ? 'embedded' : 'PostgreSQL'})`);
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof EnvironmentError) {
-    process.stderr.write(`${error.message}\n`);
-  } else {
-    process.stderr.write(`Gateway failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+/**
+ * A start-up failure as one line on stderr: configuration errors name the variable and the fix;
+ * anything else gives its message, with the stack only at LOG_LEVEL=debug or trace.
+ */
+function startupFailure(error: unknown): string {
+  if (error instanceof EnvironmentError) return error.message;
+  const code = (error as { code?: unknown }).code;
+  if (code === 'EADDRINUSE' || code === 'EACCES') {
+    return `Gateway failed to start: cannot listen (${code}); set PORT (and HOST) to a free address the process may bind`;
   }
+  const message = error instanceof Error ? error.message : String(error);
+  if (['debug', 'trace'].includes(process.env.LOG_LEVEL ?? '') && error instanceof Error && error.stack) return `Gateway failed to start: ${error.stack}`;
+  return `Gateway failed to start: ${message.split('\n')[0]} (LOG_LEVEL=debug shows the stack)`;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${startupFailure(error)}\n`);
   process.exit(1);
 });

@@ -14,7 +14,11 @@ export async function withAppContext<T>(work: (app: INestApplicationContext) => 
   const app = await NestFactory.createApplicationContext(AppModule.forRoot({ JOBS_ENABLED: 'false' }), {
     logger: new StderrLogger({ logLevels: ['fatal', 'error', 'warn'] }),
     abortOnError: false,
+    // A failed start is the command's one error line (cli.ts), not Nest's stack trace of it too.
+    bufferLogs: true,
+    autoFlushLogs: false,
   });
+  app.flushLogs();
   try {
     return await work(app);
   } finally {

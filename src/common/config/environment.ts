@@ -9,8 +9,29 @@ import {
   Max,
   Min,
   MinLength,
+  Validate,
   validateSync,
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
 } from 'class-validator';
+import ipaddr from 'ipaddr.js';
+
+/** What Fastify's proxy-addr accepts: addresses, CIDR ranges and its named ranges. */
+@ValidatorConstraint({ name: 'proxyList' })
+class IsProxyList implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    if (typeof value !== 'string') return false;
+    return value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean)
+      .every((entry) => ['loopback', 'linklocal', 'uniquelocal'].includes(entry) || ipaddr.isValid(entry) || ipaddr.isValidCIDR(entry));
+  }
+
+  defaultMessage(): string {
+    return 'must be a comma-separated list of IP addresses or CIDR ranges (e.g. 10.0.0.0/8,192.168.1.10), or loopback, linklocal, uniquelocal';
+  }
+}
 
 const toBoolean = ({ value }: { value: unknown }): unknown => {
   if (typeof value !== 'string') return value;
@@ -51,6 +72,11 @@ export class Environment {
 
   @IsString()
   EMBEDDED_DATA_DIR = './.data/pglite';
+
+  /** NODE_ENV=production refuses the embedded database (one process, no backups) unless this is true. */
+  @Transform(toBoolean)
+  @IsBoolean()
+  ALLOW_EMBEDDED_IN_PRODUCTION = false;
 
   @Transform(toInteger)
   @IsInt()
@@ -203,6 +229,7 @@ export class Environment {
    * Empty: the client address is the TCP peer.
    */
   @IsString()
+  @Validate(IsProxyList)
   TRUSTED_PROXIES = '';
 
   /** HMAC key for stored API keys, client secrets and tokens (≥ 32 bytes, base64url or hex). */
@@ -551,10 +578,13 @@ export class Environment {
   }
 }
 
-/** Names and messages of the variables that failed, so an operator sees what to fix. */
+/**
+ * Names and messages of the variables that failed, so an operator sees what to fix: one line
+ * (start-up failures are read in process supervisors and container logs, line by line).
+ */
 export class EnvironmentError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    super(`Invalid configuration: ${problems.join('; ')}`);
     this.name = 'EnvironmentError';
   }
 }
@@ -570,9 +600,14 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     // Messages name the variable and the rule, never the submitted value: it may be a secret.
     throw new EnvironmentError(
       errors.map(
-        (error) => `${error.property}: ${Object.values(error.constraints ?? {}).join('; ')}`,
+        (error) => `${error.property}: ${Object.values(error.constraints ?? {}).join(', ')}`,
       ),
     );
+  }
+  if (environment.isProduction && environment.usesEmbeddedDatabase && !environment.ALLOW_EMBEDDED_IN_PRODUCTION) {
+    throw new EnvironmentError([
+      'DATABASE_URL: required when NODE_ENV=production (the embedded database serves one process and is for development); set DATABASE_URL=postgresql://…, or ALLOW_EMBEDDED_IN_PRODUCTION=true to run on it anyway',
+    ]);
   }
   return environment;
 }

@@ -85,7 +85,9 @@ export function loadServerSecrets(environment: Environment): ServerSecrets {
   };
   const missing = Object.entries(configured).filter(([, value]) => value === undefined).map(([name]) => name);
   if (missing.length > 0 && environment.isProduction) {
-    throw new EnvironmentError(missing.map((name) => `${name}: required when NODE_ENV=production`));
+    throw new EnvironmentError([
+      `${missing.join(', ')}: required when NODE_ENV=production; set each to ≥ 32 random bytes (\`openssl rand -hex 32\`; SECRET_ENCRYPTION_KEYS as 1:<64 hex>), see .env.example`,
+    ]);
   }
   const fallback = missing.length > 0 ? developmentSecrets(environment) : undefined;
   const pick = (name: keyof DevSecretsFile): string => configured[name] ?? fallback![name];

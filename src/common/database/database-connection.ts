@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { PrismaPGlite } from 'pglite-prisma-adapter';
-import type { Environment } from '../config/environment.js';
+import { EnvironmentError, type Environment } from '../config/environment.js';
 
 /** A single dedicated connection: session-level state such as advisory locks stays on it. */
 export interface SqlSession {
@@ -69,7 +69,11 @@ class PostgresConnection extends DatabaseConnection {
       connectionTimeoutMillis: this.environment.DATABASE_CONNECT_TIMEOUT_MS,
       application_name: 'mobile-identity-gateway',
     });
-    await client.connect();
+    try {
+      await client.connect();
+    } catch (error) {
+      throw connectionFailure(error, this.environment) ?? error;
+    }
     return {
       query: async <T extends Record<string, unknown>>(sql: string, params?: unknown[]) =>
         (await client.query<T>(sql, params)).rows,
@@ -89,6 +93,36 @@ class PostgresConnection extends DatabaseConnection {
     this.closed = true;
     await this.pool.end();
   }
+}
+
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH']);
+// SQLSTATEs a wrong DATABASE_URL gives: bad password or role, no such database.
+const REFUSED_SQLSTATES: Record<string, string> = { '28P01': 'password authentication failed', '28000': 'role not allowed', '3D000': 'database does not exist' };
+
+/**
+ * A failed first connection as a one-line configuration error naming DATABASE_URL and where it
+ * points (host, port, database: never the password); undefined for other errors.
+ */
+export function connectionFailure(error: unknown, environment: Environment): EnvironmentError | undefined {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const reason =
+    typeof code === 'string' && UNREACHABLE_CODES.has(code)
+      ? `cannot reach the server (${code})`
+      : typeof code === 'string' && code in REFUSED_SQLSTATES
+        ? `the server refused the connection (${REFUSED_SQLSTATES[code]})`
+        : /timeout|terminated unexpectedly/i.test(message)
+          ? `no answer within DATABASE_CONNECT_TIMEOUT_MS=${environment.DATABASE_CONNECT_TIMEOUT_MS}`
+          : undefined;
+  if (!reason) return undefined;
+  let target = 'the configured server';
+  try {
+    const url = new URL(environment.DATABASE_URL ?? '');
+    target = `${url.hostname}:${url.port || '5432'}${url.pathname}`;
+  } catch {
+    // keep the generic wording: the URL itself may hold a secret
+  }
+  return new EnvironmentError([`DATABASE_URL: ${reason} at ${target}; start PostgreSQL or fix DATABASE_URL (postgresql://user:password@host:5432/database)`]);
 }
 
 export async function openDatabaseConnection(environment: Environment): Promise<DatabaseConnection> {
