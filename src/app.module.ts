@@ -29,7 +29,7 @@ import { SimSwapModule } from './modules/sim-swap/sim-swap.module.js';
 import { SwapPollingModule } from './modules/swap-polling/swap-polling.module.js';
 import { VerificationModule } from './modules/verification/verification.module.js';
 
-/** The modules whose controllers serve the gateway's routes. */
+/** The gateway's own modules, in import order; their controllers serve its routes. */
 const FEATURE_MODULES = [
   HealthModule,
   AuditModule,
@@ -40,6 +40,7 @@ const FEATURE_MODULES = [
   SimSwapModule,
   IntelligenceModule,
   PushModule,
+  SwapPollingModule,
   ConsoleModule,
 ];
 
@@ -76,17 +77,7 @@ export class AppModule {
         DatabaseModule,
         // Jobs check JOBS_ENABLED themselves and take an advisory lock, so one instance does the work.
         ScheduleModule.forRoot(),
-        HealthModule,
-        AuditModule,
-        CredentialsModule,
-        IdempotencyModule,
-        OperatorsModule,
-        VerificationModule,
-        SimSwapModule,
-        IntelligenceModule,
-        PushModule,
-        SwapPollingModule,
-        ConsoleModule,
+        ...FEATURE_MODULES,
       ],
       providers: [
         RouteTable,
