@@ -1,6 +1,6 @@
 import { Injectable, RequestMethod, type Type } from '@nestjs/common';
 import { HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { DiscoveryService, Reflector } from '@nestjs/core';
 import { AUDIT_ACTION, OWN_UNIT_OF_WORK, ROUTE_DEADLINE_MS } from './audit-facts.js';
 import { contractOfPath, isAuditedPath, routedPath } from './contract.js';
 import type { RouteFacts } from './request-context.js';
@@ -75,7 +75,6 @@ export class RouteFactsRegistry {
 
   constructor(
     private readonly discovery: DiscoveryService,
-    private readonly scanner: MetadataScanner,
     private readonly reflector: Reflector,
   ) {}
 
@@ -104,27 +103,16 @@ export class RouteFactsRegistry {
   private collectHandlers(): Map<string, HandlerFacts> {
     const handlers = new Map<string, HandlerFacts>();
     for (const wrapper of this.discovery.getControllers()) {
-      const metatype = wrapper.metatype as (new (...args: unknown[]) => unknown) | undefined;
+      const metatype = wrapper.metatype as Type | undefined;
       if (!metatype || !wrapper.instance) continue;
-      const prototype = Object.getPrototypeOf(wrapper.instance) as Record<string, unknown>;
-      const controllerPaths = [(Reflect.getMetadata(PATH_METADATA, metatype) as string | string[] | undefined) ?? '/'].flat();
-      for (const name of this.scanner.getAllMethodNames(prototype)) {
-        const handler = prototype[name] as (...args: unknown[]) => unknown;
-        const methodPath = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
-        const requestMethod = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
-        if (methodPath === undefined || requestMethod === undefined) continue;
+      for (const { handler, routes } of handlerRoutesOf(metatype)) {
         const facts: HandlerFacts = {
           action: this.reflector.getAllAndOverride<string | undefined>(AUDIT_ACTION, [handler, metatype]),
           ownUnitOfWork: this.reflector.getAllAndOverride<boolean | undefined>(OWN_UNIT_OF_WORK, [handler, metatype]) === true,
           httpCode: Reflect.getMetadata(HTTP_CODE_METADATA, handler) as number | undefined,
           deadlineMs: this.reflector.getAllAndOverride<number | undefined>(ROUTE_DEADLINE_MS, [handler, metatype]),
         };
-        const methods = requestMethod === RequestMethod.ALL ? ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] : [RequestMethod[requestMethod]];
-        for (const controllerPath of controllerPaths) {
-          for (const path of [methodPath].flat()) {
-            for (const verb of methods) handlers.set(`${verb} ${joinPath(controllerPath, path)}`, facts);
-          }
-        }
+        for (const route of routes) handlers.set(`${route.verb} ${route.path}`, facts);
       }
     }
     return handlers;

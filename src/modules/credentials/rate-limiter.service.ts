@@ -37,9 +37,7 @@ export class RateLimiter {
   ) {}
 
   async consume(bucket: string, limit: number, windowMs: number): Promise<RateDecision> {
-    const now = this.clock.now().getTime();
-    const windowStart = Math.floor(now / windowMs) * windowMs;
-    const retryAfterSeconds = Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000));
+    const { windowStart, retryAfterSeconds } = this.windowAt(windowMs);
     const state = (local: LocalWindow): RateLimitState => ({
       limit,
       remaining: local.exhausted ? 0 : Math.max(0, limit - local.sharedTotal) + local.tokens,
@@ -75,11 +73,16 @@ export class RateLimiter {
   refusalIfExhausted(bucket: string, limit: number, windowMs: number): RateDecision | undefined {
     const local = this.windows.get(bucket);
     if (!local?.exhausted) return undefined;
+    const { windowStart, retryAfterSeconds } = this.windowAt(windowMs);
+    if (local.windowStart !== windowStart) return undefined;
+    return { allowed: false, retryAfterSeconds, limit, remaining: 0, resetSeconds: retryAfterSeconds };
+  }
+
+  /** The fixed window that holds now, and the seconds until it ends (at least 1). */
+  private windowAt(windowMs: number): { windowStart: number; retryAfterSeconds: number } {
     const now = this.clock.now().getTime();
     const windowStart = Math.floor(now / windowMs) * windowMs;
-    if (local.windowStart !== windowStart) return undefined;
-    const retryAfterSeconds = Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000));
-    return { allowed: false, retryAfterSeconds, limit, remaining: 0, resetSeconds: retryAfterSeconds };
+    return { windowStart, retryAfterSeconds: Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000)) };
   }
 
   private async add(bucket: string, windowStart: number, windowMs: number, amount: number): Promise<number> {
