@@ -14,7 +14,10 @@ node scripts/prune-runtime-deps.mjs "$work"
 (cd "$work" && node -e "import('@node-rs/argon2').then((m) => { if (typeof m.hash !== 'function') process.exit(1); })")
 size_mb=$(( $(du -sk "$work/node_modules" | cut -f1) / 1024 ))
 echo "runtime node_modules: ${size_mb} MB (budget ${budget_mb} MB)"
-du -sk "$work"/node_modules/* "$work"/node_modules/@*/* 2>/dev/null | sort -rn | head -8 | awk '{ printf "  %6.1f MB  %s\n", $1 / 1024, $2 }' | sed "s|$work/node_modules/||"
+# awk reads the whole sorted list (no `head`): under pipefail, a reader that stops early would end
+# `sort` with SIGPIPE and fail the step (exit 141) depending on timing.
+du -sk "$work"/node_modules/* "$work"/node_modules/@*/* 2>/dev/null | sort -rn \
+  | awk -v prefix="$work/node_modules/" 'NR <= 8 { name = $2; sub(prefix, "", name); printf "  %6.1f MB  %s\n", $1 / 1024, name }'
 if [ "$size_mb" -gt "$budget_mb" ]; then
   echo "runtime node_modules exceed the budget: move build-only packages to devDependencies" >&2
   exit 1
