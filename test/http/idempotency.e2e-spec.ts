@@ -253,6 +253,62 @@ describe('Idempotency-Key', () => {
     });
   });
 
+  describe('on the assessments (Trust, Shield, Detect)', () => {
+    function assess(client: CreatedClient, route: string, body: Record<string, unknown>, key: string, on = app): Promise<Reply & Headers> {
+      return on.inject({ method: 'POST', url: `/v1/api/${route}`, headers: { ...apiKeyHeaders(client), 'idempotency-key': key }, payload: body });
+    }
+
+    it.each(['trust/score', 'shield/assess', 'detect/analyze'])(
+      'POST /v1/api/%s: a repeat replays the first answer (same transactionId) and costs one credit',
+      async (route) => {
+        const client = await liveClient(3);
+        const body = { mobileNumber: '+31612345001', serviceType: 'TRANSACTION' };
+        const key = randomUUID();
+        const first = await assess(client, route, body, key);
+        expect(first.statusCode).toBe(200);
+        expect(first.json()).toMatchObject({ success: true, data: { transactionId: expect.any(String) } });
+        const repeat = await assess(client, route, body, key, other);
+        expect(repeat.statusCode).toBe(200);
+        expect(replayed(repeat)).toBe(true);
+        expect(repeat.body).toBe(first.body);
+        expect(await credits(client.clientId)).toBe(2);
+        expect(await ledger(client.clientId, 'assessment')).toBe(1);
+        const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM assessment WHERE client_id = $1', [client.clientId]);
+        expect(rows[0].n).toBe(1);
+      },
+    );
+
+    it('refuses the key with another body (409) and does the work once for concurrent repeats', async () => {
+      const client = await liveClient(10);
+      const body = { mobileNumber: '+31612345001', serviceType: 'LOGIN' };
+      const key = randomUUID();
+      const replies = await Promise.all(Array.from({ length: 6 }, (_, index) => assess(client, 'shield/assess', body, key, index % 2 === 0 ? app : other)));
+      expect(replies.map((reply) => reply.statusCode)).toEqual(Array(6).fill(200));
+      expect(new Set(replies.map((reply) => reply.body)).size).toBe(1);
+      expect(await ledger(client.clientId, 'assessment')).toBe(1);
+      const mismatch = await assess(client, 'shield/assess', { ...body, serviceType: 'TRANSACTION' }, key);
+      expect(mismatch.statusCode).toBe(409);
+      expect(mismatch.json()).toMatchObject({ success: false, messages: [{ code: 'IDEMPOTENCY_KEY_REUSED' }] });
+      expect(await credits(client.clientId)).toBe(9);
+    });
+
+    it('stores nothing for a refusal without credit: after a top-up the same key does the work', async () => {
+      const client = await liveClient(0);
+      const key = randomUUID();
+      const body = { mobileNumber: '+31612345001' };
+      const refused = await assess(client, 'trust/score', body, key);
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json()).toMatchObject({ success: false, messages: [{ code: 'INSUFFICIENT_BALANCE' }] });
+      expect(await storedKeys(key)).toBe(0);
+      expect((await topUp(client.clientId, { credits: 1 }, randomUUID())).statusCode).toBe(200);
+      const done = await assess(client, 'trust/score', body, key);
+      expect(done.statusCode).toBe(200);
+      expect(replayed(done)).toBe(false);
+      expect(await credits(client.clientId)).toBe(0);
+      expect(await ledger(client.clientId, 'assessment')).toBe(1);
+    });
+  });
+
   describe('on a top-up (admin)', () => {
     it('credits once for concurrent repeats on two instances, and replays the balance', async () => {
       const client = await liveClient(0);

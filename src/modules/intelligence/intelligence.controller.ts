@@ -5,6 +5,7 @@ import type { AuthenticatedClient } from '../../common/auth/caller.js';
 import { AuditAction, OwnUnitOfWork } from '../../common/http/audit-facts.js';
 import { authmatechSuccess as success } from '../../common/http/authmatech-envelope.js';
 import type { AuthmatechEnvelope } from '../../common/http/error-envelope.js';
+import { Idempotent } from '../../common/http/idempotency.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import { ApiAuthmatechOk, ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
@@ -31,6 +32,7 @@ export class IntelligenceController {
   @RequireProduct('TRUST')
   @AuditAction('trust.score')
   @OwnUnitOfWork()
+  @Idempotent()
   @ApiOperation({ summary: 'Trust score 0–100 (higher = more trustworthy) with a recommendation and its factors', description: COST })
   @ApiAuthmatechOk(TrustScoreDataDto, { description: 'The score; a BLOCK recommendation is a 200 like any other.' })
   @ApiErrors(ASSESSMENT_ERRORS)
@@ -47,6 +49,7 @@ export class IntelligenceController {
   @RequireProduct('SHIELD')
   @AuditAction('shield.assess')
   @OwnUnitOfWork()
+  @Idempotent()
   @ApiOperation({ summary: 'Shield: ALLOW, CHALLENGE, REVIEW or BLOCK, with the risk score and reason codes', description: COST })
   @ApiAuthmatechOk(ShieldAssessmentDataDto, { description: 'The decision; BLOCK is a 200, never an error.' })
   @ApiErrors(ASSESSMENT_ERRORS)
@@ -63,6 +66,7 @@ export class IntelligenceController {
   @RequireProduct('DETECT')
   @AuditAction('detect.analyze')
   @OwnUnitOfWork()
+  @Idempotent()
   @ApiOperation({ summary: 'Detect: anomalies (multi-account, velocity, repeated failures, geography shifts) and a recommended action', description: COST })
   @ApiAuthmatechOk(DetectAnalysisDataDto, { description: 'The anomalies and the recommended action.' })
   @ApiErrors(ASSESSMENT_ERRORS)
