@@ -7,6 +7,7 @@ import { AppModule } from '../../src/app.module.js';
 import { configureApp, createFastifyAdapter } from '../../src/app.factory.js';
 import { Clock } from '../../src/common/clock/clock.js';
 import { validateEnvironment } from '../../src/common/config/environment.js';
+import { DatabaseConnection } from '../../src/common/database/database-connection.js';
 import { CredentialsService } from '../../src/modules/credentials/credentials.service.js';
 import { PrismaService } from '../../src/common/database/prisma.service.js';
 import type { EnvironmentOverrides, TestDatabase } from '../support/test-database.js';
@@ -41,6 +42,8 @@ export async function startSimSwapApp(
       { bodyParser: false },
     ),
   );
+  // Without DATABASE_URL the test's own queries go through this app's in-memory PGlite.
+  database.attach?.(app.get(DatabaseConnection));
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return app;
