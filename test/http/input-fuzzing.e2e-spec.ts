@@ -40,7 +40,7 @@ const HOSTILE = [
 const ECHO_MARKERS = ['<img', 'onerror', 'DROP TABLE', 'calc', '{{7*7}}', 'etc/passwd', 'lone', 'zalgo'];
 
 /** Operations whose success would cut the fuzzer's own credentials. */
-const SKIPPED = new Set(['POST /v1/api/clients/rotate-key', 'POST /v1/api/me/api-key/rotate', 'POST /v1/api/me/api-key/generate']);
+const SKIPPED = new Set(['POST /v1/api/clients/rotate-key', 'POST /v1/api/me/api-key/rotate']);
 
 interface Operation {
   method: string;

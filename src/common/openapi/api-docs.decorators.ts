@@ -18,6 +18,7 @@ export const SchemaNames = {
   camaraError: 'ErrorInfo',
   identityMatchError: 'IdentityMatchError',
   xCorrelator: 'XCorrelator',
+  phoneNumber: 'PhoneNumber',
 } as const;
 
 /**

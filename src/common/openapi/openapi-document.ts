@@ -13,6 +13,7 @@ import {
 import { SecuritySchemes } from '../auth/auth.decorators.js';
 import { PUBLIC_EXTENSION } from '../auth/public.decorator.js';
 import { CommonCodes, productNotEnabledStatus, type Contract } from '../errors/api-error.js';
+import { CAMARA_PHONE_NUMBER, CAMARA_PHONE_NUMBER_DESCRIPTION } from '../phone/phone-number.js';
 import { contractOfPath, isAuditedPath } from '../http/contract.js';
 import { httpStatusName } from '../http/error-envelope.js';
 import { IDEMPOTENT_EXTENSION } from '../http/idempotency.js';
@@ -93,6 +94,18 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
 const ref = (path: string): ReferenceObject => ({ $ref: path });
 const schemaRef = (name: string): ReferenceObject => ref(`#/components/schemas/${name}`);
 
+/**
+ * CAMARA's request schemas name their phone number (`$ref: PhoneNumber`); the decorators can only
+ * inline it, so properties that carry CAMARA's description become that reference.
+ */
+function referencePhoneNumbers(document: OpenAPIObject): void {
+  for (const schema of Object.values(document.components?.schemas ?? {})) {
+    const properties = (schema as SchemaObject).properties;
+    const phoneNumber = properties?.phoneNumber as SchemaObject | undefined;
+    if (phoneNumber?.description === CAMARA_PHONE_NUMBER_DESCRIPTION) properties!.phoneNumber = schemaRef(SchemaNames.phoneNumber);
+  }
+}
+
 /** Schemas, headers and the parameter every operation shares. */
 function addSharedComponents(document: OpenAPIObject): void {
   const components = (document.components ??= {});
@@ -100,6 +113,7 @@ function addSharedComponents(document: OpenAPIObject): void {
     ...components.schemas,
     // CAMARA Commonalities, verbatim.
     [SchemaNames.xCorrelator]: { type: 'string', pattern: '^[a-zA-Z0-9-_:;.\\/<>{}]{0,256}$', example: 'b4333c46-49c0-4f62-80d7-f0ef930f1c46' },
+    [SchemaNames.phoneNumber]: { type: 'string', pattern: CAMARA_PHONE_NUMBER.source, example: '+346661113334', description: CAMARA_PHONE_NUMBER_DESCRIPTION },
     [SchemaNames.camaraError]: {
       type: 'object',
       description: 'CAMARA error (also the admin API and unmatched paths).',
@@ -288,6 +302,7 @@ function headerRefs(status: number, clientAuthenticated: boolean): Record<string
 export function finishDocument(document: OpenAPIObject): OpenAPIObject {
   renameSchemas(document);
   addSharedComponents(document);
+  referencePhoneNumbers(document);
   const contractOfResponse = new Map<ResponseObject, { contract: Contract; status: number }>();
   for (const [path, item] of Object.entries(document.paths)) {
     const contract = contractOfPath(path);

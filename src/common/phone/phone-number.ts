@@ -18,6 +18,10 @@ function e164WithAtLeast(minDigits: number): RegExp {
  */
 export const CAMARA_PHONE_NUMBER = e164WithAtLeast(5);
 
+/** CAMARA's description of `PhoneNumber`; the OpenAPI document names the schema that carries it. */
+export const CAMARA_PHONE_NUMBER_DESCRIPTION =
+  "A public identifier addressing a telephone subscription. In mobile networks it corresponds to the MSISDN (Mobile Station International Subscriber Directory Number). In order to be globally unique it has to be formatted in international format, according to E.164 standard, prefixed with '+'.";
+
 /**
  * The Authmatech verify contract: "strict E.164" of a number a subscriber can hold, 7–15 digits
  * (the shortest national plans in service, e.g. Saint Helena +290 xxxx, have 7). Shorter input is

@@ -11,7 +11,7 @@ import { Tags } from '../../common/openapi/api-tags.js';
 import { ClientHistoryPageDto, UsageReportDto } from './dto/audit-responses.dto.js';
 import type { AuditRecord } from './audit-chain.js';
 import { AuditService } from './audit.service.js';
-import { describeQuery, PortalHistoryQueryDto, toAuditQuery } from './dto/audit-query.dto.js';
+import { describeQuery, PortalHistoryQueryDto, PortalUsageQueryDto, toAuditQuery } from './dto/audit-query.dto.js';
 
 /** One of the client's own past calls, without the audit trail's internal fields. */
 export interface ClientHistoryItem {
@@ -79,7 +79,7 @@ export class PortalController {
   @ApiOperation({ summary: "The client's calls counted per day and action" })
   @ApiAuthmatechOk(UsageReportDto, { description: 'Calls per day and action.' })
   async usage(
-    @Query() query: PortalHistoryQueryDto,
+    @Query() query: PortalUsageQueryDto,
     @CurrentClient() client: AuthenticatedClient,
     @Req() request: FastifyRequest,
   ): Promise<AuthmatechEnvelope<{ from: string | null; to: string | null; total: number; days: { day: string; action: string; total: number; successes: number; failures: number }[] }>> {

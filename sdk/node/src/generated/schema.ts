@@ -1629,11 +1629,7 @@ export interface components {
             serviceType: "timestamp" | "24h" | "range";
         };
         CreateCheckSimSwap: {
-            /**
-             * @description A public identifier addressing a telephone subscription. In mobile networks it corresponds to the MSISDN (Mobile Station International Subscriber Directory Number). In order to be globally unique it has to be formatted in international format, according to E.164 standard, prefixed with '+'.
-             * @example +346661113334
-             */
-            phoneNumber?: string;
+            phoneNumber?: components["schemas"]["PhoneNumber"];
             /**
              * Format: int32
              * @description Period in hours to be checked for a swap.
@@ -1647,11 +1643,7 @@ export interface components {
             swapped: boolean;
         };
         CreateSimSwapDate: {
-            /**
-             * @description A public identifier addressing a telephone subscription. In mobile networks it corresponds to the MSISDN (Mobile Station International Subscriber Directory Number). In order to be globally unique it has to be formatted in international format, according to E.164 standard, prefixed with '+'.
-             * @example +346661113334
-             */
-            phoneNumber?: string;
+            phoneNumber?: components["schemas"]["PhoneNumber"];
         };
         SimSwapInfo: {
             /**
@@ -1667,11 +1659,7 @@ export interface components {
             monitoredPeriod?: number;
         };
         CreateCheckDeviceSwap: {
-            /**
-             * @description A public identifier addressing a telephone subscription. In mobile networks it corresponds to the MSISDN (Mobile Station International Subscriber Directory Number). In order to be globally unique it has to be formatted in international format, according to E.164 standard, prefixed with '+'.
-             * @example +346661113334
-             */
-            phoneNumber?: string;
+            phoneNumber?: components["schemas"]["PhoneNumber"];
             /**
              * Format: int32
              * @description Period in hours to be checked for a swap.
@@ -1685,11 +1673,7 @@ export interface components {
             swapped: boolean;
         };
         CreateDeviceSwapDate: {
-            /**
-             * @description A public identifier addressing a telephone subscription. In mobile networks it corresponds to the MSISDN (Mobile Station International Subscriber Directory Number). In order to be globally unique it has to be formatted in international format, according to E.164 standard, prefixed with '+'.
-             * @example +346661113334
-             */
-            phoneNumber?: string;
+            phoneNumber?: components["schemas"]["PhoneNumber"];
         };
         DeviceSwapInfo: {
             /**
@@ -2278,6 +2262,11 @@ export interface components {
         };
         /** @example b4333c46-49c0-4f62-80d7-f0ef930f1c46 */
         XCorrelator: string;
+        /**
+         * @description A public identifier addressing a telephone subscription. In mobile networks it corresponds to the MSISDN (Mobile Station International Subscriber Directory Number). In order to be globally unique it has to be formatted in international format, according to E.164 standard, prefixed with '+'.
+         * @example +346661113334
+         */
+        PhoneNumber: string;
         /** @description CAMARA error (also the admin API and unmatched paths). */
         ErrorInfo: {
             /** @description HTTP response status code */
@@ -3139,8 +3128,8 @@ export interface components {
                 };
             };
         };
-        /** @description Bad Request: VALIDATION_ERROR, MALFORMED_REQUEST, PRODUCT_NOT_ENABLED, INVALID_MOBILE_NUMBER, INSUFFICIENT_BALANCE */
-        Authmatech400ValidationErrorMalformedRequestProductNotEnabledInvalidMobileNumberInsufficientBalance: {
+        /** @description Bad Request: VALIDATION_ERROR, MALFORMED_REQUEST, PRODUCT_NOT_ENABLED, INVALID_MOBILE_NUMBER, INSUFFICIENT_BALANCE, INVALID_IDEMPOTENCY_KEY */
+        Authmatech400ValidationErrorMalformedRequestProductNotEnabledInvalidMobileNumberInsufficientBalanceInvalidIdempotencyKey: {
             headers: {
                 "x-correlator": components["headers"]["x-correlator"];
                 [name: string]: unknown;
@@ -3151,7 +3140,7 @@ export interface components {
                         /** @enum {string} */
                         type?: "FAILURE";
                         /** @enum {string} */
-                        code?: "VALIDATION_ERROR" | "MALFORMED_REQUEST" | "PRODUCT_NOT_ENABLED" | "INVALID_MOBILE_NUMBER" | "INSUFFICIENT_BALANCE";
+                        code?: "VALIDATION_ERROR" | "MALFORMED_REQUEST" | "PRODUCT_NOT_ENABLED" | "INVALID_MOBILE_NUMBER" | "INSUFFICIENT_BALANCE" | "INVALID_IDEMPOTENCY_KEY";
                         /** @enum {string} */
                         httpStatus?: "BAD_REQUEST";
                         /** @enum {boolean} */
@@ -3622,10 +3611,10 @@ export interface operations {
                 from?: string;
                 /** @description Exclusive end (ISO 8601). */
                 to?: string;
+                action?: string;
                 limit?: number;
                 /** @description The nextCursor of the previous page. */
                 cursor?: string;
-                action?: string;
             };
             header?: {
                 /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
@@ -3665,9 +3654,6 @@ export interface operations {
                 from?: string;
                 /** @description Exclusive end (ISO 8601). */
                 to?: string;
-                limit?: number;
-                /** @description The nextCursor of the previous page. */
-                cursor?: string;
                 action?: string;
             };
             header?: {
@@ -5103,6 +5089,8 @@ export interface operations {
             header?: {
                 /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
                 "x-correlator"?: components["parameters"]["x-correlator"];
+                /** @description Makes a retry safe: a repeat with the same key and the same request replays the first answer (status and body, with `Idempotent-Replayed: true`) and does nothing again. Keys are 1–255 printable ASCII characters, scoped to the authenticated caller, and kept 24 hours. A repeat while the first request runs waits for it (up to about a second on another instance, else 409 IDEMPOTENCY_KEY_IN_USE). Only an answer committed with the effects of the request is stored (including a verify refused for lack of credit); after any other error (validation, 404, 503) the key stays unused. */
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -5120,6 +5108,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5128,8 +5117,9 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["Authmatech400ValidationErrorMalformedRequestProductNotEnabledInvalidMobileNumberInsufficientBalance"];
+            400: components["responses"]["Authmatech400ValidationErrorMalformedRequestProductNotEnabledInvalidMobileNumberInsufficientBalanceInvalidIdempotencyKey"];
             401: components["responses"]["Authmatech401Unauthorized"];
+            409: components["responses"]["Authmatech409IdempotencyKeyReusedIdempotencyKeyInUse"];
             413: components["responses"]["Authmatech413PayloadTooLarge"];
             415: components["responses"]["Authmatech415UnsupportedMediaType"];
             429: components["responses"]["Authmatech429TooManyRequests"];
@@ -5143,6 +5133,8 @@ export interface operations {
             header?: {
                 /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
                 "x-correlator"?: components["parameters"]["x-correlator"];
+                /** @description Makes a retry safe: a repeat with the same key and the same request replays the first answer (status and body, with `Idempotent-Replayed: true`) and does nothing again. Keys are 1–255 printable ASCII characters, scoped to the authenticated caller, and kept 24 hours. A repeat while the first request runs waits for it (up to about a second on another instance, else 409 IDEMPOTENCY_KEY_IN_USE). Only an answer committed with the effects of the request is stored (including a verify refused for lack of credit); after any other error (validation, 404, 503) the key stays unused. */
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -5160,6 +5152,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5168,8 +5161,9 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["Authmatech400ValidationErrorMalformedRequestProductNotEnabledInvalidMobileNumberInsufficientBalance"];
+            400: components["responses"]["Authmatech400ValidationErrorMalformedRequestProductNotEnabledInvalidMobileNumberInsufficientBalanceInvalidIdempotencyKey"];
             401: components["responses"]["Authmatech401Unauthorized"];
+            409: components["responses"]["Authmatech409IdempotencyKeyReusedIdempotencyKeyInUse"];
             413: components["responses"]["Authmatech413PayloadTooLarge"];
             415: components["responses"]["Authmatech415UnsupportedMediaType"];
             429: components["responses"]["Authmatech429TooManyRequests"];
@@ -5183,6 +5177,8 @@ export interface operations {
             header?: {
                 /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
                 "x-correlator"?: components["parameters"]["x-correlator"];
+                /** @description Makes a retry safe: a repeat with the same key and the same request replays the first answer (status and body, with `Idempotent-Replayed: true`) and does nothing again. Keys are 1–255 printable ASCII characters, scoped to the authenticated caller, and kept 24 hours. A repeat while the first request runs waits for it (up to about a second on another instance, else 409 IDEMPOTENCY_KEY_IN_USE). Only an answer committed with the effects of the request is stored (including a verify refused for lack of credit); after any other error (validation, 404, 503) the key stays unused. */
+                "Idempotency-Key"?: string;
             };
             path?: never;
             cookie?: never;
@@ -5200,6 +5196,7 @@ export interface operations {
                     "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
                     "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
                     "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5208,8 +5205,9 @@ export interface operations {
                     };
                 };
             };
-            400: components["responses"]["Authmatech400ValidationErrorMalformedRequestProductNotEnabledInvalidMobileNumberInsufficientBalance"];
+            400: components["responses"]["Authmatech400ValidationErrorMalformedRequestProductNotEnabledInvalidMobileNumberInsufficientBalanceInvalidIdempotencyKey"];
             401: components["responses"]["Authmatech401Unauthorized"];
+            409: components["responses"]["Authmatech409IdempotencyKeyReusedIdempotencyKeyInUse"];
             413: components["responses"]["Authmatech413PayloadTooLarge"];
             415: components["responses"]["Authmatech415UnsupportedMediaType"];
             429: components["responses"]["Authmatech429TooManyRequests"];

@@ -76,9 +76,12 @@ export class SummaryQueryDto extends AuditFilterDto {
   groupBy: 'day' | 'client' | 'action' | 'operator';
 }
 
-export class PortalHistoryQueryDto extends IntersectionType(AuditRangeDto, AuditPageDto) {
+/** The usage report: an aggregate per day and action, never paged. */
+export class PortalUsageQueryDto extends AuditRangeDto {
   @ApiPropertyOptional({ example: 'verify' }) @IsOptional() @IsString() @MaxLength(100) action?: string;
 }
+
+export class PortalHistoryQueryDto extends IntersectionType(PortalUsageQueryDto, AuditPageDto) {}
 
 function parseVerdict(verdict: string): Record<string, unknown> {
   const index = verdict.indexOf(':');

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsEmail, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { CAMARA_PHONE_NUMBER } from '../../../common/phone/phone-number.js';
 import { AuditPageDto, AuditRangeDto } from '../../audit/dto/audit-query.dto.js';
 
 const CODE = /^(\d{6})?$/;
@@ -95,7 +96,7 @@ export class ClientLedgerQueryDto {
 
 export class SandboxNumberChangeDto {
   @ApiProperty({ example: '+31612345007' })
-  @Matches(/^\+[1-9][0-9]{4,14}$/, { message: 'phoneNumber must be in E.164 format with a leading +' })
+  @Matches(CAMARA_PHONE_NUMBER, { message: 'phoneNumber must be in E.164 format with a leading +' })
   phoneNumber: string;
 }
 

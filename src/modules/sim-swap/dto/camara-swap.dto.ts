@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { IsInt, IsString, Matches, Min, ValidateBy, type ValidationOptions } from 'class-validator';
 import { AcceptsUnknownFields, OptionalNotNull } from '../../../common/http/validation.js';
-import { CAMARA_PHONE_NUMBER } from '../../../common/phone/phone-number.js';
+import { CAMARA_PHONE_NUMBER, CAMARA_PHONE_NUMBER_DESCRIPTION } from '../../../common/phone/phone-number.js';
 
 export const MAX_AGE_LIMIT_HOURS = 2_400;
 export const DEFAULT_MAX_AGE_HOURS = 240;
@@ -20,9 +20,6 @@ function AtMost(limit: number, options: ValidationOptions): PropertyDecorator {
   );
 }
 
-const PHONE_NUMBER_DESCRIPTION =
-  "A public identifier addressing a telephone subscription. In mobile networks it corresponds to the MSISDN (Mobile Station International Subscriber Directory Number). In order to be globally unique it has to be formatted in international format, according to E.164 standard, prefixed with '+'.";
-
 /**
  * `phoneNumber` is optional in the schema, as in CAMARA (three-legged tokens carry it); with our
  * two-legged tokens its absence is a 422 MISSING_IDENTIFIER from the service, not a 400. `null` is
@@ -31,7 +28,7 @@ const PHONE_NUMBER_DESCRIPTION =
  */
 @AcceptsUnknownFields()
 export class SwapRetrieveDateRequestDto {
-  @ApiPropertyOptional({ type: String, example: '+346661113334', pattern: CAMARA_PHONE_NUMBER.source, description: PHONE_NUMBER_DESCRIPTION })
+  @ApiPropertyOptional({ type: String, example: '+346661113334', pattern: CAMARA_PHONE_NUMBER.source, description: CAMARA_PHONE_NUMBER_DESCRIPTION })
   @OptionalNotNull()
   @IsString()
   @Matches(CAMARA_PHONE_NUMBER, { message: 'phoneNumber must be in E.164 format with a leading +' })
