@@ -493,6 +493,12 @@ export async function runHotPaths(
       figures.flood = await measureFlood(gateway, client, options, await jwtFor(client, lifetime));
     }
     if (available.has(ROUTES.shield)) {
+      // The runs above wrote tens of thousands of audit events into this month's young partition
+      // within a minute, faster than autovacuum's next analyze (naptime 60 s). On planner
+      // statistics from when the partition was nearly empty, Shield's verification-history
+      // lookup walked every verify event of the day (~40 ms each) instead of the phone-hash
+      // index (< 1 ms). A table that grew at production pace has been analyzed along the way.
+      if (options.database) await withClient(options.database, (db) => db.query('ANALYZE audit_event, assessment'));
       log('intelligence: Shield assessment');
       figures.routes[ROUTES.shield] = await measureShield(gateway, client, options, dir);
       log(`intelligence: backtest of ${BACKTEST_ASSESSMENTS} assessments`);
