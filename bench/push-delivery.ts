@@ -1,32 +1,35 @@
 /**
- * Push delivery scenario (issue 16), separate from `npm run bench`:
- *   npm run build && npx tsc -p tsconfig.bench.json && node bench/.build/push-delivery.js [--subscriptions 1000] [--swaps 20]
- * Starts the built gateway on its own database (mig_bench_push, recreated) with a local sink on
- * 127.0.0.1 and measures (1) throughput: `--swaps` sandbox swaps of one number with
- * `--subscriptions` subscriptions each (swaps × subscriptions events), from the first change to
- * the last delivery; (2) latency from change to delivery with no backlog: 100 swaps of another
- * number with one subscription, 50 ms apart; p50/p99 of (received − change answered).
- * The gateway runs with NODE_ENV=test: production refuses plain-http sinks, and the sink is local.
+ * Push delivery (issue 16), part of `npm run bench` (`--skip-push` leaves it out):
+ * starts the built gateway on its own database (mig_bench_push, recreated) with its default push
+ * settings and a local sink on 127.0.0.1, and measures (1) throughput: `swaps` sandbox swaps of
+ * one number with `subscriptions` subscriptions each (swaps × subscriptions events), from the
+ * first change to the last delivery; (2) latency from change to delivery with no backlog: 100
+ * swaps of another number with one subscription, 50 ms apart; p50/p99 of (received − change
+ * answered). The gateway runs with NODE_ENV=test: production refuses plain-http sinks.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseArgs } from 'node:util';
 import { SignJWT } from 'jose';
 import { benchSecrets, startGateway } from './lib/gateway.js';
 import { recreateDatabase } from './lib/postgres.js';
 import { log } from './lib/scenario.js';
 
-const { values } = parseArgs({
-  options: {
-    subscriptions: { type: 'string', default: '1000' },
-    swaps: { type: 'string', default: '20' },
-    dist: { type: 'string', default: 'dist' },
-  },
-});
-const SUBSCRIPTIONS = Number(values.subscriptions);
-const SWAPS = Number(values.swaps);
 const DATABASE = 'mig_bench_push';
+
+export interface PushFigures {
+  throughputEventsPerSecond: number;
+  events: number;
+  distinctIds: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+}
+
+export interface PushOptions {
+  distDir: string;
+  subscriptions: number;
+  swaps: number;
+}
 
 interface Received {
   id: string;
@@ -34,7 +37,7 @@ interface Received {
   at: number;
 }
 
-async function main(): Promise<void> {
+export async function runPushDelivery({ distDir, subscriptions: SUBSCRIPTIONS, swaps: SWAPS }: PushOptions): Promise<PushFigures> {
   const received: Received[] = [];
   let expected = 0;
   let resolveAll: (() => void) | undefined;
@@ -55,13 +58,10 @@ async function main(): Promise<void> {
   const gateway = await startGateway(
     {
       database: DATABASE,
-      distDir: values.dist,
+      distDir,
       extraEnv: {
         NODE_ENV: 'test',
         PUSH_SINK_ALLOWED_HOSTS: '127.0.0.1',
-        PUSH_BATCH_SIZE: '500',
-        PUSH_SINK_CONCURRENCY: '64',
-        PUSH_POLL_INTERVAL_MS: '20',
         DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE: '10000000',
       },
     },
@@ -136,16 +136,9 @@ async function main(): Promise<void> {
     const latencies = received.map((event) => event.at - (sentAt.get(event.time) ?? event.at)).sort((a, b) => a - b);
     const quantile = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
     log(`change → delivery, no backlog: p50 ${quantile(0.5).toFixed(1)} ms, p99 ${quantile(0.99).toFixed(1)} ms (${latencies.length} events)`);
-    process.stdout.write(
-      `${JSON.stringify({ throughputEventsPerSecond: throughput, events: SWAPS * SUBSCRIPTIONS, distinctIds: ids.size, latencyP50Ms: quantile(0.5), latencyP99Ms: quantile(0.99) })}\n`,
-    );
+    return { throughputEventsPerSecond: throughput, events: SWAPS * SUBSCRIPTIONS, distinctIds: ids.size, latencyP50Ms: quantile(0.5), latencyP99Ms: quantile(0.99) };
   } finally {
     await gateway.service.stop();
     sink.close();
   }
 }
-
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});

@@ -2,7 +2,7 @@
  * `npm run bench`: references and the gateway's hot paths measured in one run on this machine,
  * then the audit trail at scale. Prints a table and writes bench/results.json.
  * Flags: --duration <s> (10), --warmup <s> (3), --connections <n> (50), --events <n> (1e7),
- * --skip-references, --skip-hot-paths, --skip-audit, --profile, --gateway-env KEY=VALUE (repeatable),
+ * --skip-references, --skip-hot-paths, --skip-audit, --skip-push, --profile, --gateway-env KEY=VALUE (repeatable),
  * --dist <dir> (the gateway build, default dist), --output <file> (default bench/results.json).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -10,6 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { runAuditAtScale } from './audit-scale.js';
 import { runHotPaths } from './hot-paths.js';
+import { runPushDelivery } from './push-delivery.js';
 import { benchSecrets, startGateway } from './lib/gateway.js';
 import { machineFacts } from './lib/machine.js';
 import { recreateDatabase } from './lib/postgres.js';
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     'skip-references': { type: 'boolean', default: false },
     'skip-hot-paths': { type: 'boolean', default: false },
     'skip-audit': { type: 'boolean', default: false },
+    'skip-push': { type: 'boolean', default: false },
     profile: { type: 'boolean', default: false },
     'gateway-env': { type: 'string', multiple: true, default: [] },
     output: { type: 'string', default: 'bench/results.json' },
@@ -168,6 +170,10 @@ async function main(): Promise<void> {
     } finally {
       await gateway.service.stop();
     }
+  }
+  if (!values['skip-push']) {
+    log('push: delivery to a local sink (default push settings)');
+    results.push = await runPushDelivery({ distDir, subscriptions: 1_000, swaps: 20 });
   }
   if (!values['skip-audit']) {
     results.audit = await runAuditAtScale({

@@ -1,5 +1,6 @@
 import type { AuditFigures } from '../audit-scale.js';
 import { ROUTES, type HotPathFigures } from '../hot-paths.js';
+import type { PushFigures } from '../push-delivery.js';
 import type { ReferenceFigures } from '../references/references.js';
 import type { MachineFacts } from './machine.js';
 import { round, type TargetCheck } from './report.js';
@@ -17,6 +18,7 @@ export interface Results {
   references?: ReferenceFigures;
   hotPaths?: HotPathFigures;
   audit?: AuditFigures;
+  push?: PushFigures;
   /** Each hot path's req/s divided by each reference's (same run, same machine). */
   ratios: Record<string, Ratios>;
   targets: TargetCheck[];
@@ -117,6 +119,17 @@ export function targetsOf(results: Results): TargetCheck[] {
       actual: `${backtest.milliseconds} ms, ${backtest.total} replayed`,
       met: backtest.milliseconds <= 5_000 && backtest.total === backtest.assessments,
     });
+  }
+  const push = results.push;
+  if (push) {
+    // Issue 16: every event delivered once (its id unique), fast, and soon after the change.
+    checks.push({
+      name: `push: events/s to a local sink (${push.events} events)`,
+      target: '≥ 1000, ids unique',
+      actual: `${push.throughputEventsPerSecond}, ${push.distinctIds} ids`,
+      met: push.throughputEventsPerSecond >= 1_000 && push.distinctIds === push.events,
+    });
+    checks.push({ name: 'push: change → delivery p99, no backlog', target: '≤ 1000 ms', actual: `${push.latencyP99Ms.toFixed(1)} ms`, met: push.latencyP99Ms <= 1_000 });
   }
   const audit = results.audit;
   if (audit) {
