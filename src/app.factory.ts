@@ -99,7 +99,7 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     const throttled = ctx.route.audited ? sources.refusalAtTheDoor(ctx.sourceIp) : undefined;
     if (throttled) {
       void reply.headers(throttled.headers);
-      done(throttled);
+      sources.answerRefusal(() => done(throttled));
       return;
     }
     done();

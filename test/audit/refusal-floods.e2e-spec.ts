@@ -11,7 +11,8 @@ async function awayFromMinuteBoundary(): Promise<void> {
   if (intoMinute > 50_000) await new Promise((resolve) => setTimeout(resolve, 60_500 - intoMinute));
 }
 
-const FLOOD = { AUTH_FAILURE_LIMIT_PER_MINUTE: '20', AUDIT_ROLLUP_AFTER: '5', AUDIT_ROLLUP_WINDOW_MS: '1000' };
+// The tarpit is off here (its own test below), so the floods run at full speed.
+const FLOOD = { AUTH_FAILURE_LIMIT_PER_MINUTE: '20', AUDIT_ROLLUP_AFTER: '5', AUDIT_ROLLUP_WINDOW_MS: '1000', AUTH_FAILURE_TARPIT_MS: '0' };
 
 /** Floods of refused requests are throttled per source address and cost a bounded number of audit rows. */
 describeOnPostgres('floods of refused requests', () => {
@@ -88,6 +89,29 @@ describeOnPostgres('floods of refused requests', () => {
       expect(legit.statusCode).toBe(200);
     } finally {
       await lenient.close();
+    }
+  });
+
+  it('holds each refusal at the door for AUTH_FAILURE_TARPIT_MS, so a flooding connection sends one request per delay', async () => {
+    const tarpit = await startTestApp(database, { ...FLOOD, AUTH_FAILURE_TARPIT_MS: '600' });
+    try {
+      await awayFromMinuteBoundary();
+      const statuses: number[] = [];
+      for (let index = 0; index < 21; index++) statuses.push((await badKey(tarpit, '10.0.0.12')).statusCode);
+      expect(statuses.slice(19)).toEqual([401, 429]);
+      // Past the limit the source is refused at the door: the answer waits, concurrent ones together.
+      const started = performance.now();
+      const held = await Promise.all(Array.from({ length: 5 }, () => badKey(tarpit, '10.0.0.12')));
+      expect(performance.now() - started).toBeGreaterThanOrEqual(590);
+      for (const reply of held) {
+        expect(reply.statusCode).toBe(429);
+        expect(reply.json()).toMatchObject({ success: false, data: null, messages: [{ code: 'TOO_MANY_REQUESTS' }] });
+        expect(Number(reply.headers['retry-after'])).toBeGreaterThan(0);
+      }
+      // Other addresses are not held.
+      expect((await badKey(tarpit, '10.0.0.13')).statusCode).toBe(401);
+    } finally {
+      await tarpit.close();
     }
   });
 

@@ -135,6 +135,25 @@ export class Environment {
   AUTH_FAILURE_BLOCKS_SOURCE = true;
 
   /**
+   * A refusal at the door is answered after this delay (a tarpit): an HTTP client waits for each
+   * answer before it sends the next request on a connection, so a flooding connection sends one
+   * request per delay instead of as many as the gateway can refuse, and the flood stops taking
+   * the cores from everyone else. At most AUTH_FAILURE_TARPIT_MAX refusals wait at once per
+   * instance; past that they are answered at once. 0 answers at once.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(5_000)
+  AUTH_FAILURE_TARPIT_MS = 1_000;
+
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  AUTH_FAILURE_TARPIT_MAX = 10_000;
+
+  /**
    * Refused anonymous requests (no accepted credential) get an audit event each up to this many per
    * source address, answer and route in each AUDIT_ROLLUP_WINDOW_MS; the rest of the window is one
    * roll-up event with their count and first and last time. 0 records every one individually.

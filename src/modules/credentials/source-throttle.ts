@@ -30,6 +30,25 @@ export class SourceThrottle {
     return decision.allowed ? undefined : refusal(decision);
   }
 
+  private waiting = 0;
+
+  /**
+   * Answers a door refusal after AUTH_FAILURE_TARPIT_MS (see there), or at once when that many
+   * refusals already wait. The wait holds a timer and the client's socket, nothing else.
+   */
+  answerRefusal(answer: () => void): void {
+    const delay = this.environment.AUTH_FAILURE_TARPIT_MS;
+    if (delay === 0 || this.waiting >= this.environment.AUTH_FAILURE_TARPIT_MAX) {
+      answer();
+      return;
+    }
+    this.waiting += 1;
+    setTimeout(() => {
+      this.waiting -= 1;
+      answer();
+    }, delay).unref();
+  }
+
   /** The 429 for a source this instance already knows to be past the limit in this window. */
   refusalAtTheDoor(sourceIp: string): ApiError | undefined {
     const perMinute = this.environment.AUTH_FAILURE_LIMIT_PER_MINUTE;
