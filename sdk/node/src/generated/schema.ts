@@ -1998,7 +1998,7 @@ export interface components {
             version: number;
             /** @description The complete policy in force. */
             policy: components["schemas"]["IntelligencePolicy"];
-            /** @description `admin:<credential id>`; null for the default. */
+            /** @description `admin:<admin key id>` or `console_user:<user id>`; null for the default. */
             createdBy: string | null;
             /** Format: date-time */
             createdAt: string | null;
@@ -2377,6 +2377,21 @@ export interface components {
                 };
             };
         };
+        /** @description Forbidden: PERMISSION_DENIED */
+        Admin403PermissionDenied: {
+            headers: {
+                "x-correlator": components["headers"]["x-correlator"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorInfo"] & {
+                    /** @enum {integer} */
+                    status?: 403;
+                    /** @enum {string} */
+                    code?: "PERMISSION_DENIED";
+                };
+            };
+        };
         /** @description Service Unavailable: UNAVAILABLE */
         Admin503Unavailable: {
             headers: {
@@ -2621,21 +2636,6 @@ export interface components {
                         /** @enum {boolean} */
                         technical?: false;
                     }[];
-                };
-            };
-        };
-        /** @description Forbidden: PERMISSION_DENIED */
-        Admin403PermissionDenied: {
-            headers: {
-                "x-correlator": components["headers"]["x-correlator"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/json": components["schemas"]["ErrorInfo"] & {
-                    /** @enum {integer} */
-                    status?: 403;
-                    /** @enum {string} */
-                    code?: "PERMISSION_DENIED";
                 };
             };
         };
@@ -3461,6 +3461,7 @@ export interface operations {
             };
             400: components["responses"]["Admin400InvalidArgument"];
             401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Admin403PermissionDenied"];
             500: components["responses"]["Admin500Internal"];
             503: components["responses"]["Admin503Unavailable"];
         };
@@ -3491,6 +3492,7 @@ export interface operations {
             };
             400: components["responses"]["Admin400InvalidArgument"];
             401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Admin403PermissionDenied"];
             404: components["responses"]["Admin404NotFound"];
             500: components["responses"]["Admin500Internal"];
             503: components["responses"]["Admin503Unavailable"];
@@ -3538,6 +3540,7 @@ export interface operations {
             };
             400: components["responses"]["Admin400InvalidArgument"];
             401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Admin403PermissionDenied"];
             500: components["responses"]["Admin500Internal"];
             503: components["responses"]["Admin503Unavailable"];
         };
@@ -3566,6 +3569,7 @@ export interface operations {
             };
             400: components["responses"]["Admin400InvalidArgument"];
             401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Admin403PermissionDenied"];
             500: components["responses"]["Admin500Internal"];
             503: components["responses"]["Admin503Unavailable"];
         };
@@ -3611,6 +3615,7 @@ export interface operations {
             };
             400: components["responses"]["Admin400InvalidArgument"];
             401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Admin403PermissionDenied"];
             500: components["responses"]["Admin500Internal"];
             503: components["responses"]["Admin503Unavailable"];
         };
@@ -5316,6 +5321,7 @@ export interface operations {
             };
             400: components["responses"]["Admin400InvalidArgument"];
             401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Admin403PermissionDenied"];
             404: components["responses"]["Admin404NotFound"];
             500: components["responses"]["Admin500Internal"];
             503: components["responses"]["Admin503Unavailable"];
@@ -5720,6 +5726,7 @@ export interface operations {
             };
             400: components["responses"]["Admin400InvalidArgument"];
             401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Admin403PermissionDenied"];
             500: components["responses"]["Admin500Internal"];
             503: components["responses"]["Admin503Unavailable"];
         };
@@ -5750,6 +5757,7 @@ export interface operations {
             };
             400: components["responses"]["Admin400InvalidArgument"];
             401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Admin403PermissionDenied"];
             404: components["responses"]["Admin404NotFound"];
             500: components["responses"]["Admin500Internal"];
             503: components["responses"]["Admin503Unavailable"];
