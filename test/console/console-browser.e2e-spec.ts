@@ -414,6 +414,9 @@ describeInBrowser('Console in a real browser', () => {
 
     // Intelligence policies of client A: the one in force per service type, a JSON draft refused
     // by the server's validation, then a new version, its versions, and the client reading it.
+    // Reached from the menu (choose a client) and from the client's page.
+    await admin.getByRole('link', { name: 'Policies', exact: true }).click();
+    await admin.getByRole('link', { name: 'Policies of Acme Bank (sandbox)' }).waitFor();
     await admin.goto(`/console/admin/clients/${story.clientA}`);
     await admin.getByRole('link', { name: 'Intelligence policies' }).click();
     await admin.getByRole('heading', { name: 'Intelligence policies' }).waitFor();

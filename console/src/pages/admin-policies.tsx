@@ -3,6 +3,30 @@ import { Link, useParams } from 'react-router';
 import { api, SERVICE_TYPES, type Client, type ServiceType, type VersionedPolicy } from '../api';
 import { ErrorMessage, formatDate, Loading, PageTitle, Status, useAction, useLoad } from '../ui';
 
+/** The clients, each with a link to its policies (policies are per client). */
+export function PolicyClientsPage() {
+  const clients = useLoad<{ items: Client[] }>('/admin/clients');
+  return (
+    <>
+      <PageTitle>Policies</PageTitle>
+      <p className="hint">Intelligence policies (Trust, Shield, Detect) are set per client and service type. Choose a client.</p>
+      <ErrorMessage error={clients.error} />
+      {clients.loading && !clients.data ? (
+        <Loading />
+      ) : (
+        <ul>
+          {(clients.data?.items ?? []).map((client) => (
+            <li key={client.clientId}>
+              <Link to={`/admin/clients/${encodeURIComponent(client.clientId)}/policies`}>{`Policies of ${client.name}`}</Link>{' '}
+              <span className="mono">{client.clientId}</span> ({client.environment})
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
+
 /**
  * A client's intelligence policies: the version in force per service type, the versions of one,
  * and a new version written as JSON. The server validates it (the same checks as the admin API)
