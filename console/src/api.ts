@@ -80,6 +80,7 @@ export interface Client {
   products: string[];
   status: 'active' | 'suspended';
   rateLimitPerMinute: number;
+  allowedOrigins: string[];
   createdAt: string;
   updatedAt: string;
 }
@@ -192,6 +193,18 @@ export interface Operator {
   settings: Record<string, unknown>;
   monitoredPeriodDays: number | null;
   enabled: boolean;
+}
+
+export const SERVICE_TYPES = ['REGISTRATION', 'LOGIN', 'RESET_PASS', 'UPDATE_DETAILS', 'TRANSACTION'] as const;
+export type ServiceType = (typeof SERVICE_TYPES)[number];
+
+/** A stored policy version (0: the built-in default); `policy` is complete. */
+export interface VersionedPolicy {
+  serviceType: ServiceType;
+  version: number;
+  policy: { thresholds: { challenge: number; review: number; block: number } } & Record<string, unknown>;
+  createdBy: string | null;
+  createdAt: string | null;
 }
 
 export const PRODUCTS = ['VERIFY', 'VERIFY_MASKED', 'SIM_SWAP', 'DEVICE_SWAP', 'TRUST', 'SHIELD', 'DETECT'] as const;

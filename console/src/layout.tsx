@@ -11,6 +11,7 @@ const NAV: Record<Role, [string, string][]> = {
   ],
   admin: [
     ['/admin/clients', 'Clients'],
+    ['/admin/policies', 'Policies'],
     ['/admin/users', 'Console users'],
     ['/admin/operators', 'Operators'],
     ['/admin/keys', 'Admin keys'],

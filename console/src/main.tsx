@@ -7,6 +7,7 @@ import { Layout } from './layout';
 import { AccountPage } from './pages/account';
 import { AdminKeysPage, OperatorsPage, SandboxPage } from './pages/admin-misc';
 import { ClientDetailPage, ClientsPage } from './pages/admin-clients';
+import { PoliciesPage, PolicyClientsPage } from './pages/admin-policies';
 import { UsersPage } from './pages/admin-users';
 import { AuditEventPage, AuditSearchPage } from './pages/audit-search';
 import { IntegrityPage, ReportPage, RetentionPage } from './pages/audit-integrity';
@@ -62,6 +63,8 @@ function App() {
       <Route path="/client/calls" element={<Guarded roles={CLIENT}><ClientCallsPage /></Guarded>} />
       <Route path="/admin/clients" element={<Guarded roles={ADMIN}><ClientsPage /></Guarded>} />
       <Route path="/admin/clients/:clientId" element={<Guarded roles={ADMIN}><ClientDetailPage /></Guarded>} />
+      <Route path="/admin/policies" element={<Guarded roles={ADMIN}><PolicyClientsPage /></Guarded>} />
+      <Route path="/admin/clients/:clientId/policies" element={<Guarded roles={ADMIN}><PoliciesPage /></Guarded>} />
       <Route path="/admin/users" element={<Guarded roles={ADMIN}><UsersPage /></Guarded>} />
       <Route path="/admin/operators" element={<Guarded roles={ADMIN}><OperatorsPage /></Guarded>} />
       <Route path="/admin/keys" element={<Guarded roles={ADMIN}><AdminKeysPage /></Guarded>} />

@@ -91,8 +91,13 @@ async function verifyWithGateway(config, flow, proof) {
   throw new BankError(502, 'The gateway could not verify the number right now.');
 }
 
-/** CAMARA SIM Swap check, with a self-signed HS256 JWT as the gateway documents. */
-async function simSwapCheck(config, phoneNumber) {
+/**
+ * CAMARA SIM Swap check, with a self-signed HS256 JWT as the gateway documents. CAMARA's body has
+ * no field for an SDK session, so the check carries the verification's sdkSessionId as its
+ * x-correlator (a UUID fits CAMARA's pattern): its audit event then names the session as its
+ * correlation id.
+ */
+async function simSwapCheck(config, phoneNumber, sdkSessionId) {
   const { jwtKeyId, jwtSecret } = config.credentials;
   if (!jwtKeyId || !jwtSecret) return { unavailable: 'NO_JWT_KEY' };
   const now = Math.floor(Date.now() / 1000);
@@ -103,7 +108,7 @@ async function simSwapCheck(config, phoneNumber) {
     .setExpirationTime(now + 60)
     .sign(new TextEncoder().encode(jwtSecret));
   const answer = await gateway(config, 'POST', '/sim-swap/v2/check', {
-    headers: { authorization: `Bearer ${token}` },
+    headers: { authorization: `Bearer ${token}`, 'x-correlator': sdkSessionId },
     body: { phoneNumber, maxAge: SIM_SWAP_MAX_AGE_HOURS },
   });
   if (answer.status === 200) return { swapped: answer.body.swapped, maxAgeHours: SIM_SWAP_MAX_AGE_HOURS };
@@ -166,7 +171,9 @@ export async function startBankServer(config = loadConfig()) {
     if (flow.variant === 'sdk' && (typeof authmatechCode !== 'string' || typeof sdkSessionId !== 'string')) throw new BankError(400, 'The proof is missing.');
     const verdict = await verifyWithGateway(config, flow, { authmatechCode, sdkSessionId });
     if (!verdict.validNumber) return { verified: false, reason: verdict.reason ?? 'NOT_VERIFIED' };
-    return { verified: true, maskedNumber: maskForDisplay(flow.mobileNumber), simSwap: await simSwapCheck(config, flow.mobileNumber) };
+    // The web variant's session is its transaction id (the gateway keeps it lower case).
+    const session = flow.variant === 'web' ? flow.id.toLowerCase() : sdkSessionId;
+    return { verified: true, maskedNumber: maskForDisplay(flow.mobileNumber), simSwap: await simSwapCheck(config, flow.mobileNumber, session) };
   });
 
   await app.listen({ port: config.port, host: config.host });

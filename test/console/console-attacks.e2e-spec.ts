@@ -171,6 +171,67 @@ describe('console under attack', () => {
     expect(checked).toEqual(expect.arrayContaining(['client /console/api/audit/export', 'auditor /console/api/admin/users', 'admin /console/api/client/:clientId/credentials']));
   });
 
+  it('answers 403 to a console session of any role on the admin API (/admin/v1), which takes admin keys only, and 401 without one', async () => {
+    for (const role of ['client', 'auditor', 'admin'] as const) {
+      for (const [method, url] of [['GET', '/admin/v1/clients'], ['GET', '/admin/v1/audit/events'], ['POST', '/admin/v1/clients']] as const) {
+        const response = await inject(method, url, { signed: sessions[role], payload: { name: 'x', products: ['VERIFY'] } });
+        expect(`${role}: ${method} ${url} → ${response.statusCode}`).toBe(`${role}: ${method} ${url} → 403`);
+        expect(response.json()).toMatchObject({ status: 403, code: 'PERMISSION_DENIED' });
+      }
+    }
+    // No session, an ended or made-up one: the uniform 401, as before.
+    for (const cookie of [undefined, `mig_console=${'B'.repeat(43)}`]) {
+      const response = await inject('GET', '/admin/v1/clients', { cookie });
+      expect(response.statusCode).toBe(401);
+      expect(response.json()).toEqual(UNIFORM_401);
+    }
+    // Nothing was created by the admin's session.
+    expect((await sql("SELECT count(*)::int AS n FROM client WHERE name = 'x'"))[0].n).toBe(0);
+  });
+
+  it('keeps intelligence policies to admins: they list, version and change them (validated by the server, audited with the console user), others get 403', async () => {
+    const base = `/console/api/admin/clients/${clientA}/policies`;
+    for (const role of ['auditor', 'client'] as const) {
+      for (const [method, url] of [['GET', base], ['GET', `${base}/LOGIN/versions`], ['PUT', `${base}/LOGIN`]] as const) {
+        expect(`${role} ${method} ${url} → ${(await inject(method, url, { signed: sessions[role], payload: {} })).statusCode}`).toBe(`${role} ${method} ${url} → 403`);
+      }
+    }
+    const listed = await inject('GET', base, { signed: sessions.admin });
+    expect(listed.statusCode).toBe(200);
+    expect(Object.keys(listed.json())).toEqual(['REGISTRATION', 'LOGIN', 'RESET_PASS', 'UPDATE_DETAILS', 'TRANSACTION']);
+    expect(listed.json().LOGIN).toMatchObject({ version: 0, createdBy: null, policy: { thresholds: { challenge: 40, review: 60, block: 80 } } });
+
+    // Refused by the server: out-of-order thresholds, an out-of-range value, an unknown field; nothing stored.
+    const refusals = [
+      [{ thresholds: { challenge: 70, review: 60, block: 80 } }, 'INVALID_POLICY', /challenge ≤ review ≤ block/],
+      [{ base: 500 }, 'INVALID_ARGUMENT', /base must not be greater than 100/],
+      [{ surprise: true }, 'INVALID_ARGUMENT', /./],
+    ] as const;
+    for (const [payload, code, message] of refusals) {
+      const refused = await inject('PUT', `${base}/LOGIN`, { signed: sessions.admin, payload });
+      expect(`${JSON.stringify(payload)} → ${refused.statusCode} ${refused.json().code}`).toBe(`${JSON.stringify(payload)} → 400 ${code}`);
+      expect(refused.json().message).toMatch(message);
+    }
+    expect((await sql('SELECT count(*)::int AS n FROM intelligence_policy WHERE client_id = $1', [clientA]))[0].n).toBe(0);
+    expect((await inject('PUT', `/console/api/admin/clients/cli_doesNotExist000000000/policies/LOGIN`, { signed: sessions.admin, payload: {} })).statusCode).toBe(404);
+
+    const changed = await inject('PUT', `${base}/LOGIN`, { signed: sessions.admin, payload: { thresholds: { challenge: 35 } } });
+    expect(changed.statusCode).toBe(200);
+    const [admin] = await sql("SELECT id FROM console_user WHERE email = 'admin@bank.test'");
+    expect(changed.json()).toMatchObject({ serviceType: 'LOGIN', version: 1, createdBy: `console_user:${String(admin.id)}`, policy: { thresholds: { challenge: 35, review: 60, block: 80 } } });
+    expect((await inject('GET', base, { signed: sessions.admin })).json().LOGIN.version).toBe(1);
+
+    const versions = await inject('GET', `${base}/LOGIN/versions`, { signed: sessions.admin });
+    expect(versions.json().items.map((item: { version: number }) => item.version)).toEqual([1, 0]);
+    expect((await inject('GET', `${base}/NOPE/versions`, { signed: sessions.admin })).statusCode).toBe(400);
+
+    // The same audit action as PUT /admin/v1/…/intelligence/policies/LOGIN, the console user as actor.
+    const events = await sql("SELECT actor_type, actor_id, outcome, detail FROM audit_event WHERE action = 'intelligence.policy.change' ORDER BY occurred_at");
+    expect(events.filter((event) => event.outcome === 'success')).toEqual([
+      { actor_type: 'console_user', actor_id: admin.id, outcome: 'success', detail: { clientId: clientA, serviceType: 'LOGIN', version: 1 } },
+    ]);
+  });
+
   it('keeps client A’s user from client B: every client route with B’s id is 404, and B’s key through A’s path too', async () => {
     const clientRoutes = routes.filter((route) => route.pattern.startsWith('/console/api/client/'));
     expect(clientRoutes.length).toBeGreaterThanOrEqual(7);

@@ -185,6 +185,29 @@ describeInBrowser('Console in a real browser', () => {
     expect(await client.content()).not.toContain(story.apiKey);
     const fieldValues = await client.$$eval('input, textarea', (fields) => fields.map((field) => (field as unknown as { value: string }).value));
     expect(fieldValues.join('\n')).not.toContain(story.apiKey);
+    // Nor anywhere the page could have kept it: web storage, the Cache Storage, IndexedDB, cookies.
+    // (127.0.0.1 is a secure context, so Cache Storage and IndexedDB exist and are really read.)
+    const kept = await client.evaluate<{ secure: boolean; local: string; session: string; cached: string; databases: number }>(`(async () => {
+      const cached = [];
+      for (const name of await caches.keys()) {
+        const cache = await caches.open(name);
+        for (const request of await cache.keys()) cached.push(request.url, await (await cache.match(request)).text());
+      }
+      return {
+        secure: window.isSecureContext,
+        local: JSON.stringify(Object.entries(localStorage)),
+        session: JSON.stringify(Object.entries(sessionStorage)),
+        cached: cached.join('\\n'),
+        databases: (await indexedDB.databases()).length,
+      };
+    })()`);
+    expect(kept.secure).toBe(true);
+    for (const place of [kept.local, kept.session, kept.cached]) expect(place).not.toContain(story.apiKey);
+    expect(kept.databases).toBe(0);
+    const cookies = await client.context().cookies();
+    // The session cookie (a random token, HttpOnly) is the only one, and no cookie holds the key.
+    expect(cookies.map((cookie) => [cookie.name, cookie.httpOnly])).toEqual([['mig_console', true]]);
+    expect(cookies.filter((cookie) => cookie.value.includes(story.apiKey))).toEqual([]);
     await shot(client, 'client-keys');
   });
 
@@ -295,8 +318,10 @@ describeInBrowser('Console in a real browser', () => {
     for (const path of ['/console/api/admin/clients', '/console/api/admin/users', '/console/api/audit/events']) {
       expect((await client.request.get(path)).status()).toBe(403);
     }
-    // The admin API does not take a console session at all.
-    expect((await client.request.get('/admin/v1/clients')).status()).toBe(401);
+    // The admin API (/admin/v1) takes admin keys only: a signed-in console user's session is refused with 403 too.
+    const adminApi = await client.request.get('/admin/v1/clients');
+    expect(adminApi.status()).toBe(403);
+    expect(await adminApi.json()).toMatchObject({ status: 403, code: 'PERMISSION_DENIED' });
 
     // Client A never sees client B: not by id, not in the lists.
     await sandboxVerify(url, story.clientB, story.clientBKey, `e2e-client-b-${randomUUID()}`, '+962791230000');
@@ -362,7 +387,70 @@ describeInBrowser('Console in a real browser', () => {
     await admin.getByRole('button', { name: 'Top up' }).click();
     await admin.getByText('Balance topped up.').waitFor();
     await admin.getByRole('cell', { name: '+100', exact: true }).waitFor();
+
+    // Allowed origins (issue 15): the server's refusal shown beside the field, then a list that
+    // opens CORS for exactly those origins, audited with the new list.
+    const preflightFrom = (origin: string) =>
+      fetch(`${url}/v1/he/ZAIN_JO`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-sdk-token,x-client-id' } }).then((answer) => answer.status);
+    expect(await preflightFrom('https://m.acme.example:8443')).toBe(403);
+    await admin.getByRole('button', { name: 'Edit' }).click();
+    const origins = admin.getByLabel('Allowed origins (one per line)');
+    await origins.fill('http://acme.example');
+    await admin.getByRole('button', { name: 'Save' }).click();
+    await admin.getByRole('alert').filter({ hasText: 'allowedOrigins: a LIVE client allows https origins only' }).waitFor();
+    await origins.fill('https://acme.example/login');
+    await admin.getByRole('button', { name: 'Save' }).click();
+    await admin.getByRole('alert').filter({ hasText: /allowedOrigins.*without path/ }).waitFor();
+    await origins.fill('https://acme.example\n\nhttps://m.acme.example:8443\n');
+    await admin.getByRole('button', { name: 'Save' }).click();
+    await admin.getByTestId('allowed-origins').getByText('https://m.acme.example:8443').waitFor();
+    expect(await admin.getByTestId('allowed-origins').getByRole('listitem').allTextContents()).toEqual(['https://acme.example', 'https://m.acme.example:8443']);
+    const stored = (await (await admin.request.get(`/console/api/admin/clients/${liveClient}`)).json()) as { client: { allowedOrigins: string[] } };
+    expect(stored.client.allowedOrigins).toEqual(['https://acme.example', 'https://m.acme.example:8443']);
+    expect(await preflightFrom('https://m.acme.example:8443')).toBe(204);
+    const updates = (await (await auditor.request.get(`/console/api/audit/events?action=client.update&clientId=${liveClient}`)).json()) as { items: { actorType: string; detail: { allowedOrigins?: string[] } }[] };
+    expect(updates.items.filter((event) => event.detail.allowedOrigins).map((event) => [event.actorType, event.detail.allowedOrigins])).toEqual([['console_user', ['https://acme.example', 'https://m.acme.example:8443']]]);
     await shot(admin, 'admin-client-detail');
+
+    // Intelligence policies of client A: the one in force per service type, a JSON draft refused
+    // by the server's validation, then a new version, its versions, and the client reading it.
+    // Reached from the menu (choose a client) and from the client's page.
+    await admin.getByRole('link', { name: 'Policies', exact: true }).click();
+    await admin.getByRole('link', { name: 'Policies of Acme Bank (sandbox)' }).waitFor();
+    await admin.goto(`/console/admin/clients/${story.clientA}`);
+    await admin.getByRole('link', { name: 'Intelligence policies' }).click();
+    await admin.getByRole('heading', { name: 'Intelligence policies' }).waitFor();
+    const loginRow = admin.getByRole('row').filter({ has: admin.getByRole('cell', { name: 'LOGIN', exact: true }) });
+    await loginRow.getByRole('cell', { name: '0 (default)', exact: true }).waitFor();
+    await loginRow.getByRole('button', { name: 'Open the LOGIN policy' }).click();
+    const editor = admin.getByLabel('Policy of LOGIN (JSON)');
+    expect(JSON.parse(await editor.inputValue())).toMatchObject({ base: 30, thresholds: { challenge: 40, review: 60, block: 80 } });
+    await editor.fill('{ "thresholds": ');
+    await admin.getByRole('button', { name: 'Store as new version' }).click();
+    await admin.getByRole('alert').filter({ hasText: 'Not valid JSON' }).waitFor();
+    await editor.fill('{ "thresholds": { "challenge": 90 } }');
+    await admin.getByRole('button', { name: 'Store as new version' }).click();
+    await admin.getByRole('alert').filter({ hasText: 'thresholds must satisfy challenge ≤ review ≤ block. (INVALID_POLICY)' }).waitFor();
+    await editor.fill('{ "thresholds": { "challenge": 35 }, "weights": { "not_a_factor": 3 } }');
+    await admin.getByRole('button', { name: 'Store as new version' }).click();
+    await admin.getByRole('alert').filter({ hasText: '(INVALID_ARGUMENT)' }).waitFor();
+    await editor.fill('{ "thresholds": { "challenge": 35 } }');
+    await admin.getByRole('button', { name: 'Store as new version' }).click();
+    await admin.getByRole('status').filter({ hasText: 'Version 1 of LOGIN stored' }).waitFor();
+    await loginRow.getByRole('cell', { name: '1', exact: true }).waitFor();
+    const versionRows = admin.getByRole('table', { name: 'LOGIN: newest first' }).getByRole('row');
+    await versionRows.nth(2).waitFor();
+    expect(await versionRows.count()).toBe(3);
+    await admin.getByText('Policy of version 1', { exact: true }).click();
+    expect(await admin.getByRole('table', { name: 'LOGIN: newest first' }).locator('pre').first().textContent()).toContain('"challenge": 35');
+    await shot(admin, 'admin-policies');
+    // In force for the client, as its backend reads it through the public API.
+    const own = await fetch(`${url}/v1/api/me/intelligence/policies`, { headers: { 'x-client-id': story.clientA, 'x-api-key': story.rotatedKey } });
+    expect(((await own.json()) as { data: { LOGIN: { version: number; policy: { thresholds: { challenge: number } } } } }).data.LOGIN).toMatchObject({ version: 1, policy: { thresholds: { challenge: 35 } } });
+    // Admins only, by the server: the auditor's page and API calls get 403.
+    expect((await auditor.goto(`/console/admin/clients/${story.clientA}/policies`))?.status()).toBe(403);
+    expect((await auditor.request.get(`/console/api/admin/clients/${story.clientA}/policies`)).status()).toBe(403);
+    expect((await client.request.get(`/console/api/admin/clients/${story.clientA}/policies/LOGIN/versions`)).status()).toBe(403);
 
     // Suspending client B stops its key at once; reactivating restores it.
     const tokenOfB = () => fetch(`${url}/v1/api/sdk/token`, { method: 'POST', headers: { 'x-client-id': story.clientB, 'x-api-key': story.clientBKey } }).then((answer) => answer.status);

@@ -218,8 +218,8 @@ describe('console accounts and sessions', () => {
       const response = await inject(method, url, { signed, payload });
       expect(`${method} ${url} → ${response.statusCode}`).toBe(`${method} ${url} → ${status}`);
     }
-    // The admin API takes admin keys only, never a console session.
-    expect((await inject('GET', '/admin/v1/clients', { signed: admin })).statusCode).toBe(401);
+    // The admin API takes admin keys only, never a console session: a signed-in user is refused with 403.
+    expect((await inject('GET', '/admin/v1/clients', { signed: admin })).statusCode).toBe(403);
 
     // Pages: a signed-in user of another role gets 403; nobody signed in gets the shell (it shows the sign-in form).
     const page = (signed: Signed | undefined, url: string) => app.inject({ method: 'GET', url, headers: signed ? { cookie: signed.cookie } : {} });

@@ -18,6 +18,7 @@ const SDK_FILE = 'sdk/web/dist/index.js';
 interface AuditItem {
   id: string;
   action: string;
+  correlationId: string | null;
   clientId: string | null;
   actorType: string;
   httpStatus: number;
@@ -162,6 +163,8 @@ describe('silent verification from a real browser (sample bank app, Web SDK, ope
       ['verify', 200, sdkSessionId, { validNumber: true }],
       ['sim_swap.check', 200, undefined, { swapped: true, maxAge: 240 }],
     ]);
+    // CAMARA's body has no sdkSessionId: the sample backend sends it as the check's x-correlator.
+    expect(events.find((event) => event.action === 'sim_swap.check')!.correlationId).toBe(sdkSessionId);
     expect(events.filter((event) => event.phoneMasked !== null).map((event) => event.phoneMasked)).toEqual(['+**********67', '+**********67', '+**********67']);
     // The browser's preflights are audited too (they carry no credentials, so no client).
     const preflights = await audit({ action: 'cors.preflight', from });
@@ -213,6 +216,7 @@ describe('silent verification from a real browser (sample bank app, Web SDK, ope
       ['verify', 200, transactionId],
       ['sim_swap.check', 200, undefined],
     ]);
+    expect(events.find((event) => event.action === 'sim_swap.check')!.correlationId).toBe(transactionId);
     expect((await audit({ action: 'enrichment.check_page', from })).length).toBeGreaterThan(0);
 
     const replay = await gatewayCall('POST', `/v1/api/verify/${transactionId}`, apiKeyHeaders(bank), { mobileNumber: NUMBER, serviceType: 'LOGIN' });

@@ -142,7 +142,7 @@ export function ClientDetailPage() {
   const { clientId = '' } = useParams();
   const base = `/admin/clients/${encodeURIComponent(clientId)}`;
   const detail = useLoad<ClientDetail>(base);
-  const [edit, setEdit] = useState<{ name: string; products: string[]; rateLimit: string }>();
+  const [edit, setEdit] = useState<{ name: string; products: string[]; rateLimit: string; allowedOrigins: string }>();
   const [credits, setCredits] = useState('');
   const [expiresAt, setExpiresAt] = useState('');
   const [saved, setSaved] = useState('');
@@ -153,7 +153,11 @@ export function ClientDetailPage() {
     event.preventDefault();
     if (!edit) return;
     void action.run(async () => {
-      await api.patch(base, { name: edit.name, products: edit.products, rateLimitPerMinute: Number(edit.rateLimit) });
+      // One origin a line; blank lines are ignored, everything else goes to the server, which checks it.
+      // Sent only when changed, so the audit event lists the origins only when they change.
+      const allowedOrigins = edit.allowedOrigins.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+      const originsChanged = allowedOrigins.join('\n') !== (client?.allowedOrigins ?? []).join('\n');
+      await api.patch(base, { name: edit.name, products: edit.products, rateLimitPerMinute: Number(edit.rateLimit), ...(originsChanged && { allowedOrigins }) });
       setEdit(undefined);
       setSaved('Client saved.');
       detail.reload();
@@ -181,7 +185,8 @@ export function ClientDetailPage() {
       <p>
         <Link to="/admin/clients">All clients</Link>
       </p>
-      <ErrorMessage error={detail.error ?? action.error} />
+      {/* While the edit form is open, its own message shows the refusal, next to the fields. */}
+      <ErrorMessage error={detail.error ?? (edit ? undefined : action.error)} />
       {saved && <Status>{saved}</Status>}
       {client && (
         <>
@@ -196,9 +201,26 @@ export function ClientDetailPage() {
             <dd>{client.products.join(', ')}</dd>
             <dt>Rate limit</dt>
             <dd>{client.rateLimitPerMinute}/min</dd>
+            <dt>Allowed origins</dt>
+            <dd data-testid="allowed-origins">
+              {client.allowedOrigins.length === 0 ? (
+                'none (no browser page may use its SDK tokens)'
+              ) : (
+                <ul className="plain">
+                  {client.allowedOrigins.map((origin) => (
+                    <li key={origin} className="mono">
+                      {origin}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </dd>
           </dl>
+          <p>
+            <Link to={`/admin/clients/${encodeURIComponent(client.clientId)}/policies`}>Intelligence policies</Link>
+          </p>
           <div className="actions">
-            <button type="button" className="secondary" onClick={() => setEdit({ name: client.name, products: client.products, rateLimit: String(client.rateLimitPerMinute) })}>
+            <button type="button" className="secondary" onClick={() => setEdit({ name: client.name, products: client.products, rateLimit: String(client.rateLimitPerMinute), allowedOrigins: client.allowedOrigins.join('\n') })}>
               Edit
             </button>
             {client.status === 'active' ? (
@@ -222,7 +244,25 @@ export function ClientDetailPage() {
                 Rate limit (requests per minute)
                 <input type="number" min={1} required value={edit.rateLimit} onChange={(event) => setEdit({ ...edit, rateLimit: event.target.value })} />
               </label>
-              <button type="submit">Save</button>{' '}
+              <label>
+                Allowed origins (one per line)
+                <textarea
+                  className="mono"
+                  rows={3}
+                  spellCheck={false}
+                  aria-describedby="allowed-origins-hint"
+                  value={edit.allowedOrigins}
+                  onChange={(event) => setEdit({ ...edit, allowedOrigins: event.target.value })}
+                />
+              </label>
+              <p className="hint" id="allowed-origins-hint">
+                The pages that may run the Web SDK with this client, exactly as browsers send them: https://bank.example or https://bank.example:8443 (no path or
+                trailing slash; a live client https only; at most 20). Empty: no browser page.
+              </p>
+              <ErrorMessage error={action.error} />
+              <button type="submit" disabled={action.busy}>
+                Save
+              </button>{' '}
               <button type="button" className="secondary" onClick={() => setEdit(undefined)}>
                 Cancel
               </button>

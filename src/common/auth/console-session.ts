@@ -10,4 +10,7 @@ import type { AuthenticatedConsoleUser, ConsoleRole } from './caller.js';
  */
 export abstract class ConsoleSessionAuthenticator {
   abstract authenticate(request: FastifyRequest, roles: ConsoleRole[]): Promise<AuthenticatedConsoleUser>;
+
+  /** The user of the request's live console session, if it carries one (no CSRF or role check). */
+  abstract pageUser(request: FastifyRequest): Promise<AuthenticatedConsoleUser | undefined>;
 }

@@ -238,7 +238,8 @@ function impliedErrors(operation: OperationObject, path: string, method: (typeof
   if (isAuditedPath(path)) add(503, CommonCodes.unavailable);
   if (schemes.some((scheme) => CLIENT_SCHEMES.includes(scheme))) add(429, CommonCodes.tooManyRequests);
   const extensions = operation as unknown as Record<string, unknown>;
-  if (extensions['x-required-role'] === 'admin') add(403, CommonCodes.forbidden);
+  // An auditor key on an admin-role route; and on any admin route, a console session (403, not 401).
+  if (extensions['x-required-role'] === 'admin' || schemes.includes(SecuritySchemes.adminKey)) add(403, CommonCodes.forbidden);
   if (typeof extensions['x-required-product'] === 'string') add(productNotEnabledStatus(contract), CommonCodes.productNotEnabled);
   add(500, CommonCodes.internal);
   return errors;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { ConsoleSessionAuthenticator } from '../../common/auth/console-session.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { CredentialsModule } from '../credentials/credentials.module.js';
+import { IntelligenceModule } from '../intelligence/intelligence.module.js';
 import { OperatorsModule } from '../operators/operators.module.js';
 import { SimSwapModule } from '../sim-swap/sim-swap.module.js';
 import { VerificationModule } from '../verification/verification.module.js';
@@ -14,6 +15,7 @@ import { ConsoleAuditController } from './console-audit.controller.js';
 import { ConsoleClientController } from './console-client.controller.js';
 import { CONSOLE_PAGE_HEADERS, consoleBuildDir } from './console-pages.js';
 import { ConsolePagesController } from './console-pages.controller.js';
+import { ConsolePoliciesController } from './console-policies.controller.js';
 import { ConsoleSessionController } from './console-session.controller.js';
 import { ConsoleSessionsService } from './console-sessions.service.js';
 import { ConsoleUsersController } from './console-users.controller.js';
@@ -29,8 +31,8 @@ import { ConsoleRepository } from './console.repository.js';
  */
 @Global()
 @Module({
-  imports: [AuditModule, CredentialsModule, VerificationModule, OperatorsModule, SimSwapModule],
-  controllers: [ConsoleSessionController, ConsoleClientController, ConsoleAdminController, ConsoleUsersController, ConsoleAuditController, ConsolePagesController],
+  imports: [AuditModule, CredentialsModule, VerificationModule, OperatorsModule, SimSwapModule, IntelligenceModule],
+  controllers: [ConsoleSessionController, ConsoleClientController, ConsoleAdminController, ConsolePoliciesController, ConsoleUsersController, ConsoleAuditController, ConsolePagesController],
   providers: [
     ConsoleRepository,
     ConsoleUsersService,

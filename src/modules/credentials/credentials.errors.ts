@@ -18,6 +18,14 @@ export function permissionDenied(): ApiError {
   return new ApiError(403, CommonCodes.forbidden, 'The credential is not allowed to perform this operation.');
 }
 
+/**
+ * A signed-in console user calling the admin API with their session: known, but the session is
+ * not a credential of that API (it takes admin keys; the console's pages use /console/api).
+ */
+export function consoleSessionNotAccepted(): ApiError {
+  return new ApiError(403, CommonCodes.forbidden, 'A console session does not authorize the admin API: it takes an admin API key (Authorization: Bearer).');
+}
+
 /** The client has not enabled the route's product (status and codes per contract: `CommonCodes.productNotEnabled`). */
 export function productNotEnabled(contract: Contract): ApiError {
   return new ApiError(productNotEnabledStatus(contract), CommonCodes.productNotEnabled, 'The product is not enabled for this client.');

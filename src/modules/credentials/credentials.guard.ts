@@ -11,7 +11,7 @@ import { MetricsService } from '../../common/metrics/metrics.service.js';
 import { rateLimitHeaders } from '../../common/http/rate-limit-headers.js';
 import type { RequestContext } from '../../common/http/request-context.js';
 import { Authenticator } from './authenticator.service.js';
-import { productNotEnabled, tooManyRequests, unauthenticated } from './credentials.errors.js';
+import { consoleSessionNotAccepted, productNotEnabled, tooManyRequests, unauthenticated } from './credentials.errors.js';
 import { SourceThrottle } from './source-throttle.js';
 import { RateLimiter } from './rate-limiter.service.js';
 
@@ -50,6 +50,9 @@ export class CredentialsGuard implements CanActivate {
       // Every authentication failure leaves as the contract's one 401, whatever raised it; a
       // source address that keeps failing is told to slow down instead.
       if (error instanceof ApiError && error.status === 401) {
+        // A signed-in console user (any role) is known: the admin API refuses their session with
+        // 403, as the console's own admin API does, rather than claiming nobody is signed in.
+        if (rule.kind === 'admin' && request.headers.authorization === undefined && (await this.consoleSessions?.pageUser(request))) throw consoleSessionNotAccepted();
         await this.throttleFailures(ctx, context);
         throw unauthenticated(contract);
       }

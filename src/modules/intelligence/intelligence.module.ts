@@ -20,6 +20,6 @@ import { SignalsService } from './signals.service.js';
   imports: [AuditModule, CredentialsModule, OperatorsModule, SimSwapModule, VerificationModule],
   controllers: [IntelligenceController, PoliciesPortalController, PoliciesAdminController],
   providers: [IntelligenceRepository, SignalsService, PoliciesService, IntelligenceService],
-  exports: [IntelligenceService],
+  exports: [IntelligenceService, PoliciesService],
 })
 export class IntelligenceModule {}

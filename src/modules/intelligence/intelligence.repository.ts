@@ -149,6 +149,12 @@ export class IntelligenceRepository {
     return rows.map((row) => ({ serviceType: row.serviceType, version: row.version, policy: row.policy, createdBy: row.createdBy, createdAt: row.createdAt }));
   }
 
+  /** The client's versions of one service type, newest first (a page of at most `limit`). */
+  async listPolicyVersions(clientId: string, serviceType: string, limit: number): Promise<StoredPolicy[]> {
+    const rows = await this.prisma.client.intelligencePolicy.findMany({ where: { clientId, serviceType }, orderBy: { version: 'desc' }, take: limit });
+    return rows.map((row) => ({ version: row.version, policy: row.policy, createdBy: row.createdBy, createdAt: row.createdAt }));
+  }
+
   /**
    * Appends the next version (inside the caller's transaction, with its audit event). The
    * transaction-scoped advisory lock orders concurrent changes of one client's journey.

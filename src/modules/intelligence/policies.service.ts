@@ -75,6 +75,16 @@ export class PoliciesService {
     ) as Record<ServiceType, VersionedPolicy>;
   }
 
+  /**
+   * Every stored version of the client's journey, newest first, up to `limit`; the built-in
+   * default (version 0) closes the list, since it applied before version 1.
+   */
+  async versions(clientId: string, serviceType: ServiceType, limit: number): Promise<VersionedPolicy[]> {
+    const stored = await this.repository.listPolicyVersions(clientId, serviceType, limit);
+    const views = stored.map((row) => this.view(serviceType, row));
+    return stored.length < limit ? [...views, this.defaultView(serviceType)] : views;
+  }
+
   /** Stores the draft (over the journey's defaults) as the next version, with the request's audit event. */
   async change(ctx: RequestContext, clientId: string, serviceType: ServiceType, draft: PolicyDto, createdBy: string): Promise<VersionedPolicy> {
     const policy = checked(serviceType, draft);

@@ -1982,7 +1982,7 @@ export interface components {
             version: number;
             /** @description The complete policy in force. */
             policy: components["schemas"]["IntelligencePolicy"];
-            /** @description `admin:<credential id>`; null for the default. */
+            /** @description `admin:<admin key id>` or `console_user:<user id>`; null for the default. */
             createdBy: string | null;
             /** Format: date-time */
             createdAt: string | null;
@@ -2366,6 +2366,21 @@ export interface components {
                 };
             };
         };
+        /** @description Forbidden: PERMISSION_DENIED */
+        Admin403PermissionDenied: {
+            headers: {
+                "x-correlator": components["headers"]["x-correlator"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorInfo"] & {
+                    /** @enum {integer} */
+                    status?: 403;
+                    /** @enum {string} */
+                    code?: "PERMISSION_DENIED";
+                };
+            };
+        };
         /** @description Service Unavailable: UNAVAILABLE */
         Admin503Unavailable: {
             headers: {
@@ -2610,21 +2625,6 @@ export interface components {
                         /** @enum {boolean} */
                         technical?: false;
                     }[];
-                };
-            };
-        };
-        /** @description Forbidden: PERMISSION_DENIED */
-        Admin403PermissionDenied: {
-            headers: {
-                "x-correlator": components["headers"]["x-correlator"];
-                [name: string]: unknown;
-            };
-            content: {
-                "application/json": components["schemas"]["ErrorInfo"] & {
-                    /** @enum {integer} */
-                    status?: 403;
-                    /** @enum {string} */
-                    code?: "PERMISSION_DENIED";
                 };
             };
         };
@@ -3450,6 +3450,7 @@ export interface operations {
             };
             400: components["responses"]["Admin400InvalidArgument"];
             401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Admin403PermissionDenied"];
             500: components["responses"]["Admin500Internal"];
             503: components["responses"]["Admin503Unavailable"];
         };
@@ -3480,6 +3481,7 @@ export interface operations {
             };
             400: components["responses"]["Admin400InvalidArgument"];
             401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Admin403PermissionDenied"];
             404: components["responses"]["Admin404NotFound"];
             500: components["responses"]["Admin500Internal"];
             503: components["responses"]["Admin503Unavailable"];
@@ -3527,6 +3529,7 @@ export interface operations {
             };
             400: components["responses"]["Admin400InvalidArgument"];
             401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Admin403PermissionDenied"];
             500: components["responses"]["Admin500Internal"];
             503: components["responses"]["Admin503Unavailable"];
         };
@@ -3555,6 +3558,7 @@ export interface operations {
             };
             400: components["responses"]["Admin400InvalidArgument"];
             401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Admin403PermissionDenied"];
             500: components["responses"]["Admin500Internal"];
             503: components["responses"]["Admin503Unavailable"];
         };
@@ -3600,6 +3604,7 @@ export interface operations {
             };
             400: components["responses"]["Admin400InvalidArgument"];
             401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Admin403PermissionDenied"];
             500: components["responses"]["Admin500Internal"];
             503: components["responses"]["Admin503Unavailable"];
         };
@@ -5314,6 +5319,7 @@ export interface operations {
             };
             400: components["responses"]["Admin400InvalidArgument"];
             401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Admin403PermissionDenied"];
             404: components["responses"]["Admin404NotFound"];
             500: components["responses"]["Admin500Internal"];
             503: components["responses"]["Admin503Unavailable"];
@@ -5718,6 +5724,7 @@ export interface operations {
             };
             400: components["responses"]["Admin400InvalidArgument"];
             401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Admin403PermissionDenied"];
             500: components["responses"]["Admin500Internal"];
             503: components["responses"]["Admin503Unavailable"];
         };
@@ -5748,6 +5755,7 @@ export interface operations {
             };
             400: components["responses"]["Admin400InvalidArgument"];
             401: components["responses"]["Admin401Unauthenticated"];
+            403: components["responses"]["Admin403PermissionDenied"];
             404: components["responses"]["Admin404NotFound"];
             500: components["responses"]["Admin500Internal"];
             503: components["responses"]["Admin503Unavailable"];

@@ -111,3 +111,13 @@ export class SetSandboxNumberDto extends SandboxNumberChangeDto {
   @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/, { message: 'latestDeviceChange must be an RFC 3339 date-time or null' })
   latestDeviceChange?: string | null;
 }
+
+export class PolicyVersionsQueryDto {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+}

@@ -127,7 +127,7 @@ export class VersionedPolicyDto {
   @ApiProperty({ type: PolicyDto, description: 'The complete policy in force.' })
   policy!: PolicyDto;
 
-  @ApiProperty({ type: String, nullable: true, description: '`admin:<credential id>`; null for the default.' })
+  @ApiProperty({ type: String, nullable: true, description: '`admin:<admin key id>` or `console_user:<user id>`; null for the default.' })
   createdBy!: string | null;
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
