@@ -458,7 +458,8 @@ export class Environment {
   /**
    * Hosts a sink may name although they resolve to a loopback or private address (comma list,
    * exact host names or IP literals); every other such sink is refused (SSRF). Outside production
-   * a listed loopback host may also be plain http, for local receivers.
+   * loopback sinks (localhost, 127.0.0.0/8, ::1) are accepted without being listed, over http too;
+   * production refuses plain http even for listed hosts.
    */
   @Transform(emptyToUndefined)
   @IsOptional()
