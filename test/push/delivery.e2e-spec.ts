@@ -255,4 +255,40 @@ describe('Webhook delivery', () => {
     expect(endedOf(expiring.subscriptionId)).toEqual(['SUBSCRIPTION_EXPIRED']);
     expect((await callAs(app, client, 'GET', `${SIM_PATH}/${expiring.subscriptionId}`, undefined, clock.now())).body).toMatchObject({ status: 'EXPIRED' });
   });
+
+  it('sends subscription-ended (ACCESS_TOKEN_EXPIRED) the documented lead before the sink token expires, with that still-valid token', async () => {
+    receiver.answer([], 204);
+    const leadMs = 300_000; // PUSH_ACCESS_TOKEN_END_LEAD_S, default
+    const tokenExpiresAt = new Date(clock.now().getTime() + 3_600_000);
+    const shortLived = { credentialType: 'ACCESSTOKEN', accessToken: 'short-lived-sink-token', accessTokenExpiresUtc: tokenExpiresAt.toISOString(), accessTokenType: 'bearer' };
+    const created = await callAs(app, client, 'POST', SIM_PATH, subscriptionRequest(`${receiver.url}/short-lived`, `+316123450${numberSeq++}`, { sinkCredential: shortLived }), clock.now());
+    expect(created.status).toBe(201);
+    const subscriptionId = (created.body as { id: string }).id;
+    const endedEvents = () =>
+      receiver.received
+        .filter((event) => event.body.includes(subscriptionId))
+        .map((event) => ({ event: JSON.parse(event.body) as { type: string; data: Record<string, unknown> }, authorization: event.headers.authorization }));
+
+    clock.set(new Date(tokenExpiresAt.getTime() - leadMs - 1_000));
+    expect(await app.get(PushAdminService).endExpired()).toBe(0);
+    expect((await callAs(app, client, 'GET', `${SIM_PATH}/${subscriptionId}`, undefined, clock.now())).body).toMatchObject({ status: 'ACTIVE' });
+
+    clock.set(new Date(tokenExpiresAt.getTime() - leadMs));
+    expect(await app.get(PushAdminService).endExpired()).toBe(1);
+    expect((await callAs(app, client, 'GET', `${SIM_PATH}/${subscriptionId}`, undefined, clock.now())).body).toMatchObject({ status: 'INACTIVE' });
+    await delivery().runOnce();
+    expect(endedEvents()).toEqual([
+      { event: expect.objectContaining({ type: SIM_ENDED, data: { subscriptionId, terminationReason: 'ACCESS_TOKEN_EXPIRED' } }), authorization: 'Bearer short-lived-sink-token' },
+    ]);
+    const [attempt] = await sql<{ started_at: Date; outcome: string }>(
+      'SELECT a.started_at, a.outcome FROM push_delivery_attempt a JOIN push_delivery d ON d.id = a.delivery_id WHERE d.subscription_id = $1::uuid',
+      subscriptionId,
+    );
+    expect(attempt.outcome).toBe('delivered');
+    expect(tokenExpiresAt.getTime() - attempt.started_at.getTime()).toBeGreaterThanOrEqual(leadMs);
+    // Once ended, the job does not end it again.
+    clock.set(new Date(tokenExpiresAt.getTime() + 1_000));
+    expect(await app.get(PushAdminService).endExpired()).toBe(0);
+  });
+
 });

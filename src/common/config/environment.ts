@@ -466,6 +466,17 @@ export class Environment {
   @IsString()
   PUSH_SINK_ALLOWED_HOSTS?: string;
 
+  /**
+   * How long before the sink's access token expires its subscription ends (INACTIVE,
+   * `subscription-ended` with ACCESS_TOKEN_EXPIRED), in seconds, so that event still carries a
+   * valid token. At least the expiry job's 30 s period plus a few attempt timeouts.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(60)
+  @Max(86_400)
+  PUSH_ACCESS_TOKEN_END_LEAD_S = 300;
+
   /** After a signing key rotation, hours during which deliveries carry the old key's signature too. */
   @Transform(toInteger)
   @IsInt()
