@@ -291,4 +291,58 @@ describe('Webhook delivery', () => {
     expect(await app.get(PushAdminService).endExpired()).toBe(0);
   });
 
+  it('after a signing-key rotation signs with both keys during the overlap, then with the new key only', async () => {
+    receiver.answer([], 204);
+    /** Whether an independent Standard Webhooks implementation accepts the delivery under `secret`, at the time it was signed. */
+    const verifiesWith = (secret: string, received: { body: string; headers: Record<string, unknown> }): boolean => {
+      const headers = received.headers as Record<string, string>;
+      jest.useFakeTimers({ now: Number(headers['webhook-timestamp']) * 1000, doNotFake: ['setTimeout', 'setImmediate', 'nextTick', 'queueMicrotask', 'setInterval', 'clearTimeout', 'clearInterval'] });
+      try {
+        new Webhook(secret).verify(received.body, headers);
+        return true;
+      } catch {
+        return false;
+      } finally {
+        jest.useRealTimers();
+      }
+    };
+    const keysOf = (headers: Record<string, unknown>) => ({
+      ids: String(headers['webhook-key-id']).split(' '),
+      signatures: String(headers['webhook-signature']).split(' '),
+    });
+    const oldSecret = signingSecret;
+    const before = await subscribeAndSwap();
+    await delivery().runOnce();
+    const [beforeEvent] = receiver.eventsWithId(before.eventId);
+    const { ids: [oldKeyId], signatures } = keysOf(beforeEvent.headers);
+    expect(signatures).toHaveLength(1);
+    expect(verifiesWith(oldSecret, beforeEvent)).toBe(true);
+    const rotatedAt = clock.now();
+    const rotated = await admin('POST', `/admin/v1/push/clients/${client.clientId}/signing-keys`);
+    expect(rotated.status).toBe(201);
+    const { id: newKeyId, secret: newSecret, previousKeysRetireAt } = rotated.body as { id: string; secret: string; previousKeysRetireAt: string };
+    const overlapMs = 24 * 3_600_000; // PUSH_SIGNING_KEY_OVERLAP_HOURS, default
+    expect(new Date(previousKeysRetireAt).getTime() - rotatedAt.getTime()).toBe(overlapMs);
+
+    // During the overlap: two signatures, newest key first; a receiver that knows either secret accepts the event.
+    const during = await subscribeAndSwap();
+    await delivery().runOnce();
+    const [duringEvent] = receiver.eventsWithId(during.eventId);
+    expect(keysOf(duringEvent.headers)).toEqual({ ids: [newKeyId, oldKeyId], signatures: [expect.stringMatching(/^v1,/), expect.stringMatching(/^v1,/)] });
+    expect(verifiesWith(newSecret, duringEvent)).toBe(true);
+    expect(verifiesWith(oldSecret, duringEvent)).toBe(true);
+
+    // Just before the overlap ends the old key still signs; from its end, only the new one.
+    clock.set(new Date(rotatedAt.getTime() + overlapMs - 1_000));
+    const last = await subscribeAndSwap();
+    await delivery().runOnce();
+    expect(keysOf(receiver.eventsWithId(last.eventId)[0].headers).ids).toEqual([newKeyId, oldKeyId]);
+    clock.set(new Date(rotatedAt.getTime() + overlapMs));
+    const after = await subscribeAndSwap();
+    await delivery().runOnce();
+    const [afterEvent] = receiver.eventsWithId(after.eventId);
+    expect(keysOf(afterEvent.headers)).toEqual({ ids: [newKeyId], signatures: [expect.stringMatching(/^v1,/)] });
+    expect(verifiesWith(newSecret, afterEvent)).toBe(true);
+    expect(verifiesWith(oldSecret, afterEvent)).toBe(false);
+  });
 });

@@ -60,7 +60,8 @@ export class DeliveryService {
   private readonly logger = new Logger(DeliveryService.name);
   private readonly delays: number[];
   private readonly agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
-  private readonly keyCache = new Map<string, { keys: SigningKey[]; until: number }>();
+  /** `until` is in performance.now() time; `firstRetiresAt` in clock time (ms), so a retired key stops signing on time. */
+  private readonly keyCache = new Map<string, { keys: SigningKey[]; until: number; firstRetiresAt: number }>();
 
   constructor(
     private readonly repository: PushRepository,
@@ -233,9 +234,9 @@ export class DeliveryService {
 
   /** The client's keys that still sign; a client without one gets its first key now (README: rotate to read a secret). */
   private async signingKeys(clientId: string): Promise<SigningKey[]> {
-    const cached = this.keyCache.get(clientId);
-    if (cached && cached.until > performance.now()) return cached.keys;
     const now = this.clock.now();
+    const cached = this.keyCache.get(clientId);
+    if (cached && cached.until > performance.now() && cached.firstRetiresAt > now.getTime()) return cached.keys;
     let rows = await this.repository.signingKeysOf(clientId, now);
     if (rows.length === 0) {
       const sealed = this.box.seal(newSigningSecret());
@@ -243,7 +244,8 @@ export class DeliveryService {
       rows = await this.repository.signingKeysOf(clientId, now);
     }
     const keys = rows.map((row) => ({ id: row.id, secret: secretBytes(this.box.open({ ciphertext: row.secretSealed, keyVersion: row.secretKeyVersion })) }));
-    this.keyCache.set(clientId, { keys, until: performance.now() + KEY_CACHE_MS });
+    const firstRetiresAt = Math.min(...rows.map((row) => row.retiresAt?.getTime() ?? Number.POSITIVE_INFINITY));
+    this.keyCache.set(clientId, { keys, until: performance.now() + KEY_CACHE_MS, firstRetiresAt });
     return keys;
   }
 

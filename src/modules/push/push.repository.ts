@@ -338,11 +338,15 @@ export class PushRepository {
       WHERE id = ANY(${ids}::uuid[]) AND next_poll_at IS NOT NULL AND status IN ('ACTIVATION_REQUESTED', 'ACTIVE')`;
   }
 
-  /** Signing keys of the client that still sign (newest first). */
+  /**
+   * Signing keys of the client that still sign, newest first: the current key (no retirement) and
+   * then the retiring ones, latest retirement first; creation time only breaks ties, since two
+   * rotations can share a timestamp.
+   */
   signingKeysOf(clientId: string, now: Date): Promise<SigningKeyRow[]> {
     return this.prisma.client.pushSigningKey.findMany({
       where: { clientId, OR: [{ retiresAt: null }, { retiresAt: { gt: now } }] },
-      orderBy: { createdAt: 'desc' },
+      orderBy: [{ retiresAt: { sort: 'desc', nulls: 'first' } }, { createdAt: 'desc' }, { id: 'desc' }],
     });
   }
 
