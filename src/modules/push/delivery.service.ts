@@ -302,13 +302,14 @@ function originOf(sink: string): string {
   }
 }
 
-/** A transport error without anything from the request (no URL, token or body). */
+/**
+ * A transport error without anything from the request (no URL, token or body). Read by shape, not
+ * `instanceof Error`: errors from node:http may come from another realm (a VM context, as under Jest).
+ */
 function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (error.name === 'TimeoutError' || error.name === 'AbortError' || error.message === 'timeout') return 'timeout: no answer within the attempt timeout';
-    if (code === 'ESINKDENIED') return 'the sink resolves to a non-public address';
-    return code ? `connection failed (${code})` : 'connection failed';
-  }
-  return 'connection failed';
+  if (typeof error !== 'object' || error === null) return 'connection failed';
+  const { name, message, code } = error as { name?: unknown; message?: unknown; code?: unknown };
+  if (name === 'TimeoutError' || name === 'AbortError' || message === 'timeout') return 'timeout: no answer within the attempt timeout';
+  if (code === 'ESINKDENIED') return 'the sink resolves to a non-public address';
+  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? `connection failed (${code})` : 'connection failed';
 }
