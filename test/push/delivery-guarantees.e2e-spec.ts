@@ -106,4 +106,62 @@ describeOnPostgres('Webhook delivery guarantees', () => {
       await setup.close();
     }
   }, 90_000);
+
+  it('delivers an event whose delivery was in flight when its gateway was killed with SIGKILL: after a restart, again, with the same id', async () => {
+    // One request at a time and the default 5 s attempt timeout: the claim's lease is 15 s, after
+    // which the restarted gateway takes the event again.
+    const inFlight = { ...database.overrides, ...DELIVERING, LOG_LEVEL: 'info', PUSH_BATCH_SIZE: '1', PUSH_SINK_CONCURRENCY: '1', PUSH_ATTEMPT_TIMEOUT_MS: '5000' };
+    const setup = await startSimSwapApp(database);
+    const sql = <T>(query: string, ...values: unknown[]) => setup.get(PrismaService).client.$queryRawUnsafe<T[]>(query, ...values);
+    // The sink holds the first request it gets open for good: the killed gateway is waiting for it.
+    let holding = true;
+    receiver.holdWith((event) => {
+      if (event.url !== '/in-flight' || !holding) return Promise.resolve();
+      holding = false;
+      return new Promise<void>(() => undefined);
+    });
+    let killed: GatewayProcess | undefined;
+    let restarted: GatewayProcess | undefined;
+    try {
+      const client = await createSwapClient(setup);
+      const adminKey = (await setup.get(CredentialsService).createAdminKey('admin')).key;
+      killed = await startGatewayProcess(inFlight);
+      const phoneNumber = '+31612345092';
+      const created = await request(killed.url, 'POST', SIM_PATH, `Bearer ${signJwt(client)}`, subscriptionRequest(`${receiver.url}/in-flight`, phoneNumber));
+      expect(created.status).toBe(201);
+      const subscriptionId = (created.body as { id: string }).id;
+      expect((await override(killed.url, adminKey, phoneNumber, '2026-12-03T10:00:00.000Z')).status).toBe(200);
+      const [held] = await eventually(() => {
+        const events = receiver.received.filter((event) => event.url === '/in-flight');
+        return events.length > 0 ? events : undefined;
+      }, 20_000);
+      expect(await killed.stop('SIGKILL')).toBeNull();
+
+      // Killed mid-attempt: the event is claimed (attempt 1) and nothing about that attempt was recorded.
+      const eventId = String(held.headers['webhook-id']);
+      const [claimed] = await sql<{ status: string; attempts: number }>('SELECT status::text, attempts FROM push_delivery WHERE subscription_id = $1::uuid', subscriptionId);
+      expect(claimed).toEqual({ status: 'pending', attempts: 1 });
+      expect(await sql('SELECT 1 FROM push_delivery_attempt WHERE delivery_id = $1::uuid', eventId)).toHaveLength(0);
+
+      restarted = await startGatewayProcess(inFlight);
+      await eventually(async () => {
+        const [row] = await sql<{ status: string }>('SELECT status::text FROM push_delivery WHERE id = $1::uuid', eventId);
+        return row.status === 'delivered' ? row : undefined;
+      }, 45_000);
+      const received = receiver.eventsWithId(eventId);
+      expect(received).toHaveLength(2);
+      expect(received.map((event) => (JSON.parse(event.body) as { id: string }).id)).toEqual([eventId, eventId]);
+      expect(JSON.parse(received[1].body)).toMatchObject({ data: { subscriptionId, phoneNumber } });
+      const attempts = await sql<{ attempt: number; http_status: number; outcome: string }>(
+        'SELECT attempt, http_status, outcome FROM push_delivery_attempt WHERE delivery_id = $1::uuid ORDER BY attempt',
+        eventId,
+      );
+      expect(attempts).toEqual([{ attempt: 2, http_status: 204, outcome: 'delivered' }]);
+    } finally {
+      receiver.holdWith(undefined);
+      await killed?.stop('SIGKILL');
+      await restarted?.stop();
+      await setup.close();
+    }
+  }, 120_000);
 });

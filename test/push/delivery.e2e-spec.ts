@@ -255,4 +255,94 @@ describe('Webhook delivery', () => {
     expect(endedOf(expiring.subscriptionId)).toEqual(['SUBSCRIPTION_EXPIRED']);
     expect((await callAs(app, client, 'GET', `${SIM_PATH}/${expiring.subscriptionId}`, undefined, clock.now())).body).toMatchObject({ status: 'EXPIRED' });
   });
+
+  it('sends subscription-ended (ACCESS_TOKEN_EXPIRED) the documented lead before the sink token expires, with that still-valid token', async () => {
+    receiver.answer([], 204);
+    const leadMs = 300_000; // PUSH_ACCESS_TOKEN_END_LEAD_S, default
+    const tokenExpiresAt = new Date(clock.now().getTime() + 3_600_000);
+    const shortLived = { credentialType: 'ACCESSTOKEN', accessToken: 'short-lived-sink-token', accessTokenExpiresUtc: tokenExpiresAt.toISOString(), accessTokenType: 'bearer' };
+    const created = await callAs(app, client, 'POST', SIM_PATH, subscriptionRequest(`${receiver.url}/short-lived`, `+316123450${numberSeq++}`, { sinkCredential: shortLived }), clock.now());
+    expect(created.status).toBe(201);
+    const subscriptionId = (created.body as { id: string }).id;
+    const endedEvents = () =>
+      receiver.received
+        .filter((event) => event.body.includes(subscriptionId))
+        .map((event) => ({ event: JSON.parse(event.body) as { type: string; data: Record<string, unknown> }, authorization: event.headers.authorization }));
+
+    clock.set(new Date(tokenExpiresAt.getTime() - leadMs - 1_000));
+    expect(await app.get(PushAdminService).endExpired()).toBe(0);
+    expect((await callAs(app, client, 'GET', `${SIM_PATH}/${subscriptionId}`, undefined, clock.now())).body).toMatchObject({ status: 'ACTIVE' });
+
+    clock.set(new Date(tokenExpiresAt.getTime() - leadMs));
+    expect(await app.get(PushAdminService).endExpired()).toBe(1);
+    expect((await callAs(app, client, 'GET', `${SIM_PATH}/${subscriptionId}`, undefined, clock.now())).body).toMatchObject({ status: 'INACTIVE' });
+    await delivery().runOnce();
+    expect(endedEvents()).toEqual([
+      { event: expect.objectContaining({ type: SIM_ENDED, data: { subscriptionId, terminationReason: 'ACCESS_TOKEN_EXPIRED' } }), authorization: 'Bearer short-lived-sink-token' },
+    ]);
+    const [attempt] = await sql<{ started_at: Date; outcome: string }>(
+      'SELECT a.started_at, a.outcome FROM push_delivery_attempt a JOIN push_delivery d ON d.id = a.delivery_id WHERE d.subscription_id = $1::uuid',
+      subscriptionId,
+    );
+    expect(attempt.outcome).toBe('delivered');
+    expect(tokenExpiresAt.getTime() - attempt.started_at.getTime()).toBeGreaterThanOrEqual(leadMs);
+    // Once ended, the job does not end it again.
+    clock.set(new Date(tokenExpiresAt.getTime() + 1_000));
+    expect(await app.get(PushAdminService).endExpired()).toBe(0);
+  });
+
+  it('after a signing-key rotation signs with both keys during the overlap, then with the new key only', async () => {
+    receiver.answer([], 204);
+    /** Whether an independent Standard Webhooks implementation accepts the delivery under `secret`, at the time it was signed. */
+    const verifiesWith = (secret: string, received: { body: string; headers: Record<string, unknown> }): boolean => {
+      const headers = received.headers as Record<string, string>;
+      jest.useFakeTimers({ now: Number(headers['webhook-timestamp']) * 1000, doNotFake: ['setTimeout', 'setImmediate', 'nextTick', 'queueMicrotask', 'setInterval', 'clearTimeout', 'clearInterval'] });
+      try {
+        new Webhook(secret).verify(received.body, headers);
+        return true;
+      } catch {
+        return false;
+      } finally {
+        jest.useRealTimers();
+      }
+    };
+    const keysOf = (headers: Record<string, unknown>) => ({
+      ids: String(headers['webhook-key-id']).split(' '),
+      signatures: String(headers['webhook-signature']).split(' '),
+    });
+    const oldSecret = signingSecret;
+    const before = await subscribeAndSwap();
+    await delivery().runOnce();
+    const [beforeEvent] = receiver.eventsWithId(before.eventId);
+    const { ids: [oldKeyId], signatures } = keysOf(beforeEvent.headers);
+    expect(signatures).toHaveLength(1);
+    expect(verifiesWith(oldSecret, beforeEvent)).toBe(true);
+    const rotatedAt = clock.now();
+    const rotated = await admin('POST', `/admin/v1/push/clients/${client.clientId}/signing-keys`);
+    expect(rotated.status).toBe(201);
+    const { id: newKeyId, secret: newSecret, previousKeysRetireAt } = rotated.body as { id: string; secret: string; previousKeysRetireAt: string };
+    const overlapMs = 24 * 3_600_000; // PUSH_SIGNING_KEY_OVERLAP_HOURS, default
+    expect(new Date(previousKeysRetireAt).getTime() - rotatedAt.getTime()).toBe(overlapMs);
+
+    // During the overlap: two signatures, newest key first; a receiver that knows either secret accepts the event.
+    const during = await subscribeAndSwap();
+    await delivery().runOnce();
+    const [duringEvent] = receiver.eventsWithId(during.eventId);
+    expect(keysOf(duringEvent.headers)).toEqual({ ids: [newKeyId, oldKeyId], signatures: [expect.stringMatching(/^v1,/), expect.stringMatching(/^v1,/)] });
+    expect(verifiesWith(newSecret, duringEvent)).toBe(true);
+    expect(verifiesWith(oldSecret, duringEvent)).toBe(true);
+
+    // Just before the overlap ends the old key still signs; from its end, only the new one.
+    clock.set(new Date(rotatedAt.getTime() + overlapMs - 1_000));
+    const last = await subscribeAndSwap();
+    await delivery().runOnce();
+    expect(keysOf(receiver.eventsWithId(last.eventId)[0].headers).ids).toEqual([newKeyId, oldKeyId]);
+    clock.set(new Date(rotatedAt.getTime() + overlapMs));
+    const after = await subscribeAndSwap();
+    await delivery().runOnce();
+    const [afterEvent] = receiver.eventsWithId(after.eventId);
+    expect(keysOf(afterEvent.headers)).toEqual({ ids: [newKeyId], signatures: [expect.stringMatching(/^v1,/)] });
+    expect(verifiesWith(newSecret, afterEvent)).toBe(true);
+    expect(verifiesWith(oldSecret, afterEvent)).toBe(false);
+  });
 });

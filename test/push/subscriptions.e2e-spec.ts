@@ -1,7 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PrismaService } from '../../src/common/database/prisma.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { auditEventOf, createSwapClient, startSimSwapApp, type SwapClient } from '../sim-swap/sim-swap-test-kit.js';
+import { CredentialsService } from '../../src/modules/credentials/credentials.service.js';
+import { auditEventOf, createSwapClient, PinnedClock, signJwt, startSimSwapApp, type SwapClient } from '../sim-swap/sim-swap-test-kit.js';
 import { callAs, DEVICE_PATH, SIM_ENDED, SIM_PATH, subscriptionRequest } from './push-test-kit.js';
 
 const SINK = 'https://receiver.example/hooks/sim-swap';
@@ -73,7 +74,6 @@ describe('CAMARA SIM Swap Subscriptions', () => {
       ['a sink on a private address', subscriptionRequest('https://10.1.2.3/hook', NUMBER), 400, 'INVALID_SINK'],
       ['a sink on the cloud metadata address', subscriptionRequest('https://169.254.169.254/latest', NUMBER), 400, 'INVALID_SINK'],
       ['a sink on an IPv4-mapped loopback address', subscriptionRequest('https://[::ffff:127.0.0.2]/hook', NUMBER), 400, 'INVALID_SINK'],
-      ['a localhost sink not allowed by the operator', subscriptionRequest('http://localhost:9/hook', NUMBER), 400, 'INVALID_SINK'],
       ['another event type', subscriptionRequest(SINK, NUMBER, { types: ['org.camaraproject.other.v0.event'] }), 400, 'INVALID_ARGUMENT'],
       ['an expiry in the past', subscriptionRequest(SINK, NUMBER, {}, { subscriptionExpireTime: '2020-01-01T00:00:00Z' }), 400, 'INVALID_ARGUMENT'],
       ['no phone number (two-legged token)', subscriptionRequest(SINK, undefined), 422, 'MISSING_IDENTIFIER'],
@@ -88,6 +88,11 @@ describe('CAMARA SIM Swap Subscriptions', () => {
 
     it('accepts a plain http sink on an allowed loopback host outside production (local testing)', async () => {
       const answer = await callAs(app, alice, 'POST', SIM_PATH, subscriptionRequest('http://127.0.0.1:9/hook', NUMBER));
+      expect(answer.status).toBe(201);
+    });
+
+    it('accepts a plain http localhost sink outside production although no allowed host names it', async () => {
+      const answer = await callAs(app, alice, 'POST', SIM_PATH, subscriptionRequest('http://localhost:9/hook', NUMBER));
       expect(answer.status).toBe(201);
     });
 
@@ -131,6 +136,69 @@ describe('CAMARA SIM Swap Subscriptions', () => {
     it('answers 404 NOT_FOUND for an unknown or malformed id', async () => {
       expect((await callAs(app, alice, 'GET', `${SIM_PATH}/00000000-0000-4000-8000-000000000000`)).body).toEqual(camaraError(404, 'NOT_FOUND'));
       expect((await callAs(app, alice, 'GET', `${SIM_PATH}/nope`)).status).toBe(404);
+    });
+  });
+
+  describe('local sinks by environment', () => {
+    const localSinks = ['http://127.0.0.1:9/local', 'http://localhost:9/local'];
+
+    it.each(localSinks)('accepts %s by default outside production (no PUSH_SINK_ALLOWED_HOSTS)', async (sink) => {
+      const development = await startSimSwapApp(database, { environment: { NODE_ENV: 'development' } });
+      try {
+        const client = await createSwapClient(development);
+        expect((await callAs(development, client, 'POST', SIM_PATH, subscriptionRequest(sink, NUMBER))).status).toBe(201);
+      } finally {
+        await development.close();
+      }
+    });
+
+    it('refuses them in production with INVALID_SINK, even when PUSH_SINK_ALLOWED_HOSTS lists them', async () => {
+      const production = await startSimSwapApp(database, { environment: { NODE_ENV: 'production', PUSH_SINK_ALLOWED_HOSTS: '127.0.0.1,localhost' } });
+      try {
+        const client = await createSwapClient(production);
+        for (const sink of localSinks) {
+          const answer = await callAs(production, client, 'POST', SIM_PATH, subscriptionRequest(sink, NUMBER));
+          expect([sink, answer.status, answer.body]).toEqual([sink, 400, camaraError(400, 'INVALID_SINK')]);
+        }
+        // The list still exempts its hosts from the public-address rule over https.
+        expect((await callAs(production, client, 'POST', SIM_PATH, subscriptionRequest('https://127.0.0.1:9/local', NUMBER))).status).toBe(201);
+        expect((await callAs(production, client, 'POST', SIM_PATH, subscriptionRequest('https://127.0.0.2:9/local', NUMBER))).body).toEqual(camaraError(400, 'INVALID_SINK'));
+      } finally {
+        await production.close();
+      }
+    });
+  });
+
+  describe('rate limit', () => {
+    it('answers 429 TOO_MANY_REQUESTS with Retry-After on every subscription endpoint once the client exceeds its limit', async () => {
+      // Pinned 10 s into a minute, so the limit's one-minute window cannot turn over mid-test.
+      const clock = new PinnedClock(new Date(Date.UTC(2026, 11, 4, 12, 0, 10)));
+      const limited = await startSimSwapApp(database, { clock });
+      try {
+        const created = await limited.get(CredentialsService).createClient({ name: 'rate limited', environment: 'SANDBOX', products: ['SIM_SWAP'], rateLimitPerMinute: 2 });
+        const client: SwapClient = { clientId: created.clientId, jwtKeyId: created.jwtKeyId, jwtSecret: created.jwtSecret };
+        const first = await callAs(limited, client, 'POST', SIM_PATH, subscriptionRequest(SINK, NUMBER), clock.now());
+        expect(first.status).toBe(201);
+        const id = (first.body as { id: string }).id;
+        expect((await callAs(limited, client, 'GET', SIM_PATH, undefined, clock.now())).status).toBe(200);
+        const refusals = [
+          await callAs(limited, client, 'POST', SIM_PATH, subscriptionRequest('https://second.example/hook', NUMBER), clock.now()),
+          await callAs(limited, client, 'GET', SIM_PATH, undefined, clock.now()),
+          await callAs(limited, client, 'GET', `${SIM_PATH}/${id}`, undefined, clock.now()),
+          await callAs(limited, client, 'DELETE', `${SIM_PATH}/${id}`, undefined, clock.now()),
+        ];
+        for (const refused of refusals) expect(refused.body).toEqual(camaraError(429, 'TOO_MANY_REQUESTS'));
+        const response = await limited.inject({ method: 'GET', url: SIM_PATH, headers: { authorization: `Bearer ${signJwt(client, clock.now())}` } });
+        expect([response.statusCode, response.headers['retry-after']]).toEqual([429, '50']);
+        // Nothing refused took effect: the subscription is still live, and no second one exists.
+        const rows = await sql<{ status: string }>('SELECT status::text FROM push_subscription WHERE client_id = $1', client.clientId);
+        expect(rows).toEqual([{ status: 'ACTIVE' }]);
+        // The next window admits the client again.
+        clock.set(new Date(clock.now().getTime() + 60_000));
+        expect((await callAs(limited, client, 'GET', `${SIM_PATH}/${id}`, undefined, clock.now())).status).toBe(200);
+      } finally {
+        await limited.close();
+      }
     });
   });
 

@@ -477,12 +477,24 @@ export class Environment {
   /**
    * Hosts a sink may name although they resolve to a loopback or private address (comma list,
    * exact host names or IP literals); every other such sink is refused (SSRF). Outside production
-   * a listed loopback host may also be plain http, for local receivers.
+   * loopback sinks (localhost, 127.0.0.0/8, ::1) are accepted without being listed, over http too;
+   * production refuses plain http even for listed hosts.
    */
   @Transform(emptyToUndefined)
   @IsOptional()
   @IsString()
   PUSH_SINK_ALLOWED_HOSTS?: string;
+
+  /**
+   * How long before the sink's access token expires its subscription ends (INACTIVE,
+   * `subscription-ended` with ACCESS_TOKEN_EXPIRED), in seconds, so that event still carries a
+   * valid token. At least the expiry job's 30 s period plus a few attempt timeouts.
+   */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(60)
+  @Max(86_400)
+  PUSH_ACCESS_TOKEN_END_LEAD_S = 300;
 
   /** After a signing key rotation, hours during which deliveries carry the old key's signature too. */
   @Transform(toInteger)

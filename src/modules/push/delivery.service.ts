@@ -60,7 +60,8 @@ export class DeliveryService {
   private readonly logger = new Logger(DeliveryService.name);
   private readonly delays: number[];
   private readonly agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
-  private readonly keyCache = new Map<string, { keys: SigningKey[]; until: number }>();
+  /** `until` is in performance.now() time; `firstRetiresAt` in clock time (ms), so a retired key stops signing on time. */
+  private readonly keyCache = new Map<string, { keys: SigningKey[]; until: number; firstRetiresAt: number }>();
 
   constructor(
     private readonly repository: PushRepository,
@@ -233,9 +234,9 @@ export class DeliveryService {
 
   /** The client's keys that still sign; a client without one gets its first key now (README: rotate to read a secret). */
   private async signingKeys(clientId: string): Promise<SigningKey[]> {
-    const cached = this.keyCache.get(clientId);
-    if (cached && cached.until > performance.now()) return cached.keys;
     const now = this.clock.now();
+    const cached = this.keyCache.get(clientId);
+    if (cached && cached.until > performance.now() && cached.firstRetiresAt > now.getTime()) return cached.keys;
     let rows = await this.repository.signingKeysOf(clientId, now);
     if (rows.length === 0) {
       const sealed = this.box.seal(newSigningSecret());
@@ -243,7 +244,8 @@ export class DeliveryService {
       rows = await this.repository.signingKeysOf(clientId, now);
     }
     const keys = rows.map((row) => ({ id: row.id, secret: secretBytes(this.box.open({ ciphertext: row.secretSealed, keyVersion: row.secretKeyVersion })) }));
-    this.keyCache.set(clientId, { keys, until: performance.now() + KEY_CACHE_MS });
+    const firstRetiresAt = Math.min(...rows.map((row) => row.retiresAt?.getTime() ?? Number.POSITIVE_INFINITY));
+    this.keyCache.set(clientId, { keys, until: performance.now() + KEY_CACHE_MS, firstRetiresAt });
     return keys;
   }
 
@@ -300,13 +302,14 @@ function originOf(sink: string): string {
   }
 }
 
-/** A transport error without anything from the request (no URL, token or body). */
+/**
+ * A transport error without anything from the request (no URL, token or body). Read by shape, not
+ * `instanceof Error`: errors from node:http may come from another realm (a VM context, as under Jest).
+ */
 function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (error.name === 'TimeoutError' || error.name === 'AbortError' || error.message === 'timeout') return 'timeout: no answer within the attempt timeout';
-    if (code === 'ESINKDENIED') return 'the sink resolves to a non-public address';
-    return code ? `connection failed (${code})` : 'connection failed';
-  }
-  return 'connection failed';
+  if (typeof error !== 'object' || error === null) return 'connection failed';
+  const { name, message, code } = error as { name?: unknown; message?: unknown; code?: unknown };
+  if (name === 'TimeoutError' || name === 'AbortError' || message === 'timeout') return 'timeout: no answer within the attempt timeout';
+  if (code === 'ESINKDENIED') return 'the sink resolves to a non-public address';
+  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? `connection failed (${code})` : 'connection failed';
 }

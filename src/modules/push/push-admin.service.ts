@@ -120,14 +120,17 @@ export class PushAdminService {
   }
 
   /**
-   * Ends live subscriptions whose end time or sink token expiry has passed: EXPIRED
-   * (SUBSCRIPTION_EXPIRED) or INACTIVE (ACCESS_TOKEN_EXPIRED), with `subscription-ended` in the
-   * outbox and a system audit event, all in one transaction. Answers how many ended.
+   * Ends live subscriptions whose end time has passed (EXPIRED, SUBSCRIPTION_EXPIRED) or whose sink
+   * token expires within PUSH_ACCESS_TOKEN_END_LEAD_S (INACTIVE, ACCESS_TOKEN_EXPIRED), with
+   * `subscription-ended` in the outbox and a system audit event, all in one transaction. The lead
+   * is there because the spec sends that event before the token expires: sent at expiry, it would
+   * carry a token the sink already refuses. Answers how many ended.
    */
   async endExpired(limit = 500): Promise<number> {
     const now = this.clock.now();
+    const tokenEndsBefore = new Date(now.getTime() + this.environment.PUSH_ACCESS_TOKEN_END_LEAD_S * 1000);
     return this.repository.transaction(async (tx) => {
-      const due = await this.repository.lockExpired(tx, now, limit);
+      const due = await this.repository.lockExpired(tx, now, tokenEndsBefore, limit);
       for (const subscription of due) {
         const expired = subscription.reason === 'SUBSCRIPTION_EXPIRED';
         await this.repository.endSubscription(tx, subscription.id, expired ? 'EXPIRED' : 'INACTIVE', subscription.reason, now);

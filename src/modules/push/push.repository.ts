@@ -234,14 +234,18 @@ export class PushRepository {
     return row.id;
   }
 
-  /** Live subscriptions whose end time has passed (at most `limit`), locked for this transaction. */
-  lockExpired(tx: Tx, now: Date, limit: number): Promise<{ id: string; client_id: string; kind: SwapKindValue; reason: string }[]> {
+  /**
+   * Live subscriptions whose end time has passed, or whose sink token expires at or before
+   * `tokenEndsBefore` (a lead ahead of `now`, so their last event still carries a valid token);
+   * at most `limit`, locked for this transaction.
+   */
+  lockExpired(tx: Tx, now: Date, tokenEndsBefore: Date, limit: number): Promise<{ id: string; client_id: string; kind: SwapKindValue; reason: string }[]> {
     return tx.$queryRaw`
       SELECT id::text, client_id, kind::text AS kind,
              CASE WHEN expires_at IS NOT NULL AND expires_at <= ${now} THEN 'SUBSCRIPTION_EXPIRED' ELSE 'ACCESS_TOKEN_EXPIRED' END AS reason
         FROM push_subscription
        WHERE status IN ('ACTIVATION_REQUESTED', 'ACTIVE')
-         AND ((expires_at IS NOT NULL AND expires_at <= ${now}) OR (access_token_expires_at IS NOT NULL AND access_token_expires_at <= ${now}))
+         AND ((expires_at IS NOT NULL AND expires_at <= ${now}) OR (access_token_expires_at IS NOT NULL AND access_token_expires_at <= ${tokenEndsBefore}))
        ORDER BY expires_at NULLS LAST LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
   }
 
@@ -334,11 +338,15 @@ export class PushRepository {
       WHERE id = ANY(${ids}::uuid[]) AND next_poll_at IS NOT NULL AND status IN ('ACTIVATION_REQUESTED', 'ACTIVE')`;
   }
 
-  /** Signing keys of the client that still sign (newest first). */
+  /**
+   * Signing keys of the client that still sign, newest first: the current key (no retirement) and
+   * then the retiring ones, latest retirement first; creation time only breaks ties, since two
+   * rotations can share a timestamp.
+   */
   signingKeysOf(clientId: string, now: Date): Promise<SigningKeyRow[]> {
     return this.prisma.client.pushSigningKey.findMany({
       where: { clientId, OR: [{ retiresAt: null }, { retiresAt: { gt: now } }] },
-      orderBy: { createdAt: 'desc' },
+      orderBy: [{ retiresAt: { sort: 'desc', nulls: 'first' } }, { createdAt: 'desc' }, { id: 'desc' }],
     });
   }
 

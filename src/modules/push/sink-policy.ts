@@ -4,8 +4,10 @@ import ipaddr from 'ipaddr.js';
 
 /**
  * Which sinks the gateway may call (SSRF guard). A sink must be https on a public address; hosts
- * the operator lists (PUSH_SINK_ALLOWED_HOSTS) may resolve to loopback or private addresses, and,
- * outside production, be plain http when they are loopback hosts (local receivers, tests).
+ * the operator lists (PUSH_SINK_ALLOWED_HOSTS) may resolve to loopback or private addresses.
+ * Outside production, a loopback sink (`localhost`, 127.0.0.0/8, `::1`) is accepted without being
+ * listed, over http or https, so a developer's local receiver works out of the box; production
+ * refuses plain http whatever the list says.
  */
 export class SinkPolicy {
   private readonly allowed: ReadonlySet<string>;
@@ -30,20 +32,28 @@ export class SinkPolicy {
     if (url.username || url.password) return 'sink must not carry user information';
     if (url.hash) return 'sink must not have a fragment';
     const host = normalizeHost(url.hostname);
-    const listed = this.allowed.has(host);
+    const exempt = this.isExempt(host);
     if (url.protocol === 'http:') {
-      if (this.production || !listed || !isLoopbackHost(host)) return 'sink must be an https URL';
+      if (this.production || !isLoopbackHost(host)) return 'sink must be an https URL';
     } else if (url.protocol !== 'https:') {
       return 'sink must be an https URL';
     }
-    if (isIP(host) !== 0 && !listed && !isPublicAddress(host)) return 'sink must be on a public address';
-    if (host === 'localhost' && !listed) return 'sink must be on a public address';
+    if (isIP(host) !== 0 && !exempt && !isPublicAddress(host)) return 'sink must be on a public address';
+    if (host === 'localhost' && !exempt) return 'sink must be on a public address';
     return undefined;
   }
 
   /** True when a connection to `address` (resolved for `host`) may be made. */
   mayConnect(host: string, address: string): boolean {
-    return this.allowed.has(normalizeHost(host)) || isPublicAddress(address);
+    const normalized = normalizeHost(host);
+    if (this.allowed.has(normalized) || isPublicAddress(address)) return true;
+    // A local sink may reach loopback only: `localhost` pointed at a private address stays refused.
+    return !this.production && isLoopbackHost(normalized) && isLoopbackAddress(address);
+  }
+
+  /** Listed by the operator, or a loopback host outside production. */
+  private isExempt(host: string): boolean {
+    return this.allowed.has(host) || (!this.production && isLoopbackHost(host));
   }
 
   /**
@@ -73,9 +83,17 @@ function normalizeHost(host: string): string {
   return lower.startsWith('[') && lower.endsWith(']') ? lower.slice(1, -1) : lower;
 }
 
+/**
+ * `localhost`, 127.0.0.0/8 or `::1` as written. An IPv4-mapped form (`::ffff:127.0.0.1`) is not
+ * counted: nobody's local receiver needs it, and it is a classic way around SSRF filters.
+ */
 function isLoopbackHost(host: string): boolean {
   if (host === 'localhost') return true;
-  return isIP(host) !== 0 && rangeOf(host) === 'loopback';
+  return ipaddr.isValid(host) && ipaddr.parse(host).range() === 'loopback';
+}
+
+function isLoopbackAddress(address: string): boolean {
+  return ipaddr.isValid(address) && rangeOf(address) === 'loopback';
 }
 
 function rangeOf(address: string): string {
