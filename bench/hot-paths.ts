@@ -36,6 +36,8 @@ interface Options {
   profileDir?: string;
   /** The gateway's database, to count the audit rows a flood adds. */
   database?: string;
+  /** With --only: the scenarios to run (verify, sim-swap, flood, shield, health); all when absent. */
+  only?: Set<string>;
 }
 
 export interface BenchClient {
@@ -65,12 +67,21 @@ const LEGITIMATE_SOURCE = '198.51.100.8';
  * a legitimate client on another address runs CAMARA checks; the same checks alone come first.
  * Addresses are told apart by X-Forwarded-For (the harness is the gateway's trusted proxy).
  */
-async function measureFlood(gateway: GatewayHandle, client: BenchClient, options: Options, jwt: string): Promise<FloodFigures> {
+async function measureFlood(
+  gateway: GatewayHandle,
+  client: BenchClient,
+  options: Options,
+  jwt: string,
+): Promise<FloodFigures> {
   const legitimate = {
     url: gateway.service.url,
     method: 'POST' as const,
     path: '/sim-swap/v2/check',
-    headers: { authorization: `Bearer ${jwt}`, 'content-type': 'application/json', 'x-forwarded-for': LEGITIMATE_SOURCE },
+    headers: {
+      authorization: `Bearer ${jwt}`,
+      'content-type': 'application/json',
+      'x-forwarded-for': LEGITIMATE_SOURCE,
+    },
     body: JSON.stringify({ phoneNumber: SWAPPED_NUMBER, maxAge: 24 }),
     connections: Math.max(1, Math.floor(options.connections / 2)),
     expectBodyContains: '"swapped":true',
@@ -78,7 +89,16 @@ async function measureFlood(gateway: GatewayHandle, client: BenchClient, options
   };
   const rowsOfFloodSource = async (): Promise<number> =>
     options.database
-      ? withClient(options.database, async (db) => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM audit_event WHERE source_ip = $1', [FLOOD_SOURCE])).rows[0].n))
+      ? withClient(options.database, async (db) =>
+          Number(
+            (
+              await db.query<{ n: string }>(
+                'SELECT count(*) AS n FROM audit_event WHERE source_ip = $1',
+                [FLOOD_SOURCE],
+              )
+            ).rows[0].n,
+          ),
+        )
       : NaN;
   const alone = await runLoad(legitimate);
   const before = await rowsOfFloodSource();
@@ -88,8 +108,18 @@ async function measureFlood(gateway: GatewayHandle, client: BenchClient, options
       url: gateway.service.url,
       method: 'POST',
       path: '/v1/api/verify',
-      headers: { 'x-client-id': client.clientId, 'x-api-key': 'mig_test_0000000000000000000000000000000000000000', 'content-type': 'application/json', 'x-forwarded-for': FLOOD_SOURCE },
-      body: JSON.stringify({ mobileNumber: '+962791234567', encryptedMobileNumber: 'x', operatorId: 'ZAIN_JO', serviceType: 'LOGIN' }),
+      headers: {
+        'x-client-id': client.clientId,
+        'x-api-key': 'mig_test_0000000000000000000000000000000000000000',
+        'content-type': 'application/json',
+        'x-forwarded-for': FLOOD_SOURCE,
+      },
+      body: JSON.stringify({
+        mobileNumber: '+962791234567',
+        encryptedMobileNumber: 'x',
+        operatorId: 'ZAIN_JO',
+        serviceType: 'LOGIN',
+      }),
       connections: Math.max(1, Math.floor(options.connections / 2)),
       durationSeconds: options.durationSeconds,
     }),
@@ -102,7 +132,11 @@ async function measureFlood(gateway: GatewayHandle, client: BenchClient, options
   return {
     legitimateAlone,
     legitimateDuringFlood,
-    legitimateShare: Math.round((legitimateDuringFlood.requestsPerSecond / Math.max(1, legitimateAlone.requestsPerSecond)) * 100) / 100,
+    legitimateShare:
+      Math.round(
+        (legitimateDuringFlood.requestsPerSecond / Math.max(1, legitimateAlone.requestsPerSecond)) *
+          100,
+      ) / 100,
     flood: figuresOf(flood, memoryOf(gateway.service.pid).peakRssMb),
     auditRowsAdded: after - before,
     floodSeconds: options.durationSeconds,
@@ -152,22 +186,28 @@ async function createBenchClient(gateway: GatewayHandle): Promise<BenchClient> {
  * 127.0.0.1 as its header-enrichment range (set by an admin, as for a real operator).
  */
 async function createLiveClient(gateway: GatewayHandle): Promise<BenchClient> {
-  const admin = JSON.parse(await gateway.cli(['admin-key:create', '--role', 'admin', '--json'])) as { key: string };
+  const admin = JSON.parse(
+    await gateway.cli(['admin-key:create', '--role', 'admin', '--json']),
+  ) as { key: string };
   const adminHeaders = { authorization: `Bearer ${admin.key}`, 'content-type': 'application/json' };
   const operator = await fetch(`${gateway.service.url}/admin/v1/operators/ZAIN_JO`, {
     method: 'PATCH',
     headers: adminHeaders,
     body: JSON.stringify({ trustedRanges: ['127.0.0.1/32'] }),
   });
-  if (!operator.ok) throw new Error(`operator trusted ranges: HTTP ${operator.status} ${await operator.text()}`);
+  if (!operator.ok)
+    throw new Error(`operator trusted ranges: HTTP ${operator.status} ${await operator.text()}`);
   const created = JSON.parse(
     await gateway.cli(['client:create', '--name', 'bench-live', '--products', 'VERIFY', '--json']),
   ) as BenchClient;
-  const topUp = await fetch(`${gateway.service.url}/admin/v1/clients/${created.clientId}/balance/top-up`, {
-    method: 'POST',
-    headers: adminHeaders,
-    body: JSON.stringify({ credits: 10_000_000 }),
-  });
+  const topUp = await fetch(
+    `${gateway.service.url}/admin/v1/clients/${created.clientId}/balance/top-up`,
+    {
+      method: 'POST',
+      headers: adminHeaders,
+      body: JSON.stringify({ credits: 10_000_000 }),
+    },
+  );
   if (!topUp.ok) throw new Error(`top-up: HTTP ${topUp.status} ${await topUp.text()}`);
   return created;
 }
@@ -335,7 +375,11 @@ async function measureVerify(
     });
     const cpuSeconds = cpuSecondsOf(gateway.service.pid) - cpuBefore;
     await cutProfile(gateway.service.pid, options.profileDir, variant.label);
-    figures.routes[variant.route] = figuresOf(measured, memoryOf(gateway.service.pid).peakRssMb, cpuSeconds);
+    figures.routes[variant.route] = figuresOf(
+      measured,
+      memoryOf(gateway.service.pid).peakRssMb,
+      cpuSeconds,
+    );
     if (measured.durationSeconds >= options.durationSeconds * 0.9) return;
     if (attempt === 2) {
       figures.notes.push(
@@ -352,22 +396,38 @@ async function measureVerify(
  * request in turn: every request collects its signals (SIM and device swap, verdicts, velocity
  * counts) and commits its assessment, its audit event and nothing else (sandbox: no credit).
  */
-async function measureShield(gateway: GatewayHandle, client: BenchClient, options: Options, dir: string): Promise<HttpFigures> {
+async function measureShield(
+  gateway: GatewayHandle,
+  client: BenchClient,
+  options: Options,
+  dir: string,
+): Promise<HttpFigures> {
   const body = (index: number): string =>
     JSON.stringify({
       mobileNumber: sandboxNumber(index),
       serviceType: 'TRANSACTION',
       device: { deviceId: `bench-device-${index % 8_000}`, isRooted: false, isEmulator: false },
-      network: { ipAddress: `10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}`, countryCode: 'JO', connectionType: 'CELLULAR' },
+      network: {
+        ipAddress: `10.${(index >> 16) & 255}.${(index >> 8) & 255}.${index & 255}`,
+        countryCode: 'JO',
+        connectionType: 'CELLULAR',
+      },
     });
   const itemsFile = path.join(dir, 'shield-items.ndjson');
-  await writeItems(itemsFile, Array.from({ length: 200_000 }, (_, index) => ({ body: body(index) })));
+  await writeItems(
+    itemsFile,
+    Array.from({ length: 200_000 }, (_, index) => ({ body: body(index) })),
+  );
   return measureConstant(
     gateway.service,
     {
       method: 'POST',
       path: '/v1/api/shield/assess',
-      headers: { 'x-api-key': client.apiKey, 'x-client-id': client.clientId, 'content-type': 'application/json' },
+      headers: {
+        'x-api-key': client.apiKey,
+        'x-client-id': client.clientId,
+        'content-type': 'application/json',
+      },
       body: body(0),
       itemsFile,
       connections: options.connections,
@@ -383,7 +443,10 @@ export const BACKTEST_ASSESSMENTS = 100_000;
  * Seeds a day of stored TRANSACTION Shield assessments (a third each ALLOW, CHALLENGE, BLOCK from
  * their signals) for the bench client, an hour before now, then times one backtest of them.
  */
-async function measureBacktest(gateway: GatewayHandle, client: BenchClient): Promise<NonNullable<HotPathFigures['backtest']>> {
+async function measureBacktest(
+  gateway: GatewayHandle,
+  client: BenchClient,
+): Promise<NonNullable<HotPathFigures['backtest']>> {
   const at = Date.now() - 48 * 3_600_000;
   const signals = (simAgeSeconds: number): string =>
     JSON.stringify({
@@ -391,13 +454,36 @@ async function measureBacktest(gateway: GatewayHandle, client: BenchClient): Pro
       simSwap: { known: true, ageSeconds: simAgeSeconds },
       deviceSwap: { known: true, ageSeconds: 400 * 86_400 },
       silent: { session: false, successAgeSeconds: null, failureAgeSeconds: null },
-      device: { given: false, seenWithNumber: false, numberHasHistory: false, sessionMismatch: false, numbersOnDevice: [0, 0, 0], devicesOnNumber: [0, 0, 0] },
+      device: {
+        given: false,
+        seenWithNumber: false,
+        numberHasHistory: false,
+        sessionMismatch: false,
+        numbersOnDevice: [0, 0, 0],
+        devicesOnNumber: [0, 0, 0],
+      },
       operator: { current: null, previous: null },
-      network: { countryCode: null, numberCountry: 'JO', previousCountry: null, connectionType: null, vpn: null, proxy: null },
+      network: {
+        countryCode: null,
+        numberCountry: 'JO',
+        previousCountry: null,
+        connectionType: null,
+        vpn: null,
+        proxy: null,
+      },
       integrity: { rooted: null, emulator: null, appIntegrity: null },
-      velocity: { number: [1, 1, 1], device: [0, 0, 0], ip: [0, 0, 0], verifies: [0, 0, 0], failures: [0, 0, 0] },
+      velocity: {
+        number: [1, 1, 1],
+        device: [0, 0, 0],
+        ip: [0, 0, 0],
+        verifies: [0, 0, 0],
+        failures: [0, 0, 0],
+      },
     });
-  const database = new pg.Client({ connectionString: gateway.env.DATABASE_URL, application_name: 'mig-bench' });
+  const database = new pg.Client({
+    connectionString: gateway.env.DATABASE_URL,
+    application_name: 'mig-bench',
+  });
   await database.connect();
   try {
     await database.query(
@@ -406,7 +492,14 @@ async function measureBacktest(gateway: GatewayHandle, client: BenchClient): Pro
               (ARRAY[$2, $3, $4]::jsonb[])[1 + i % 3], ARRAY[]::text[], 0, (ARRAY['ALLOW', 'CHALLENGE', 'BLOCK'])[1 + i % 3], 0,
               $5::timestamptz + i * interval '800 milliseconds'
          FROM generate_series(1, $6::int) AS i`,
-      [client.clientId, signals(400 * 86_400), signals(3 * 86_400), signals(3_600), new Date(at).toISOString(), BACKTEST_ASSESSMENTS],
+      [
+        client.clientId,
+        signals(400 * 86_400),
+        signals(3 * 86_400),
+        signals(3_600),
+        new Date(at).toISOString(),
+        BACKTEST_ASSESSMENTS,
+      ],
     );
   } finally {
     await database.end();
@@ -414,12 +507,22 @@ async function measureBacktest(gateway: GatewayHandle, client: BenchClient): Pro
   const started = performance.now();
   const response = await fetch(`${gateway.service.url}/v1/api/me/intelligence/backtest`, {
     method: 'POST',
-    headers: { 'x-api-key': client.apiKey, 'x-client-id': client.clientId, 'content-type': 'application/json' },
-    body: JSON.stringify({ from: new Date(at).toISOString(), to: new Date(at + 86_400_000).toISOString(), serviceType: 'TRANSACTION', draft: { weights: { sim_swap_week: 60 } } }),
+    headers: {
+      'x-api-key': client.apiKey,
+      'x-client-id': client.clientId,
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({
+      from: new Date(at).toISOString(),
+      to: new Date(at + 86_400_000).toISOString(),
+      serviceType: 'TRANSACTION',
+      draft: { weights: { sim_swap_week: 60 } },
+    }),
   });
   const body = (await response.json()) as { data?: { total?: number } };
   const milliseconds = Math.round(performance.now() - started);
-  if (!response.ok) throw new Error(`backtest: HTTP ${response.status} ${JSON.stringify(body).slice(0, 300)}`);
+  if (!response.ok)
+    throw new Error(`backtest: HTTP ${response.status} ${JSON.stringify(body).slice(0, 300)}`);
   return { assessments: BACKTEST_ASSESSMENTS, milliseconds, total: body.data?.total ?? 0 };
 }
 
@@ -441,18 +544,28 @@ export async function runHotPaths(
 
   const client = await createBenchClient(gateway);
   const dir = await mkdtemp(path.join(tmpdir(), 'mig-bench-hot-'));
+  const wanted = (scenario: string): boolean =>
+    options.only === undefined || options.only.has(scenario);
   try {
-    if (available.has(ROUTES.verify)) {
-      await measureVerify(gateway, client, options, dir, figures, { route: ROUTES.verify, numberHeader: 'x-sandbox-msisdn', label: 'verify' });
+    if (available.has(ROUTES.verify) && wanted('verify')) {
+      await measureVerify(gateway, client, options, dir, figures, {
+        route: ROUTES.verify,
+        numberHeader: 'x-sandbox-msisdn',
+        label: 'verify',
+      });
       const live = await createLiveClient(gateway);
-      await measureVerify(gateway, live, options, dir, figures, { route: ROUTES.verifyLive, numberHeader: 'x-msisdn', label: 'verify-live' });
+      await measureVerify(gateway, live, options, dir, figures, {
+        route: ROUTES.verifyLive,
+        numberHeader: 'x-msisdn',
+        label: 'verify-live',
+      });
     }
 
     // A token without jti may be presented many times within its lifetime (jti, when present,
     // is single-use); one token covers a warm-up and a measured run.
     // The gateway refuses tokens older than JWT_MAX_LIFETIME_SECONDS (default 300 s).
     const lifetime = Math.min(300, options.warmupSeconds + options.durationSeconds + 60);
-    if (available.has(ROUTES.camaraSimSwap)) {
+    if (available.has(ROUTES.camaraSimSwap) && wanted('sim-swap')) {
       log('sim-swap: CAMARA check');
       figures.routes[ROUTES.camaraSimSwap] = await measureConstant(
         gateway.service,
@@ -470,7 +583,7 @@ export async function runHotPaths(
         { ...options, label: 'camara-sim-swap' },
       );
     }
-    if (available.has(ROUTES.identityMatchSimSwap)) {
+    if (available.has(ROUTES.identityMatchSimSwap) && wanted('sim-swap')) {
       log('sim-swap: Identity Match');
       figures.routes[ROUTES.identityMatchSimSwap] = await measureConstant(
         gateway.service,
@@ -488,17 +601,18 @@ export async function runHotPaths(
         { ...options, label: 'identity-match-sim-swap' },
       );
     }
-    if (available.has(ROUTES.camaraSimSwap)) {
+    if (available.has(ROUTES.camaraSimSwap) && wanted('flood')) {
       log('flood: bad API keys from one address beside a legitimate client');
       figures.flood = await measureFlood(gateway, client, options, await jwtFor(client, lifetime));
     }
-    if (available.has(ROUTES.shield)) {
+    if (available.has(ROUTES.shield) && wanted('shield')) {
       // The runs above wrote tens of thousands of audit events into this month's young partition
       // within a minute, faster than autovacuum's next analyze (naptime 60 s). On planner
       // statistics from when the partition was nearly empty, Shield's verification-history
       // lookup walked every verify event of the day (~40 ms each) instead of the phone-hash
       // index (< 1 ms). A table that grew at production pace has been analyzed along the way.
-      if (options.database) await withClient(options.database, (db) => db.query('ANALYZE audit_event, assessment'));
+      if (options.database)
+        await withClient(options.database, (db) => db.query('ANALYZE audit_event, assessment'));
       log('intelligence: Shield assessment');
       figures.routes[ROUTES.shield] = await measureShield(gateway, client, options, dir);
       log(`intelligence: backtest of ${BACKTEST_ASSESSMENTS} assessments`);
@@ -506,23 +620,27 @@ export async function runHotPaths(
         figures.backtest = await measureBacktest(gateway, client);
       } catch (error) {
         // Reported, not fatal: the other scenarios' figures still count.
-        figures.notes.push(`backtest failed: ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`);
+        figures.notes.push(
+          `backtest failed: ${error instanceof Error ? error.message.slice(0, 200) : String(error)}`,
+        );
       }
     }
     // The gateway's floor: its HTTP stack and global hooks on a public route without auth,
     // audit or database, to compare with reference (a).
-    log('gateway floor: GET /health/live');
-    figures.preparation['GET /health/live (no auth, no audit, no DB)'] = await measureConstant(
-      gateway.service,
-      {
-        method: 'GET',
-        path: '/health/live',
-        headers: {},
-        connections: options.connections,
-        expectBodyContains: '"ok"',
-      },
-      { ...options, label: 'health-live' },
-    );
+    if (wanted('health')) {
+      log('gateway floor: GET /health/live');
+      figures.preparation['GET /health/live (no auth, no audit, no DB)'] = await measureConstant(
+        gateway.service,
+        {
+          method: 'GET',
+          path: '/health/live',
+          headers: {},
+          connections: options.connections,
+          expectBodyContains: '"ok"',
+        },
+        { ...options, label: 'health-live' },
+      );
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

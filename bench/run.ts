@@ -2,7 +2,7 @@
  * `npm run bench`: references and the gateway's hot paths measured in one run on this machine,
  * then the audit trail at scale. Prints a table and writes bench/results.json.
  * Flags: --duration <s> (10), --warmup <s> (3), --connections <n> (50), --events <n> (1e7),
- * --skip-references, --skip-hot-paths, --skip-audit, --skip-push, --profile, --gateway-env KEY=VALUE (repeatable),
+ * --skip-references, --skip-hot-paths, --skip-audit, --skip-push, --only <scenarios>, --profile, --gateway-env KEY=VALUE (repeatable),
  * --dist <dir> (the gateway build, default dist), --output <file> (default bench/results.json).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -29,6 +29,8 @@ const { values } = parseArgs({
     'skip-hot-paths': { type: 'boolean', default: false },
     'skip-audit': { type: 'boolean', default: false },
     'skip-push': { type: 'boolean', default: false },
+    /** Comma-separated hot-path scenarios: verify, sim-swap, flood, shield, health (default: all). */
+    only: { type: 'string' },
     profile: { type: 'boolean', default: false },
     'gateway-env': { type: 'string', multiple: true, default: [] },
     output: { type: 'string', default: 'bench/results.json' },
@@ -165,7 +167,12 @@ async function main(): Promise<void> {
     await recreateDatabase(GATEWAY_DATABASE);
     const gateway = await startGateway({ ...gatewayOptions, database: GATEWAY_DATABASE }, secrets);
     try {
-      results.hotPaths = await runHotPaths(gateway, { ...settings, profileDir, database: GATEWAY_DATABASE });
+      results.hotPaths = await runHotPaths(gateway, {
+        ...settings,
+        profileDir,
+        database: GATEWAY_DATABASE,
+        only: values.only === undefined ? undefined : new Set(values.only.split(',')),
+      });
       results.notes.push(...results.hotPaths.notes);
     } finally {
       await gateway.service.stop();
