@@ -193,7 +193,7 @@ export function registerAuditCommands(program: Command): void {
           ? 'No audit events match.'
           : [
               formatTable(EVENT_COLUMNS, page.items),
-              page.nextCursor ? `${page.items.length} events; older ones: --cursor ${page.nextCursor}` : `${page.items.length} events; no older ones.`,
+              `${page.items.length} ${page.items.length === 1 ? 'event' : 'events'}; ${page.nextCursor ? `older ones: --cursor ${page.nextCursor}` : 'no older ones.'}`,
             ].join('\n'),
       );
     });
@@ -211,7 +211,8 @@ export function registerAuditCommands(program: Command): void {
       const dto = validatedOptions(AuditExportQueryDto, { ...filtersOf(options), format: options.format });
       // Written beside the target and renamed at the end, so a failed export leaves no half file.
       const partial = options.out === undefined ? undefined : `${options.out}.partial-${process.pid}`;
-      const progress = progressBar('audit:export', Boolean(options.json));
+      // Not over rows printed to the same terminal: the bar would be drawn into the export.
+      const progress = progressBar('audit:export', Boolean(options.json) || (partial === undefined && Boolean(process.stdout.isTTY)));
       const result = await withAppContext(async (app) => {
         const audit = app.get(AuditService);
         const query = toAuditQuery(dto);
