@@ -17,7 +17,8 @@ if (existsSync('.env')) process.loadEnvFile('.env');
 const program = new Command()
   .name('npm run cli --')
   .description('Administration commands of the Mobile Identity Gateway.')
-  .showHelpAfterError();
+  // A usage error is its one line on stderr (exit 1), naming the option; `--help` shows the rest.
+  .showHelpAfterError(false);
 
 program
   .command('db:migrate')

@@ -12,6 +12,7 @@ describe(progressBar.name, () => {
   it('draws events, events/s and an ETA on a terminal', () => {
     const { stream, output } = terminal(true);
     const progress = progressBar('audit:verify', false, stream);
+    expect(progress.active).toBe(true);
     progress.update(0, 1000);
     progress.update(500, 1000);
     progress.update(1000, 1000);
@@ -23,6 +24,7 @@ describe(progressBar.name, () => {
     for (const [isTTY, json] of [[false, false], [true, true]] as const) {
       const { stream, output } = terminal(isTTY);
       const progress = progressBar('audit:verify', json, stream);
+      expect(progress.active).toBe(false);
       progress.update(10, 100);
       progress.stop();
       expect(output()).toBe('');

@@ -1,11 +1,13 @@
 import { SingleBar } from 'cli-progress';
 
 export interface Progress {
+  /** False when nothing is drawn (not a terminal, or --json): skip work done only for the bar. */
+  readonly active: boolean;
   update(done: number, total: number): void;
   stop(): void;
 }
 
-const SILENT: Progress = { update: () => undefined, stop: () => undefined };
+const SILENT: Progress = { active: false, update: () => undefined, stop: () => undefined };
 
 /**
  * A progress bar on stderr with events/s and an ETA (cli-progress), for commands that walk the
@@ -25,6 +27,7 @@ export function progressBar(label: string, json: boolean, stream: NodeJS.WriteSt
   });
   let begun = false;
   return {
+    active: true,
     update: (done, total) => {
       const rate = Math.round(done / Math.max((performance.now() - started) / 1000, 0.001));
       if (!begun) {

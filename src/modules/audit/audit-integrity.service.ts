@@ -41,6 +41,16 @@ export interface ChainAnchor {
   readAt: string;
 }
 
+/** How a stored chain compares with an anchor kept outside the database. */
+export interface AnchorCheck {
+  ok: boolean;
+  position: string;
+  hash: string;
+  /** Why it does not match; null when it does. */
+  problem: 'missing' | 'hash_mismatch' | null;
+  message: string;
+}
+
 const DAY_MS = 86_400_000;
 type Broken = NonNullable<IntegrityReport['firstBroken']>;
 
@@ -57,6 +67,33 @@ export class AuditIntegrityService {
   async anchor(now: Date): Promise<ChainAnchor> {
     const head = await this.repository.readHead();
     return { position: head.position.toString(), hash: head.hash, readAt: now.toISOString() };
+  }
+
+  /**
+   * Whether the stored chain still has `anchor.hash` at `anchor.position`. A chain rewritten or cut
+   * back by someone with the owner's rights can verify on its own; only this comparison reveals it.
+   * A position dropped by retention matches through the retention event that names its hash.
+   */
+  async checkAnchor(anchor: { position: string; hash: string }): Promise<AnchorCheck> {
+    const { position, hash } = anchor;
+    const result = (problem: AnchorCheck['problem'], message: string): AnchorCheck => ({ ok: problem === null, position, hash, problem, message });
+    const head = await this.repository.readHead();
+    if (BigInt(position) > head.position) {
+      return result('missing', `The anchor's position ${position} is beyond the chain head at ${head.position}: events after ${head.position} were removed.`);
+    }
+    if (position === '0') return hash === GENESIS_HASH ? result(null, 'The anchor is the empty chain.') : result('hash_mismatch', "The anchor's position 0 can only have the genesis hash.");
+    const stored = (await this.repository.findById(position))?.hash ?? (await this.repository.findRetentionEndingAt(BigInt(position)))?.throughHash;
+    if (stored === undefined) {
+      const first = await this.repository.firstPosition();
+      return result(
+        'missing',
+        first !== undefined && first > BigInt(position)
+          ? `The anchor's position ${position} was dropped by retention (the retained chain starts at ${first}) and can no longer be compared: keep a newer anchor.`
+          : `The chain has no event at the anchor's position ${position}.`,
+      );
+    }
+    if (stored !== hash) return result('hash_mismatch', `The event at the anchor's position ${position} has hash ${stored}, not the anchor's ${hash}: the chain was rewritten.`);
+    return result(null, `The chain has the anchor's hash at position ${position}.`);
   }
 
   async verify(options: VerifyOptions = {}): Promise<IntegrityReport> {

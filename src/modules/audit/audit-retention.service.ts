@@ -80,7 +80,8 @@ export class AuditRetentionService implements OnApplicationBootstrap {
     return this.repository.currentRetentionDays();
   }
 
-  async run(): Promise<RetentionResult> {
+  /** `onProgress` hears the events dropped so far of those to drop (planner estimates: a drop is not counted row by row). */
+  async run(onProgress?: (dropped: number, total: number) => void): Promise<RetentionResult> {
     const retentionDays = await this.repository.currentRetentionDays();
     const cutoff = new Date(this.clock.now().getTime() - retentionDays * DAY_MS);
     const partitionsCreated = await this.ensurePartitions();
@@ -114,7 +115,15 @@ export class AuditRetentionService implements OnApplicationBootstrap {
         throughPosition: last?.position ?? null,
       };
       // Dropped first, the event appended last: the chain head is locked only for the commit.
-      for (const name of names) await this.repository.dropPartition(tx, name);
+      const estimates = onProgress ? await this.repository.estimatedRows(tx, names) : new Map<string, number>();
+      const total = [...estimates.values()].reduce((sum, rows) => sum + rows, 0);
+      let dropped = 0;
+      onProgress?.(0, total);
+      for (const name of names) {
+        await this.repository.dropPartition(tx, name);
+        dropped += estimates.get(name) ?? 0;
+        onProgress?.(dropped, total);
+      }
       await this.audit.record(
         {
           action: 'audit.retention',

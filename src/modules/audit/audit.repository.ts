@@ -169,6 +169,13 @@ export class AuditRepository {
     return rows.map(toRecord);
   }
 
+  /** How many events the filter matches (for a progress bar's total: one scan, read before exporting). */
+  async countFiltered(filter: AuditFilter): Promise<number> {
+    const where = whereClause(filter);
+    const [row] = await this.prisma.client.$queryRawUnsafe<{ n: string }[]>(`SELECT count(*)::text AS n FROM audit_event ${where.sql}`, ...where.params);
+    return Number(row?.n ?? 0);
+  }
+
   async findById(id: string): Promise<AuditRecord | undefined> {
     const rows = await this.prisma.client.$queryRawUnsafe<Row[]>(
       `SELECT ${RECORD_COLUMNS} FROM audit_event WHERE id = $1::bigint`,
@@ -416,6 +423,24 @@ export class AuditRepository {
       partitions,
     );
     return row?.first ?? undefined;
+  }
+
+  /**
+   * Rows of each partition as the planner estimates them (pg_class.reltuples, no scan), counted
+   * only for a partition never analysed; for a progress bar, not for the record.
+   */
+  async estimatedRows(tx: Tx, partitions: string[]): Promise<Map<string, number>> {
+    const rows = await tx.$queryRawUnsafe<{ name: string; estimate: number }[]>(
+      'SELECT relname AS name, reltuples::float8 AS estimate FROM pg_class WHERE relname = ANY($1::text[])',
+      partitions,
+    );
+    const estimates = new Map(rows.map((row) => [row.name, Number(row.estimate)]));
+    for (const name of partitions) {
+      if ((estimates.get(name) ?? -1) >= 0) continue;
+      const [counted] = await tx.$queryRawUnsafe<{ n: string }[]>(`SELECT count(*)::text AS n FROM "${name.replace(/"/g, '""')}"`);
+      estimates.set(name, Number(counted?.n ?? 0));
+    }
+    return estimates;
   }
 
   async dropPartition(tx: Tx, name: string): Promise<void> {

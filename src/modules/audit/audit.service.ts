@@ -162,6 +162,11 @@ export class AuditService {
     return { items: page, nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]) : null };
   }
 
+  /** How many events the query matches (the CLI export's progress total). */
+  count(query: AuditQuery): Promise<number> {
+    return this.repository.countFiltered(this.toFilter(query));
+  }
+
   async get(id: string): Promise<AuditRecord> {
     const record = /^\d{1,18}$/.test(id) ? await this.repository.findById(id) : undefined;
     if (!record) throw AuditErrors.eventNotFound();
@@ -182,9 +187,10 @@ export class AuditService {
    * are read in pages on a dedicated connection only as fast as the client consumes the stream
    * (Readable.from pulls lazily), so memory stays flat whatever the number of rows.
    */
-  export(query: AuditQuery, format: 'csv' | 'ndjson', exportedAt: Date): Readable {
+  export(query: AuditQuery, format: 'csv' | 'ndjson', exportedAt: Date, onRows?: (exported: number) => void): Readable {
     const filter = this.toFilter(query);
     const pages = this.repository.streamFiltered(filter);
+    let exported = 0;
     async function* lines(): AsyncGenerator<string> {
       if (format === 'csv') {
         yield safeCsv(EXPORT_FIELDS, [EXPORT_FIELDS]);
@@ -204,6 +210,8 @@ export class AuditService {
         } else {
           yield page.map((record) => `${JSON.stringify(record)}\n`).join('');
         }
+        exported += page.length;
+        onRows?.(exported);
       }
     }
     return Readable.from(lines(), { objectMode: false });

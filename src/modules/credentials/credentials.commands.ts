@@ -1,8 +1,75 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { CLIENT_PRODUCTS, type ClientProduct } from '../../common/auth/caller.js';
-import { printResult, withAppContext } from '../../common/cli/cli-context.js';
+import { randomUUID } from 'node:crypto';
+import { formatTable, printResult, withAppContext } from '../../common/cli/cli-context.js';
+import { ApiError } from '../../common/errors/api-error.js';
+import type { Page } from '../../common/http/pagination.js';
 import { CredentialsMaintenanceService } from './credentials-maintenance.service.js';
-import { CredentialsService, SYSTEM_ACTOR } from './credentials.service.js';
+import {
+  CredentialsService,
+  SYSTEM_ACTOR,
+  type Actor,
+  type ClientView,
+  type CredentialView,
+} from './credentials.service.js';
+
+function parseLimit(value: string): number {
+  const limit = Number(value);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+    throw new InvalidArgumentError('must be a whole number from 1 to 100');
+  return limit;
+}
+
+/** Every page of a listing (a client has a handful of credentials; the pages exist for the API). */
+async function allPages<T>(list: (cursor: string | undefined) => Promise<Page<T>>): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await list(cursor);
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return items;
+}
+
+/** The CLI as the actor of a change: a system actor on the admin contract, like the admin API's change it mirrors. */
+function cliActor(): Actor {
+  return { type: 'system', id: 'cli', contract: 'admin', correlationId: `cli-${randomUUID()}` };
+}
+
+const CLIENT_COLUMNS = [
+  { header: 'CLIENT ID', value: (client: ClientView) => client.clientId },
+  { header: 'NAME', value: (client: ClientView) => client.name },
+  { header: 'ENVIRONMENT', value: (client: ClientView) => client.environment },
+  { header: 'STATUS', value: (client: ClientView) => client.status },
+  { header: 'PRODUCTS', value: (client: ClientView) => client.products.join(',') },
+  { header: 'RATE/MIN', value: (client: ClientView) => client.rateLimitPerMinute },
+  { header: 'CREATED AT', value: (client: ClientView) => client.createdAt },
+];
+
+/** Never a secret: the fingerprint is the first 16 hex digits of the secret's SHA-256, for telling keys apart. */
+const CREDENTIAL_COLUMNS = [
+  { header: 'ID', value: (credential: CredentialView) => credential.id },
+  {
+    header: 'KIND',
+    value: (credential: CredentialView) =>
+      credential.role ? `${credential.kind} (${credential.role})` : credential.kind,
+  },
+  { header: 'STATUS', value: (credential: CredentialView) => credential.status },
+  { header: 'FINGERPRINT', value: (credential: CredentialView) => credential.fingerprint },
+  { header: 'CREATED AT', value: (credential: CredentialView) => credential.createdAt },
+  { header: 'EXPIRES AT', value: (credential: CredentialView) => credential.expiresAt },
+  { header: 'ENDED AT', value: (credential: CredentialView) => credential.endedAt },
+  { header: 'LAST USED AT', value: (credential: CredentialView) => credential.lastUsedAt },
+];
+
+const CREDENTIAL_KINDS = ['api_key', 'client_secret', 'jwt_key'] as const;
+
+function parseKind(value: string): (typeof CREDENTIAL_KINDS)[number] {
+  if (!(CREDENTIAL_KINDS as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`must be one of ${CREDENTIAL_KINDS.join(', ')}`);
+  return value as (typeof CREDENTIAL_KINDS)[number];
+}
 
 function parseRole(value: string): 'admin' | 'auditor' {
   if (value !== 'admin' && value !== 'auditor') throw new InvalidArgumentError('must be admin or auditor');
@@ -83,6 +150,108 @@ export function registerCredentialsCommands(program: Command): void {
         `Client ${client.clientId} allows ${client.allowedOrigins.length === 0 ? 'no browser origin' : client.allowedOrigins.join(', ')}.`,
       );
     });
+
+  program
+    .command('client:list')
+    .description(
+      'List clients, oldest first (as GET /admin/v1/clients): ids, names, environments, status. Never secrets.',
+    )
+    .option('--limit <n>', 'clients per page, 1 to 100', parseLimit, 50)
+    .option('--cursor <cursor>', 'the next-page cursor a previous listing printed')
+    .option('--json', 'print one JSON object: {items, nextCursor}')
+    .action(async (options: { limit: number; cursor?: string; json?: boolean }) => {
+      const page = await withAppContext((app) =>
+        app.get(CredentialsService).listClients(options.limit, options.cursor),
+      );
+      printResult(
+        Boolean(options.json),
+        page,
+        page.items.length === 0
+          ? 'No clients.'
+          : [
+              formatTable(CLIENT_COLUMNS, page.items),
+              ...(page.nextCursor ? [`More: --cursor ${page.nextCursor}`] : []),
+            ].join('\n'),
+      );
+    });
+
+  program
+    .command('key:list')
+    .description(
+      "List a client's credentials (API keys, client secrets, JWT keys), or the admin keys with --admin: ids, state, dates, fingerprints. Never secrets.",
+    )
+    .option('--client <clientId>', 'the client id (cli_…)')
+    .option('--admin', 'list the admin and auditor keys instead')
+    .option('--kind <kind>', `only one kind: ${CREDENTIAL_KINDS.join(', ')}`, parseKind)
+    .option('--json', 'print one JSON object: {clientId, items}')
+    .action(
+      async (options: { client?: string; admin?: boolean; kind?: string; json?: boolean }) => {
+        if (Boolean(options.admin) === (options.client !== undefined))
+          throw new Error('Give either --client <clientId> or --admin.');
+        const all = await withAppContext((app) => {
+          const credentials = app.get(CredentialsService);
+          return allPages((cursor) =>
+            options.admin
+              ? credentials.listAdminKeys(100, cursor)
+              : credentials.listCredentials(options.client!, 100, cursor),
+          );
+        });
+        const items = options.kind
+          ? all.filter((credential) => credential.kind === options.kind)
+          : all;
+        printResult(
+          Boolean(options.json),
+          { clientId: options.client ?? null, items },
+          items.length === 0 ? 'No credentials.' : formatTable(CREDENTIAL_COLUMNS, items),
+        );
+      },
+    );
+
+  program
+    .command('key:revoke')
+    .description(
+      "Revoke a client's credential (or an admin key with --admin) at once, as the admin API does: irreversible and audited (credential.revoke).",
+    )
+    .argument('<keyId>', 'the credential id, as key:list shows it')
+    .option(
+      '--client <clientId>',
+      'the client the credential belongs to (a credential of another client is refused)',
+    )
+    .option('--admin', 'the id is an admin or auditor key')
+    .option('--json', 'print one JSON object: {credential}')
+    .action(
+      async (keyId: string, options: { client?: string; admin?: boolean; json?: boolean }) => {
+        if (Boolean(options.admin) === (options.client !== undefined))
+          throw new Error('Give either --client <clientId> or --admin.');
+        // The admin API's own method: the same checks (owner, still active), the same transaction and audit event.
+        const credential = await withAppContext((app) =>
+          app.get(CredentialsService).revokeCredential(options.client ?? null, keyId, cliActor()),
+        ).catch((error: unknown) => {
+          // Only an id-shaped value is echoed: a secret pasted by mistake must not reach the terminal's scrollback.
+          const named = /^[0-9a-f-]{36}$/i.test(keyId)
+            ? `Credential ${keyId}`
+            : 'That credential id';
+          const owner =
+            options.client === undefined ? 'as an admin key' : `for client ${options.client}`;
+          if (error instanceof ApiError && error.status === 404)
+            throw new Error(
+              `${named} does not exist ${owner} (unknown id, or a credential of another client).`,
+              { cause: error },
+            );
+          if (error instanceof ApiError && error.status === 409)
+            throw new Error(
+              `${named} is no longer active (already revoked or expired); nothing changed.`,
+              { cause: error },
+            );
+          throw error;
+        });
+        printResult(
+          Boolean(options.json),
+          { credential },
+          `Revoked ${credential.kind} ${credential.id} (fingerprint ${credential.fingerprint}) at ${credential.endedAt}. Other running instances refuse it within their credential cache time (at most 5 s).`,
+        );
+      },
+    );
 
   program
     .command('credentials:rotate-due')
