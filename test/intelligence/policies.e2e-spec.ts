@@ -3,7 +3,7 @@ import type pg from 'pg';
 import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
 import type { Signals } from '../../src/modules/intelligence/intelligence-signals.js';
 import { apiKeyHeaders, createTestAdminKey } from '../support/credentials-factory.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, itOnPostgres, type TestDatabase } from '../support/test-database.js';
 import { PinnedClock, startSimSwapApp } from '../sim-swap/sim-swap-test-kit.js';
 import { IntelligenceKit } from './intelligence-kit.js';
 
@@ -186,6 +186,29 @@ describe('intelligence policies and backtests', () => {
       const counts = new Map<string, number>();
       for (const decision of answered) counts.set(decision, (counts.get(decision) ?? 0) + 1);
       expect(Object.fromEntries(result.matrix.map((cell) => [cell.current, cell.count]))).toEqual(Object.fromEntries(counts));
+    });
+
+    itOnPostgres('runs past REQUEST_DEADLINE_MS: a backtest has a deadline of its own (60 s)', async () => {
+      // A second instance whose requests must answer within 100 ms; replaying 60,000 assessments takes longer.
+      const strict = await startSimSwapApp(database, { clock, environment: { REQUEST_DEADLINE_MS: '100' } });
+      try {
+        const erin = await kit.client();
+        await seed(erin.clientId, 60_000, 'ALLOW', signals());
+        const started = performance.now();
+        const reply = await strict.inject({
+          method: 'POST',
+          url: '/v1/api/me/intelligence/backtest',
+          headers: apiKeyHeaders(erin),
+          payload: { from: windowFrom.toISOString(), to: windowTo.toISOString(), serviceType: 'TRANSACTION', draft: { weights: { sim_swap_week: 60 } } },
+        });
+        const elapsed = performance.now() - started;
+        expect(reply.statusCode).toBe(200);
+        expect(reply.json<{ data: { total: number } }>().data.total).toBe(60_000);
+        // Meaningful only if the replay outlived the ordinary deadline it was exempt from.
+        expect(elapsed).toBeGreaterThan(100);
+      } finally {
+        await strict.close();
+      }
     });
 
     it('refuses a window that is empty or longer than 93 days', async () => {
