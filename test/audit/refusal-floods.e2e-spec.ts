@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
 import { apiKeyHeaders, createTestClient } from '../support/credentials-factory.js';
+import { listenOnLoopback, rawExchange } from '../support/raw-http.js';
 import { startTestApp } from '../support/test-app.js';
 import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
 import { withOwner } from './audit-kit.js';
@@ -112,6 +113,32 @@ describeOnPostgres('floods of refused requests', () => {
       expect((await badKey(tarpit, '10.0.0.13')).statusCode).toBe(401);
     } finally {
       await tarpit.close();
+    }
+  });
+
+  it('rolls up a flood of requests the HTTP parser refuses (431) like any refused flood', async () => {
+    const parser = await startTestApp(database, FLOOD);
+    try {
+      const server = await listenOnLoopback(parser);
+      const sent = 30;
+      const startedAt = Date.now();
+      const answers = await Promise.all(
+        Array.from({ length: sent }, () => rawExchange(server, `POST /v1/api/verify HTTP/1.1\r\nHost: x\r\nX-Padding: ${'p'.repeat(20_000)}\r\n\r\n`)),
+      );
+      for (const answer of answers) expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+      const windows = Math.floor(Date.now() / 1000) - Math.floor(startedAt / 1000) + 1;
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      const rows = await withOwner(database, async (owner) =>
+        (await owner.query<Row>("SELECT action, http_status, detail FROM audit_event WHERE source_ip = '127.0.0.1' AND http_status = 431 ORDER BY id")).rows,
+      );
+      const rollups = rows.filter((row) => row.action === 'request.refused.rollup');
+      const individual = rows.filter((row) => row.action === 'http.client_error');
+      expect(individual.length + rollups.reduce((sum, row) => sum + (row.detail?.count ?? 0), 0)).toBe(sent);
+      expect(rows.length).toBeLessThanOrEqual(windows * (5 + 1));
+      expect(rollups.length).toBeGreaterThan(0);
+      for (const row of rollups) expect(row.detail).toMatchObject({ method: 'POST', route: '(unmatched)' });
+    } finally {
+      await parser.close();
     }
   });
 

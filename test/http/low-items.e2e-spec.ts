@@ -1,24 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
 import { eventsByCorrelation, withOwner } from '../audit/audit-kit.js';
 import { apiKeyHeaders, createTestAdminKey, createTestClient } from '../support/credentials-factory.js';
-import { listenOnLoopback, rawRequest } from '../support/raw-http.js';
+import { listenOnLoopback, rawExchange, rawRequest } from '../support/raw-http.js';
 import { startTestApp } from '../support/test-app.js';
 import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
-
-/** Writes raw bytes and reads the whole answer (the server closes the connection). */
-function rawExchange(server: { host: string; port: number }, bytes: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(server.port, server.host);
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(error)));
-    socket.write(bytes);
-  });
-}
 
 describeOnPostgres('low-severity findings of the security probe', () => {
   let database: TestDatabase;

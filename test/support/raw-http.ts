@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
 export interface RawResponse {
@@ -47,5 +47,17 @@ export function rawRequest(
     );
     request.on('error', reject);
     request.end(options.body);
+  });
+}
+
+/** Writes raw bytes and reads the whole answer (the server closes the connection). */
+export function rawExchange(server: { host: string; port: number }, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(server.port, server.host);
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(error)));
+    socket.write(bytes);
   });
 }

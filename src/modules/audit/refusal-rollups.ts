@@ -1,5 +1,20 @@
+import type { Contract } from '../../common/errors/api-error.js';
 import type { RequestContext } from '../../common/http/request-context.js';
 import type { AuditEventInput } from './audit-event.js';
+
+/** What a roll-up keys on and keeps of a refused request: routed ones and those the HTTP parser refused. */
+export interface RefusedRequest {
+  sourceIp: string | undefined;
+  userAgent?: string;
+  method: string;
+  contract: Contract;
+  /** The route pattern; undefined when no route matched (or the parser refused the request). */
+  routePattern: string | undefined;
+}
+
+export function refusedRequestOf(ctx: RequestContext): RefusedRequest {
+  return { sourceIp: ctx.sourceIp, userAgent: ctx.userAgent, method: ctx.method, contract: ctx.route.contract, routePattern: ctx.route.pattern };
+}
 
 interface Tally {
   windowStart: number;
@@ -9,7 +24,7 @@ interface Tally {
   rolledUp: number;
   firstRolledUpAt: Date | undefined;
   lastRolledUpAt: Date | undefined;
-  sample: { ctx: RequestContext; status: number; errorCode: string | undefined };
+  sample: { request: RefusedRequest; status: number; errorCode: string | undefined };
 }
 
 /** Keys kept at once; a flood from more addresses than this shares one key per answer. */
@@ -33,14 +48,14 @@ export class RefusalRollups {
   ) {}
 
   /** True when the answer is counted in a roll-up instead of getting its own event. */
-  rollsUp(ctx: RequestContext, status: number, errorCode: string | undefined, now: Date): boolean {
+  rollsUp(request: RefusedRequest, status: number, errorCode: string | undefined, now: Date): boolean {
     if (this.allowance === 0) return false;
     const windowStart = Math.floor(now.getTime() / this.windowMs) * this.windowMs;
-    const source = this.tallies.size >= MAX_KEYS ? '(many sources)' : ctx.sourceIp;
-    const key = `${windowStart} ${source} ${status} ${errorCode ?? ''} ${ctx.method} ${ctx.route.pattern ?? '(unmatched)'}`;
+    const source = this.tallies.size >= MAX_KEYS ? '(many sources)' : request.sourceIp;
+    const key = `${windowStart} ${source} ${status} ${errorCode ?? ''} ${request.method} ${request.routePattern ?? '(unmatched)'}`;
     let tally = this.tallies.get(key);
     if (!tally) {
-      tally = { windowStart, recorded: 0, rolledUp: 0, firstRolledUpAt: undefined, lastRolledUpAt: undefined, sample: { ctx, status, errorCode } };
+      tally = { windowStart, recorded: 0, rolledUp: 0, firstRolledUpAt: undefined, lastRolledUpAt: undefined, sample: { request, status, errorCode } };
       this.tallies.set(key, tally);
     }
     if (tally.recorded < this.allowance) {
@@ -61,16 +76,16 @@ export class RefusalRollups {
       if (!all && tally.windowStart >= current) continue;
       this.tallies.delete(key);
       if (tally.rolledUp === 0) continue;
-      const { ctx, status, errorCode } = tally.sample;
+      const { request, status, errorCode } = tally.sample;
       events.push({
         action: 'request.refused.rollup',
-        contract: ctx.route.contract,
+        contract: request.contract,
         actorType: 'anonymous',
         outcome: 'failure',
         httpStatus: status,
         errorCode,
-        sourceIp: ctx.sourceIp,
-        userAgent: ctx.userAgent,
+        sourceIp: request.sourceIp,
+        userAgent: request.userAgent,
         detail: {
           count: tally.rolledUp,
           individuallyRecorded: tally.recorded,
@@ -78,8 +93,8 @@ export class RefusalRollups {
           lastSeen: tally.lastRolledUpAt?.toISOString(),
           windowStart: new Date(tally.windowStart).toISOString(),
           windowSeconds: this.windowMs / 1000,
-          method: ctx.method,
-          route: ctx.route.pattern ?? '(unmatched)',
+          method: request.method,
+          route: request.routePattern ?? '(unmatched)',
         },
       });
     }

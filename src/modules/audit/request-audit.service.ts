@@ -16,7 +16,7 @@ import { AuditErrors } from './audit.errors.js';
 import type { Tx } from './audit.repository.js';
 import { AuditRepository } from './audit.repository.js';
 import { AuditService, idempotencyClaimOf, type AnswerToStore, type AuditUnit } from './audit.service.js';
-import { RefusalRollups } from './refusal-rollups.js';
+import { RefusalRollups, refusedRequestOf } from './refusal-rollups.js';
 import { IdempotencyKeyTaken } from '../../common/http/idempotency.js';
 import type { UnitClaims, UnitOutcome, UnitWrite } from './unit-of-work.js';
 
@@ -99,8 +99,13 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
     const code = commonCodeForStatus(status)[route.contract];
     const correlationId = randomUUID();
     const message = status === 431 ? 'The request headers are too large.' : status === 408 ? 'The request timed out.' : 'The request is malformed.';
-    if (route.audited) {
-      const remote = socket as Duplex & { remoteAddress?: string };
+    const remote = socket as Duplex & { remoteAddress?: string };
+    const parsedMethod = /^[A-Z]{1,10}$/.test(method) ? method : undefined;
+    // A flood of malformed requests is bounded like any other refused flood (one roll-up per window).
+    const rolledUp =
+      route.audited &&
+      this.rollups.rollsUp({ sourceIp: remote.remoteAddress, method: parsedMethod ?? '(unparsed)', contract: route.contract, routePattern: undefined }, status, code, this.clock.now());
+    if (route.audited && !rolledUp) {
       await this.audit
         .record({
           action: 'http.client_error',
@@ -111,7 +116,7 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
           errorCode: code,
           correlationId,
           sourceIp: remote.remoteAddress,
-          detail: { reason: error.code ?? 'unknown', method: /^[A-Z]{1,10}$/.test(method) ? method : undefined },
+          detail: { reason: error.code ?? 'unknown', method: parsedMethod },
         })
         .catch((failure: unknown) => this.logger.error(`audit write of a refused request failed: ${failure instanceof Error ? failure.message : String(failure)}`));
     }
@@ -226,7 +231,7 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
     const ctx = request.context;
     if (!ctx || !ctx.route.audited || ctx.recorded) return payload;
     const status = reply.statusCode;
-    if (ctx.caller === undefined && status >= 400 && status < 500 && this.rollups.rollsUp(ctx, status, ctx.errorCode, this.clock.now())) {
+    if (ctx.caller === undefined && status >= 400 && status < 500 && this.rollups.rollsUp(refusedRequestOf(ctx), status, ctx.errorCode, this.clock.now())) {
       ctx.recorded = true; // counted in its source's roll-up event
       return payload;
     }
