@@ -9,6 +9,10 @@ import { DatabaseHealthIndicator } from './database.health.js';
 import { ReadinessCheck } from './readiness-check.js';
 import { Readiness } from './readiness.js';
 
+/** The liveness probe's route and answer; `configureApp` answers it before Nest's pipeline (see there). */
+export const LIVENESS_PATH = '/health/live';
+export const LIVENESS_ANSWER = { status: 'ok' } as const;
+
 @ApiSchema({ name: 'Liveness' })
 class LivenessDto {
   @ApiProperty({ enum: ['ok'] })
@@ -67,8 +71,8 @@ export class HealthController implements OnApplicationBootstrap {
   @HttpCode(200)
   @ApiOperation({ summary: 'The process is up (no dependency is checked).' })
   @ApiOkResponse({ type: LivenessDto, description: 'Up.' })
-  live(): { status: 'ok' } {
-    return { status: 'ok' };
+  live(): typeof LIVENESS_ANSWER {
+    return LIVENESS_ANSWER;
   }
 
   @Get('ready')
