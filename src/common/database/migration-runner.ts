@@ -5,16 +5,16 @@ import { fileURLToPath } from 'node:url';
 import type { SqlSession } from './database-connection.js';
 
 /** The lock id Prisma's own migrate engine takes, so our runner and `prisma migrate` exclude each other. */
-export const PRISMA_MIGRATE_LOCK_ID = 72707369;
+const PRISMA_MIGRATE_LOCK_ID = 72707369;
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
 
 export interface MigrationFile {
   name: string;
   script: string;
 }
 
-export class MigrationError extends Error {
+class MigrationError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'MigrationError';

@@ -41,7 +41,7 @@ const textOrNull = (value: unknown): string | null =>
   value === null || value === undefined ? null : typeof value === 'string' ? value : JSON.stringify(value);
 
 /** A row read with RECORD_COLUMNS (from pg or from Prisma's raw queries) as an AuditRecord. */
-export function toRecord(row: Row): AuditRecord {
+function toRecord(row: Row): AuditRecord {
   return {
     id: String(row.id),
     occurredAt: String(row.occurred_at),

@@ -6,13 +6,12 @@ import type {
   ConsoleSession,
   ConsoleUser,
   ConsoleUserClient,
-  ConsoleUserStatus,
 } from '../../generated/prisma/client.js';
 
 export type Tx = Prisma.TransactionClient;
 export type ConsoleUserWithClients = ConsoleUser & { clients: ConsoleUserClient[] };
 export type SessionWithUser = ConsoleSession & { user: ConsoleUserWithClients };
-export type { ConsoleRole, ConsoleUserStatus, ClientEnvironment };
+export type { ConsoleRole, ClientEnvironment };
 
 /** Console users, their client bindings and sessions (only this file touches their tables). */
 @Injectable()

@@ -12,7 +12,7 @@ import { RateLimitRepository } from './rate-limit.repository.js';
 import { SecretBox } from './secret-box.js';
 
 /** Advisory lock id of the credentials job (any constant no other job uses). */
-export const ROTATION_JOB_LOCK_ID = 30_231_123;
+const ROTATION_JOB_LOCK_ID = 30_231_123;
 
 export interface RotationDueReport {
   skipped: boolean;

@@ -23,7 +23,7 @@ const MAX_WINDOW_MS = 93 * 86_400_000;
  * How long an instance answers from its cached policy. A change through this instance drops its
  * entry at once; another instance applies it within this many milliseconds (README "Policies").
  */
-export const POLICY_CACHE_TTL_MS = 5_000;
+const POLICY_CACHE_TTL_MS = 5_000;
 const POLICY_CACHE_MAX = 10_000;
 const EXAMPLES = 5;
 const DECISION_MEMO = 50_000;

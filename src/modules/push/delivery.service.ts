@@ -21,7 +21,7 @@ import { SubscriptionsService } from './subscriptions.service.js';
 import { newSigningSecret, secretBytes, signatureHeaders, type SigningKey } from './webhook-signature.js';
 
 /** CloudEvents `source` of every event this gateway sends. */
-export const EVENT_SOURCE = 'urn:mobile-identity-gateway:swap-subscriptions';
+const EVENT_SOURCE = 'urn:mobile-identity-gateway:swap-subscriptions';
 const JITTER = 0.2;
 const MAX_RETRY_AFTER_S = 86_400;
 const KEY_CACHE_MS = 5_000;
@@ -35,14 +35,14 @@ interface SinkAnswer {
 }
 
 /** The retry delay after `attempt` failed attempts, with ±20% jitter; undefined when none is left. */
-export function retryDelayMs(delaysSeconds: readonly number[], attempt: number, random: () => number = Math.random): number | undefined {
+function retryDelayMs(delaysSeconds: readonly number[], attempt: number, random: () => number = Math.random): number | undefined {
   const base = delaysSeconds[attempt - 1];
   if (base === undefined) return undefined;
   return Math.round(base * 1000 * (1 - JITTER + 2 * JITTER * random()));
 }
 
 /** Retry-After as seconds or an HTTP date, in ms from `now`; undefined when absent or unreadable. */
-export function retryAfterMs(value: string | undefined, now: Date): number | undefined {
+function retryAfterMs(value: string | undefined, now: Date): number | undefined {
   if (value === undefined) return undefined;
   const seconds = /^\d+$/.test(value.trim()) ? Number(value.trim()) : (Date.parse(value) - now.getTime()) / 1000;
   if (!Number.isFinite(seconds)) return undefined;

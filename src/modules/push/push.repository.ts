@@ -174,7 +174,7 @@ export interface PolledSubscription {
 }
 
 /** Advisory lock id of the retrieve-date poll (any constant no other job uses). */
-export const SWAP_POLL_LOCK_ID = 16_160_001;
+const SWAP_POLL_LOCK_ID = 16_160_001;
 
 @Injectable()
 export class PushRepository {
