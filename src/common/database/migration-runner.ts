@@ -3,9 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SqlSession } from './database-connection.js';
-
-/** The lock id Prisma's own migrate engine takes, so our runner and `prisma migrate` exclude each other. */
-const PRISMA_MIGRATE_LOCK_ID = 72707369;
+import { DatabaseLock } from './database-locks.js';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
 
@@ -108,7 +106,7 @@ export async function applyMigrations(
   session: SqlSession,
   migrations: MigrationFile[],
 ): Promise<{ applied: string[]; alreadyApplied: number }> {
-  await session.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATE_LOCK_ID]);
+  await session.query('SELECT pg_advisory_lock($1)', [DatabaseLock.Migrate]);
   try {
     // Only when missing: the application role (no CREATE right) must get through when all is applied.
     const [{ present }] = await session.query<{ present: boolean }>(
@@ -148,6 +146,6 @@ export async function applyMigrations(
     }
     throw error;
   } finally {
-    await session.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATE_LOCK_ID]);
+    await session.query('SELECT pg_advisory_unlock($1)', [DatabaseLock.Migrate]);
   }
 }

@@ -1,11 +1,10 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
+import { DatabaseLock, tryLock } from '../../common/database/database-locks.js';
 import { AuditService } from './audit.service.js';
 import { AuditRepository } from './audit.repository.js';
 
-/** Advisory lock id of the retention job ("audit" in ASCII): one instance at a time. */
-const RETENTION_LOCK_ID = 0x61756469;
 const DAY_MS = 86_400_000;
 /** PCI DSS 10.5.1: at least twelve months of audit history. */
 const MIN_RETENTION_DAYS = 365;
@@ -88,7 +87,7 @@ export class AuditRetentionService implements OnApplicationBootstrap {
       partitionsCreated,
     };
     return this.repository.transaction(async (tx) => {
-      if (!(await this.repository.tryAdvisoryLock(tx, RETENTION_LOCK_ID))) return { ...base, skipped: true };
+      if (!(await tryLock(tx, DatabaseLock.AuditRetention))) return { ...base, skipped: true };
       // Dropping waits for readers of the table; give up rather than stall every writer behind it.
       await this.repository.setLockTimeout(tx, 10_000);
       const expired = (await this.repository.listPartitions(tx)).filter((partition) => partition.to <= cutoff);

@@ -20,7 +20,7 @@ export class ConsoleRepository {
 
   /** One transaction: a change and its audit event commit or fail together. */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.prisma.client.$transaction(work, { timeout: 10_000, maxWait: 10_000 });
+    return this.prisma.transaction(work);
   }
 
   createUser(
@@ -94,10 +94,5 @@ export class ConsoleRepository {
       where: { OR: [{ endedAt: { lt: cutoff } }, { expiresAt: { lt: cutoff } }] },
     });
     return count;
-  }
-
-  async tryAdvisoryLock(tx: Tx, lockId: number): Promise<boolean> {
-    const rows = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${lockId}::bigint) AS locked`;
-    return rows[0]?.locked === true;
   }
 }

@@ -118,8 +118,8 @@ export class IdempotencyService {
     });
   }
 
-  purgeExpired(lockId: number): Promise<{ skipped: boolean; keys: number }> {
-    return this.repository.purgeExpired(this.clock.now(), lockId);
+  purgeExpired(): Promise<{ skipped: boolean; keys: number }> {
+    return this.repository.purgeExpired(this.clock.now());
   }
 }
 
