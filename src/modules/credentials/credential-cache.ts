@@ -60,6 +60,9 @@ export class CredentialCache {
     this.refreshEveryTime = environment.CREDENTIAL_CACHE_TTL_MS === 0;
     this.entries = new LRUCache<string, Entry>({
       max: MAX_ENTRIES,
+      // Read the clock on every lookup (lru-cache's default caches it for 1 ms, until a timer
+      // fires, which event-loop lag delays), so an entry never outlives its TTL.
+      ttlResolution: 0,
       ...(!this.refreshEveryTime && { ttl: environment.CREDENTIAL_CACHE_TTL_MS }),
       // Concurrent requests with the same credential share one query (fetch joins a load in flight).
       fetchMethod: async (key) => {

@@ -15,6 +15,7 @@ export class OperatorSecretsService {
   /** Opened values by operator and name (an unset secret as `{ value: undefined }`); concurrent reads share a query. */
   private readonly cache = new LRUCache<string, { value: string | undefined }>({
     max: 1_000,
+    ttlResolution: 0, // the clock on every lookup, as CredentialCache
     ttl: CACHE_TTL_MS,
     fetchMethod: async (key) => {
       const [operatorId, name] = key.split('\u0000') as [string, string];

@@ -28,6 +28,7 @@ export class ProofKeysService {
   /** Keys by kid (misses too, as `{ value: undefined }`): LRU, so a flood of unknown kids cannot push out the keys in use. */
   private readonly byKid = new LRUCache<string, { value: (ProofKey & { retiredAt: number | null }) | undefined }>({
     max: 1_000,
+    ttlResolution: 0, // the clock on every lookup, as CredentialCache
     ttl: CACHE_TTL_MS,
     fetchMethod: async (kid) => {
       const row = await this.repository.findProofKey(kid.toLowerCase());

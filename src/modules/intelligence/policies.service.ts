@@ -49,6 +49,7 @@ export class PoliciesService {
    */
   private readonly cache = new LRUCache<string, VersionedPolicy>({
     max: POLICY_CACHE_MAX,
+    ttlResolution: 0, // the clock on every lookup, as CredentialCache
     ttl: POLICY_CACHE_TTL_MS,
     fetchMethod: async (key) => {
       const [clientId, serviceType] = key.split('\u0000') as [string, ServiceType];

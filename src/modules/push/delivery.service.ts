@@ -67,6 +67,7 @@ export class DeliveryService {
    */
   private readonly keyCache = new LRUCache<string, { keys: SigningKey[]; firstRetiresAt: number }>({
     max: 10_000,
+    ttlResolution: 0, // the clock on every lookup, as CredentialCache
     ttl: KEY_CACHE_MS,
     fetchMethod: (clientId) => this.loadSigningKeys(clientId),
     // A load in flight when the keys are rotated answers its caller but is not kept.
