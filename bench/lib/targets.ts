@@ -5,7 +5,7 @@ import type { ReferenceFigures } from '../references/references.js';
 import type { MachineFacts } from './machine.js';
 import { round, type TargetCheck } from './report.js';
 
-export interface Settings {
+interface Settings {
   durationSeconds: number;
   warmupSeconds: number;
   connections: number;

@@ -94,7 +94,11 @@ describe('health', () => {
       DATABASE_CONNECT_TIMEOUT_MS: '500',
     });
     try {
+      const started = performance.now();
       const response = await unreachable.inject({ method: 'GET', url: '/health/ready' });
+      // Generous (ten times the connect timeout) for two busy cores, but a check that waited
+      // for a TCP timeout or hung on the pool would fail it.
+      expect(performance.now() - started).toBeLessThan(5_000);
       expect(response.statusCode).toBe(503);
       expect(response.json()).toMatchObject({ status: 'error', error: { database: { status: 'down' } } });
       expect(response.body).not.toContain(String(port));

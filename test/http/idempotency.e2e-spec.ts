@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type pg from 'pg';
 import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
-import { IDEMPOTENCY_PURGE_LOCK_ID } from '../../src/modules/idempotency/idempotency.jobs.js';
 import { IdempotencyService } from '../../src/modules/idempotency/idempotency.service.js';
 import { apiKeyHeaders, createTestAdminKey } from '../support/credentials-factory.js';
 import { startTestApp } from '../support/test-app.js';
@@ -238,7 +237,7 @@ describe('Idempotency-Key', () => {
 
       await db.query("UPDATE idempotency_key SET expires_at = now() - interval '1 second' WHERE key = $1", [key]);
       await db.query("UPDATE idempotency_response SET expires_at = now() - interval '1 second' WHERE key = $1", [key]);
-      const report = await app.get(IdempotencyService).purgeExpired(IDEMPOTENCY_PURGE_LOCK_ID);
+      const report = await app.get(IdempotencyService).purgeExpired();
       expect(report).toMatchObject({ skipped: false });
       expect(report.keys).toBeGreaterThanOrEqual(1);
       expect(await storedKeys(key)).toBe(0);

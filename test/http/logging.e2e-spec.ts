@@ -1,3 +1,4 @@
+import { jwtHeaders } from '../support/credentials-factory.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -56,6 +57,50 @@ describe('logs', () => {
       expect(everything).not.toContain(number);
     }
     expect(everything).not.toContain('LeakCanaryClientSecret');
+  });
+
+  it('leave out the phone numbers of requests the gateway accepts and answers', async () => {
+    const bootstrapSecret = 'log-test-bootstrap-secret-0123456789abcdef';
+    const served = await startGatewayProcess({ ...database.overrides, LOG_LEVEL: 'info', ADMIN_BOOTSTRAP_SECRET: bootstrapSecret });
+    const json = { 'content-type': 'application/json' };
+    const admin = (await (await fetch(`${served.url}/admin/v1/bootstrap`, { method: 'POST', headers: json, body: JSON.stringify({ secret: bootstrapSecret }) })).json()) as { key: string };
+    const created = await fetch(`${served.url}/admin/v1/clients`, {
+      method: 'POST',
+      headers: { ...json, authorization: `Bearer ${admin.key}` },
+      body: JSON.stringify({ name: 'log test', environment: 'SANDBOX', products: ['SIM_SWAP'] }),
+    });
+    expect(created.status).toBe(201);
+    const { credentials } = (await created.json()) as { credentials: { jwtKeyId: string; jwtSecret: string } };
+    // Sandbox numbers (README "Sandbox numbers"), so both routes answer a verdict.
+    const camara = await fetch(`${served.url}/sim-swap/v2/check`, {
+      method: 'POST',
+      headers: { ...json, ...jwtHeaders(credentials), 'x-correlator': 'log-test-accepted-camara' },
+      body: JSON.stringify({ phoneNumber: '+31612345003' }),
+    });
+    expect(camara.status).toBe(200);
+    const identityMatch = await fetch(`${served.url}/mobile-identity/v1/sim-swap`, {
+      method: 'POST',
+      headers: { ...json, ...jwtHeaders(credentials), 'x-correlator': 'log-test-accepted-identity-match' },
+      body: JSON.stringify({ phoneNumber: '+31612345004', serviceType: '24h' }),
+    });
+    expect(identityMatch.status).toBe(200);
+    await served.stop();
+
+    const output = served.output();
+    const requestLines = output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((entry) => entry.msg === 'request completed');
+    expect(requestLines).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ correlationId: 'log-test-accepted-camara', status: 200 }),
+        expect.objectContaining({ correlationId: 'log-test-accepted-identity-match', status: 200 }),
+      ]),
+    );
+    for (const number of ['31612345003', '31612345004']) expect(output).not.toContain(number);
+    expect(output).not.toContain(credentials.jwtSecret);
+    expect(output).not.toContain(admin.key);
   });
 
   it('name the address the socket is bound to, and the drain at shutdown', async () => {

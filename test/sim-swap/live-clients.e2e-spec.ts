@@ -42,8 +42,12 @@ describe('SIM swap for LIVE clients', () => {
   });
 
   it('still answers a SANDBOX client for the same number', async () => {
+    // Swapped 2 hours ago: inside the default maxAge (240 h), outside a maxAge of 1 h.
     const response = await post('/sim-swap/v2/check', sandbox, { phoneNumber: SANDBOX_NUMBER });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ swapped: expect.any(Boolean) });
+    expect(response.json()).toEqual({ swapped: true });
+    const withinAnHour = await post('/sim-swap/v2/check', sandbox, { phoneNumber: SANDBOX_NUMBER, maxAge: 1 });
+    expect(withinAnHour.statusCode).toBe(200);
+    expect(withinAnHour.json()).toEqual({ swapped: false });
   });
 });

@@ -15,7 +15,7 @@ const GRACE_CHOICES: [string, string][] = [
 ];
 
 /** A credential as a listing shows it, forever masked: only the fingerprint identifies it. */
-export function maskedCredential(credential: Credential): string {
+function maskedCredential(credential: Credential): string {
   return credential.kind === 'jwt_key' ? `kid ${credential.id}` : `•••••••• ${credential.fingerprint}`;
 }
 
@@ -242,7 +242,7 @@ interface UsageRow {
 const PRODUCT_COLORS: Record<string, string> = { VERIFY: '#1f5fbf', SIM_SWAP: '#a0461c', DEVICE_SWAP: '#2f7d32', TRUST: '#6a3fa0', SHIELD: '#805b00', DETECT: '#00707a' };
 
 /** Calls per day and product, from the per-day-and-action counts. */
-export function usageByDay(rows: UsageRow[]): { days: Record<string, number | string>[]; products: string[] } {
+function usageByDay(rows: UsageRow[]): { days: Record<string, number | string>[]; products: string[] } {
   const byDay = new Map<string, Record<string, number | string>>();
   const products = new Set<string>();
   for (const row of rows) {

@@ -103,7 +103,7 @@ const REFUSED_SQLSTATES: Record<string, string> = { '28P01': 'password authentic
  * A failed first connection as a one-line configuration error naming DATABASE_URL and where it
  * points (host, port, database: never the password); undefined for other errors.
  */
-export function connectionFailure(error: unknown, environment: Environment): EnvironmentError | undefined {
+function connectionFailure(error: unknown, environment: Environment): EnvironmentError | undefined {
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
   const reason =

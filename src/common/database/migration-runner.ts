@@ -3,18 +3,16 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SqlSession } from './database-connection.js';
+import { DatabaseLock } from './database-locks.js';
 
-/** The lock id Prisma's own migrate engine takes, so our runner and `prisma migrate` exclude each other. */
-export const PRISMA_MIGRATE_LOCK_ID = 72707369;
-
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
 
 export interface MigrationFile {
   name: string;
   script: string;
 }
 
-export class MigrationError extends Error {
+class MigrationError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'MigrationError';
@@ -108,7 +106,7 @@ export async function applyMigrations(
   session: SqlSession,
   migrations: MigrationFile[],
 ): Promise<{ applied: string[]; alreadyApplied: number }> {
-  await session.query('SELECT pg_advisory_lock($1)', [PRISMA_MIGRATE_LOCK_ID]);
+  await session.query('SELECT pg_advisory_lock($1)', [DatabaseLock.Migrate]);
   try {
     // Only when missing: the application role (no CREATE right) must get through when all is applied.
     const [{ present }] = await session.query<{ present: boolean }>(
@@ -148,6 +146,6 @@ export async function applyMigrations(
     }
     throw error;
   } finally {
-    await session.query('SELECT pg_advisory_unlock($1)', [PRISMA_MIGRATE_LOCK_ID]);
+    await session.query('SELECT pg_advisory_unlock($1)', [DatabaseLock.Migrate]);
   }
 }

@@ -3,7 +3,9 @@ import { PrismaClient } from '../../generated/prisma/client.js';
 import { DatabaseConnection } from './database-connection.js';
 import { requestTransaction } from './request-transaction.js';
 
-export type { Prisma } from '../../generated/prisma/client.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+
+export type { Prisma };
 
 /** Holds the one PrismaClient of the process, built on the configured driver adapter. */
 @Injectable()
@@ -19,6 +21,15 @@ export class PrismaService implements OnApplicationShutdown {
   get client(): PrismaClient {
     const scope = requestTransaction.getStore();
     return scope?.open && scope.client ? scope.client : this.root;
+  }
+
+  /**
+   * The gateway's one unit-of-work helper: `work` in one transaction of `client` (nested in the
+   * request's transaction when there is one), so a change and its audit event commit or fail
+   * together. A transaction waits for a connection, and runs, at most `timeoutMs` each.
+   */
+  transaction<T>(work: (tx: Prisma.TransactionClient) => Promise<T>, timeoutMs = 10_000): Promise<T> {
+    return this.client.$transaction(work, { timeout: timeoutMs, maxWait: timeoutMs });
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -57,6 +57,14 @@ export function productNotEnabledStatus(contract: Contract): number {
   return contract === 'authmatech' ? 400 : 403;
 }
 
+/**
+ * The client has not enabled the route's product (status and codes per contract:
+ * `CommonCodes.productNotEnabled`). One factory for the guard and for the verify flow's own check.
+ */
+export function productNotEnabled(contract: Contract = 'authmatech'): ApiError {
+  return new ApiError(productNotEnabledStatus(contract), CommonCodes.productNotEnabled, 'The product is not enabled for this client.');
+}
+
 /** The generic code for a status, used when a framework error carries only a status. */
 export function commonCodeForStatus(status: number): ContractCodes {
   switch (status) {

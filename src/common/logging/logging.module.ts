@@ -11,7 +11,7 @@ import { correlationIdOf } from '../http/correlation.js';
 const LOGGED_HEADERS = ['user-agent', 'content-type', 'content-length', 'x-correlator', 'x-client-id'];
 
 /** Paths pino blanks wherever they appear in a logged object, as a second line of defence. */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers["x-api-key"]',
   'req.headers["x-sdk-token"]',
@@ -44,7 +44,7 @@ const DIGIT_RUN = /\+?(?:%2B)?\d[\d\s.%-]{4,}\d/gi;
  * route matched, so a number in the path never reaches the logs; otherwise the raw path without
  * its query values and with digit runs masked.
  */
-export function loggedPath(request: FastifyRequest): string {
+function loggedPath(request: FastifyRequest): string {
   const pattern = request.context?.route.pattern;
   if (pattern === undefined) return pathOnly(request.url).replace(DIGIT_RUN, '…');
   const query = request.url.indexOf('?');
@@ -52,7 +52,7 @@ export function loggedPath(request: FastifyRequest): string {
 }
 
 /** The correlation id of the request being served (async context), on every log line written while serving it. */
-export function correlationMixin(): Record<string, unknown> {
+function correlationMixin(): Record<string, unknown> {
   const correlationId = requestContext.get('correlationId');
   return correlationId === undefined ? {} : { correlationId };
 }

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { Environment } from '../config/environment.js';
 import { MetricsService } from './metrics.service.js';
 
-export const METRICS_PATH = '/metrics';
+const METRICS_PATH = '/metrics';
 
 const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
 

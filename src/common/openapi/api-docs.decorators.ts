@@ -81,7 +81,7 @@ export function ApiAuthmatechOk(data: Type<unknown>, options: AuthmatechOkOption
   );
 }
 
-export const NEXT_CURSOR_DESCRIPTION =
+const NEXT_CURSOR_DESCRIPTION =
   'Opaque cursor of the next page: pass it back as `cursor`. Null on the last page.';
 
 /**

@@ -300,7 +300,7 @@ function headerRefs(status: number, clientAuthenticated: boolean): Record<string
  * error responses in the envelope of the route's contract (implied ones plus `@ApiErrors`), and
  * the rate-limit headers of client-authenticated routes.
  */
-export function finishDocument(document: OpenAPIObject): OpenAPIObject {
+function finishDocument(document: OpenAPIObject): OpenAPIObject {
   renameSchemas(document);
   addSharedComponents(document);
   referencePhoneNumbers(document);

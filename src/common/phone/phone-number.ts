@@ -35,8 +35,6 @@ export const SUBSCRIBER_PHONE_NUMBER = e164WithAtLeast(7);
  */
 export const PHONE_NUMBER_SEARCH = /^\+?[0-9][0-9 ()-]{4,24}$/;
 
-export const PHONE_NUMBER_MESSAGE = 'must be in E.164 format: +, country code and number, without spaces or dashes';
-
 export function isSubscriberNumber(value: string): boolean {
   return SUBSCRIBER_PHONE_NUMBER.test(value);
 }

@@ -54,7 +54,7 @@ function sortKeys(value: unknown): unknown {
  * sorted-key form, hashed in Node. Kept so trails written before format 2 still verify; never
  * written any more.
  */
-export function canonicalContentV1(event: AuditContent): string {
+function canonicalContentV1(event: AuditContent): string {
   return JSON.stringify([
     event.id,
     event.occurredAt,
@@ -94,7 +94,7 @@ export function chainHashV1(prevHash: string, event: AuditContent): string {
  * are linked in by `linkHash`, which lets the digest be computed before the head is locked.
  * Changing this list or its order breaks every chain written in format 2.
  */
-export const CONTENT_COLUMNS = [
+const CONTENT_COLUMNS = [
   ['correlation_id', 'text'],
   ['client_id', 'text'],
   ['credential_kind', 'text'],

@@ -4,10 +4,10 @@ import type { UpstreamCall } from '../../common/http/audit-facts.js';
 import { canonicalPhoneNumber, maskPhoneNumber } from '../../common/phone/phone-number.js';
 import type { AuditContent } from './audit-chain.js';
 
-export type AuditContract = 'authmatech' | 'identity_match' | 'camara' | 'admin' | 'system';
+type AuditContract = 'authmatech' | 'identity_match' | 'camara' | 'admin' | 'system';
 /** `anonymous`: a request rejected before anyone was authenticated; `console_user`: a person signed in to the console. */
-export type AuditActorType = 'client' | 'admin' | 'system' | 'anonymous' | 'console_user';
-export type AuditOutcome = 'success' | 'failure';
+type AuditActorType = 'client' | 'admin' | 'system' | 'anonymous' | 'console_user';
+type AuditOutcome = 'success' | 'failure';
 
 /** What a module hands to `AuditService.record` (the cross-module contract). */
 export interface AuditEventInput {

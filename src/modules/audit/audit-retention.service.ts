@@ -1,14 +1,13 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
+import { DatabaseLock, tryLock } from '../../common/database/database-locks.js';
 import { AuditService } from './audit.service.js';
 import { AuditRepository } from './audit.repository.js';
 
-/** Advisory lock id of the retention job ("audit" in ASCII): one instance at a time. */
-const RETENTION_LOCK_ID = 0x61756469;
 const DAY_MS = 86_400_000;
 /** PCI DSS 10.5.1: at least twelve months of audit history. */
-export const MIN_RETENTION_DAYS = 365;
+const MIN_RETENTION_DAYS = 365;
 
 export interface RetentionResult {
   /** True when another instance held the lock: nothing was done here. */
@@ -21,14 +20,6 @@ export interface RetentionResult {
   /** Last chain position in the dropped range; verification starts after it. */
   throughPosition: string | null;
   partitionsCreated: number;
-}
-
-/** A retention period the owner may not set without saying so (`--allow-short`): PCI DSS 10.5.1. */
-export class RetentionPolicyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RetentionPolicyError';
-  }
 }
 
 /**
@@ -69,9 +60,9 @@ export class AuditRetentionService implements OnApplicationBootstrap {
 
   /** Sets the retention policy, in force from now on (the database owner only: the application role may read it, not change it). */
   async setPolicy(retentionDays: number, allowShort: boolean, setBy: string): Promise<void> {
-    if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new RetentionPolicyError('--days must be a whole number of days, at least 1');
+    if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new Error('--days must be a whole number of days, at least 1');
     if (retentionDays < MIN_RETENTION_DAYS && !allowShort) {
-      throw new RetentionPolicyError(`a retention under ${MIN_RETENTION_DAYS} days breaks PCI DSS 10.5.1; pass --allow-short on a test system`);
+      throw new Error(`a retention under ${MIN_RETENTION_DAYS} days breaks PCI DSS 10.5.1; pass --allow-short on a test system`);
     }
     await this.repository.setRetentionPolicy(retentionDays, setBy);
   }
@@ -96,7 +87,7 @@ export class AuditRetentionService implements OnApplicationBootstrap {
       partitionsCreated,
     };
     return this.repository.transaction(async (tx) => {
-      if (!(await this.repository.tryAdvisoryLock(tx, RETENTION_LOCK_ID))) return { ...base, skipped: true };
+      if (!(await tryLock(tx, DatabaseLock.AuditRetention))) return { ...base, skipped: true };
       // Dropping waits for readers of the table; give up rather than stall every writer behind it.
       await this.repository.setLockTimeout(tx, 10_000);
       const expired = (await this.repository.listPartitions(tx)).filter((partition) => partition.to <= cutoff);

@@ -1,12 +1,10 @@
 import { Injectable } from '@nestjs/common';
+import { DatabaseLock, waitForLock } from '../../common/database/database-locks.js';
 import { PrismaService, type Prisma } from '../../common/database/prisma.service.js';
 import type { AuditVerificationRun, AuditVerificationStatus } from '../../generated/prisma/client.js';
 
 export type { AuditVerificationRun } from '../../generated/prisma/client.js';
 type Tx = Prisma.TransactionClient;
-
-/** Advisory lock id taken while a run is started ("avrn"), so two starts cannot both begin a check. */
-const START_LOCK_ID = 0x6176726e;
 
 /** Stored chain checks (only this file touches their table). */
 @Injectable()
@@ -14,11 +12,11 @@ export class AuditVerificationRunsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.prisma.client.$transaction(work, { timeout: 10_000, maxWait: 10_000 });
+    return this.prisma.transaction(work);
   }
 
-  async lockStarts(tx: Tx): Promise<void> {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${START_LOCK_ID}::bigint)`;
+  lockStarts(tx: Tx): Promise<void> {
+    return waitForLock(tx, DatabaseLock.AuditVerificationRunStart);
   }
 
   create(data: { id: string; requestedByType: string; requestedById?: string; now: Date }, tx: Tx): Promise<AuditVerificationRun> {

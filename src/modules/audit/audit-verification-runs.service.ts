@@ -13,7 +13,7 @@ export interface VerificationRequester {
   correlationId?: string;
 }
 
-export type VerificationRunStatus = 'running' | 'passed' | 'failed' | 'error' | 'abandoned';
+type VerificationRunStatus = 'running' | 'passed' | 'failed' | 'error' | 'abandoned';
 
 export interface VerificationRunView {
   id: string;

@@ -41,7 +41,7 @@ const textOrNull = (value: unknown): string | null =>
   value === null || value === undefined ? null : typeof value === 'string' ? value : JSON.stringify(value);
 
 /** A row read with RECORD_COLUMNS (from pg or from Prisma's raw queries) as an AuditRecord. */
-export function toRecord(row: Row): AuditRecord {
+function toRecord(row: Row): AuditRecord {
   return {
     id: String(row.id),
     occurredAt: String(row.occurred_at),
@@ -103,8 +103,8 @@ export class AuditRepository {
     private readonly connection: DatabaseConnection,
   ) {}
 
-  transaction<T>(work: (tx: Tx) => Promise<T>, timeoutMs = 10_000): Promise<T> {
-    return this.prisma.client.$transaction(work, { timeout: timeoutMs, maxWait: timeoutMs });
+  transaction<T>(work: (tx: Tx) => Promise<T>, timeoutMs?: number): Promise<T> {
+    return this.prisma.transaction(work, timeoutMs);
   }
 
   /** Takes and releases the chain-head lock, waiting at most `timeoutMs`; rejects when it cannot. */
@@ -445,12 +445,6 @@ export class AuditRepository {
 
   async dropPartition(tx: Tx, name: string): Promise<void> {
     await tx.$executeRawUnsafe('SELECT audit_drop_partition($1)', name);
-  }
-
-  /** One instance at a time per job; released with the transaction. */
-  async tryAdvisoryLock(tx: Tx, lockId: number): Promise<boolean> {
-    const [row] = await tx.$queryRawUnsafe<{ locked: boolean }[]>('SELECT pg_try_advisory_xact_lock($1::bigint) AS locked', lockId);
-    return row?.locked === true;
   }
 
   async setLockTimeout(tx: Tx, milliseconds: number): Promise<void> {

@@ -238,10 +238,7 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
     try {
       const outcome = await this.commit(ctx, { ok: { status, errorCode: ctx.errorCode, verdict: ctx.audit.verdict } });
       if (outcome === 'jwt_replayed') {
-        const unauthenticated = new ApiError(401, CommonCodes.unauthenticated, ctx.route.contract === 'camara' || ctx.route.contract === 'admin'
-          ? 'Request not authenticated due to missing, invalid, or expired credentials.'
-          : 'Unauthorized');
-        return replaceAnswer(ctx, reply, payload, unauthenticated);
+        return replaceAnswer(ctx, reply, payload, AuditErrors.jwtReplayed(ctx.route.contract));
       }
       return payload;
     } catch {

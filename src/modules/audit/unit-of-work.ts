@@ -2,7 +2,7 @@ import type { AuditContent } from './audit-chain.js';
 import { contentDigestSql, isoTimeSql, linkHashSql } from './audit-chain.js';
 
 /** An answer stored with an idempotency claim, for the outcome it answers. */
-export interface StoredAnswer {
+interface StoredAnswer {
   status: number;
   sealed: string;
   keyVersion: number;
@@ -66,7 +66,7 @@ export interface UnitWrite {
   row: Record<string, unknown>;
 }
 
-export type EventContent = Omit<AuditContent, 'id' | 'occurredAt'>;
+type EventContent = Omit<AuditContent, 'id' | 'occurredAt'>;
 
 /** A unit as the writer stores it: claims, writes, and the audit event of each possible outcome. */
 export interface PreparedUnit {

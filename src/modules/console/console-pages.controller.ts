@@ -3,9 +3,9 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ConsoleRole } from '../../common/auth/caller.js';
 import { Public } from '../../common/auth/public.decorator.js';
-import { ApiError, CommonCodes } from '../../common/errors/api-error.js';
 import { ConsoleSessionsService } from './console-sessions.service.js';
 import { CONSOLE_PAGE_HEADERS, consoleShell, FORBIDDEN_PAGE } from './console-pages.js';
+import { consoleResourceNotFound } from './console.errors.js';
 
 /** Which roles may open the pages under a path (the server checks, not only the menu). */
 const PAGE_ROLES: [string, ConsoleRole[]][] = [
@@ -39,7 +39,7 @@ export class ConsolePagesController {
     const pathname = request.url.split('?', 1)[0];
     // Unknown API paths and missing assets are JSON 404s, never the HTML shell.
     if (pathname.startsWith('/console/api/') || pathname.startsWith('/console/assets/')) {
-      throw new ApiError(404, CommonCodes.notFound, 'The requested resource does not exist.');
+      throw consoleResourceNotFound();
     }
     void reply.headers({ ...CONSOLE_PAGE_HEADERS, 'cache-control': 'no-store' });
     const html = consoleShell();

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
  * The console's pages may load only the gateway's own scripts, styles and data: no inline script,
  * no inline style element, no other origin, never inside a frame.
  */
-export const CONSOLE_CSP = [
+const CONSOLE_CSP = [
   "default-src 'none'",
   "script-src 'self'",
   "style-src 'self'",

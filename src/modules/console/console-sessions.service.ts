@@ -7,23 +7,21 @@ import { ConsoleSessionAuthenticator } from '../../common/auth/console-session.j
 import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
 import { ServerSecrets } from '../../common/config/server-secrets.js';
-import { ApiError, CommonCodes } from '../../common/errors/api-error.js';
 import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
 import { SecretBox } from '../credentials/secret-box.js';
 import { decoyPasswordHash, newToken, passwordMatches, tokenHash, totpStep } from './console-credentials.js';
 import { ConsoleRepository, type SessionWithUser, type Tx } from './console.repository.js';
 import { normalizeEmail, ROLE_FROM_DB, totpRequiredFor } from './console-users.service.js';
+import { ConsoleCodes, consoleUnauthenticated, roleNotAllowed } from './console.errors.js';
 
-export const CSRF_HEADER = 'x-csrf-token';
+const CSRF_HEADER = 'x-csrf-token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export type SignInFailure = 'unknown_user' | 'not_activated' | 'disabled' | 'locked' | 'wrong_password' | 'wrong_code' | 'no_second_factor';
+type SignInFailure = 'unknown_user' | 'not_activated' | 'disabled' | 'locked' | 'wrong_password' | 'wrong_code' | 'no_second_factor';
 
 export type SignInResult =
   | { ok: true; token: string; userId: string; sessionId: string; user: AuthenticatedConsoleUser }
   | { ok: false; reason: SignInFailure; userId?: string; lockedNow: boolean };
-
-const unauthenticated = (): ApiError => new ApiError(401, CommonCodes.unauthenticated, 'Unauthorized');
 
 function single(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
@@ -109,14 +107,14 @@ export class ConsoleSessionsService extends ConsoleSessionAuthenticator {
           lockedNow = failures >= this.environment.CONSOLE_LOCKOUT_THRESHOLD;
           const lockedUntil = new Date(now.getTime() + this.environment.CONSOLE_LOCKOUT_SECONDS * 1000);
           await this.repository.updateUser(user.id, lockedNow ? { failedAttempts: 0, lockedUntil } : { failedAttempts: failures }, tx);
-          await this.record(tx, actor, 'console_user.sign_in', 'failure', { errorCode: 'SIGN_IN_FAILED', detail: { userId: user.id, reason, failedAttempts: failures } });
+          await this.record(tx, actor, 'console_user.sign_in', 'failure', { errorCode: ConsoleCodes.signInFailed, detail: { userId: user.id, reason, failedAttempts: failures } });
           if (lockedNow) {
             await this.record(tx, { type: 'system', correlationId }, 'console_user.lock', 'success', {
               detail: { userId: user.id, failedAttempts: failures, lockedUntil: lockedUntil.toISOString() },
             });
           }
         } else {
-          await this.record(tx, actor, 'console_user.sign_in', 'failure', { errorCode: 'SIGN_IN_FAILED', detail: { userId: user.id, reason } });
+          await this.record(tx, actor, 'console_user.sign_in', 'failure', { errorCode: ConsoleCodes.signInFailed, detail: { userId: user.id, reason } });
         }
         return { ok: false, reason, userId: user.id, lockedNow };
       };
@@ -162,13 +160,13 @@ export class ConsoleSessionsService extends ConsoleSessionAuthenticator {
     if (unsafe) {
       // Fetch metadata: a browser marks requests made by other sites; only same-origin (or typed-in) may change anything.
       const site = single(request, 'sec-fetch-site');
-      if (site !== undefined && site !== 'same-origin' && site !== 'none') throw unauthenticated();
+      if (site !== undefined && site !== 'same-origin' && site !== 'none') throw consoleUnauthenticated();
     }
     const session = await this.openSession(request);
-    if (!session) throw unauthenticated();
-    if (unsafe && !this.csrfMatches(session.id, request.headers[CSRF_HEADER])) throw unauthenticated();
+    if (!session) throw consoleUnauthenticated();
+    if (unsafe && !this.csrfMatches(session.id, request.headers[CSRF_HEADER])) throw consoleUnauthenticated();
     const user = this.toCaller(session);
-    if (!roles.includes(user.role)) throw new ApiError(403, CommonCodes.forbidden, 'Your role does not allow this.');
+    if (!roles.includes(user.role)) throw roleNotAllowed();
     return user;
   }
 

@@ -6,13 +6,12 @@ import type {
   ConsoleSession,
   ConsoleUser,
   ConsoleUserClient,
-  ConsoleUserStatus,
 } from '../../generated/prisma/client.js';
 
 export type Tx = Prisma.TransactionClient;
 export type ConsoleUserWithClients = ConsoleUser & { clients: ConsoleUserClient[] };
 export type SessionWithUser = ConsoleSession & { user: ConsoleUserWithClients };
-export type { ConsoleRole, ConsoleUserStatus, ClientEnvironment };
+export type { ConsoleRole, ClientEnvironment };
 
 /** Console users, their client bindings and sessions (only this file touches their tables). */
 @Injectable()
@@ -21,7 +20,7 @@ export class ConsoleRepository {
 
   /** One transaction: a change and its audit event commit or fail together. */
   transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.prisma.client.$transaction(work, { timeout: 10_000, maxWait: 10_000 });
+    return this.prisma.transaction(work);
   }
 
   createUser(
@@ -95,10 +94,5 @@ export class ConsoleRepository {
       where: { OR: [{ endedAt: { lt: cutoff } }, { expiresAt: { lt: cutoff } }] },
     });
     return count;
-  }
-
-  async tryAdvisoryLock(tx: Tx, lockId: number): Promise<boolean> {
-    const rows = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${lockId}::bigint) AS locked`;
-    return rows[0]?.locked === true;
   }
 }

@@ -9,6 +9,7 @@ import { Tags } from '../../common/openapi/api-tags.js';
 import { CredentialsService } from './credentials.service.js';
 import { BootstrapAdminDto } from './dto/admin.dto.js';
 import { CreatedAdminKeyDto } from './dto/credential-responses.dto.js';
+import { CredentialsCodes } from './credentials.errors.js';
 
 /**
  * The first admin key of a production gateway, for the holder of ADMIN_BOOTSTRAP_SECRET: usable
@@ -25,7 +26,7 @@ export class AdminBootstrapController {
   @AuditAction('admin_key.bootstrap')
   @ApiOperation({ summary: 'Exchange ADMIN_BOOTSTRAP_SECRET for the first admin key (once; refused after an admin key exists).' })
   @ApiCreatedResponse({ type: CreatedAdminKeyDto, description: 'The first admin key (shown only here).' })
-  @ApiErrors({ 401: [CommonCodes.unauthenticated], 403: ['BOOTSTRAP_DISABLED'], 409: ['ADMIN_EXISTS'] })
+  @ApiErrors({ 401: [CommonCodes.unauthenticated], 403: [CredentialsCodes.bootstrapDisabled], 409: [CredentialsCodes.adminExists] })
   async bootstrap(@Body() body: BootstrapAdminDto, @Req() request: FastifyRequest): Promise<{ id: string; key: string; role: 'admin' }> {
     const created = await this.credentials.bootstrapAdminKey(body.secret, request.id);
     return { ...created, role: 'admin' };

@@ -29,9 +29,10 @@ import {
   RevokedCredentialDto,
   RotationResultDto,
 } from './dto/credential-responses.dto.js';
+import { CredentialsCodes } from './credentials.errors.js';
 
 const NOT_FOUND = { 404: [CommonCodes.notFound] };
-const CREDENTIAL_CHANGE = { 404: [CommonCodes.notFound], 409: ['CONFLICT'] };
+const CREDENTIAL_CHANGE = { 404: [CommonCodes.notFound], 409: [CredentialsCodes.conflict] };
 
 interface CreatedClientAnswer {
   client: ClientView;

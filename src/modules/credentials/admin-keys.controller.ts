@@ -12,6 +12,7 @@ import { Idempotent } from '../../common/http/idempotency.js';
 import { CredentialsService, type CredentialView } from './credentials.service.js';
 import { CreateAdminKeyDto } from './dto/admin.dto.js';
 import { CreatedAdminKeyDto, CredentialPageDto, RevokedCredentialDto } from './dto/credential-responses.dto.js';
+import { CredentialsCodes } from './credentials.errors.js';
 
 @ApiTags(Tags.adminKeys)
 @AdminAuth('admin')
@@ -43,7 +44,7 @@ export class AdminKeysController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Revoke an admin key at once; irreversible.' })
   @ApiOkResponse({ type: RevokedCredentialDto, description: 'The revoked key.' })
-  @ApiErrors({ 404: [CommonCodes.notFound], 409: ['CONFLICT'] })
+  @ApiErrors({ 404: [CommonCodes.notFound], 409: [CredentialsCodes.conflict] })
   async revoke(
     @Param('keyId') keyId: string,
     @CurrentAdmin() admin: AuthenticatedAdmin,

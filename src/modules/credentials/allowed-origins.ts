@@ -3,7 +3,7 @@ import type { ClientEnvironment } from '../../common/auth/caller.js';
 import { invalidAllowedOrigins } from './credentials.errors.js';
 
 export const MAX_ALLOWED_ORIGINS = 20;
-export const MAX_ORIGIN_LENGTH = 200;
+const MAX_ORIGIN_LENGTH = 200;
 
 // Lower-case DNS labels (IDNs arrive in punycode, as browsers send them) or a bracketed IPv6.
 const HOSTNAME =
@@ -15,7 +15,7 @@ const HOSTNAME =
  * info, wildcard or trailing slash. The stored value is compared byte for byte with the header,
  * so anything a browser would never send is refused rather than normalised.
  */
-export function isBrowserOrigin(value: unknown): value is string {
+function isBrowserOrigin(value: unknown): value is string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ORIGIN_LENGTH) return false;
   let url: URL;
   try {
@@ -31,7 +31,7 @@ export function isBrowserOrigin(value: unknown): value is string {
  * The environment rule on top of the syntax: a LIVE client's pages are served over HTTPS; plain
  * HTTP is for SANDBOX clients (local development, test pages).
  */
-export function originFitsEnvironment(origin: string, environment: ClientEnvironment): boolean {
+function originFitsEnvironment(origin: string, environment: ClientEnvironment): boolean {
   return environment === 'SANDBOX' || origin.startsWith('https://');
 }
 

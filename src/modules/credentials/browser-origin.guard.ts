@@ -5,7 +5,7 @@ import { auditFacts } from '../../common/http/audit-facts.js';
 import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { BrowserFacingRoute } from './browser-cors.js';
 import { BrowserOrigins } from './browser-origins.service.js';
-import { originNotAllowed } from './credentials.errors.js';
+import { CredentialsCodes, originNotAllowed } from './credentials.errors.js';
 
 /**
  * Sent by the gateway's own check page (the web variant's iframe) with the origin of the page
@@ -23,7 +23,7 @@ function single(value: string | string[] | undefined): string | undefined {
  * native app or a server never sends Origin). Browsers set Origin and Sec-Fetch-Site themselves:
  * a page cannot forge them.
  */
-export function browserOriginOf(request: FastifyRequest): string | undefined {
+function browserOriginOf(request: FastifyRequest): string | undefined {
   const origin = single(request.headers.origin);
   const sameOrigin = single(request.headers['sec-fetch-site']) === 'same-origin';
   if (origin !== undefined && !sameOrigin) return origin;
@@ -36,7 +36,7 @@ export function browserOriginOf(request: FastifyRequest): string | undefined {
  * check that some client allows it.)
  */
 @Injectable()
-export class BrowserOriginGuard implements CanActivate {
+class BrowserOriginGuard implements CanActivate {
   constructor(private readonly origins: BrowserOrigins) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -56,4 +56,4 @@ export class BrowserOriginGuard implements CanActivate {
  * origins (BrowserCors), and a page of any other origin is refused (BrowserOriginGuard).
  */
 export const BrowserFacing = (): MethodDecorator =>
-  applyDecorators(BrowserFacingRoute(), UseGuards(BrowserOriginGuard), ApiErrors({ 403: ['ORIGIN_NOT_ALLOWED'] }));
+  applyDecorators(BrowserFacingRoute(), UseGuards(BrowserOriginGuard), ApiErrors({ 403: [CredentialsCodes.originNotAllowed] }));

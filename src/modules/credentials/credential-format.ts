@@ -77,10 +77,3 @@ export function keyHash(pepper: Buffer, secret: string): string {
 export function fingerprintOf(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex').slice(0, 16);
 }
-
-/** Constant-time equality of two strings through fixed-length digests (lengths may differ). */
-export function digestsEqual(key: Buffer, left: string, right: string): boolean {
-  const a = createHmac('sha256', key).update(left, 'utf8').digest();
-  const b = createHmac('sha256', key).update(right, 'utf8').digest();
-  return timingSafeEqual(a, b);
-}

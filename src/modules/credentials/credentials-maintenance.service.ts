@@ -10,9 +10,8 @@ import { GatewaySecretsRepository } from './gateway-secrets.repository.js';
 import { ProofKeysService } from './proof-keys.service.js';
 import { RateLimitRepository } from './rate-limit.repository.js';
 import { SecretBox } from './secret-box.js';
+import { DatabaseLock, tryLock } from '../../common/database/database-locks.js';
 
-/** Advisory lock id of the credentials job (any constant no other job uses). */
-export const ROTATION_JOB_LOCK_ID = 30_231_123;
 
 export interface RotationDueReport {
   skipped: boolean;
@@ -46,7 +45,7 @@ export class CredentialsMaintenanceService {
 
   async runDue(): Promise<RotationDueReport> {
     const report = await this.repository.transaction(async (tx) => {
-      if (!(await this.repository.tryAdvisoryLock(tx, ROTATION_JOB_LOCK_ID))) {
+      if (!(await tryLock(tx, DatabaseLock.CredentialsMaintenance))) {
         return { skipped: true, expired: 0, dueForRotation: 0, resealed: 0, proofKeyRolled: null };
       }
       const now = this.clock.now();

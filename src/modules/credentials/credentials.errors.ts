@@ -1,4 +1,12 @@
-import { ApiError, CommonCodes, productNotEnabledStatus, type Contract } from '../../common/errors/api-error.js';
+import { ApiError, CommonCodes, type Contract } from '../../common/errors/api-error.js';
+
+/** Codes of the credential and admin-bootstrap failures that are not common to every module. */
+export const CredentialsCodes = {
+  conflict: 'CONFLICT',
+  originNotAllowed: 'ORIGIN_NOT_ALLOWED',
+  bootstrapDisabled: 'BOOTSTRAP_DISABLED',
+  adminExists: 'ADMIN_EXISTS',
+} as const;
 
 /**
  * The one answer to every authentication failure, whatever was wrong (unknown client, wrong key,
@@ -26,11 +34,6 @@ export function consoleSessionNotAccepted(): ApiError {
   return new ApiError(403, CommonCodes.forbidden, 'A console session does not authorize the admin API: it takes an admin API key (Authorization: Bearer).');
 }
 
-/** The client has not enabled the route's product (status and codes per contract: `CommonCodes.productNotEnabled`). */
-export function productNotEnabled(contract: Contract): ApiError {
-  return new ApiError(productNotEnabledStatus(contract), CommonCodes.productNotEnabled, 'The product is not enabled for this client.');
-}
-
 export function tooManyRequests(retryAfterSeconds: number, headers: Record<string, string> = {}): ApiError {
   return new ApiError(429, CommonCodes.tooManyRequests, 'Too many requests.', { ...headers, 'retry-after': String(retryAfterSeconds) });
 }
@@ -44,7 +47,7 @@ export function credentialNotFound(): ApiError {
 }
 
 export function credentialNotActive(): ApiError {
-  return new ApiError(409, 'CONFLICT', 'The credential is no longer active.');
+  return new ApiError(409, CredentialsCodes.conflict, 'The credential is no longer active.');
 }
 
 export function unsupportedCredentialKind(): ApiError {
@@ -61,13 +64,13 @@ export function invalidAllowedOrigins(rule: string): ApiError {
  * page itself cannot read it; the audit trail and the gateway's logs can.
  */
 export function originNotAllowed(): ApiError {
-  return new ApiError(403, 'ORIGIN_NOT_ALLOWED', 'This origin may not call this endpoint for this client.');
+  return new ApiError(403, CredentialsCodes.originNotAllowed, 'This origin may not call this endpoint for this client.');
 }
 
 export function bootstrapDisabled(): ApiError {
-  return new ApiError(403, 'BOOTSTRAP_DISABLED', 'Bootstrap is not configured: set ADMIN_BOOTSTRAP_SECRET, or create an admin key with `npm run cli -- admin-key:create --role admin`.');
+  return new ApiError(403, CredentialsCodes.bootstrapDisabled, 'Bootstrap is not configured: set ADMIN_BOOTSTRAP_SECRET, or create an admin key with `npm run cli -- admin-key:create --role admin`.');
 }
 
 export function adminExists(): ApiError {
-  return new ApiError(409, 'ADMIN_EXISTS', 'An admin key exists already, so the bootstrap secret is spent: create further keys with POST /admin/v1/admin-keys.');
+  return new ApiError(409, CredentialsCodes.adminExists, 'An admin key exists already, so the bootstrap secret is spent: create further keys with POST /admin/v1/admin-keys.');
 }

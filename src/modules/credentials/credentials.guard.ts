@@ -6,12 +6,12 @@ import type { AuthenticatedClient, Caller, ClientProduct } from '../../common/au
 import { ConsoleSessionAuthenticator } from '../../common/auth/console-session.js';
 import { IS_PUBLIC } from '../../common/auth/public.decorator.js';
 import { Environment } from '../../common/config/environment.js';
-import { ApiError } from '../../common/errors/api-error.js';
+import { ApiError, productNotEnabled } from '../../common/errors/api-error.js';
 import { MetricsService } from '../../common/metrics/metrics.service.js';
 import { rateLimitHeaders } from '../../common/http/rate-limit-headers.js';
 import type { RequestContext } from '../../common/http/request-context.js';
 import { Authenticator } from './authenticator.service.js';
-import { consoleSessionNotAccepted, productNotEnabled, tooManyRequests, unauthenticated } from './credentials.errors.js';
+import { consoleSessionNotAccepted, tooManyRequests, unauthenticated } from './credentials.errors.js';
 import { SourceThrottle } from './source-throttle.js';
 import { RateLimiter } from './rate-limiter.service.js';
 

@@ -30,14 +30,8 @@ export class CredentialsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
   /** One transaction: a credential change and its audit event commit or fail together. */
-  transaction<T>(work: (tx: Tx) => Promise<T>, timeoutMs = 10_000): Promise<T> {
-    return this.prisma.client.$transaction(work, { timeout: timeoutMs, maxWait: timeoutMs });
-  }
-
-  /** Transaction-scoped advisory lock: released at commit, so a crashed holder never blocks others. */
-  async tryAdvisoryLock(tx: Tx, lockId: number): Promise<boolean> {
-    const rows = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${lockId}::bigint) AS locked`;
-    return rows[0]?.locked === true;
+  transaction<T>(work: (tx: Tx) => Promise<T>, timeoutMs?: number): Promise<T> {
+    return this.prisma.transaction(work, timeoutMs);
   }
 
   createClient(data: Prisma.ApiClientCreateInput, tx: Tx): Promise<ApiClient> {

@@ -1,5 +1,5 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { AdminRole } from '../../common/auth/auth.decorators.js';
 import type { ClientEnvironment, ClientProduct, CredentialKind, CredentialRef } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.js';
@@ -123,7 +123,7 @@ function pageKeyOf(cursor: string | undefined): PageKey | undefined {
   return { createdAt: at, id };
 }
 
-export function toClientView(client: ApiClient): ClientView {
+function toClientView(client: ApiClient): ClientView {
   return {
     clientId: client.id,
     name: client.name,
@@ -162,8 +162,6 @@ function refOf(credential: Credential): CredentialRef {
  */
 @Injectable()
 export class CredentialsService {
-  private readonly logger = new Logger(CredentialsService.name);
-
   constructor(
     private readonly repository: CredentialsRepository,
     private readonly audit: CredentialAudit,
@@ -488,10 +486,5 @@ export class CredentialsService {
       ...extra,
       credential: extra.credential ?? actor.credential,
     };
-  }
-
-  /** Logged for operators; the logger never sees a secret. */
-  protected warn(message: string): void {
-    this.logger.warn(message);
   }
 }

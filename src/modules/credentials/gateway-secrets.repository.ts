@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { OperatorSecret, ProofKey } from '../../generated/prisma/client.js';
+import { DatabaseLock, waitForLock } from '../../common/database/database-locks.js';
 import { PrismaService } from '../../common/database/prisma.service.js';
 import type { Tx } from './credentials.repository.js';
 
@@ -53,9 +54,7 @@ export class GatewaySecretsRepository {
   }
 
   /** Locks proof-key creation for the transaction, so two instances never both create the first key. */
-  async lockProofKeys(tx: Tx): Promise<void> {
-    await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(${PROOF_KEY_LOCK_ID}::bigint)`;
+  lockProofKeys(tx: Tx): Promise<void> {
+    return waitForLock(tx, DatabaseLock.ProofKeyCreation);
   }
 }
-
-const PROOF_KEY_LOCK_ID = 30_231_124;

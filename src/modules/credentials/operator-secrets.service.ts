@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { GatewaySecretsRepository } from './gateway-secrets.repository.js';
 import { SecretBox } from './secret-box.js';
+import { LRUCache } from 'lru-cache';
 
 const CACHE_TTL_MS = 5_000;
 
@@ -11,7 +12,19 @@ const CACHE_TTL_MS = 5_000;
  */
 @Injectable()
 export class OperatorSecretsService {
-  private readonly cache = new Map<string, { value: string | undefined; loadedAt: number }>();
+  /** Opened values by operator and name (an unset secret as `{ value: undefined }`); concurrent reads share a query. */
+  private readonly cache = new LRUCache<string, { value: string | undefined }>({
+    max: 1_000,
+    ttlResolution: 0, // the clock on every lookup, as CredentialCache
+    ttl: CACHE_TTL_MS,
+    fetchMethod: async (key) => {
+      const [operatorId, name] = key.split('\u0000') as [string, string];
+      const row = await this.repository.findOperatorSecret(operatorId, name);
+      return { value: row ? this.box.open({ ciphertext: row.sealedValue, keyVersion: row.sealedKeyVersion }) : undefined };
+    },
+    // A read in flight when put() replaces the secret answers its caller but is not kept.
+    ignoreFetchAbort: true,
+  });
 
   constructor(
     private readonly repository: GatewaySecretsRepository,
@@ -25,13 +38,7 @@ export class OperatorSecretsService {
   }
 
   async get(operatorId: string, name: string): Promise<string | undefined> {
-    const key = cacheKey(operatorId, name);
-    const cached = this.cache.get(key);
-    if (cached && Date.now() - cached.loadedAt < CACHE_TTL_MS) return cached.value;
-    const row = await this.repository.findOperatorSecret(operatorId, name);
-    const value = row ? this.box.open({ ciphertext: row.sealedValue, keyVersion: row.sealedKeyVersion }) : undefined;
-    this.cache.set(key, { value, loadedAt: Date.now() });
-    return value;
+    return (await this.cache.fetch(cacheKey(operatorId, name)))?.value;
   }
 }
 

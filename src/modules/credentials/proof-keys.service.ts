@@ -5,6 +5,7 @@ import { Environment } from '../../common/config/environment.js';
 import { CredentialsRepository, type Tx } from './credentials.repository.js';
 import { GatewaySecretsRepository } from './gateway-secrets.repository.js';
 import { SecretBox } from './secret-box.js';
+import { LRUCache } from 'lru-cache';
 
 export interface ProofKey {
   kid: string;
@@ -24,7 +25,18 @@ const CACHE_TTL_MS = 5_000;
 @Injectable()
 export class ProofKeysService {
   private currentCache: { value: ProofKey; loadedAt: number } | undefined;
-  private readonly byKid = new Map<string, { value: (ProofKey & { retiredAt: number | null }) | undefined; loadedAt: number }>();
+  /** Keys by kid (misses too, as `{ value: undefined }`): LRU, so a flood of unknown kids cannot push out the keys in use. */
+  private readonly byKid = new LRUCache<string, { value: (ProofKey & { retiredAt: number | null }) | undefined }>({
+    max: 1_000,
+    ttlResolution: 0, // the clock on every lookup, as CredentialCache
+    ttl: CACHE_TTL_MS,
+    fetchMethod: async (kid) => {
+      const row = await this.repository.findProofKey(kid.toLowerCase());
+      return { value: row ? { kid: row.id, key: this.openKey(row.sealedKey, row.sealedKeyVersion), retiredAt: row.retiredAt?.getTime() ?? null } : undefined };
+    },
+    // A read in flight during a roll answers its caller but is not kept.
+    ignoreFetchAbort: true,
+  });
 
   constructor(
     private readonly repository: GatewaySecretsRepository,
@@ -54,17 +66,7 @@ export class ProofKeysService {
 
   async find(kid: string): Promise<ProofKey | undefined> {
     if (!/^[0-9a-f-]{36}$/i.test(kid)) return undefined;
-    let cached = this.byKid.get(kid);
-    if (!cached || Date.now() - cached.loadedAt >= CACHE_TTL_MS) {
-      const row = await this.repository.findProofKey(kid.toLowerCase());
-      cached = {
-        value: row ? { kid: row.id, key: this.openKey(row.sealedKey, row.sealedKeyVersion), retiredAt: row.retiredAt?.getTime() ?? null } : undefined,
-        loadedAt: Date.now(),
-      };
-      if (this.byKid.size > 1_000) this.byKid.clear();
-      this.byKid.set(kid, cached);
-    }
-    const found = cached.value;
+    const found = (await this.byKid.fetch(kid))?.value;
     if (!found) return undefined;
     if (found.retiredAt !== null && found.retiredAt + this.environment.PROOF_KEY_RETENTION_SECONDS * 1000 <= this.clock.now().getTime()) {
       return undefined;

@@ -19,12 +19,12 @@ function dataFolder(environment: Environment): string {
 }
 
 /** Where the sandbox client's secrets go, beside the embedded database (`.data/` by default). */
-export function sandboxCredentialsFile(environment: Environment): string {
+function sandboxCredentialsFile(environment: Environment): string {
   return path.join(dataFolder(environment), 'sandbox-credentials.json');
 }
 
 /** Where the first admin key goes on a development machine. */
-export function firstAdminKeyFile(environment: Environment): string {
+function firstAdminKeyFile(environment: Environment): string {
   return path.join(dataFolder(environment), 'admin-key.json');
 }
 

@@ -3,8 +3,9 @@ import { Redis } from 'ioredis';
 import { Environment } from '../../common/config/environment.js';
 
 /**
- * The optional Redis behind rate-limit counters and JWT replay protection. Without REDIS_URL both
- * live in PostgreSQL, which every instance shares anyway; the gateway never needs Redis.
+ * The optional Redis behind the rate-limit counters. Without REDIS_URL they live in PostgreSQL,
+ * which every instance shares anyway; the gateway never needs Redis. (JWT replay markers are
+ * always in PostgreSQL: they are claimed in the request's unit of work.)
  */
 @Injectable()
 export class SharedRedis implements OnApplicationShutdown {

@@ -3,9 +3,6 @@ import { Cron, CronExpression } from '@nestjs/schedule';
 import { Environment } from '../../common/config/environment.js';
 import { IdempotencyService } from './idempotency.service.js';
 
-/** Advisory lock of the purge, so one instance runs it. */
-export const IDEMPOTENCY_PURGE_LOCK_ID = 72_707_412;
-
 @Injectable()
 export class IdempotencyJobs {
   private readonly logger = new Logger(IdempotencyJobs.name);
@@ -20,7 +17,7 @@ export class IdempotencyJobs {
   async purge(): Promise<void> {
     if (!this.environment.JOBS_ENABLED) return;
     try {
-      const report = await this.idempotency.purgeExpired(IDEMPOTENCY_PURGE_LOCK_ID);
+      const report = await this.idempotency.purgeExpired();
       if (report.keys > 0) this.logger.log(`purged ${report.keys} expired idempotency keys`);
     } catch (error) {
       this.logger.error(`idempotency purge failed: ${error instanceof Error ? error.message : String(error)}`);

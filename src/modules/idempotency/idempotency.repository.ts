@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../../common/database/prisma.service.js';
+import { DatabaseLock, tryLock } from '../../common/database/database-locks.js';
 
 /** A claimed key and, once its unit committed, the answer stored with it. */
 export interface StoredKey {
@@ -29,10 +30,9 @@ export class IdempotencyRepository {
   }
 
   /** Deletes keys (and their answers) expired by `now`, under a job lock so one instance does it. */
-  async purgeExpired(now: Date, lockId: number): Promise<{ skipped: boolean; keys: number }> {
+  async purgeExpired(now: Date): Promise<{ skipped: boolean; keys: number }> {
     return this.prisma.client.$transaction(async (tx) => {
-      const [lock] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${lockId}::bigint) AS locked`;
-      if (lock?.locked !== true) return { skipped: true, keys: 0 };
+      if (!(await tryLock(tx, DatabaseLock.IdempotencyPurge))) return { skipped: true, keys: 0 };
       await tx.idempotencyResponse.deleteMany({ where: { expiresAt: { lte: now } } });
       const { count } = await tx.idempotencyKey.deleteMany({ where: { expiresAt: { lte: now } } });
       return { skipped: false, keys: count };

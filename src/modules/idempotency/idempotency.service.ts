@@ -9,7 +9,7 @@ import { canonicalJson } from './canonical-json.js';
 import { idempotencyKeyInUse, idempotencyKeyReused, invalidIdempotencyKey } from './idempotency.errors.js';
 import { IdempotencyRepository, type StoredKey } from './idempotency.repository.js';
 
-export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /** What identifies a request for its key: a repeat must match it exactly. */
@@ -21,7 +21,7 @@ export interface RequestShape {
 }
 
 /** The caller a key belongs to: the same key string of two callers are two keys. */
-export function scopeOf(caller: Caller): string {
+function scopeOf(caller: Caller): string {
   switch (caller.kind) {
     case 'client':
       return `client:${caller.clientId}`;
@@ -118,13 +118,13 @@ export class IdempotencyService {
     });
   }
 
-  purgeExpired(lockId: number): Promise<{ skipped: boolean; keys: number }> {
-    return this.repository.purgeExpired(this.clock.now(), lockId);
+  purgeExpired(): Promise<{ skipped: boolean; keys: number }> {
+    return this.repository.purgeExpired(this.clock.now());
   }
 }
 
 /** SHA-256 of the canonical request: method, route, path parameters, query and body. */
-export function digestOf(ctx: RequestContext, request: RequestShape): string {
+function digestOf(ctx: RequestContext, request: RequestShape): string {
   const canonical = canonicalJson({ method: request.method, route: ctx.route.pattern, params: request.params, query: request.query, body: request.body });
   return createHash('sha256').update(canonical).digest('hex');
 }

@@ -46,14 +46,14 @@ export type FactorCode = keyof typeof FACTORS;
 export const FACTOR_CODES = Object.keys(FACTORS) as FactorCode[];
 
 /** "These factors together, on this journey, decide at least this" (e.g. SIM swapped on TRANSACTION → BLOCK). */
-export interface HardRule {
+interface HardRule {
   id: string;
   /** Every one of these factors must be present. */
   factors: FactorCode[];
   decision: Decision;
 }
 
-export interface Limits {
+interface Limits {
   recentSimSwapHours: number;
   simSwapWatchDays: number;
   multiAccountNumbers: number;
@@ -265,7 +265,7 @@ export function confidenceOf(signals: Signals): 'HIGH' | 'MEDIUM' | 'LOW' {
   return known >= 4 ? 'HIGH' : known >= 2 ? 'MEDIUM' : 'LOW';
 }
 
-export interface Anomaly {
+interface Anomaly {
   type: AnomalyType;
   /** The count that crossed the threshold (GEO_SHIFT: 1). */
   observed: number;

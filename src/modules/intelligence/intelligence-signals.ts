@@ -26,7 +26,7 @@ export interface Signals {
  */
 export type SwapSignal = { known: true; ageSeconds: number | null } | { known: false; reason: string };
 
-export interface SilentSignal {
+interface SilentSignal {
   /** Whether the request named an SDK session. */
   session: boolean;
   /** Age of the newest positive verify of this number in this session, within the last 24 h. */
@@ -35,7 +35,7 @@ export interface SilentSignal {
   failureAgeSeconds: number | null;
 }
 
-export interface DeviceSignal {
+interface DeviceSignal {
   /** Whether a device id was given (`device.deviceId`, or the SDK session's deviceIdHash). */
   given: boolean;
   /** This device was seen with this number before (any earlier assessment of the client). */
@@ -50,7 +50,7 @@ export interface DeviceSignal {
   devicesOnNumber: Windows;
 }
 
-export interface NetworkSignal {
+interface NetworkSignal {
   /** Country of the end user's IP as the caller reported it (`network.countryCode`). */
   countryCode: string | null;
   /** Country of the number's operator (routing by prefix). */
@@ -65,7 +65,7 @@ export interface NetworkSignal {
 /** Counts in [10 min, 1 h, 24 h], the current assessment included. */
 export type Windows = [number, number, number];
 
-export interface VelocitySignal {
+interface VelocitySignal {
   /** Assessments (Trust, Shield, Detect) of the number, the device and the IP. */
   number: Windows;
   device: Windows;

@@ -14,25 +14,6 @@ export const ASSESSMENTS: UnitWriteKind = {
            ARRAY(SELECT jsonb_array_elements_text(factors)), score, decision, policy_version, created_at FROM ${rows}`,
 };
 
-export interface AssessmentRow {
-  id: string;
-  transactionId: string;
-  clientId: string;
-  product: 'trust' | 'shield' | 'detect';
-  serviceType: string;
-  phoneHash: string;
-  deviceHash: string | null;
-  ipHash: string | null;
-  operatorId: string | null;
-  countryCode: string | null;
-  signals: unknown;
-  factors: string[];
-  score: number;
-  decision: string;
-  policyVersion: number;
-  createdAt: string;
-}
-
 /** What earlier assessments of the client say about this number, device and IP. */
 export interface HistoryStats {
   number: Windows;

@@ -8,6 +8,7 @@ import { completePolicy, defaultPolicy, DECISIONS, detect, DETECT_ACTIONS, evalu
 import type { Signals } from './intelligence-signals.js';
 import { invalidPolicy, invalidRange } from './intelligence.errors.js';
 import { IntelligenceRepository, type StoredPolicy } from './intelligence.repository.js';
+import { LRUCache } from 'lru-cache';
 
 export interface VersionedPolicy {
   serviceType: ServiceType;
@@ -23,7 +24,7 @@ const MAX_WINDOW_MS = 93 * 86_400_000;
  * How long an instance answers from its cached policy. A change through this instance drops its
  * entry at once; another instance applies it within this many milliseconds (README "Policies").
  */
-export const POLICY_CACHE_TTL_MS = 5_000;
+const POLICY_CACHE_TTL_MS = 5_000;
 const POLICY_CACHE_MAX = 10_000;
 const EXAMPLES = 5;
 const DECISION_MEMO = 50_000;
@@ -42,25 +43,31 @@ export class PoliciesService {
     private readonly clock: Clock,
   ) {}
 
-  /** Per client and journey, the policy in force and when the entry stops being trusted. */
-  private readonly cache = new Map<string, { policy: Promise<VersionedPolicy>; expiresAt: number }>();
+  /**
+   * Per client and journey, the policy in force; least recently used entries go first, so many
+   * clients' journeys cannot push out the ones in use. Concurrent reads of one journey share a query.
+   */
+  private readonly cache = new LRUCache<string, VersionedPolicy>({
+    max: POLICY_CACHE_MAX,
+    ttlResolution: 0, // the clock on every lookup, as CredentialCache
+    ttl: POLICY_CACHE_TTL_MS,
+    fetchMethod: async (key) => {
+      const [clientId, serviceType] = key.split('\u0000') as [string, ServiceType];
+      const stored = await this.repository.findActivePolicy(clientId, serviceType);
+      return stored ? this.view(serviceType, stored) : this.defaultView(serviceType);
+    },
+    // A read in flight when a change drops the entry answers its caller but is not kept.
+    ignoreFetchAbort: true,
+  });
 
   /**
    * The policy in force for the client's journey (its newest version, else the default), from a
    * short-lived cache: it is read on every assessment, and changes are rare.
    */
   async activePolicy(clientId: string, serviceType: ServiceType): Promise<VersionedPolicy> {
-    const key = `${clientId}\u0000${serviceType}`;
-    const now = Date.now();
-    const cached = this.cache.get(key);
-    if (cached && cached.expiresAt > now) return cached.policy;
-    const policy = this.repository
-      .findActivePolicy(clientId, serviceType)
-      .then((stored) => (stored ? this.view(serviceType, stored) : this.defaultView(serviceType)));
-    if (this.cache.size >= POLICY_CACHE_MAX) this.cache.clear();
-    this.cache.set(key, { policy, expiresAt: now + POLICY_CACHE_TTL_MS });
-    // A failed read is not remembered.
-    policy.catch(() => this.cache.delete(key));
+    // A failed read is not remembered (lru-cache drops the entry of a rejected fetch).
+    const policy = await this.cache.fetch(`${clientId}\u0000${serviceType}`);
+    if (policy === undefined) throw new Error('policy read aborted');
     return policy;
   }
 

@@ -17,7 +17,7 @@ import {
   OperatorSecretParamsDto,
   UpdateOperatorDto,
 } from './dto/operator.dto.js';
-import { operatorNotFound } from './operators.errors.js';
+import { operatorNotFound, OperatorsCodes } from './operators.errors.js';
 import { OperatorsService, type OperatorView } from './operators.service.js';
 
 /** Operators are data: admins list, add and change them, and store their upstream secrets. */
@@ -53,7 +53,7 @@ export class OperatorsController {
   @AuditAction('operator.create')
   @ApiOperation({ summary: 'Add an operator' })
   @ApiCreatedResponse({ type: OperatorDto, description: 'The new operator.' })
-  @ApiErrors({ 409: ['ALREADY_EXISTS'] })
+  @ApiErrors({ 409: [OperatorsCodes.alreadyExists] })
   async create(
     @Body() body: CreateOperatorDto,
     @Req() request: FastifyRequest,

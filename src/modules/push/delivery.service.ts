@@ -19,9 +19,10 @@ import {
 import { newKeyId } from './ids.js';
 import { SubscriptionsService } from './subscriptions.service.js';
 import { newSigningSecret, secretBytes, signatureHeaders, type SigningKey } from './webhook-signature.js';
+import { LRUCache } from 'lru-cache';
 
 /** CloudEvents `source` of every event this gateway sends. */
-export const EVENT_SOURCE = 'urn:mobile-identity-gateway:swap-subscriptions';
+const EVENT_SOURCE = 'urn:mobile-identity-gateway:swap-subscriptions';
 const JITTER = 0.2;
 const MAX_RETRY_AFTER_S = 86_400;
 const KEY_CACHE_MS = 5_000;
@@ -35,14 +36,14 @@ interface SinkAnswer {
 }
 
 /** The retry delay after `attempt` failed attempts, with ±20% jitter; undefined when none is left. */
-export function retryDelayMs(delaysSeconds: readonly number[], attempt: number, random: () => number = Math.random): number | undefined {
+function retryDelayMs(delaysSeconds: readonly number[], attempt: number, random: () => number = Math.random): number | undefined {
   const base = delaysSeconds[attempt - 1];
   if (base === undefined) return undefined;
   return Math.round(base * 1000 * (1 - JITTER + 2 * JITTER * random()));
 }
 
 /** Retry-After as seconds or an HTTP date, in ms from `now`; undefined when absent or unreadable. */
-export function retryAfterMs(value: string | undefined, now: Date): number | undefined {
+function retryAfterMs(value: string | undefined, now: Date): number | undefined {
   if (value === undefined) return undefined;
   const seconds = /^\d+$/.test(value.trim()) ? Number(value.trim()) : (Date.parse(value) - now.getTime()) / 1000;
   if (!Number.isFinite(seconds)) return undefined;
@@ -60,8 +61,18 @@ export class DeliveryService {
   private readonly logger = new Logger(DeliveryService.name);
   private readonly delays: number[];
   private readonly agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
-  /** `until` is in performance.now() time; `firstRetiresAt` in clock time (ms), so a retired key stops signing on time. */
-  private readonly keyCache = new Map<string, { keys: SigningKey[]; until: number; firstRetiresAt: number }>();
+  /**
+   * Each client's signing keys; concurrent deliveries of one client share the load (and the first
+   * key's creation). `firstRetiresAt` is in clock time (ms), so a retired key stops signing on time.
+   */
+  private readonly keyCache = new LRUCache<string, { keys: SigningKey[]; firstRetiresAt: number }>({
+    max: 10_000,
+    ttlResolution: 0, // the clock on every lookup, as CredentialCache
+    ttl: KEY_CACHE_MS,
+    fetchMethod: (clientId) => this.loadSigningKeys(clientId),
+    // A load in flight when the keys are rotated answers its caller but is not kept.
+    ignoreFetchAbort: true,
+  });
 
   constructor(
     private readonly repository: PushRepository,
@@ -234,9 +245,15 @@ export class DeliveryService {
 
   /** The client's keys that still sign; a client without one gets its first key now (README: rotate to read a secret). */
   private async signingKeys(clientId: string): Promise<SigningKey[]> {
+    let entry = await this.keyCache.fetch(clientId);
+    // A key that retired since the load must stop signing on time (clock time, which tests pin).
+    if (entry !== undefined && entry.firstRetiresAt <= this.clock.now().getTime()) entry = await this.keyCache.fetch(clientId, { forceRefresh: true });
+    if (entry === undefined) throw new Error('signing key load aborted');
+    return entry.keys;
+  }
+
+  private async loadSigningKeys(clientId: string): Promise<{ keys: SigningKey[]; firstRetiresAt: number }> {
     const now = this.clock.now();
-    const cached = this.keyCache.get(clientId);
-    if (cached && cached.until > performance.now() && cached.firstRetiresAt > now.getTime()) return cached.keys;
     let rows = await this.repository.signingKeysOf(clientId, now);
     if (rows.length === 0) {
       const sealed = this.box.seal(newSigningSecret());
@@ -245,8 +262,7 @@ export class DeliveryService {
     }
     const keys = rows.map((row) => ({ id: row.id, secret: secretBytes(this.box.open({ ciphertext: row.secretSealed, keyVersion: row.secretKeyVersion })) }));
     const firstRetiresAt = Math.min(...rows.map((row) => row.retiresAt?.getTime() ?? Number.POSITIVE_INFINITY));
-    this.keyCache.set(clientId, { keys, until: performance.now() + KEY_CACHE_MS, firstRetiresAt });
-    return keys;
+    return { keys, firstRetiresAt };
   }
 
   forgetKeys(clientId: string): void {

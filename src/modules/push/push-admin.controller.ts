@@ -9,6 +9,7 @@ import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
 import { DeliveriesQueryDto, DeliveryDetailDto, DeliveryDto, DeliveryPageDto, SigningKeyDto } from './dto/push-admin.dto.js';
 import { PushAdminService } from './push-admin.service.js';
+import { PushCodes } from './push.errors.js';
 
 /** Webhook deliveries for admins: the dead letters, every attempt of an event, replay; clients' signing keys. */
 @ApiTags(Tags.adminPush)
@@ -44,7 +45,7 @@ export class PushAdminController {
   @ApiOperation({ summary: 'Send a dead (or cancelled) event again now, with the same CloudEvents id.' })
   @ApiParam({ name: 'eventId', schema: { type: 'string', format: 'uuid' } })
   @ApiOkResponse({ type: DeliveryDetailDto, description: 'The event, due now, with its attempts so far.' })
-  @ApiErrors({ 404: [CommonCodes.notFound], 409: ['NOT_REPLAYABLE'] })
+  @ApiErrors({ 404: [CommonCodes.notFound], 409: [PushCodes.notReplayable] })
   replay(@Param('eventId') id: string, @Ctx() ctx: RequestContext): Promise<DeliveryDetailDto> {
     return this.service.replay(ctx, id);
   }

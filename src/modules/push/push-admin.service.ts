@@ -9,7 +9,7 @@ import { SecretBox } from '../credentials/secret-box.js';
 import { DeliveryService } from './delivery.service.js';
 import { isUuid, newKeyId } from './ids.js';
 import type { DeliveryDetailDto, DeliveryDto, DeliveryStatusName, SigningKeyDto } from './dto/push-admin.dto.js';
-import { PushErrors } from './push.errors.js';
+import { PushCodes, PushErrors } from './push.errors.js';
 import { PushRepository, type DeliveryRow } from './push.repository.js';
 import { newSigningSecret } from './webhook-signature.js';
 import { EventTypes } from './dto/subscription.dto.js';
@@ -70,7 +70,7 @@ export class PushAdminService {
     const replayed = await this.requestAudit.transaction(
       ctx,
       (tx) => this.repository.replay(tx, id, this.clock.now()),
-      (row) => (row ? { status: 200, verdict: { eventId: id, status: 'pending' } } : { status: 409, errorCode: 'NOT_REPLAYABLE' }),
+      (row) => (row ? { status: 200, verdict: { eventId: id, status: 'pending' } } : { status: 409, errorCode: PushCodes.notReplayable }),
     );
     if (!replayed) {
       if (!(await this.repository.findDelivery(id))) throw PushErrors.notFound();

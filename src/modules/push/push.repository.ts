@@ -4,6 +4,7 @@ import { PrismaService } from '../../common/database/prisma.service.js';
 import type { Tx } from '../audit/audit.repository.js';
 import type { UnitWriteKind } from '../audit/audit.service.js';
 import type { PushDelivery, PushDeliveryAttempt, PushSigningKey, PushSubscription } from '../../generated/prisma/client.js';
+import { DatabaseLock } from '../../common/database/database-locks.js';
 
 export type SubscriptionRow = PushSubscription;
 export type DeliveryRow = PushDelivery;
@@ -173,9 +174,6 @@ export interface PolledSubscription {
   expiresAt: Date | null;
 }
 
-/** Advisory lock id of the retrieve-date poll (any constant no other job uses). */
-export const SWAP_POLL_LOCK_ID = 16_160_001;
-
 @Injectable()
 export class PushRepository {
   constructor(
@@ -183,8 +181,8 @@ export class PushRepository {
     private readonly connection: DatabaseConnection,
   ) {}
 
-  transaction<T>(work: (tx: Tx) => Promise<T>, timeoutMs = 10_000): Promise<T> {
-    return this.prisma.client.$transaction(work, { timeout: timeoutMs, maxWait: timeoutMs });
+  transaction<T>(work: (tx: Tx) => Promise<T>, timeoutMs?: number): Promise<T> {
+    return this.prisma.transaction(work, timeoutMs);
   }
 
   /** Inserts unless the client already has a live subscription for this number, kind and sink (then false). */
@@ -285,12 +283,12 @@ export class PushRepository {
   async withPollLock<T>(work: () => Promise<T>): Promise<T | undefined> {
     const session = await this.connection.openSession();
     try {
-      const [row] = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [SWAP_POLL_LOCK_ID]);
+      const [row] = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [DatabaseLock.SwapPoll]);
       if (row?.locked !== true) return undefined;
       try {
         return await work();
       } finally {
-        await session.query('SELECT pg_advisory_unlock($1::bigint)', [SWAP_POLL_LOCK_ID]);
+        await session.query('SELECT pg_advisory_unlock($1::bigint)', [DatabaseLock.SwapPoll]);
       }
     } finally {
       await session.release();

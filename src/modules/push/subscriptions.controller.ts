@@ -15,16 +15,17 @@ import {
   type SubscriptionViewDto,
 } from './dto/subscription.dto.js';
 import type { SwapKindValue } from './push.repository.js';
+import { PushCodes } from './push.errors.js';
 import { SubscriptionsService } from './subscriptions.service.js';
 
 const CREATE_ERRORS: DocumentedErrors = {
-  400: ['INVALID_ARGUMENT', 'INVALID_PROTOCOL', 'INVALID_CREDENTIAL', 'INVALID_TOKEN', 'INVALID_SINK'],
-  404: ['IDENTIFIER_NOT_FOUND'],
-  409: ['ALREADY_EXISTS'],
-  422: ['MISSING_IDENTIFIER', 'SERVICE_NOT_APPLICABLE'],
-  429: ['TOO_MANY_REQUESTS'],
+  400: [PushCodes.invalidArgument, PushCodes.invalidProtocol, PushCodes.invalidCredential, PushCodes.invalidToken, PushCodes.invalidSink],
+  404: [PushCodes.identifierNotFound],
+  409: [PushCodes.alreadyExists],
+  422: [PushCodes.missingIdentifier, PushCodes.serviceNotApplicable],
+  429: [PushCodes.tooManyRequests],
 };
-const BY_ID_ERRORS: DocumentedErrors = { 404: ['NOT_FOUND'], 429: ['TOO_MANY_REQUESTS'] };
+const BY_ID_ERRORS: DocumentedErrors = { 404: [PushCodes.notFound], 429: [PushCodes.tooManyRequests] };
 
 interface Flavour {
   kind: SwapKindValue;

@@ -11,7 +11,7 @@ import { SecretBox } from '../credentials/secret-box.js';
 import { OperatorsService } from '../operators/operators.service.js';
 import { EventTypes, type SubscriptionRequestDto, type SubscriptionViewDto } from './dto/subscription.dto.js';
 import { isUuid } from './ids.js';
-import { PushErrors } from './push.errors.js';
+import { PushCodes, PushErrors } from './push.errors.js';
 import { PushRepository, type NewSubscription, type SubscriptionRow, type SwapKindValue } from './push.repository.js';
 import { SinkPolicy } from './sink-policy.js';
 
@@ -98,7 +98,7 @@ export class SubscriptionsService {
     const created = await this.audit.transaction(
       ctx,
       (tx) => this.repository.insertSubscriptionIfNew(tx, row, now),
-      (inserted) => (inserted ? { status: 201, verdict: { subscriptionId: id, status } } : { status: 409, errorCode: 'ALREADY_EXISTS' }),
+      (inserted) => (inserted ? { status: 201, verdict: { subscriptionId: id, status } } : { status: 409, errorCode: PushCodes.alreadyExists }),
     );
     if (!created) throw PushErrors.alreadyExists();
     return this.view({ ...row, kind: kind === 'sim' ? 'SIM' : 'DEVICE', eventCount: 0, terminationReason: null, createdAt: now, updatedAt: now, polledAt: null, seenChangeAt: null }, phoneNumber);
@@ -132,7 +132,7 @@ export class SubscriptionsService {
         }
         return previous;
       },
-      (previous) => (previous === undefined ? { status: 404, errorCode: 'NOT_FOUND' } : { status: 204, verdict: { subscriptionId: id, status: 'DELETED' } }),
+      (previous) => (previous === undefined ? { status: 404, errorCode: PushCodes.notFound } : { status: 204, verdict: { subscriptionId: id, status: 'DELETED' } }),
     );
     if (before === undefined) throw PushErrors.notFound();
   }

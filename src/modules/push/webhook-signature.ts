@@ -6,7 +6,7 @@ export interface SigningKey {
   secret: Buffer;
 }
 
-export const SECRET_PREFIX = 'whsec_';
+const SECRET_PREFIX = 'whsec_';
 
 /** A new signing secret in the Standard Webhooks format (`whsec_` + base64 of 32 random bytes). */
 export function newSigningSecret(): string {

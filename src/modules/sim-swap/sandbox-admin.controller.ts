@@ -1,22 +1,19 @@
 import { Body, Controller, Delete, HttpCode, Param, Put } from '@nestjs/common';
 import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AdminAuth } from '../../common/auth/auth.decorators.js';
-import { ApiError, CommonCodes } from '../../common/errors/api-error.js';
+import { CommonCodes } from '../../common/errors/api-error.js';
 import { AuditAction, OwnUnitOfWork } from '../../common/http/audit-facts.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
 import { CAMARA_PHONE_NUMBER } from '../../common/phone/phone-number.js';
 import { SandboxNumberDto, SetSandboxNumberRequestDto } from './dto/sandbox-number.dto.js';
+import { invalidSandboxDateError, invalidSandboxPhoneNumberError } from './sim-swap.errors.js';
 import { SimSwapService } from './sim-swap.service.js';
 
 function phoneNumberOf(raw: string, ctx: RequestContext): string {
   if (!CAMARA_PHONE_NUMBER.test(raw)) {
-    throw new ApiError(
-      400,
-      CommonCodes.validation,
-      'phoneNumber must be in E.164 format with a leading +',
-    );
+    throw invalidSandboxPhoneNumberError();
   }
   ctx.audit.phoneNumber = raw;
   return raw;
@@ -25,8 +22,7 @@ function phoneNumberOf(raw: string, ctx: RequestContext): string {
 function dateOf(value: string | null | undefined, field: string): Date | null {
   if (value === null || value === undefined) return null;
   const date = new Date(value);
-  if (Number.isNaN(date.getTime()))
-    throw new ApiError(400, CommonCodes.validation, `${field} is not a valid date`);
+  if (Number.isNaN(date.getTime())) throw invalidSandboxDateError(field);
   return date;
 }
 

@@ -1,4 +1,4 @@
-import { ApiError } from '../../common/errors/api-error.js';
+import { ApiError, CommonCodes } from '../../common/errors/api-error.js';
 
 /** The two wire contracts this module answers; their error codes and statuses differ. */
 export type SwapContract = 'camara' | 'identity_match';
@@ -16,6 +16,17 @@ export class SwapLookupError extends Error {
     this.name = 'SwapLookupError';
   }
 }
+
+/** CAMARA SIM Swap / Device Swap codes (the official definitions in test/fixtures/camara/). */
+const CamaraCodes = {
+  identifierNotFound: 'IDENTIFIER_NOT_FOUND',
+  serviceNotApplicable: 'SERVICE_NOT_APPLICABLE',
+  missingIdentifier: 'MISSING_IDENTIFIER',
+  outOfRange: 'OUT_OF_RANGE',
+  unavailable: 'UNAVAILABLE',
+  timeout: 'TIMEOUT',
+  notFound: 'NOT_FOUND',
+} as const;
 
 /** Identity Match codes are ours (CM.com documents statuses, not codes); they are stable and listed in the README. */
 export const IdentityMatchCodes = {
@@ -41,13 +52,13 @@ export function swapLookupApiError(error: SwapLookupError, contract: SwapContrac
   if (contract === 'camara') {
     switch (error.reason) {
       case 'identifier_not_found':
-        return new ApiError(404, 'IDENTIFIER_NOT_FOUND', message);
+        return new ApiError(404, CamaraCodes.identifierNotFound, message);
       case 'service_not_applicable':
-        return new ApiError(422, 'SERVICE_NOT_APPLICABLE', message);
+        return new ApiError(422, CamaraCodes.serviceNotApplicable, message);
       case 'unavailable':
-        return new ApiError(503, 'UNAVAILABLE', message);
+        return new ApiError(503, CamaraCodes.unavailable, message);
       case 'timeout':
-        return new ApiError(504, 'TIMEOUT', message);
+        return new ApiError(504, CamaraCodes.timeout, message);
     }
   }
   switch (error.reason) {
@@ -62,7 +73,7 @@ export function swapLookupApiError(error: SwapLookupError, contract: SwapContrac
 export const missingIdentifierError = (): ApiError =>
   new ApiError(
     422,
-    'MISSING_IDENTIFIER',
+    CamaraCodes.missingIdentifier,
     'The phone number is required: the access token does not identify a subscriber.',
   );
 
@@ -70,11 +81,19 @@ export function monitoredPeriodExceededError(monitoredPeriodDays: number): ApiEr
   const hours = monitoredPeriodDays * 24;
   return new ApiError(
     400,
-    'OUT_OF_RANGE',
+    CamaraCodes.outOfRange,
     `maxAge must not exceed ${hours} hours: this operator keeps swap history for ${monitoredPeriodDays} days only.`,
   );
 }
 
 /** The sandbox admin API only stores fictitious numbers of sandbox operators, never real subscribers'. */
 export const notASandboxNumberError = (): ApiError =>
-  new ApiError(404, 'NOT_FOUND', 'The phone number does not belong to a sandbox operator.');
+  new ApiError(404, CamaraCodes.notFound, 'The phone number does not belong to a sandbox operator.');
+
+/** A sandbox admin path whose phone number is not E.164 with a leading +. */
+export const invalidSandboxPhoneNumberError = (): ApiError =>
+  new ApiError(400, CommonCodes.validation, 'phoneNumber must be in E.164 format with a leading +');
+
+/** A sandbox swap date that does not parse; the message names the field, never the value. */
+export const invalidSandboxDateError = (field: string): ApiError =>
+  new ApiError(400, CommonCodes.validation, `${field} is not a valid date`);

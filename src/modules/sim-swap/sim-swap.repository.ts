@@ -32,7 +32,7 @@ export interface SandboxOverride {
  * SIM-swap check, so each instance keeps all of it and reloads it at most this often; a change made
  * through this instance is seen at once.
  */
-export const SANDBOX_OVERRIDES_TTL_MS = 2_000;
+const SANDBOX_OVERRIDES_TTL_MS = 2_000;
 
 @Injectable()
 export class SimSwapRepository {

@@ -43,13 +43,6 @@ export const insufficientBalance = (): ApiError =>
     'The client has no verification credits left, or its balance has expired.',
   );
 
-export const productNotEnabled = (): ApiError =>
-  new ApiError(
-    400,
-    VerificationCodes.productNotEnabled,
-    'The product is not enabled for this client.',
-  );
-
 export const unknownOperator = (): ApiError =>
   new ApiError(400, VerificationCodes.unknownOperator, 'The operator is unknown or disabled.');
 

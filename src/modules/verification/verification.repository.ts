@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { EnrichmentSession, SdkSession } from '../../generated/prisma/client.js';
 import { PrismaService } from '../../common/database/prisma.service.js';
 import type { UnitWriteKind } from '../audit/audit.service.js';
+import { DatabaseLock, tryLock } from '../../common/database/database-locks.js';
 
 /** An enrichment session, written with the enrichment's audit event (one unit of work). */
 export const ENRICHMENT_SESSIONS: UnitWriteKind = {
@@ -24,9 +25,6 @@ export const SDK_SESSIONS: UnitWriteKind = {
       device_context = EXCLUDED.device_context, client_ip = EXCLUDED.client_ip, updated_at = EXCLUDED.updated_at`,
   key: (row) => `${String(row.client_id)}:${String(row.sdk_session_id)}`,
 };
-
-// Advisory lock id of the purge job (any constant unique within the gateway).
-const PURGE_LOCK_ID = 5_040_001;
 
 @Injectable()
 export class VerificationRepository {
@@ -56,10 +54,7 @@ export class VerificationRepository {
     sessionsBefore: Date,
   ): Promise<{ proofs: number; sessions: number } | undefined> {
     return this.prisma.client.$transaction(async (tx) => {
-      const [{ locked }] = await tx.$queryRaw<
-        { locked: boolean }[]
-      >`SELECT pg_try_advisory_xact_lock(${PURGE_LOCK_ID}::bigint) AS locked`;
-      if (!locked) return undefined;
+      if (!(await tryLock(tx, DatabaseLock.VerificationPurge))) return undefined;
       const proofs = await tx.proofUse.deleteMany({ where: { usedAt: { lt: proofsBefore } } });
       const sessions = await tx.enrichmentSession.deleteMany({
         where: { createdAt: { lt: sessionsBefore } },

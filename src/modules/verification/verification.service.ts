@@ -7,6 +7,7 @@ import { OperatorsService, type OperatorView } from '../operators/operators.serv
 import { OperatorCallsService } from './adapters/operator-calls.service.js';
 import { BalanceService } from './balance.service.js';
 import type { ServiceType } from './dto/verify.dto.js';
+import { productNotEnabled } from '../../common/errors/api-error.js';
 import { maskPhoneNumber } from '../../common/phone/phone-number.js';
 import { NotAProofError, type OpenedProof } from './proof-codec.js';
 import { ProofService } from './proof.service.js';
@@ -14,7 +15,6 @@ import {
   insufficientBalance,
   invalidProof,
   NegativeVerdicts,
-  productNotEnabled,
   transactionNotFound,
   unknownOperator,
   VerificationCodes,

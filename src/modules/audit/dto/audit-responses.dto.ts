@@ -10,7 +10,7 @@ const nullableInteger = (description?: string): ApiPropertyOptions => ({ type: '
 /** A JSON object as recorded, or null. */
 const json = (description: string): ApiPropertyOptions => ({ type: 'object', nullable: true, additionalProperties: true, description });
 
-export class UpstreamCallDto {
+class UpstreamCallDto {
   @ApiProperty() operatorId!: string;
   @ApiProperty({ oneOf: [{ type: 'integer' }, { type: 'string' }], description: "HTTP status, or a failure label such as 'timeout', 'circuit_open', 'network'." })
   status!: number | string;
@@ -166,7 +166,7 @@ export class AuditSummaryDto {
 }
 
 @ApiSchema({ name: 'ClientHistoryItem', description: "One of the client's own past calls." })
-export class ClientHistoryItemDto implements ClientHistoryItem {
+class ClientHistoryItemDto implements ClientHistoryItem {
   @ApiProperty() id!: string;
   @ApiProperty({ format: 'date-time' }) occurredAt!: string;
   @ApiProperty(nullableString()) correlationId!: string | null;

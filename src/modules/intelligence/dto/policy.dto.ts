@@ -20,11 +20,11 @@ function integerProperties(target: object, names: readonly string[], min: number
 }
 
 @ApiSchema({ name: 'PolicyWeights', description: 'Risk points per factor code (negative lowers the risk); a code left out keeps its default.' })
-export class PolicyWeightsDto {}
+class PolicyWeightsDto {}
 integerProperties(PolicyWeightsDto.prototype, FACTOR_CODES, -100, 100, (code) => `${FACTORS[code as FactorCode].doc}. Default ${FACTORS[code as FactorCode].weight}.`);
 
 @ApiSchema({ name: 'AnomalyScores', description: 'Points per Detect anomaly.' })
-export class AnomalyScoresDto {}
+class AnomalyScoresDto {}
 integerProperties(AnomalyScoresDto.prototype, ANOMALY_TYPES, 0, 100, (type) => `Points of ${type}.`);
 
 @ApiSchema({ name: 'PolicyThresholds', description: 'riskScore at or above which the decision is CHALLENGE, REVIEW, BLOCK (challenge ≤ review ≤ block).' })

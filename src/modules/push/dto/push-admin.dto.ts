@@ -3,10 +3,10 @@ import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { PageQueryDto } from '../../../common/http/pagination.js';
 import { PageOf } from '../../../common/openapi/api-docs.decorators.js';
 
-export const DELIVERY_STATUSES = ['pending', 'delivered', 'dead', 'cancelled'] as const;
+const DELIVERY_STATUSES = ['pending', 'delivered', 'dead', 'cancelled'] as const;
 export type DeliveryStatusName = (typeof DELIVERY_STATUSES)[number];
 
-export class DeliveryFilterDto {
+class DeliveryFilterDto {
   @ApiPropertyOptional({ enum: DELIVERY_STATUSES, description: '`dead`: every attempt failed (the dead letters).' })
   @IsOptional()
   @IsIn(DELIVERY_STATUSES)

@@ -17,6 +17,7 @@ import {
 } from 'class-validator';
 import { AcceptsUnknownFields, OptionalNotNull } from '../../../common/http/validation.js';
 import { CAMARA_PHONE_NUMBER } from '../../../common/phone/phone-number.js';
+import { PushCodes } from '../push.errors.js';
 
 /** CloudEvents types (CAMARA SIM Swap Subscriptions 0.3.0; the device ones are this gateway's extension). */
 export const EventTypes = {
@@ -30,7 +31,7 @@ export const EventTypes = {
   },
 } as const;
 
-export const SUBSCRIPTION_STATUSES = ['ACTIVATION_REQUESTED', 'ACTIVE', 'EXPIRED', 'INACTIVE', 'DELETED'] as const;
+const SUBSCRIPTION_STATUSES = ['ACTIVATION_REQUESTED', 'ACTIVE', 'EXPIRED', 'INACTIVE', 'DELETED'] as const;
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 
 @AcceptsUnknownFields()
@@ -71,21 +72,21 @@ export class SubscriptionConfigDto {
 @ApiSchema({ name: 'AccessTokenCredential' })
 export class SinkCredentialDto {
   @ApiProperty({ enum: ['ACCESSTOKEN'], description: 'Only ACCESSTOKEN is supported (else 400 INVALID_CREDENTIAL).' })
-  @IsIn(['ACCESSTOKEN'], { message: 'credentialType must be ACCESSTOKEN', context: { code: 'INVALID_CREDENTIAL' } })
+  @IsIn(['ACCESSTOKEN'], { message: 'credentialType must be ACCESSTOKEN', context: { code: PushCodes.invalidCredential } })
   credentialType!: 'ACCESSTOKEN';
 
   @ApiProperty({ type: String, description: 'Sent as `Authorization: Bearer …` with every event. Stored encrypted, never returned.' })
-  @IsString({ context: { code: 'INVALID_CREDENTIAL' } })
-  @MaxLength(4096, { context: { code: 'INVALID_CREDENTIAL' } })
-  @Matches(/^[\x21-\x7e]+$/, { message: 'accessToken must be printable ASCII without spaces', context: { code: 'INVALID_CREDENTIAL' } })
+  @IsString({ context: { code: PushCodes.invalidCredential } })
+  @MaxLength(4096, { context: { code: PushCodes.invalidCredential } })
+  @Matches(/^[\x21-\x7e]+$/, { message: 'accessToken must be printable ASCII without spaces', context: { code: PushCodes.invalidCredential } })
   accessToken!: string;
 
   @ApiProperty({ type: String, format: 'date-time', description: 'When the access token expires; the subscription ends (ACCESS_TOKEN_EXPIRED) then.' })
-  @IsDateString({ strict: true }, { message: 'accessTokenExpiresUtc must be an RFC 3339 date-time', context: { code: 'INVALID_CREDENTIAL' } })
+  @IsDateString({ strict: true }, { message: 'accessTokenExpiresUtc must be an RFC 3339 date-time', context: { code: PushCodes.invalidCredential } })
   accessTokenExpiresUtc!: string;
 
   @ApiProperty({ enum: ['bearer'], description: 'Only bearer is supported (else 400 INVALID_TOKEN).' })
-  @IsIn(['bearer'], { message: 'accessTokenType must be bearer', context: { code: 'INVALID_TOKEN' } })
+  @IsIn(['bearer'], { message: 'accessTokenType must be bearer', context: { code: PushCodes.invalidToken } })
   accessTokenType!: 'bearer';
 }
 
@@ -93,7 +94,7 @@ export class SinkCredentialDto {
 @AcceptsUnknownFields()
 export class SubscriptionRequestDto {
   @ApiProperty({ enum: ['HTTP'], description: 'Only HTTP is supported (else 400 INVALID_PROTOCOL).' })
-  @IsIn(['HTTP'], { message: 'protocol must be HTTP', context: { code: 'INVALID_PROTOCOL' } })
+  @IsIn(['HTTP'], { message: 'protocol must be HTTP', context: { code: PushCodes.invalidProtocol } })
   protocol!: 'HTTP';
 
   @ApiProperty({
@@ -102,13 +103,13 @@ export class SubscriptionRequestDto {
     example: 'https://bank.example/webhooks/sim-swap',
     description: 'Where events are POSTed: https, on a public address (400 INVALID_SINK otherwise). Outside production, plain http to a loopback host the operator allowed (PUSH_SINK_ALLOWED_HOSTS) is accepted for local testing.',
   })
-  @IsString({ context: { code: 'INVALID_SINK' } })
-  @MaxLength(2048, { context: { code: 'INVALID_SINK' } })
+  @IsString({ context: { code: PushCodes.invalidSink } })
+  @MaxLength(2048, { context: { code: PushCodes.invalidSink } })
   sink!: string;
 
   @ApiPropertyOptional({ type: SinkCredentialDto })
   @OptionalNotNull()
-  @IsObject({ context: { code: 'INVALID_CREDENTIAL' } })
+  @IsObject({ context: { code: PushCodes.invalidCredential } })
   @ValidateNested()
   @Type(() => SinkCredentialDto)
   sinkCredential?: SinkCredentialDto;

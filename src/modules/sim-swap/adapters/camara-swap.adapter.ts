@@ -23,7 +23,7 @@ interface CamaraSettings {
 }
 
 /** Name under which OperatorSecretsService holds the operator's OAuth client secret. */
-export const CAMARA_CLIENT_SECRET = 'clientSecret';
+const CAMARA_CLIENT_SECRET = 'clientSecret';
 
 interface CachedToken {
   value: string;

@@ -3,7 +3,7 @@ import { IsInt, IsString, Matches, Min, ValidateBy, type ValidationOptions } fro
 import { AcceptsUnknownFields, OptionalNotNull } from '../../../common/http/validation.js';
 import { CAMARA_PHONE_NUMBER, CAMARA_PHONE_NUMBER_DESCRIPTION } from '../../../common/phone/phone-number.js';
 
-export const MAX_AGE_LIMIT_HOURS = 2_400;
+const MAX_AGE_LIMIT_HOURS = 2_400;
 export const DEFAULT_MAX_AGE_HOURS = 240;
 
 /**
@@ -27,7 +27,7 @@ function AtMost(limit: number, options: ValidationOptions): PropertyDecorator {
  * they do not define, so unknown fields are ignored, not refused.
  */
 @AcceptsUnknownFields()
-export class SwapRetrieveDateRequestDto {
+class SwapRetrieveDateRequestDto {
   @ApiPropertyOptional({ type: String, example: '+346661113334', pattern: CAMARA_PHONE_NUMBER.source, description: CAMARA_PHONE_NUMBER_DESCRIPTION })
   @OptionalNotNull()
   @IsString()

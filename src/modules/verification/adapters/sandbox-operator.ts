@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
  * The sandbox operator's deterministic behaviour, keyed on the last four digits of the number, so
  * integrators can exercise every branch (documented in the README's sandbox table).
  */
-export const SANDBOX_NUMBER_SUFFIXES = {
+const SANDBOX_NUMBER_SUFFIXES = {
   /** Enrichment identifies nobody: `sdk_no_he_result`, as on Wi-Fi. */
   noEnrichment: '0001',
   /** The operator is down: 503 OPERATOR_UNAVAILABLE for enrichment and verify. */

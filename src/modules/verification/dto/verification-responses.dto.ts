@@ -76,7 +76,7 @@ export class ProductsDataDto {
 }
 
 @ApiSchema({ name: 'BalanceHistoryEntry' })
-export class BalanceHistoryEntryDto implements BalanceHistoryEntry {
+class BalanceHistoryEntryDto implements BalanceHistoryEntry {
   @ApiProperty({ format: 'date-time' })
   at!: string;
 

@@ -1,0 +1,41 @@
+import type { Prisma } from './prisma.service.js';
+
+/**
+ * Every PostgreSQL advisory lock id the gateway takes, in one place so that no two uses share an
+ * id by accident. The values are those earlier releases used: during a rolling deploy, instances of
+ * two versions still exclude each other.
+ */
+export enum DatabaseLock {
+  /** Prisma's own migrate engine takes this id, so our runner and `prisma migrate` exclude each other. */
+  Migrate = 72_707_369,
+  /** The credentials job: expiry, rotation notices, re-sealing, the proof-key roll. */
+  CredentialsMaintenance = 30_231_123,
+  /** Proof-key creation, so two instances starting at once never both create the first key. */
+  ProofKeyCreation = 30_231_124,
+  /** The purge of spent-proof markers and old enrichment sessions. */
+  VerificationPurge = 5_040_001,
+  /** Audit retention ("audi" in ASCII): partitions created and dropped by one instance. */
+  AuditRetention = 0x61756469,
+  /** Starting a stored chain check ("avrn"), so two starts cannot both begin one. */
+  AuditVerificationRunStart = 0x6176726e,
+  /** The CAMARA retrieve-date poll (session-level: the tick makes HTTP calls outside a transaction). */
+  SwapPoll = 16_160_001,
+  /** The purge of expired idempotency keys. */
+  IdempotencyPurge = 72_707_412,
+}
+
+/**
+ * Takes `lock` for the rest of the transaction if no one holds it: false means another instance
+ * is doing the work, so the caller skips it. Transaction-scoped, so it is released at commit or
+ * rollback and a crashed holder never blocks the others.
+ */
+export async function tryLock(tx: Prisma.TransactionClient, lock: DatabaseLock): Promise<boolean> {
+  const [row] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${lock}::bigint) AS locked`;
+  return row?.locked === true;
+}
+
+/** Waits for `lock` and holds it for the rest of the transaction (released at commit or rollback). */
+export async function waitForLock(tx: Prisma.TransactionClient, lock: DatabaseLock): Promise<void> {
+  // `SELECT 1 … FROM` so the row has a plain column: pg_advisory_xact_lock itself returns void.
+  await tx.$queryRaw`SELECT 1 AS locked FROM pg_advisory_xact_lock(${lock}::bigint)`;
+}
