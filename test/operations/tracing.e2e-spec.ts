@@ -18,6 +18,7 @@ interface OtlpSpan {
   kind: number;
   attributes: { key: string; value: { stringValue?: string; intValue?: string | number } }[];
   scope: string;
+  service: string;
 }
 
 const SPAN_KIND_SERVER = 2;
@@ -55,11 +56,15 @@ class FakeCollector {
 
   private record(body: Buffer): void {
     const parsed = JSON.parse(body.toString('utf8')) as {
-      resourceSpans: { scopeSpans: { scope: { name: string }; spans: Omit<OtlpSpan, 'scope'>[] }[] }[];
+      resourceSpans: {
+        resource: { attributes: OtlpSpan['attributes'] };
+        scopeSpans: { scope: { name: string }; spans: Omit<OtlpSpan, 'scope' | 'service'>[] }[];
+      }[];
     };
     for (const resourceSpans of parsed.resourceSpans) {
+      const service = resourceSpans.resource.attributes.find((entry) => entry.key === 'service.name')?.value.stringValue ?? '';
       for (const scopeSpans of resourceSpans.scopeSpans) {
-        for (const span of scopeSpans.spans) this.spans.push({ ...span, scope: scopeSpans.scope.name });
+        for (const span of scopeSpans.spans) this.spans.push({ ...span, scope: scopeSpans.scope.name, service });
       }
     }
   }
@@ -199,8 +204,9 @@ describeOnPostgres('tracing (OpenTelemetry, OTLP/HTTP)', () => {
     expect(attribute(server!, 'http.route', 'url.path', 'http.target')).toContain('/v1/api/verify');
 
     // The route handler (Nest's guard, pipes and interceptors run inside it), from @fastify/otel.
-    const handler = spans.find((span) => span.scope === '@fastify/otel' && span.name.startsWith('handler - '));
-    expect(handler).toBeDefined();
+    expect(spans.filter((span) => span.scope === '@fastify/otel' && span.name.startsWith('handler - ')).map((span) => span.name)).toEqual(['handler - VerificationController.verify']);
+    // OTEL_SERVICE_NAME names the resource.
+    expect(new Set(spans.map((span) => span.service))).toEqual(new Set(['gateway-under-test']));
 
     // The operator call: axios over node:http, with the trace propagated to the operator.
     const operatorPort = new URL(operator.url).port;
