@@ -159,6 +159,8 @@ describeOnPostgres('tracing (OpenTelemetry, OTLP/HTTP)', () => {
     const traceId = randomBytes(16).toString('hex');
     const callerSpanId = randomBytes(8).toString('hex');
     let exitCode: number | null;
+    let secrets: string[];
+    const exportsBefore = collector.requests.length;
     try {
       const adminKey = (JSON.parse(await readFile(path.join(folder, 'admin-key.json'), 'utf8')) as { key: string }).key;
       const created = (await call(gateway, adminKey, 'POST', '/admin/v1/clients', { name: 'Traced bank', environment: 'LIVE', products: ['VERIFY'] })) as {
@@ -189,6 +191,12 @@ describeOnPostgres('tracing (OpenTelemetry, OTLP/HTTP)', () => {
       });
       expect(verify.status).toBe(200);
       expect(await verify.json()).toEqual(expect.objectContaining({ data: { validNumber: true } }));
+      secrets = [adminKey, created.credentials.apiKey, 'upstream-key'];
+
+      // A number in a matched route's query and in an unmatched path: spans name neither.
+      const search = await fetch(`${gateway.url}/admin/v1/audit/events?phoneNumber=%2B962791234567&limit=1`, { headers: { authorization: `Bearer ${adminKey}` } });
+      expect(search.status).toBe(200);
+      expect((await fetch(`${gateway.url}/nothing/+962791234567`)).status).toBe(404);
     } finally {
       // SIGTERM: the gateway exports the spans it still buffers before it exits.
       exitCode = await gateway.stop();
@@ -227,6 +235,11 @@ describeOnPostgres('tracing (OpenTelemetry, OTLP/HTTP)', () => {
       while (node && node !== server) node = node.parentSpanId ? byId.get(node.parentSpanId) : undefined;
       expect({ span: span.name, rooted: node === server }).toEqual({ span: span.name, rooted: true });
     }
+    // No phone number (body, path, query, statement parameters) and no credential reaches the collector.
+    const exported = collector.requests.slice(exportsBefore).map((request) => request.body.toString('utf8')).join('\n');
+    expect(exported).toContain('/admin/v1/audit/events');
+    expect(exported).toContain('/nothing/…');
+    for (const secret of ['962791234567', ...secrets]) expect({ secret, exported: exported.includes(secret) }).toEqual({ secret, exported: false });
     // Health probes are not traced.
     expect(collector.spans.some((span) => attribute(span, 'url.path', 'http.target') === '/health/ready')).toBe(false);
     expect((await probe.loaded()).some((url) => OPENTELEMETRY_MODULE.test(url))).toBe(true);

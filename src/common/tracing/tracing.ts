@@ -22,6 +22,7 @@ import {
   type Sampler,
 } from '@opentelemetry/sdk-trace';
 import { createAddHookMessageChannel } from 'import-in-the-middle';
+import { maskedPath, queryKeysOnly, redactedPath } from '../logging/redacted-path.js';
 import type { TracingSampler, TracingSettings } from './tracing-settings.js';
 
 export interface Tracing {
@@ -95,7 +96,15 @@ export async function startTracing(settings: Extract<TracingSettings, { enabled:
   registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.has(pathOf(request.url)) }),
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.has(pathOf(request.url)),
+        // Spans leave the process like log lines: no phone number from a path, no query value
+        // (the route pattern is added as http.route once Fastify has matched it).
+        startIncomingSpanHook: (request) => {
+          const [path, query] = (request.url ?? '').split('?', 2);
+          return { 'url.path': maskedPath(path), ...(query ? { 'url.query': queryKeysOnly(query) } : {}) };
+        },
+      }),
       new UndiciInstrumentation(),
       // Statements only, never their parameters (phone hashes, key hashes); and only inside a traced
       // request: migrations and jobs would otherwise make one root trace per statement.
@@ -105,6 +114,8 @@ export async function startTracing(settings: Extract<TracingSettings, { enabled:
       new FastifyOtelInstrumentation({
         registerOnInitialization: true,
         ignorePaths: ({ url }: { url: string }) => UNTRACED_PATHS.has(url),
+        // Its request span carries the raw url (query included): the route pattern instead.
+        requestHook: (span, request) => span.setAttribute('url.path', redactedPath(request.url, request.routeOptions.url)),
       }),
     ],
   });
