@@ -1,63 +1,19 @@
+// The entry point (`npm start`, the image's CMD). It imports almost nothing statically: with
+// tracing on (OTEL_TRACES_EXPORTER=otlp), OpenTelemetry must hook fastify, pg, node:http and undici
+// before anything imports them, so the application is imported only after the SDK started; with
+// tracing off no OpenTelemetry module is loaded at all.
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
-import { Logger } from '@nestjs/common';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from './app.factory.js';
-import { Environment, EnvironmentError } from './common/config/environment.js';
-import { Readiness } from './common/health/readiness.js';
-
-/** The address the socket is bound to (`0.0.0.0`, `::`, or one interface), as a URL. */
-function boundUrl(app: NestFastifyApplication): string {
-  const address = app.getHttpServer().address();
-  if (address === null || typeof address === 'string') return String(address);
-  return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-}
-
-/**
- * SIGTERM/SIGINT: readiness turns 503 `shutting_down`, the listener stops accepting and the
- * requests in flight finish (each waits for its audit event), then Nest's shutdown flushes the
- * audit writer and closes the pool. SHUTDOWN_TIMEOUT_MS bounds the whole drain; a second signal
- * ends it at once (the default action of a signal without a listener).
- */
-function drainOnSignals(app: NestFastifyApplication, environment: Environment, logger: Logger): void {
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
-    stopping = true;
-    const started = performance.now();
-    logger.log(`${signal}: draining (readiness 503, no new connections, up to ${environment.SHUTDOWN_TIMEOUT_MS} ms)`);
-    const deadline = setTimeout(() => {
-      logger.error(`shutdown did not finish within SHUTDOWN_TIMEOUT_MS=${environment.SHUTDOWN_TIMEOUT_MS}; exiting`);
-      process.exit(1);
-    }, environment.SHUTDOWN_TIMEOUT_MS);
-    deadline.unref();
-    app.get(Readiness).beginDrain();
-    void (async () => {
-      try {
-        // Fastify's close stops the listener, answers 503 on kept-alive connections and waits for the requests in flight.
-        await app.getHttpAdapter().getInstance().close();
-        await app.close();
-        logger.log(`stopped after ${Math.round(performance.now() - started)} ms`);
-        process.exit(0);
-      } catch (error) {
-        logger.error(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`);
-        process.exit(1);
-      }
-    })();
-  };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
-}
+import { EnvironmentError } from './common/config/environment.js';
+import { tracingSettings } from './common/tracing/tracing-settings.js';
 
 async function main(): Promise<void> {
-  // Read before the app exists: the HTTP adapter's options (body limit, proxies) come from it.
+  // Read before the app exists: the HTTP adapter's options (body limit, proxies) and tracing come from it.
   if (existsSync('.env')) process.loadEnvFile('.env');
-  const app = await createApp();
-  const environment = app.get(Environment);
-  await app.listen({ port: environment.PORT, host: environment.HOST });
-  const logger = new Logger('Gateway');
-  drainOnSignals(app, environment, logger);
-  logger.log(`Mobile Identity Gateway listening on ${boundUrl(app)} (NODE_ENV=${environment.NODE_ENV}, database ${environment.usesEmbeddedDatabase ? 'embedded' : 'PostgreSQL'})`);
+  const settings = tracingSettings(process.env);
+  const tracing = settings.enabled ? await (await import('./common/tracing/tracing.js')).startTracing(settings) : undefined;
+  const { runGateway } = await import('./gateway.js');
+  await runGateway({ beforeExit: tracing && (() => tracing.shutdown()) });
 }
 
 /**

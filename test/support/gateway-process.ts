@@ -43,7 +43,8 @@ export async function startListeningProcess(script: string, env: Record<string, 
     child.stdout.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`${script} exited with ${code} before listening:\n${output}`));
+      // A signal (code null) names itself: a crash (SIGSEGV) and a kill (SIGKILL) call for different fixes.
+      reject(new Error(`${script} exited with ${code ?? `signal ${child.signalCode}`} before listening:\n${output}`));
     });
   });
 

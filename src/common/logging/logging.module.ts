@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LoggerModule, PinoLogger } from 'nestjs-pino';
 import { Environment } from '../config/environment.js';
 import { correlationIdOf } from '../http/correlation.js';
+import { redactedPath } from './redacted-path.js';
 
 // Only these request headers reach the logs: anything else may carry a credential or a phone
 // number (operators inject the subscriber's MSISDN in a header of their choosing).
@@ -28,27 +29,12 @@ const REDACTED_PATHS = [
   '*.encryptedMobileNumber',
 ];
 
-function pathOnly(url: string | undefined): string {
-  // Query strings can hold search terms such as a phone number: log their keys only.
-  const [path, query] = (url ?? '').split('?', 2);
-  if (!query) return path;
-  const keys = [...new URLSearchParams(query).keys()];
-  return `${path}?${keys.map((key) => `${key}=…`).join('&')}`;
-}
-
-/** Runs of 6 or more digits (a phone number, with or without `+`, or a long id) become `…`. */
-const DIGIT_RUN = /\+?(?:%2B)?\d[\d\s.%-]{4,}\d/gi;
-
 /**
- * The path a log line names: the route pattern (`/admin/v1/sandbox/sim-swap/:phoneNumber`) when a
- * route matched, so a number in the path never reaches the logs; otherwise the raw path without
- * its query values and with digit runs masked.
+ * The path a log line names: the route pattern when a route matched, otherwise the raw path with
+ * digit runs masked; query values never (redacted-path.ts, shared with the trace spans).
  */
 function loggedPath(request: FastifyRequest): string {
-  const pattern = request.context?.route.pattern;
-  if (pattern === undefined) return pathOnly(request.url).replace(DIGIT_RUN, '…');
-  const query = request.url.indexOf('?');
-  return query === -1 ? pattern : `${pattern}${pathOnly(`?${request.url.slice(query + 1)}`)}`;
+  return redactedPath(request.url, request.context?.route.pattern);
 }
 
 /** The correlation id of the request being served (async context), on every log line written while serving it. */
@@ -103,7 +89,7 @@ export function logCompletedRequest(request: FastifyRequest, reply: FastifyReply
               const headers = (req.raw ?? req).headers ?? {};
               return {
                 method: req.method,
-                url: pathOnly(req.url),
+                url: redactedPath(req.url ?? ''),
                 headers: Object.fromEntries(
                   LOGGED_HEADERS.filter((name) => headers[name] !== undefined).map((name) => [name, headers[name]]),
                 ),
