@@ -1,7 +1,7 @@
 import { EnvironmentError } from '../config/environment.js';
 
 /** OTLP over HTTP: the two encodings the gateway's exporters speak (gRPC would add @grpc/grpc-js to the image). */
-export type OtlpProtocol = 'http/protobuf' | 'http/json';
+type OtlpProtocol = 'http/protobuf' | 'http/json';
 
 export type TracingSampler =
   | { kind: 'always_on' | 'always_off' | 'parentbased_always_on' | 'parentbased_always_off' }
