@@ -12,6 +12,7 @@ import { runAuditAtScale } from './audit-scale.js';
 import { runHotPaths } from './hot-paths.js';
 import { runPushDelivery } from './push-delivery.js';
 import { benchSecrets, startGateway } from './lib/gateway.js';
+import { imageRuntimeEnv } from './lib/image-runtime.js';
 import { machineFacts } from './lib/machine.js';
 import { recreateDatabase } from './lib/postgres.js';
 import { HTTP_HEADERS, httpRow, table } from './lib/report.js';
@@ -56,6 +57,8 @@ const distDir = path.resolve(values.dist);
  * still write their shared counters), they just never reach the limit.
  */
 const BENCH_GATEWAY_ENV = {
+  // The image's heap and allocator settings (Dockerfile), as production runs the process.
+  ...imageRuntimeEnv(),
   DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE: '10000000',
   JWT_KEY_RATE_LIMIT_PER_SECOND: '100000',
   // The flood scenario tells sources apart by X-Forwarded-For, as behind a load balancer.
@@ -154,7 +157,7 @@ async function main(): Promise<void> {
   );
 
   if (!values['skip-references']) {
-    results.references = await runReferences({ ...settings, gatewayDist: distDir });
+    results.references = await runReferences({ ...settings, gatewayDist: distDir, runtimeEnv: imageRuntimeEnv() });
   }
 
   const profileDir = values.profile ? path.resolve('bench/tmp/profiles') : undefined;

@@ -27,6 +27,8 @@ interface Options {
   warmupSeconds: number;
   durationSeconds: number;
   gatewayDist: string;
+  /** The image's process settings (heap, allocator), the same as the gateway's in this run. */
+  runtimeEnv: Record<string, string>;
 }
 
 /** Runs the three references of issue 7, each alone on the machine. */
@@ -36,7 +38,7 @@ export async function runReferences(options: Options): Promise<ReferenceFigures>
   const constantApp = await startService({
     name: 'constant-json',
     args: [path.join(here, 'constant-json-app.js')],
-    env: { NODE_ENV: 'production', PORT: String(constantPort) },
+    env: { ...options.runtimeEnv, NODE_ENV: 'production', PORT: String(constantPort) },
     port: constantPort,
     readyPath: '/ready',
   });
@@ -84,6 +86,7 @@ export async function runReferences(options: Options): Promise<ReferenceFigures>
     name: 'naive-prisma',
     args: [path.join(here, 'naive-insert-app.js')],
     env: {
+      ...options.runtimeEnv,
       NODE_ENV: 'production',
       PORT: String(naivePort),
       DATABASE_URL: databaseUrl(REFERENCE_DATABASE),
