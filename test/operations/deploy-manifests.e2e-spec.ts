@@ -212,6 +212,16 @@ describe('Dockerfile and Compose', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
   });
 
+  it("bound the process's memory: V8's heap limit is at most half the Deployment's memory limit", () => {
+    const heapMb = Number(/^ENV NODE_OPTIONS=.*--max-old-space-size=(\d+)/m.exec(dockerfile)?.[1]);
+    expect(heapMb).toBeGreaterThan(0);
+    expect(dockerfile).toMatch(/^ENV MALLOC_ARENA_MAX=\d+$/m);
+    const deployment = only<Workload>(readManifests().map(({ manifest }) => manifest), 'Deployment');
+    const limit = String(containerOf(deployment).resources?.limits?.memory ?? '');
+    const limitMb = Number(/^(\d+)Mi$/.exec(limit)?.[1]);
+    expect(heapMb).toBeLessThanOrEqual(limitMb / 2);
+  });
+
   it('restart every compose service, and give the gateway its first-admin bootstrap secret', () => {
     for (const [name, service] of Object.entries(compose.services)) expect({ name, restart: service.restart }).toEqual({ name, restart: expect.any(String) });
     const bootstrap = compose.services.gateway.environment?.ADMIN_BOOTSTRAP_SECRET ?? '';
