@@ -60,7 +60,9 @@ describe(CredentialCache.name, () => {
   describe('eviction', () => {
     it('keeps a credential in use while a flood of well-formed unknown keys passes through', async () => {
       const fake = fakeRepository();
-      const cache = cacheWith(fake.repository);
+      // A TTL far beyond the loop's duration: this is about eviction, and a busy CI machine took
+      // more than the default 5 s for the 25,000 lookups (the hot entry then expired, not evicted).
+      const cache = cacheWith(fake.repository, 600_000);
       expect((await cache.byHash(HOT_HASH))?.id).toBe('cred_hot');
       // 2.5 times the cache's size in distinct bogus keys; the real client keeps calling meanwhile.
       for (let n = 0; n < 25_000; n += 1) {
@@ -72,7 +74,7 @@ describe(CredentialCache.name, () => {
 
     it('still evicts the least recently used entry, so the flood itself is bounded', async () => {
       const fake = fakeRepository();
-      const cache = cacheWith(fake.repository);
+      const cache = cacheWith(fake.repository, 600_000);
       await cache.byHash(bogusHash(0));
       for (let n = 1; n <= 10_000; n += 1) await cache.byHash(bogusHash(n));
       await cache.byHash(bogusHash(0));
