@@ -52,13 +52,15 @@ for (const [name, value] of Object.entries(settings)) {
 const GATEWAY_DATABASE = 'mig_bench';
 const distDir = path.resolve(values.dist);
 
+/** The image's heap and allocator settings (Dockerfile), for the gateway and the references alike. */
+const RUNTIME_ENV = imageRuntimeEnv();
+
 /**
  * Limits raised so the benchmark measures work, not refusals: the rate limiters still run (and
- * still write their shared counters), they just never reach the limit.
+ * still write their shared counters), they just never reach the limit. The rest is the image's.
  */
 const BENCH_GATEWAY_ENV = {
-  // The image's heap and allocator settings (Dockerfile), as production runs the process.
-  ...imageRuntimeEnv(),
+  ...RUNTIME_ENV,
   DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE: '10000000',
   JWT_KEY_RATE_LIMIT_PER_SECOND: '100000',
   // The flood scenario tells sources apart by X-Forwarded-For, as behind a load balancer.
@@ -157,7 +159,7 @@ async function main(): Promise<void> {
   );
 
   if (!values['skip-references']) {
-    results.references = await runReferences({ ...settings, gatewayDist: distDir, runtimeEnv: imageRuntimeEnv() });
+    results.references = await runReferences({ ...settings, gatewayDist: distDir, runtimeEnv: RUNTIME_ENV });
   }
 
   const profileDir = values.profile ? path.resolve('bench/tmp/profiles') : undefined;
