@@ -100,7 +100,7 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
     const throttled = ctx.route.audited ? sources.refusalAtTheDoor(ctx.sourceIp) : undefined;
     if (throttled) {
       void reply.headers(throttled.headers);
-      sources.answerRefusal(() => done(throttled));
+      sources.answerRefusal(() => { done(throttled); });
       return;
     }
     // The liveness probe checks no dependency, and orchestrators call it often: it is answered

@@ -52,7 +52,7 @@ async function startingUpProxy(target: URL): Promise<{ port: number; startingUp(
     },
     close: () => {
       for (const socket of open) socket.destroy();
-      return new Promise((resolve) => server.close(() => resolve()));
+      return new Promise((resolve) => server.close(() => { resolve(); }));
     },
   };
 }

@@ -46,7 +46,7 @@ describe('health', () => {
 
   it('lets a request in flight at SIGTERM finish before the process exits', async () => {
     const gateway = await startGatewayProcess({ ...database.overrides, LOG_LEVEL: 'info' });
-    const exited = new Promise<number | null>((resolve) => gateway.child.once('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) => gateway.child.once('exit', (code) => { resolve(code); }));
     try {
       const { hostname, port } = new URL(gateway.url);
       const body = JSON.stringify({ mobileNumber: '+962791234567', serviceType: 'LOGIN' });
@@ -85,7 +85,7 @@ describe('health', () => {
     const port = await new Promise<number>((resolve) => {
       const server = net.createServer().listen(0, '127.0.0.1', () => {
         const address = server.address() as net.AddressInfo;
-        server.close(() => resolve(address.port));
+        server.close(() => { resolve(address.port); });
       });
     });
     const unreachable = await startTestApp(database, {

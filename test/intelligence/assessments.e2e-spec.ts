@@ -217,7 +217,7 @@ describe('Trust, Shield and Detect', () => {
     it('counts assessments in the 10 min, 1 h and 24 h windows of the pinned clock', async () => {
       const fast = await kit.client();
       const number = '+31612345003';
-      const at = (minutes: number) => clock.set(new Date(START.getTime() + 30 * MINUTE + minutes * MINUTE));
+      const at = (minutes: number) => { clock.set(new Date(START.getTime() + 30 * MINUTE + minutes * MINUTE)); };
       at(0);
       await kit.shield(fast, { mobileNumber: number });
       at(30);
@@ -266,7 +266,7 @@ describeOnPostgres('intelligence across instances and with real operators', () =
     await operator?.stop();
   });
 
-  beforeEach(() => operator.behaviours.clear());
+  beforeEach(() => { operator.behaviours.clear(); });
 
   it('counts velocity across two instances on one database', async () => {
     const number = '+31612345005';

@@ -25,7 +25,7 @@ function cli(database: TestDatabase, args: string[], env: Record<string, string>
       'node',
       ['dist/cli.js', ...args],
       { env: { ...process.env, ...database.overrides, ...env }, maxBuffer: 512 * 1024 * 1024 },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+      (error, stdout, stderr) => { resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }); },
     );
   });
 }
@@ -34,8 +34,7 @@ function cli(database: TestDatabase, args: string[], env: Record<string, string>
 function cliOnTerminal(database: TestDatabase, args: string[]): Promise<CliRun> {
   const command = ['node', 'dist/cli.js', ...args].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(' ');
   return new Promise((resolve) => {
-    execFile('script', ['-qec', command, '/dev/null'], { env: { ...process.env, ...database.overrides, COLUMNS: '160' } }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+    execFile('script', ['-qec', command, '/dev/null'], { env: { ...process.env, ...database.overrides, COLUMNS: '160' } }, (error, stdout, stderr) => { resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }); },
     );
   });
 }

@@ -73,7 +73,7 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
     for (const manifest of manifests) {
       const Model = MODELS[`${manifest.apiVersion}/${manifest.kind}`];
       expect({ kind: `${manifest.apiVersion}/${manifest.kind}`, known: Model !== undefined }).toEqual({ kind: `${manifest.apiVersion}/${manifest.kind}`, known: true });
-      expect(() => new Model(manifest as never).validate()).not.toThrow();
+      expect(() => { new Model(manifest as never).validate(); }).not.toThrow();
     }
     // The kustomization's image override names the image both workloads run.
     expect(kustomization.images.map((image) => image.name)).toEqual([gateway.image]);
@@ -82,7 +82,7 @@ describe('Kubernetes manifests (deploy/kubernetes)', () => {
   it('the schema check rejects a broken manifest (so passing means something)', () => {
     const broken = structuredClone(deployment) as Record<string, unknown> & { spec: Record<string, unknown> };
     broken.spec.replicas = 'three';
-    expect(() => new Deployment(broken as never).validate()).toThrow(/replicas/);
+    expect(() => { new Deployment(broken as never).validate(); }).toThrow(/replicas/);
   });
 
   it('runs 3 replicas, selected by their own labels, kept at 2 or more by the PodDisruptionBudget', () => {

@@ -9,7 +9,7 @@ function startGateway(env: Record<string, string>): Promise<{ code: number | nul
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+  return new Promise((resolve) => child.once('close', (code) => { resolve({ code, stdout, stderr }); }));
 }
 
 const ON_POSTGRES = { DATABASE_URL: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/unused_test' };

@@ -75,7 +75,7 @@ describe('Swap events of camara operators (retrieve-date polling)', () => {
   const deliver = async () => {
     while ((await app.get(DeliveryService).runOnce()) > 0);
   };
-  const advance = (ms: number) => clock.set(new Date(clock.now().getTime() + ms));
+  const advance = (ms: number) => { clock.set(new Date(clock.now().getTime() + ms)); };
   const operatorAnswers = (latestSimChange: string | null) =>
     operator.behaviours.set(RETRIEVE_DATE, { kind: 'answer', status: 200, body: { latestSimChange } });
   const operatorFails = () =>

@@ -148,7 +148,7 @@ describe('Webhook delivery limits', () => {
     const probe = createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const port = (probe.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    await new Promise<void>((resolve) => probe.close(() => { resolve(); }));
     const [eventId] = await subscribeAndSwap([`http://127.0.0.1:${port}/late`]);
 
     expect(await delivery().runOnce()).toBe(1);

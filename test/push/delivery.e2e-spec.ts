@@ -77,7 +77,7 @@ describe('Webhook delivery', () => {
       'SELECT status::text, attempts, next_attempt_at, last_http_status FROM push_delivery WHERE id = $1::uuid',
       eventId,
     ))[0];
-  const advance = (ms: number) => clock.set(new Date(clock.now().getTime() + ms));
+  const advance = (ms: number) => { clock.set(new Date(clock.now().getTime() + ms)); };
 
   it('retries a sink that fails 3 times on the documented schedule, then delivers once; every attempt carries the same id', async () => {
     const { subscriptionId, eventId, phoneNumber } = await subscribeAndSwap();

@@ -19,7 +19,7 @@ const readBody = (request: IncomingMessage): Promise<string> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('end', () => { resolve(Buffer.concat(chunks).toString('utf8')); });
     request.on('error', reject);
   });
 
@@ -71,27 +71,28 @@ export class FakeCamaraOperator {
   async stop(): Promise<void> {
     for (const response of this.hanging) response.destroy();
     this.server?.closeAllConnections();
-    await new Promise<void>((resolve) =>
-      this.server ? this.server.close(() => resolve()) : resolve(),
-    );
+    await new Promise<void>((resolve) => {
+      if (this.server) this.server.close(() => { resolve(); });
+      else resolve();
+    });
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const raw = await readBody(request);
     const path = (request.url ?? '').replace(/^\/+/, '');
-    if (path === 'oauth2/token') return this.token(request, raw, response);
+    if (path === 'oauth2/token') { this.token(request, raw, response); return; }
     if (!path.startsWith('camara/'))
-      return this.send(response, 404, { status: 404, code: 'NOT_FOUND', message: 'no such path' });
+      { this.send(response, 404, { status: 404, code: 'NOT_FOUND', message: 'no such path' }); return; }
     const apiPath = path.slice('camara/'.length);
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(raw) as Record<string, unknown>;
     } catch {
-      return this.send(response, 400, {
+      this.send(response, 400, {
         status: 400,
         code: 'INVALID_ARGUMENT',
         message: 'bad JSON',
-      });
+      }); return;
     }
     const authorization = request.headers.authorization;
     const correlator = request.headers['x-correlator'];
@@ -103,11 +104,11 @@ export class FakeCamaraOperator {
     });
     const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : '';
     if (!this.validTokens.has(token)) {
-      return this.send(response, 401, {
+      this.send(response, 401, {
         status: 401,
         code: 'UNAUTHENTICATED',
         message: 'token expired',
-      });
+      }); return;
     }
     const behaviour = this.behaviours.get(apiPath) ?? { kind: 'answer', status: 200, body: {} };
     switch (behaviour.kind) {
@@ -121,7 +122,7 @@ export class FakeCamaraOperator {
           .end(behaviour.body);
         return;
       case 'answer':
-        return this.send(response, behaviour.status, behaviour.body);
+        { this.send(response, behaviour.status, behaviour.body); return; }
     }
   }
 
@@ -133,10 +134,10 @@ export class FakeCamaraOperator {
       request.headers.authorization !== expected ||
       form.get('grant_type') !== 'client_credentials'
     ) {
-      return this.send(response, 401, { error: 'invalid_client' });
+      this.send(response, 401, { error: 'invalid_client' }); return;
     }
     if (this.tokenStatus !== 200)
-      return this.send(response, this.tokenStatus, { error: 'server_error' });
+      { this.send(response, this.tokenStatus, { error: 'server_error' }); return; }
     const token = `token-${this.tokenRequests}`;
     this.validTokens.add(token);
     this.send(response, 200, {

@@ -28,10 +28,10 @@ export async function startListeningProcess(script: string, env: Record<string, 
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { resolve(code); }));
 
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not start in time:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => { reject(new Error(`${script} did not start in time:\n${output}`)); }, timeoutMs);
     const check = (): void => {
       const match = /listening on (http:\/\/[^\s"]+)/.exec(output);
       if (match) {

@@ -56,8 +56,8 @@ export function rawExchange(server: { host: string; port: number }, bytes: strin
     const socket = net.connect(server.port, server.host);
     const chunks: Buffer[] = [];
     socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' ? resolve(Buffer.concat(chunks).toString('utf8')) : reject(error)));
+    socket.on('end', () => { resolve(Buffer.concat(chunks).toString('utf8')); });
+    socket.on('error', (error: NodeJS.ErrnoException) => { if (error.code === 'ECONNRESET') resolve(Buffer.concat(chunks).toString('utf8')); else reject(error); });
     socket.write(bytes);
   });
 }

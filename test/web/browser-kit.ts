@@ -113,7 +113,7 @@ async function listen(server: Server): Promise<{ origin: string; close(): Promis
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => { resolve(); });
         server.closeAllConnections();
       }),
   };

@@ -16,6 +16,7 @@ class StderrLogger extends ConsoleLogger {
 export async function withAppContext<T>(work: (app: INestApplicationContext) => Promise<T>): Promise<T> {
   const app = await NestFactory.createApplicationContext(AppModule.forRoot({ JOBS_ENABLED: 'false' }), {
     // Colour only for a person at a terminal: piped or captured logs stay plain text.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- a piped stderr has no isTTY (undefined), though @types/node declares it boolean
     logger: new StderrLogger({ logLevels: ['fatal', 'error', 'warn'], colors: Boolean(process.stderr.isTTY) && !process.env.NO_COLOR }),
     abortOnError: false,
     // A failed start is the command's one error line (cli.ts), not Nest's stack trace of it too.
@@ -47,7 +48,7 @@ function flagOf(property: string): string {
 export function validatedOptions<T extends object>(dto: Type<T>, options: Record<string, unknown>): T {
   const plain = Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
   const instance = plainToInstance(dto, plain);
-  const [problem] = validateSync(instance, { whitelist: true });
+  const problem = validateSync(instance, { whitelist: true }).at(0);
   if (problem) {
     const reason = Object.values(problem.constraints ?? {})[0] ?? 'is not valid';
     throw new Error(`Invalid ${flagOf(problem.property)}: ${reason}.`);

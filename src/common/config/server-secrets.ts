@@ -90,7 +90,7 @@ export function loadServerSecrets(environment: Environment): ServerSecrets {
     ]);
   }
   const fallback = missing.length > 0 ? developmentSecrets(environment) : undefined;
-  const pick = (name: keyof DevSecretsFile): string => configured[name] ?? fallback![name];
+  const pick = (name: keyof DevSecretsFile): string => configured[name] ?? (fallback ?? developmentSecrets(environment))[name];
   const encryptionKeys = parseEncryptionKeys(pick('SECRET_ENCRYPTION_KEYS'));
   const currentKeyVersion = environment.SECRET_ENCRYPTION_KEY_VERSION ?? Math.max(...encryptionKeys.keys());
   if (!encryptionKeys.has(currentKeyVersion)) {

@@ -56,8 +56,7 @@ class PostgresConnection extends DatabaseConnection {
       application_name: 'mobile-identity-gateway',
     });
     // An idle client that loses its server emits here; without a listener Node would crash.
-    this.pool.on('error', (error) =>
-      new Logger(DatabaseConnection.name).warn(`idle database connection failed: ${error.message}`),
+    this.pool.on('error', (error) => { new Logger(DatabaseConnection.name).warn(`idle database connection failed: ${error.message}`); },
     );
     this.adapter = new PrismaPg(this.pool);
   }

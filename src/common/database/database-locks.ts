@@ -30,8 +30,8 @@ export enum DatabaseLock {
  * rollback and a crashed holder never blocks the others.
  */
 export async function tryLock(tx: Prisma.TransactionClient, lock: DatabaseLock): Promise<boolean> {
-  const [row] = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${lock}::bigint) AS locked`;
-  return row?.locked === true;
+  const rows = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${lock}::bigint) AS locked`;
+  return rows.at(0)?.locked === true;
 }
 
 /** Waits for `lock` and holds it for the rest of the transaction (released at commit or rollback). */

@@ -7,6 +7,9 @@ import type { Prisma } from '../../generated/prisma/client.js';
 
 export type { Prisma };
 
+/** A transaction's client, as repositories take it to join a unit of work. */
+export type Tx = Prisma.TransactionClient;
+
 /** Holds the one PrismaClient of the process, built on the configured driver adapter. */
 @Injectable()
 export class PrismaService implements OnApplicationShutdown {

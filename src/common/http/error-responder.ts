@@ -81,12 +81,12 @@ export class ErrorResponder {
     // Nest wraps Fastify's own 4xx errors (body parsing) in an HttpException; judge the original.
     const original = error instanceof HttpException && error.cause !== undefined ? error.cause : error;
     if (original instanceof HttpException) return this.fromHttpException(original, request);
-    const fastifyError = original as FastifyLikeError;
+    const fastifyError = original as FastifyLikeError | null | undefined;
     if (typeof fastifyError?.code === 'string' && fastifyError.code.startsWith('FST_')) {
       return this.fromFastifyError(fastifyError.code, Number(fastifyError.statusCode));
     }
     // JSON.parse failures from the body parser carry a 400 status but no Fastify code.
-    if (original instanceof SyntaxError && Number(fastifyError.statusCode) === 400) {
+    if (original instanceof SyntaxError && Number((original as FastifyLikeError).statusCode) === 400) {
       return new ApiError(400, CommonCodes.malformedBody, 'The request body is not valid JSON.');
     }
     const sqlState = sqlStateOf(original);

@@ -35,7 +35,9 @@ export class RequestContexts {
   }
 
   private create(request: FastifyRequest): RequestContext {
-    const route = request.routeOptions?.config?.routeFacts ?? this.facts.forUnmatched(request.url);
+    // Partial: the checks stay in case a request reaches here before routing gave it options.
+    const options = request.routeOptions as Partial<FastifyRequest['routeOptions']> | undefined;
+    const route = options?.config?.routeFacts ?? this.facts.forUnmatched(request.url);
     const now = performance.now();
     return new RequestContext(request.method, request.id, request.ip, userAgentOf(request), route, now, now + (route.deadlineMs ?? this.environment.REQUEST_DEADLINE_MS));
   }

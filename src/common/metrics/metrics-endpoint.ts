@@ -100,6 +100,6 @@ export class MetricsEndpoint {
     this.server = undefined;
     if (!server) return;
     server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) => server.close(() => { resolve(); }));
   }
 }

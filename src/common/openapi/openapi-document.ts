@@ -102,7 +102,7 @@ function referencePhoneNumbers(document: OpenAPIObject): void {
   for (const schema of Object.values(document.components?.schemas ?? {})) {
     const properties = (schema as SchemaObject).properties;
     const phoneNumber = properties?.phoneNumber as SchemaObject | undefined;
-    if (phoneNumber?.description === CAMARA_PHONE_NUMBER_DESCRIPTION) properties!.phoneNumber = schemaRef(SchemaNames.phoneNumber);
+    if (properties !== undefined && phoneNumber?.description === CAMARA_PHONE_NUMBER_DESCRIPTION) properties.phoneNumber = schemaRef(SchemaNames.phoneNumber);
   }
 }
 
@@ -312,12 +312,12 @@ function finishDocument(document: OpenAPIObject): OpenAPIObject {
       if (!operation) continue;
       const extensions = operation as unknown as Record<string, unknown>;
       const declared = (extensions[ERRORS_EXTENSION] ?? {}) as DocumentedErrors;
-      delete extensions[ERRORS_EXTENSION];
+      Reflect.deleteProperty(extensions, ERRORS_EXTENSION);
       // `@Public()` routes take no credential. A route with neither is closed by the global guard
       // and keeps no security entry, which the linter reports as the bug it is.
       if (extensions[PUBLIC_EXTENSION] === true) {
         operation.security = [];
-        delete extensions[PUBLIC_EXTENSION];
+        Reflect.deleteProperty(extensions, PUBLIC_EXTENSION);
       }
       operation.parameters = [ref('#/components/parameters/x-correlator'), ...(operation.parameters ?? [])];
 
@@ -344,7 +344,7 @@ function finishDocument(document: OpenAPIObject): OpenAPIObject {
       }
 
       const idempotent = extensions[IDEMPOTENT_EXTENSION] === true;
-      delete extensions[IDEMPOTENT_EXTENSION];
+      Reflect.deleteProperty(extensions, IDEMPOTENT_EXTENSION);
       for (const [status, response] of Object.entries(operation.responses)) {
         if (response === undefined || '$ref' in response) continue;
         response.headers = {
@@ -361,16 +361,17 @@ function finishDocument(document: OpenAPIObject): OpenAPIObject {
 
 /** Schema names without the class suffix: `ClientDto` → `Client` (references follow). */
 function renameSchemas(document: OpenAPIObject): void {
-  const schemas = document.components?.schemas ?? {};
+  const components = document.components;
+  const schemas = components?.schemas ?? {};
   const renames = new Map<string, string>();
   for (const name of Object.keys(schemas)) {
     const short = name.replace(/Dto$/, '');
     if (short !== name && !(short in schemas)) renames.set(name, short);
   }
-  if (renames.size === 0) return;
+  if (renames.size === 0 || components === undefined) return;
   const renamed: typeof schemas = {};
   for (const [name, schema] of Object.entries(schemas)) renamed[renames.get(name) ?? name] = schema;
-  document.components!.schemas = renamed;
+  components.schemas = renamed;
   rewriteRefs(document, (target) => {
     const match = /^#\/components\/schemas\/(.+)$/.exec(target);
     const next = match ? renames.get(match[1]) : undefined;

@@ -104,13 +104,15 @@ export function toAuditContent(
   phoneHashes?: Map<string, string>,
 ): Omit<AuditContent, 'id' | 'occurredAt'> {
   const scrub = scrubber(input.phoneNumber);
-  const text = (value: string | undefined, limit: number): string | null =>
+  // Wider than AuditEventInput says: some fields are copied from request bodies and DB JSON.
+  const text = (value: string | number | null | undefined, limit: number): string | null =>
     value === undefined || value === null ? null : scrub(String(value)).slice(0, limit);
   const integer = (value: number | undefined): number | null =>
     typeof value === 'number' && Number.isFinite(value) ? Math.min(Math.max(Math.round(value), 0), INT_MAX) : null;
   const json = (value: unknown): unknown =>
     value === undefined || value === null ? null : scrubDeep(value, scrub);
-  const hasPhone = typeof input.phoneNumber === 'string' && canonicalPhoneNumber(input.phoneNumber).replace('+', '') !== '';
+  const phoneNumber =
+    typeof input.phoneNumber === 'string' && canonicalPhoneNumber(input.phoneNumber).replace('+', '') !== '' ? input.phoneNumber : undefined;
   return {
     correlationId: text(input.correlationId, LIMITS.correlationId),
     clientId: text(input.clientId, LIMITS.clientId),
@@ -122,9 +124,9 @@ export function toAuditContent(
     contract: text(input.contract, LIMITS.contract) ?? 'system',
     serviceType: text(input.serviceType, LIMITS.serviceType),
     operatorId: text(input.operatorId, LIMITS.operatorId),
-    phoneHash: hasPhone ? phoneHashOf(phonePepper, input.phoneNumber!, phoneHashes) : null,
+    phoneHash: phoneNumber !== undefined ? phoneHashOf(phonePepper, phoneNumber, phoneHashes) : null,
     // The trail keeps the '+' of the masked form: `+**********67`.
-    phoneMasked: hasPhone ? maskPhoneNumber(input.phoneNumber!).slice(0, 32) : null,
+    phoneMasked: phoneNumber !== undefined ? maskPhoneNumber(phoneNumber).slice(0, 32) : null,
     outcome: input.outcome === 'success' ? 'success' : 'failure',
     verdict: json(input.verdict),
     httpStatus: integer(input.httpStatus),

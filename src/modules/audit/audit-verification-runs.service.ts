@@ -118,7 +118,7 @@ export class AuditVerificationRunsService implements BeforeApplicationShutdown {
       await this.repository.recordProgress(id, progress, this.clock.now());
     };
     const timer = setInterval(() => {
-      writeProgress().catch((error: unknown) => this.logger.warn(`progress of run ${id} not written: ${error instanceof Error ? error.message : String(error)}`));
+      writeProgress().catch((error: unknown) => { this.logger.warn(`progress of run ${id} not written: ${error instanceof Error ? error.message : String(error)}`); });
     }, PROGRESS_EVERY_MS);
     try {
       const report = await this.integrity.verify({
@@ -161,7 +161,7 @@ export class AuditVerificationRunsService implements BeforeApplicationShutdown {
           await this.repository.finish(id, { status: 'ERROR', checked: progress.checked, total: progress.total, fromPosition: null, headPosition: null, headHash: null, firstBroken: null, error: 'The check could not read the audit trail; see the gateway log.' }, this.clock.now(), tx);
           await this.audit.record({ action: 'audit.verify', contract: requester.type === 'system' ? 'system' : 'admin', actorType: requester.type, actorId: requester.id, correlationId: requester.correlationId, outcome: 'failure', errorCode: 'CHECK_FAILED', detail: { runId: id } }, tx);
         })
-        .catch((finishError: unknown) => this.logger.error(`could not record the end of run ${id}: ${finishError instanceof Error ? finishError.message : String(finishError)}`));
+        .catch((finishError: unknown) => { this.logger.error(`could not record the end of run ${id}: ${finishError instanceof Error ? finishError.message : String(finishError)}`); });
       return undefined;
     }
   }

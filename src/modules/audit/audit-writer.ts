@@ -21,7 +21,8 @@ export function isMissingPartition(error: unknown): boolean {
 
 /** The statement failed because of one row's data (class 22 or 23), not because the database is unreachable. */
 function isDataError(error: unknown): boolean {
-  const code = (error as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (error as { code?: unknown })?.code;
+  const failure = error as { code?: unknown; cause?: { code?: unknown } } | null | undefined;
+  const code = failure?.cause?.code ?? failure?.code;
   return typeof code === 'string' && /^2[23]/.test(code);
 }
 
@@ -87,7 +88,7 @@ export class AuditBatchWriter implements BeforeApplicationShutdown {
     if (this.queue.length >= this.environment.AUDIT_BATCH_MAX_EVENTS || this.environment.AUDIT_BATCH_WINDOW_MS === 0) {
       this.flush();
     } else {
-      this.timer ??= setTimeout(() => this.flush(), this.environment.AUDIT_BATCH_WINDOW_MS);
+      this.timer ??= setTimeout(() => { this.flush(); }, this.environment.AUDIT_BATCH_WINDOW_MS);
     }
   }
 
@@ -131,7 +132,7 @@ export class AuditBatchWriter implements BeforeApplicationShutdown {
     try {
       const outcomes = await this.append(batch.map((pending) => pending.unit));
       this.metrics.batchCommitted(batch.length, (performance.now() - started) / 1000, true);
-      batch.forEach((pending, index) => pending.resolve(outcomes[index]));
+      batch.forEach((pending, index) => { pending.resolve(outcomes[index]); });
     } catch (error) {
       this.metrics.batchCommitted(batch.length, (performance.now() - started) / 1000, false);
       if (batch.length > 1 && isDataError(error)) {

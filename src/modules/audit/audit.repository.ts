@@ -144,7 +144,7 @@ export class AuditRepository {
       sql = appendUnitsSql(kinds);
       this.statements.set(signature, sql);
     }
-    const rows = await (tx ?? this.prisma.root).$queryRawUnsafe<{ o: number; v: UnitOutcome }[]>(
+    const rows = await (tx ?? this.prisma.root).$queryRawUnsafe<{ o: number | bigint; v: UnitOutcome }[]>(
       sql,
       ...appendUnitsParameters(units, kinds, now),
     );
@@ -172,7 +172,7 @@ export class AuditRepository {
   /** How many events the filter matches (for a progress bar's total: one scan, read before exporting). */
   async countFiltered(filter: AuditFilter): Promise<number> {
     const where = whereClause(filter);
-    const [row] = await this.prisma.client.$queryRawUnsafe<{ n: string }[]>(`SELECT count(*)::text AS n FROM audit_event ${where.sql}`, ...where.params);
+    const row = (await this.prisma.client.$queryRawUnsafe<{ n: string }[]>(`SELECT count(*)::text AS n FROM audit_event ${where.sql}`, ...where.params)).at(0);
     return Number(row?.n ?? 0);
   }
 
@@ -283,16 +283,16 @@ export class AuditRepository {
 
   /** Where chain format 2 starts (events before it are format 1). */
   async formatTwoFrom(): Promise<bigint> {
-    const [row] = await this.prisma.client.$queryRawUnsafe<{ from_position: string | null }[]>(
+    const row = (await this.prisma.client.$queryRawUnsafe<{ from_position: string | null }[]>(
       'SELECT from_position::text AS from_position FROM audit_chain_epoch WHERE version = 2',
-    );
+    )).at(0);
     return row?.from_position ? BigInt(row.from_position) : 1n;
   }
 
   /** Every retention event in the chain, with the retention the policy prescribed when it was written. */
   async listRetentionEvents(): Promise<RetentionEventRow[]> {
     const rows = await this.prisma.client.$queryRawUnsafe<
-      { id: string; occurred_at: Date; actor_type: string; detail: unknown; retention_days: number | null }[]
+      { id: string; occurred_at: Date; actor_type: string; detail: unknown; retention_days: number | bigint | null }[]
     >(
       `SELECT e.id::text AS id, e.occurred_at, e.actor_type, e.detail, audit_retention_days_at(e.occurred_at) AS retention_days
          FROM audit_event e WHERE e.action = 'audit.retention' ORDER BY e.id`,
@@ -308,9 +308,9 @@ export class AuditRepository {
 
   /** The retention in force now (owner-set policy). */
   async currentRetentionDays(tx?: Tx): Promise<number> {
-    const [row] = await (tx ?? this.prisma.client).$queryRawUnsafe<{ days: number | null }[]>(
+    const row = (await (tx ?? this.prisma.client).$queryRawUnsafe<{ days: number | bigint | null }[]>(
       'SELECT audit_retention_days_at(now()) AS days',
-    );
+    )).at(0);
     if (row?.days === null || row?.days === undefined) throw new Error('no audit retention policy is in force (audit_retention_policy is empty)');
     return Number(row.days);
   }
@@ -325,9 +325,9 @@ export class AuditRepository {
   }
 
   async firstPosition(): Promise<bigint | undefined> {
-    const [row] = await this.prisma.client.$queryRawUnsafe<{ first: string | null }[]>(
+    const row = (await this.prisma.client.$queryRawUnsafe<{ first: string | null }[]>(
       'SELECT min(id)::text AS first FROM audit_event',
-    );
+    )).at(0);
     return row?.first ? BigInt(row.first) : undefined;
   }
 
@@ -384,11 +384,11 @@ export class AuditRepository {
 
   /** Creates the monthly partitions from `from`'s month (null: the database's current month) on. */
   async ensurePartitions(from: Date | null, months: number, tx?: Tx): Promise<number> {
-    const [row] = await (tx ?? this.prisma.client).$queryRawUnsafe<{ created: number }[]>(
+    const row = (await (tx ?? this.prisma.client).$queryRawUnsafe<{ created: number | bigint }[]>(
       'SELECT audit_ensure_partitions(COALESCE($1::timestamptz, now()), $2::int) AS created',
       from?.toISOString() ?? null,
       months,
-    );
+    )).at(0);
     return Number(row?.created ?? 0);
   }
 
@@ -410,18 +410,18 @@ export class AuditRepository {
   /** Last chain position and its hash among the given partitions (the end of what retention drops). */
   async lastPositionIn(tx: Tx, partitions: string[]): Promise<{ position: string; hash: string } | undefined> {
     const union = partitions.map((name) => `SELECT id, hash FROM "${name.replace(/"/g, '""')}"`).join(' UNION ALL ');
-    const [row] = await tx.$queryRawUnsafe<{ position: string; hash: string }[]>(
+    const row = (await tx.$queryRawUnsafe<{ position: string; hash: string }[]>(
       `SELECT id::text AS position, hash FROM (${union}) dropped ORDER BY id DESC LIMIT 1`,
-    );
+    )).at(0);
     return row;
   }
 
   async firstPositionOutside(tx: Tx, partitions: string[]): Promise<string | undefined> {
-    const [row] = await tx.$queryRawUnsafe<{ first: string | null }[]>(
+    const row = (await tx.$queryRawUnsafe<{ first: string | null }[]>(
       `SELECT min(e.id)::text AS first FROM audit_event e
         WHERE e.tableoid NOT IN (SELECT unnest($1::text[])::regclass)`,
       partitions,
-    );
+    )).at(0);
     return row?.first ?? undefined;
   }
 
@@ -430,14 +430,14 @@ export class AuditRepository {
    * only for a partition never analysed; for a progress bar, not for the record.
    */
   async estimatedRows(tx: Tx, partitions: string[]): Promise<Map<string, number>> {
-    const rows = await tx.$queryRawUnsafe<{ name: string; estimate: number }[]>(
+    const rows = await tx.$queryRawUnsafe<{ name: string; estimate: number | string }[]>(
       'SELECT relname AS name, reltuples::float8 AS estimate FROM pg_class WHERE relname = ANY($1::text[])',
       partitions,
     );
     const estimates = new Map(rows.map((row) => [row.name, Number(row.estimate)]));
     for (const name of partitions) {
       if ((estimates.get(name) ?? -1) >= 0) continue;
-      const [counted] = await tx.$queryRawUnsafe<{ n: string }[]>(`SELECT count(*)::text AS n FROM "${name.replace(/"/g, '""')}"`);
+      const counted = (await tx.$queryRawUnsafe<{ n: string }[]>(`SELECT count(*)::text AS n FROM "${name.replace(/"/g, '""')}"`)).at(0);
       estimates.set(name, Number(counted?.n ?? 0));
     }
     return estimates;

@@ -8,26 +8,10 @@ import type { AuthmatechEnvelope } from '../../common/http/error-envelope.js';
 import { authmatechSuccess } from '../../common/http/authmatech-envelope.js';
 import { ApiAuthmatechOk } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
-import { ClientHistoryPageDto, UsageReportDto } from './dto/audit-responses.dto.js';
+import { ClientHistoryPageDto, UsageReportDto, type ClientHistoryItem } from './dto/audit-responses.dto.js';
 import type { AuditRecord } from './audit-chain.js';
 import { AuditService } from './audit.service.js';
 import { describeQuery, PortalHistoryQueryDto, PortalUsageQueryDto, toAuditQuery } from './dto/audit-query.dto.js';
-
-/** One of the client's own past calls, without the audit trail's internal fields. */
-export interface ClientHistoryItem {
-  id: string;
-  occurredAt: string;
-  correlationId: string | null;
-  action: string;
-  serviceType: string | null;
-  operatorId: string | null;
-  phoneNumberMasked: string | null;
-  outcome: string;
-  verdict: unknown;
-  httpStatus: number | null;
-  errorCode: string | null;
-  latencyMs: number | null;
-}
 
 function toHistoryItem(record: AuditRecord): ClientHistoryItem {
   return {

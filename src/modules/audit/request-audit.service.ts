@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
 import { ApiError, CommonCodes, commonCodeForStatus } from '../../common/errors/api-error.js';
@@ -19,6 +19,7 @@ import { AuditService, idempotencyClaimOf, type AnswerToStore, type AuditUnit } 
 import { RefusalRollups, refusedRequestOf } from './refusal-rollups.js';
 import { IdempotencyKeyTaken } from '../../common/http/idempotency.js';
 import type { UnitClaims, UnitOutcome, UnitWrite } from './unit-of-work.js';
+import { fastifyOf } from '../../common/http/fastify-instance.js';
 
 /** How a request was answered, for its audit event (the rest comes from its context). */
 export interface ResponseFacts {
@@ -76,7 +77,7 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
   }
 
   onModuleInit(): void {
-    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    const fastify = fastifyOf(this.adapterHost);
     fastify?.addHook('onSend', (request, reply, payload) => this.onSend(request, reply, payload));
     // Requests Node's parser refuses (oversized headers, malformed request lines) never reach
     // Fastify's routing: they are answered and audited here instead of by Fastify's default handler.
@@ -118,7 +119,7 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
           sourceIp: remote.remoteAddress,
           detail: { reason: error.code ?? 'unknown', method: parsedMethod },
         })
-        .catch((failure: unknown) => this.logger.error(`audit write of a refused request failed: ${failure instanceof Error ? failure.message : String(failure)}`));
+        .catch((failure: unknown) => { this.logger.error(`audit write of a refused request failed: ${failure instanceof Error ? failure.message : String(failure)}`); });
     }
     if (!socket.writable) return void socket.destroy();
     const body = JSON.stringify(errorBody(route.contract, status, code, message));
@@ -253,7 +254,7 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
 
   /** Appends the roll-up events of ended windows (all of them at shutdown); a failed write is retried. */
   private async flushRollups(all: boolean): Promise<void> {
-    await Promise.all(this.rollups.due(this.clock.now(), all).map((event) => this.audit.record(event).catch(() => this.defer(event))));
+    await Promise.all(this.rollups.due(this.clock.now(), all).map((event) => this.audit.record(event).catch(() => { this.defer(event); })));
   }
 
   private defer(event: AuditEventInput): void {

@@ -8,7 +8,7 @@ import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
 import { ServerSecrets } from '../../common/config/server-secrets.js';
 import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
-import { SecretBox } from '../credentials/secret-box.js';
+import { SecretBox, storedSealedSecret } from '../credentials/secret-box.js';
 import { decoyPasswordHash, newToken, passwordMatches, tokenHash, totpStep } from './console-credentials.js';
 import { ConsoleRepository, type SessionWithUser, type Tx } from './console.repository.js';
 import { normalizeEmail, ROLE_FROM_DB, totpRequiredFor } from './console-users.service.js';
@@ -99,7 +99,9 @@ export class ConsoleSessionsService extends ConsoleSessionAuthenticator {
     const actor = { type: 'console_user' as const, id: user.id, correlationId };
     return this.repository.transaction(async (tx): Promise<SignInResult> => {
       await this.repository.lockUser(user.id, tx);
-      const current = (await this.repository.findUserById(user.id, tx))!;
+      const current = await this.repository.findUserById(user.id, tx);
+      // Read under the row lock just taken, so it exists unless the row was deleted in between.
+      if (!current) throw new Error('console user vanished while signing in');
       const fail = async (reason: SignInFailure, counts: boolean): Promise<SignInResult> => {
         let lockedNow = false;
         if (counts) {
@@ -127,7 +129,7 @@ export class ConsoleSessionsService extends ConsoleSessionAuthenticator {
 
       let step: number | undefined;
       if (current.totpSealed) {
-        const secret = this.box.open({ ciphertext: current.totpSealed, keyVersion: current.totpKeyVersion! });
+        const secret = this.box.open(storedSealedSecret(current.totpSealed, current.totpKeyVersion));
         step = totpStep(secret, input.code ?? '', now);
         // A code is accepted once: a step at or before the last accepted one is a replay.
         if (step === undefined || (current.totpLastStep !== null && BigInt(step) <= current.totpLastStep)) return fail('wrong_code', true);

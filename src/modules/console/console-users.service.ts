@@ -5,7 +5,7 @@ import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
 import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
 import { CredentialsService, type Actor } from '../credentials/credentials.service.js';
-import { SecretBox } from '../credentials/secret-box.js';
+import { SecretBox, storedSealedSecret } from '../credentials/secret-box.js';
 import {
   hashPassword,
   newToken,
@@ -175,7 +175,7 @@ export class ConsoleUsersService {
     const now = this.clock.now();
     let step: number | undefined;
     if (code !== undefined && code !== '') {
-      step = user.totpPendingSealed ? totpStep(this.box.open({ ciphertext: user.totpPendingSealed, keyVersion: user.totpPendingKeyVersion! }), code, now) : undefined;
+      step = user.totpPendingSealed ? totpStep(this.box.open(storedSealedSecret(user.totpPendingSealed, user.totpPendingKeyVersion)), code, now) : undefined;
       if (step === undefined) throw totpCodeInvalid();
     } else if (totpRequiredFor(role)) {
       throw totpCodeInvalid();
@@ -246,7 +246,7 @@ export class ConsoleUsersService {
       await this.repository.lockUser(userId, tx);
       const current = await this.repository.findUserById(userId, tx);
       if (!current) throw userNotFound();
-      const step = current.totpPendingSealed ? totpStep(this.box.open({ ciphertext: current.totpPendingSealed, keyVersion: current.totpPendingKeyVersion! }), code, now) : undefined;
+      const step = current.totpPendingSealed ? totpStep(this.box.open(storedSealedSecret(current.totpPendingSealed, current.totpPendingKeyVersion)), code, now) : undefined;
       if (step === undefined) throw totpCodeInvalid();
       const updated = await this.repository.updateUser(
         userId,
@@ -283,7 +283,7 @@ export class ConsoleUsersService {
 
   private async pendingTotpSecret(user: ConsoleUserWithClients): Promise<string> {
     // The same secret on every visit of the link, so a code from an app that already scanned it still works.
-    if (user.totpPendingSealed) return this.box.open({ ciphertext: user.totpPendingSealed, keyVersion: user.totpPendingKeyVersion! });
+    if (user.totpPendingSealed) return this.box.open(storedSealedSecret(user.totpPendingSealed, user.totpPendingKeyVersion));
     const secret = newTotpSecret();
     const sealed = this.box.seal(secret);
     await this.repository.transaction((tx) => this.repository.updateUser(user.id, { totpPendingSealed: sealed.ciphertext, totpPendingKeyVersion: sealed.keyVersion }, tx));

@@ -1,7 +1,6 @@
 import fastifyStatic from '@fastify/static';
 import { Global, Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance } from 'fastify';
 import path from 'node:path';
 import { ConsoleSessionAuthenticator } from '../../common/auth/console-session.js';
 import { AuditModule } from '../audit/audit.module.js';
@@ -22,6 +21,7 @@ import { ConsoleUsersController } from './console-users.controller.js';
 import { ConsoleUsersService } from './console-users.service.js';
 import { ConsoleJobs } from './console.jobs.js';
 import { ConsoleRepository } from './console.repository.js';
+import { fastifyOf } from '../../common/http/fastify-instance.js';
 
 /**
  * The web console at /console: accounts, sessions and the JSON API its pages call, which reach
@@ -46,7 +46,7 @@ export class ConsoleModule implements OnModuleInit {
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
   onModuleInit(): void {
-    const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    const fastify = fastifyOf(this.adapterHost);
     if (!fastify) return;
     // Vite names every asset by its content hash, so they can be cached for good.
     void fastify.register(fastifyStatic, {

@@ -97,7 +97,7 @@ export class Authenticator {
     const tolerance = this.environment.JWT_CLOCK_TOLERANCE_SECONDS;
     const maxLifetime = this.environment.JWT_MAX_LIFETIME_SECONDS;
     // Also refuses an iat in the future beyond the tolerance.
-    const claims = verifyHs256(token, usable ? record.jwtSecret! : this.decoyJwtKey, { toleranceSeconds: tolerance, maxAgeSeconds: maxLifetime, now });
+    const claims = verifyHs256(token, usable ? (record.jwtSecret ?? this.decoyJwtKey) : this.decoyJwtKey, { toleranceSeconds: tolerance, maxAgeSeconds: maxLifetime, now });
     if (!claims) throw unauthenticated();
     if (!usable) throw unauthenticated();
     const { iat, exp } = claims;

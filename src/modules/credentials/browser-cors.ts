@@ -9,6 +9,7 @@ import { RouteFactsRegistry } from '../../common/http/route-facts.js';
 import { RequestAudit } from '../audit/request-audit.service.js';
 import { BrowserOrigins } from './browser-origins.service.js';
 import { originNotAllowed } from './credentials.errors.js';
+import { fastifyOf } from '../../common/http/fastify-instance.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -59,7 +60,7 @@ export class BrowserCors implements OnApplicationBootstrap {
     this.fastify()?.addHook('onRoute', (route) => {
       if (route.config?.browserFacing !== true) return;
       for (const method of [route.method].flat()) this.routes.on(method as HTTPMethod, route.url, () => undefined, { pattern: route.url });
-      route.onRequest = [...[route.onRequest ?? []].flat(), (request, reply, done) => this.answerHeaders(request, reply, done)];
+      route.onRequest = [...[route.onRequest ?? []].flat(), (request, reply, done) => { this.answerHeaders(request, reply, done); }];
     });
   }
 
@@ -86,7 +87,7 @@ export class BrowserCors implements OnApplicationBootstrap {
     const origin = request.headers.origin;
     const clientId = request.headers['x-client-id'];
     // The claimed client: if the credentials turn out not to be its, the request fails with 401.
-    if (typeof origin !== 'string' || typeof clientId !== 'string') return done();
+    if (typeof origin !== 'string' || typeof clientId !== 'string') { done(); return; }
     this.origins.allows(clientId, origin).then(
       (allowed) => {
         if (allowed) {
@@ -95,12 +96,12 @@ export class BrowserCors implements OnApplicationBootstrap {
         }
         done();
       },
-      (error: Error) => done(error),
+      (error: unknown) => { done(error instanceof Error ? error : new Error(String(error))); },
     );
   }
 
   private fastify(): FastifyInstance | undefined {
-    return this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
+    return fastifyOf(this.adapterHost);
   }
 
   private async preflightOptions(request: FastifyRequest): Promise<FastifyCorsOptions> {

@@ -44,7 +44,7 @@ function fakeRepository() {
     holdLoads: () => (hold = true),
     releaseLoads: () => {
       hold = false;
-      pending.splice(0).forEach((resolve) => resolve());
+      pending.splice(0).forEach((resolve) => { resolve(); });
     },
   };
 }

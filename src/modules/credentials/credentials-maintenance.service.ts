@@ -9,7 +9,7 @@ import { toCredentialView } from './credentials.service.js';
 import { GatewaySecretsRepository } from './gateway-secrets.repository.js';
 import { ProofKeysService } from './proof-keys.service.js';
 import { RateLimitRepository } from './rate-limit.repository.js';
-import { SecretBox } from './secret-box.js';
+import { SecretBox, storedSealedSecret } from './secret-box.js';
 import { DatabaseLock, tryLock } from '../../common/database/database-locks.js';
 
 
@@ -101,7 +101,7 @@ export class CredentialsMaintenanceService {
     const version = this.box.currentKeyVersion;
     let count = 0;
     for (const row of await this.repository.listSealedNotUnder(version, tx)) {
-      const sealed = this.box.seal(this.box.open({ ciphertext: row.sealedSecret!, keyVersion: row.sealedKeyVersion! }));
+      const sealed = this.box.seal(this.box.open(storedSealedSecret(row.sealedSecret, row.sealedKeyVersion)));
       await this.repository.updateSealed(row.id, sealed.ciphertext, sealed.keyVersion, tx);
       count += 1;
     }

@@ -191,9 +191,10 @@ export function registerCredentialsCommands(program: Command): void {
         const all = await withAppContext((app) => {
           const credentials = app.get(CredentialsService);
           return allPages((cursor) =>
-            options.admin
+            // Exactly one of --admin and --client was given (checked above).
+            options.client === undefined
               ? credentials.listAdminKeys(100, cursor)
-              : credentials.listCredentials(options.client!, 100, cursor),
+              : credentials.listCredentials(options.client, 100, cursor),
           );
         });
         const items = options.kind

@@ -38,7 +38,9 @@ export class CredentialsGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const ctx = request.context!;
+    const ctx = request.context;
+    // Set by RequestContexts' onRequest hook for every HTTP request; missing means the app was wired without it.
+    if (!ctx) throw new Error('no request context: RequestContexts did not run for this request');
     const rule = this.reflector.getAllAndOverride<AuthRule | undefined>(AUTH_RULE, targets);
     const contract = ctx.route.contract;
     if (!rule) throw unauthenticated(contract);

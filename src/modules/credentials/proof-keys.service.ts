@@ -56,7 +56,9 @@ export class ProofKeysService {
         const existing = await this.repository.findNewestProofKey(tx);
         if (existing) return existing;
         await this.insert(tx);
-        return (await this.repository.findNewestProofKey(tx))!;
+        const created = await this.repository.findNewestProofKey(tx);
+        if (!created) throw new Error('the proof key just inserted was not found');
+        return created;
       });
     }
     const value = { kid: row.id, key: this.openKey(row.sealedKey, row.sealedKeyVersion) };

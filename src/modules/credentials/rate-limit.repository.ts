@@ -8,7 +8,7 @@ export class RateLimitRepository {
 
   /** Adds `amount` hits to a window in one statement and returns the window's new total. */
   async add(bucket: string, windowStart: Date, amount: number): Promise<number> {
-    const rows = await this.prisma.client.$queryRaw<{ hits: number }[]>`
+    const rows = await this.prisma.client.$queryRaw<{ hits: number | bigint }[]>`
       INSERT INTO rate_limit_window (bucket, window_start, hits) VALUES (${bucket}, ${windowStart}, ${amount})
       ON CONFLICT (bucket, window_start) DO UPDATE SET hits = rate_limit_window.hits + EXCLUDED.hits
       RETURNING hits`;

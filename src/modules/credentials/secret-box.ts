@@ -41,7 +41,7 @@ export class SecretBox {
   }
 
   open(sealed: SealedSecret): string {
-    const [format, iv, tag, ciphertext] = sealed.ciphertext.split('.');
+    const [format, iv, tag, ciphertext] = sealed.ciphertext.split('.') as (string | undefined)[];
     if (format !== FORMAT || iv === undefined || tag === undefined || ciphertext === undefined) {
       throw new Error('sealed secret has an unknown format');
     }
@@ -56,4 +56,13 @@ export class SecretBox {
   isStale(keyVersion: number): boolean {
     return keyVersion !== this.secrets.currentKeyVersion;
   }
+}
+
+/**
+ * The sealed secret of a row that keeps its ciphertext and key version in nullable columns written
+ * together: one without the other is a damaged row, refused rather than opened under no key.
+ */
+export function storedSealedSecret(ciphertext: string | null, keyVersion: number | null): SealedSecret {
+  if (ciphertext === null || keyVersion === null) throw new Error('sealed secret is incomplete (ciphertext or key version missing)');
+  return { ciphertext, keyVersion };
 }

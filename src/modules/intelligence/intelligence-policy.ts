@@ -178,10 +178,11 @@ export function factorsOf(signals: Signals, policy: Policy): FactorCode[] {
   if (deviceSwap.known && deviceSwap.ageSeconds !== null && deviceSwap.ageSeconds < limits.recentSimSwapHours * HOUR) present.add('device_swap_recent');
 
   const window = policy.silentVerificationWindowSeconds;
-  const success = silent.successAgeSeconds !== null && silent.successAgeSeconds <= window;
-  const failure = silent.failureAgeSeconds !== null && silent.failureAgeSeconds <= window;
+  const { successAgeSeconds, failureAgeSeconds } = silent;
+  const success = successAgeSeconds !== null && successAgeSeconds <= window;
+  const failure = failureAgeSeconds !== null && failureAgeSeconds <= window;
   // The newer of the two verdicts counts when both fall in the window.
-  if (success && (!failure || silent.successAgeSeconds! <= silent.failureAgeSeconds!)) present.add('sdk_verified');
+  if (success && (!failure || successAgeSeconds <= failureAgeSeconds)) present.add('sdk_verified');
   else if (failure) present.add('silent_verification_failed');
 
   if (device.given) {
@@ -223,7 +224,7 @@ function velocitySpike(signals: Signals, limits: Limits): boolean {
 /** Applies a policy to stored signals: the same function answers live requests and backtests. */
 export function evaluate(signals: Signals, policy: Policy): Evaluation {
   const codes = factorsOf(signals, policy);
-  const factors = codes.map((code) => ({ code, weight: policy.weights[code] ?? FACTORS[code].weight }));
+  const factors = codes.map((code) => ({ code, weight: (policy.weights as Partial<Record<FactorCode, number>>)[code] ?? FACTORS[code].weight }));
   const riskScore = clamp(policy.base + factors.reduce((sum, factor) => sum + factor.weight, 0));
   const t = policy.thresholds;
   let decision: Decision = riskScore >= t.block ? 'BLOCK' : riskScore >= t.review ? 'REVIEW' : riskScore >= t.challenge ? 'CHALLENGE' : 'ALLOW';

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PrismaService } from '../../common/database/prisma.service.js';
-import type { Tx } from '../audit/audit.repository.js';
+import { PrismaService, type Tx } from '../../common/database/prisma.service.js';
 import type { UnitWriteKind } from '../audit/audit.service.js';
 import type { Windows } from './intelligence-signals.js';
 

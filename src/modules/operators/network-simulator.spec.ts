@@ -15,7 +15,7 @@ function viaProxy(proxy: string, target: string, headers: Record<string, string>
     const outgoing = request({ host: hostname, port, path: target, method: 'GET', headers }, (answer) => {
       let body = '';
       answer.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      answer.on('end', () => resolve({ status: answer.statusCode ?? 0, body }));
+      answer.on('end', () => { resolve({ status: answer.statusCode ?? 0, body }); });
     });
     outgoing.on('error', reject);
     outgoing.end();
@@ -101,7 +101,7 @@ describe('startNetworkSimulator', () => {
           socket.write(`GET /inside HTTP/1.1\r\nHost: ${origin}\r\nConnection: close\r\n\r\n`);
         }
       });
-      socket.on('end', () => resolve(text));
+      socket.on('end', () => { resolve(text); });
       socket.on('error', reject);
     });
     expect(reply).toContain('HTTP/1.1 200 OK');

@@ -106,7 +106,7 @@ export async function startNetworkSimulator(options: NetworkSimulatorOptions): P
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => { resolve(); });
   });
   const address = server.address() as AddressInfo;
   return {
@@ -119,14 +119,14 @@ export async function startNetworkSimulator(options: NetworkSimulatorOptions): P
     },
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => { resolve(); });
         for (const socket of sockets) socket.destroy();
       }),
   };
 }
 
 function stripHopByHop(headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  const named = String(headers.connection ?? '')
+  const named = (headers.connection ?? '')
     .split(',')
     .map((name) => name.trim().toLowerCase())
     .filter(Boolean);
@@ -140,7 +140,7 @@ function stripHopByHop(headers: IncomingHttpHeaders): IncomingHttpHeaders {
 /** The device's headers as they leave the network: without hop-by-hop headers and without any enrichment header it sent. */
 function forwardedHeaders(headers: IncomingHttpHeaders, enrichmentHeader: string): IncomingHttpHeaders {
   const kept = stripHopByHop(headers);
-  delete kept[enrichmentHeader];
+  Reflect.deleteProperty(kept, enrichmentHeader);
   return kept;
 }
 

@@ -71,7 +71,7 @@ function checkSettings(kind: OperatorAdapterKind, settings: Record<string, unkno
 }
 
 function prismaCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown })?.code;
+  const code = (error as { code?: unknown } | null | undefined)?.code;
   return typeof code === 'string' ? code : undefined;
 }
 

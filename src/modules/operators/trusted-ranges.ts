@@ -4,7 +4,7 @@ import { BlockList, isIP } from 'node:net';
 export function parseRange(
   range: string,
 ): { family: 'ipv4' | 'ipv6'; network: string; prefix: number } | undefined {
-  const [network, prefixText, extra] = range.trim().split('/');
+  const [network, prefixText, extra] = range.trim().split('/') as (string | undefined)[];
   if (extra !== undefined || !network) return undefined;
   const version = isIP(network);
   if (version === 0) return undefined;

@@ -37,7 +37,7 @@ interface SinkAnswer {
 
 /** The retry delay after `attempt` failed attempts, with ±20% jitter; undefined when none is left. */
 function retryDelayMs(delaysSeconds: readonly number[], attempt: number, random: () => number = Math.random): number | undefined {
-  const base = delaysSeconds[attempt - 1];
+  const base = attempt >= 1 ? delaysSeconds.at(attempt - 1) : undefined;
   if (base === undefined) return undefined;
   return Math.round(base * 1000 * (1 - JITTER + 2 * JITTER * random()));
 }
@@ -293,14 +293,13 @@ export class DeliveryService {
         (response) => {
           // The body is not kept (it could echo anything); it is drained so the connection is reused.
           response.resume();
-          response.on('end', () =>
-            resolve({ status: response.statusCode ?? null, retryAfter: header(response.headers['retry-after']), error: null }),
+          response.on('end', () => { resolve({ status: response.statusCode ?? null, retryAfter: header(response.headers['retry-after']), error: null }); },
           );
-          response.on('error', (error) => resolve({ status: response.statusCode ?? null, retryAfter: undefined, error: describe(error) }));
+          response.on('error', (error) => { resolve({ status: response.statusCode ?? null, retryAfter: undefined, error: describe(error) }); });
         },
       );
       request.on('timeout', () => request.destroy(new Error('timeout')));
-      request.on('error', (error) => resolve({ status: null, retryAfter: undefined, error: describe(error) }));
+      request.on('error', (error) => { resolve({ status: null, retryAfter: undefined, error: describe(error) }); });
       request.end(body);
     });
   }

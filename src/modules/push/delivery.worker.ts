@@ -41,6 +41,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShut
       } catch (error) {
         this.logger.error(`delivery poll failed: ${error instanceof Error ? error.message : String(error)}`);
       }
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() clears it while runOnce() is awaited; TypeScript keeps the loop condition's narrowing across the await
       if (attempted < this.environment.PUSH_BATCH_SIZE && this.running) await this.pause();
     }
   }

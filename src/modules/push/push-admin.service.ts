@@ -50,6 +50,7 @@ export class PushAdminService {
     const row = isUuid(id) ? await this.repository.findDelivery(id) : null;
     if (!row) throw PushErrors.notFound();
     return {
+      // eslint-disable-next-line @typescript-eslint/no-misused-spread -- deliveryView builds a plain object; DeliveryDto is its OpenAPI schema class
       ...deliveryView(row),
       phoneMasked: row.subscription.phoneMasked,
       attemptLog: row.attemptLog.map((attempt) => ({

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseConnection } from '../../common/database/database-connection.js';
-import { PrismaService } from '../../common/database/prisma.service.js';
-import type { Tx } from '../audit/audit.repository.js';
+import { PrismaService, type Tx } from '../../common/database/prisma.service.js';
 import type { UnitWriteKind } from '../audit/audit.service.js';
 import type { PushDelivery, PushDeliveryAttempt, PushSigningKey, PushSubscription } from '../../generated/prisma/client.js';
 import { DatabaseLock } from '../../common/database/database-locks.js';
@@ -283,8 +282,8 @@ export class PushRepository {
   async withPollLock<T>(work: () => Promise<T>): Promise<T | undefined> {
     const session = await this.connection.openSession();
     try {
-      const [row] = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [DatabaseLock.SwapPoll]);
-      if (row?.locked !== true) return undefined;
+      const rows = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [DatabaseLock.SwapPoll]);
+      if (rows.at(0)?.locked !== true) return undefined;
       try {
         return await work();
       } finally {
@@ -390,7 +389,7 @@ export class PushRepository {
       UPDATE push_delivery SET status = 'pending', next_attempt_at = ${now}, last_error = NULL
        WHERE id = ${id}::uuid AND status IN ('dead', 'cancelled')
        RETURNING client_id, subscription_id::text, attempts`;
-    const row = rows[0];
+    const row = rows.at(0);
     return row ? { clientId: row.client_id, subscriptionId: row.subscription_id, attempts: row.attempts } : undefined;
   }
 

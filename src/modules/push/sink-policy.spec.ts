@@ -67,8 +67,7 @@ describe(SinkPolicy.name, () => {
 
   describe('lookupFor', () => {
     const resolveWith = (chosen: SinkPolicy, host: string) =>
-      new Promise<string>((done, fail) =>
-        chosen.lookupFor(host)('localhost', { family: 4 }, (error, address) => (error ? fail(error) : done(typeof address === 'string' ? address : ''))),
+      new Promise<string>((done, fail) => { chosen.lookupFor(host)('localhost', { family: 4 }, (error, address) => { if (error) fail(error); else done(typeof address === 'string' ? address : ''); }); },
       );
 
     it('refuses a name that resolves to a loopback address in production unless the host is allowed', async () => {

@@ -63,16 +63,16 @@ export class SinkPolicy {
   lookupFor(host: string): (hostname: string, options: LookupOptions, callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void) => void {
     return (hostname, options, callback) => {
       dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-        if (error) return callback(error, '', 0);
+        if (error) { callback(error, '', 0); return; }
         const list = addresses;
         const refused = list.find((entry) => !this.mayConnect(host, entry.address));
         if (refused || list.length === 0) {
           const denied: NodeJS.ErrnoException = new Error('sink resolves to a non-public address');
           denied.code = 'ESINKDENIED';
-          return callback(denied, '', 0);
+          callback(denied, '', 0); return;
         }
-        if (options.all) return callback(null, list);
-        return callback(null, list[0].address, list[0].family);
+        if (options.all) { callback(null, list); return; }
+        callback(null, list[0].address, list[0].family);
       });
     };
   }

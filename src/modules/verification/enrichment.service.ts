@@ -59,9 +59,10 @@ export class EnrichmentService {
     if (!operator || operator.adapterKind === 'camara') throw unknownOperator();
 
     let number = this.numberOf(client, operator, headers, ctx.sourceIp);
+    const found = number;
     if (
-      number !== undefined &&
-      !operator.numberPrefixes.some((prefix) => number!.startsWith(prefix))
+      found !== undefined &&
+      !operator.numberPrefixes.some((prefix) => found.startsWith(prefix))
     ) {
       // Not a subscriber of this operator: its proxy cannot vouch for the number.
       number = undefined;
@@ -124,6 +125,7 @@ export class EnrichmentService {
       mno_id: body.mnoId ?? null,
       authmatech_code_present: body.authmatechCodePresent,
       authmatech_code_hash: body.authmatechCodeHash ?? null,
+      // eslint-disable-next-line @typescript-eslint/no-misused-spread -- a validated DTO: its own fields are the data, the prototype has none
       device_context: { ...(body.deviceContext ?? {}) },
       // Fastify derives the address from the TCP peer, or from X-Forwarded-For only via TRUSTED_PROXIES.
       client_ip: ctx.sourceIp,

@@ -172,7 +172,7 @@ export class VerificationService {
     const upstream = await this.calls.upstreamVerify(operator, { ...input }, ctx.audit, ctx.correlationId);
     if (upstream.validNumber) return { verdict: { validNumber: true } };
     const reason = upstream.reason ?? 'UPSTREAM_NEGATIVE';
-    const known = (NegativeVerdicts as Record<string, string>)[reason];
+    const known = (NegativeVerdicts as Partial<Record<string, string>>)[reason];
     return { verdict: { validNumber: false, reason, message: known ?? NegativeVerdicts.UPSTREAM_NEGATIVE } };
   }
 }

@@ -67,13 +67,13 @@ export class AuditEventsQueryDto extends IntersectionType(AuditFilterDto, AuditP
 export class AuditExportQueryDto extends AuditFilterDto {
   @ApiProperty({ enum: ['csv', 'ndjson'] })
   @IsIn(['csv', 'ndjson'])
-  format: 'csv' | 'ndjson';
+  format!: 'csv' | 'ndjson';
 }
 
 export class SummaryQueryDto extends AuditFilterDto {
   @ApiProperty({ enum: ['day', 'client', 'action', 'operator'] })
   @IsIn(['day', 'client', 'action', 'operator'])
-  groupBy: 'day' | 'client' | 'action' | 'operator';
+  groupBy!: 'day' | 'client' | 'action' | 'operator';
 }
 
 /** The usage report: an aggregate per day and action, never paged. */

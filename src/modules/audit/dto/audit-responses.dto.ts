@@ -3,10 +3,26 @@ import { PageOf } from '../../../common/openapi/api-docs.decorators.js';
 import type { AuditRecord } from '../audit-chain.js';
 import type { BrokenLinkKind, IntegrityReport } from '../audit-integrity.service.js';
 import type { SummaryRow } from '../audit.repository.js';
-import type { ClientHistoryItem } from '../portal.controller.js';
 
 const nullableString = (description?: string): ApiPropertyOptions => ({ type: String, nullable: true, ...(description ? { description } : {}) });
 const nullableInteger = (description?: string): ApiPropertyOptions => ({ type: 'integer' as const, nullable: true, ...(description ? { description } : {}) });
+
+/** One of the client's own past calls, without the audit trail's internal fields. */
+export interface ClientHistoryItem {
+  id: string;
+  occurredAt: string;
+  correlationId: string | null;
+  action: string;
+  serviceType: string | null;
+  operatorId: string | null;
+  phoneNumberMasked: string | null;
+  outcome: string;
+  verdict: unknown;
+  httpStatus: number | null;
+  errorCode: string | null;
+  latencyMs: number | null;
+}
+
 /** A JSON object as recorded, or null. */
 const json = (description: string): ApiPropertyOptions => ({ type: 'object', nullable: true, additionalProperties: true, description });
 

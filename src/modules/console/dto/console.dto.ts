@@ -10,13 +10,13 @@ export class SignInDto {
   @ApiProperty({ example: 'ada@bank.example' })
   @IsString()
   @MaxLength(254)
-  email: string;
+  email!: string;
 
   @ApiProperty()
   @IsString()
   @MinLength(1)
   @MaxLength(256)
-  password: string;
+  password!: string;
 
   @ApiPropertyOptional({ description: 'Six-digit authentication code (required when the account has a second factor).' })
   @IsOptional()
@@ -28,14 +28,14 @@ export class InvitationTokenDto {
   @ApiProperty()
   @IsString()
   @MaxLength(100)
-  token: string;
+  token!: string;
 }
 
 export class AcceptInvitationDto extends InvitationTokenDto {
   @ApiProperty({ minLength: 12, maxLength: 128 })
   @IsString()
   @MaxLength(256)
-  password: string;
+  password!: string;
 
   @ApiPropertyOptional({ description: 'A code from the authenticator app enrolled with the invitation’s secret (required for admins and auditors).' })
   @IsOptional()
@@ -46,23 +46,23 @@ export class AcceptInvitationDto extends InvitationTokenDto {
 export class TotpCodeDto {
   @ApiProperty()
   @Matches(/^\d{6}$/, { message: 'code must be six digits' })
-  code: string;
+  code!: string;
 }
 
 export class ChangePasswordDto {
-  @ApiProperty() @IsString() @MaxLength(256) currentPassword: string;
-  @ApiProperty() @IsString() @MaxLength(256) newPassword: string;
+  @ApiProperty() @IsString() @MaxLength(256) currentPassword!: string;
+  @ApiProperty() @IsString() @MaxLength(256) newPassword!: string;
 }
 
 export class InviteUserDto {
   @ApiProperty()
   @IsEmail({}, { message: 'email must be an email address' })
   @MaxLength(254)
-  email: string;
+  email!: string;
 
   @ApiProperty({ enum: ['admin', 'auditor', 'client'] })
   @IsIn(['admin', 'auditor', 'client'])
-  role: 'admin' | 'auditor' | 'client';
+  role!: 'admin' | 'auditor' | 'client';
 
   @ApiPropertyOptional({ description: 'For a client user: the client, or one SANDBOX and one LIVE client.', type: [String] })
   @IsOptional()
@@ -76,7 +76,7 @@ export class InviteUserDto {
 export class ClientCredentialKindDto {
   @ApiProperty({ enum: ['api_key', 'jwt_key', 'client_secret'] })
   @IsIn(['api_key', 'jwt_key', 'client_secret'])
-  kind: 'api_key' | 'jwt_key' | 'client_secret';
+  kind!: 'api_key' | 'jwt_key' | 'client_secret';
 }
 
 export class ClientHistoryQueryDto extends IntersectionType(AuditRangeDto, AuditPageDto) {
@@ -97,7 +97,7 @@ export class ClientLedgerQueryDto {
 export class SandboxNumberChangeDto {
   @ApiProperty({ example: '+31612345007' })
   @Matches(CAMARA_PHONE_NUMBER, { message: 'phoneNumber must be in E.164 format with a leading +' })
-  phoneNumber: string;
+  phoneNumber!: string;
 }
 
 export class SetSandboxNumberDto extends SandboxNumberChangeDto {

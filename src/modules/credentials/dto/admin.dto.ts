@@ -28,7 +28,7 @@ export class CreateClientDto {
   @IsString()
   @MinLength(1)
   @MaxLength(200)
-  name: string;
+  name!: string;
 
   @ApiPropertyOptional({ enum: ['SANDBOX', 'LIVE'], default: 'SANDBOX' })
   @OptionalNotNull()
@@ -39,7 +39,7 @@ export class CreateClientDto {
   @IsArray()
   @ArrayUnique()
   @IsIn(CLIENT_PRODUCTS, { each: true })
-  products: ClientProduct[];
+  products!: ClientProduct[];
 
   @ApiPropertyOptional({ description: 'Requests per minute (default DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE).' })
   @OptionalNotNull()
@@ -86,7 +86,7 @@ export class UpdateClientDto {
 export class IssueCredentialDto {
   @ApiProperty({ enum: ['api_key', 'client_secret', 'jwt_key'] })
   @IsIn(['api_key', 'client_secret', 'jwt_key'])
-  kind: 'api_key' | 'client_secret' | 'jwt_key';
+  kind!: 'api_key' | 'client_secret' | 'jwt_key';
 }
 
 export class RotateCredentialDto {
@@ -101,7 +101,7 @@ export class RotateCredentialDto {
 export class CreateAdminKeyDto {
   @ApiProperty({ enum: ['admin', 'auditor'] })
   @IsIn(['admin', 'auditor'])
-  role: 'admin' | 'auditor';
+  role!: 'admin' | 'auditor';
 }
 
 export class BootstrapAdminDto {
@@ -109,5 +109,5 @@ export class BootstrapAdminDto {
   @IsString()
   @MinLength(1)
   @MaxLength(512)
-  secret: string;
+  secret!: string;
 }

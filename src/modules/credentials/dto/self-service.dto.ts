@@ -7,5 +7,5 @@ export class RotateApiKeyDto {
   @IsString()
   @MinLength(1)
   @MaxLength(512)
-  secretKey: string;
+  secretKey!: string;
 }

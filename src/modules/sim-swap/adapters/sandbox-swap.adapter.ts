@@ -69,7 +69,7 @@ export class SandboxSwapAdapter implements SwapAdapter {
       // Slower than any deadline: answers only when the caller stops waiting.
       await new Promise<void>((resolve) => {
         if (query.signal.aborted) resolve();
-        else query.signal.addEventListener('abort', () => resolve(), { once: true });
+        else query.signal.addEventListener('abort', () => { resolve(); }, { once: true });
       });
       query.upstream.push({
         operatorId: query.operator.id,

@@ -75,7 +75,7 @@ function parseVerdict(status: number, body: string): UpstreamVerdict {
     success?: unknown;
     data?: { validNumber?: unknown };
     messages?: { type?: unknown; code?: unknown }[];
-  };
+  } | null; // JSON.parse of an upstream body: null (or a scalar) as easily as an object
   if (
     status === 400 &&
     Array.isArray(envelope?.messages) &&
