@@ -15,7 +15,7 @@ export type OperatorAdapterKind = 'sandbox' | 'upstream' | 'camara';
 export type SwapEventSource = 'sandbox_override' | 'upstream_subscription' | 'polling' | 'none';
 
 /** The `settings` flag saying a `camara` operator offers CAMARA SIM Swap Subscriptions 0.3. */
-export const SIM_SWAP_SUBSCRIPTIONS_SETTING = 'simSwapSubscriptions';
+const SIM_SWAP_SUBSCRIPTIONS_SETTING = 'simSwapSubscriptions';
 
 /** An operator as the other modules see it (no Prisma types leak out of this module). */
 export interface OperatorView {
