@@ -66,6 +66,7 @@ describe('Swap events of camara operators that offer CAMARA subscriptions (upstr
   let operator: FakeCamaraOperator;
   let receiver: WebhookReceiver;
   let signingSecret: string;
+  let adminKey: string;
   const clock = new PinnedClock(NOW);
   /** Every subscription the fake operator created: the request and the id it answered. */
   const created: { body: SubscribeBody; id: string }[] = [];
@@ -111,7 +112,7 @@ describe('Swap events of camara operators that offer CAMARA subscriptions (upstr
     });
     for (const id of ['CAMARA_SUBS', 'CAMARA_POLL'])
       await app.get(OperatorSecretsService).put(id, 'clientSecret', operator.clientSecret);
-    const adminKey = (await app.get(CredentialsService).createAdminKey('admin')).key;
+    adminKey = (await app.get(CredentialsService).createAdminKey('admin')).key;
     const rotated = await app.inject({
       method: 'POST',
       url: `/admin/v1/push/clients/${client.clientId}/signing-keys`,
@@ -256,6 +257,19 @@ describe('Swap events of camara operators that offer CAMARA subscriptions (upstr
     );
 
   it('shows per operator where its events come from, and refuses an invalid subscriptions setting', async () => {
+    const read = async (id: string) =>
+      (
+        await app.inject({
+          method: 'GET',
+          url: `/admin/v1/operators/${id}`,
+          headers: { authorization: `Bearer ${adminKey}` },
+        })
+      ).json<{ swapEvents: unknown }>();
+    expect((await read('CAMARA_SUBS')).swapEvents).toEqual({
+      sim: 'upstream_subscription',
+      device: 'polling',
+    });
+    expect((await read('CAMARA_POLL')).swapEvents).toEqual({ sim: 'polling', device: 'polling' });
     const operators = app.get(OperatorsService);
     expect((await operators.findAny('CAMARA_SUBS'))?.swapEvents).toEqual({
       sim: 'upstream_subscription',

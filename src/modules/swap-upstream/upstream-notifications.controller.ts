@@ -1,6 +1,6 @@
 import { Body, Controller, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBody, ApiNoContentResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { Public } from '../../common/auth/public.decorator.js';
+import { OperatorSinkTokenAuth } from '../../common/auth/auth.decorators.js';
 import { AuditAction, OwnUnitOfWork } from '../../common/http/audit-facts.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
@@ -20,7 +20,7 @@ export class UpstreamNotificationsController {
   constructor(private readonly service: UpstreamNotificationsService) {}
 
   @Post(':upstreamSubscriptionId')
-  @Public()
+  @OperatorSinkTokenAuth()
   @HttpCode(204)
   @AuditAction('push.upstream_notification')
   // The event id, the client notifications (outbox) and the audit event: one transaction.

@@ -50,7 +50,8 @@ function HasNoSecrets(options?: ValidationOptions): PropertyDecorator {
         validate: (value: unknown) =>
           typeof value === 'object' &&
           value !== null &&
-          !Object.keys(value).some((key) => /secret|password|api_?key|token/i.test(key)),
+          // An address is no secret: a camara operator's `tokenUrl` must pass.
+          !Object.keys(value).some((key) => /secret|password|api_?key|token/i.test(key) && !/Url$/.test(key)),
         defaultMessage: () =>
           'settings must not hold secrets; store them with PUT /admin/v1/operators/{id}/secrets/{name}',
       },
