@@ -86,6 +86,8 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   });
   // Only JSON is accepted; without this, text/plain bodies would reach validation as strings.
   fastify.removeContentTypeParser('text/plain');
+  // CloudEvents in structured mode (operators' notifications) are JSON under their own media type.
+  fastify.addContentTypeParser('application/cloudevents+json', { parseAs: 'string' }, fastify.getDefaultJsonParser('error', 'error'));
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
     const ctx = contexts.of(request);
     reply.header(CORRELATION_HEADER, request.id);

@@ -27,6 +27,7 @@ import { OperatorsModule } from './modules/operators/operators.module.js';
 import { PushModule } from './modules/push/push.module.js';
 import { SimSwapModule } from './modules/sim-swap/sim-swap.module.js';
 import { SwapPollingModule } from './modules/swap-polling/swap-polling.module.js';
+import { SwapUpstreamModule } from './modules/swap-upstream/swap-upstream.module.js';
 import { VerificationModule } from './modules/verification/verification.module.js';
 
 /** The gateway's own modules, in import order; their controllers serve its routes. */
@@ -41,6 +42,7 @@ const FEATURE_MODULES = [
   IntelligenceModule,
   PushModule,
   SwapPollingModule,
+  SwapUpstreamModule,
   ConsoleModule,
 ];
 

@@ -89,6 +89,7 @@ describe('/admin/v1/operators', () => {
       settings: {},
       monitoredPeriodDays: null,
       enabled: true,
+      swapEvents: { sim: 'sandbox_override', device: 'sandbox_override' },
     });
     const again = await call('POST', '/admin/v1/operators', NEW_OPERATOR);
     expect(again.statusCode).toBe(409);
@@ -106,6 +107,7 @@ describe('/admin/v1/operators', () => {
     ['a malformed range', { trustedRanges: ['10.1.0.0/40'] }],
     ['an unknown adapter', { adapterKind: 'smtp' }],
     ['a secret in the settings', { settings: { apiKey: 'leak' } }],
+    ['a token in the settings', { settings: { accessToken: 'leak' } }],
     [
       'an upstream without its base URL',
       { adapterKind: 'upstream', settings: { clientId: 'cli_x' } },
@@ -115,6 +117,18 @@ describe('/admin/v1/operators', () => {
       { adapterKind: 'upstream', settings: { baseUrl: 'ftp://x', clientId: 'cli_x' } },
     ],
     ['an unknown field', { colour: 'red' }],
+    ['SIM swap subscriptions on a sandbox operator', { settings: { simSwapSubscriptions: true } }],
+    [
+      'SIM swap subscriptions that are not a boolean',
+      {
+        adapterKind: 'camara',
+        settings: { baseUrl: 'https://op.example', simSwapSubscriptions: 'yes' },
+      },
+    ],
+    [
+      'SIM swap subscriptions without a base URL',
+      { adapterKind: 'camara', settings: { simSwapSubscriptions: true } },
+    ],
   ])('refuses %s with 400 INVALID_ARGUMENT', async (_case, overrides) => {
     const reply = await call('POST', '/admin/v1/operators', {
       ...NEW_OPERATOR,
@@ -123,6 +137,39 @@ describe('/admin/v1/operators', () => {
     });
     expect(reply.statusCode).toBe(400);
     expect(reply.json()).toMatchObject({ status: 400, code: 'INVALID_ARGUMENT' });
+  });
+
+  it('shows where swap events come from: a camara operator is polled, and without the receiver URL even one offering subscriptions', async () => {
+    const created = await call('POST', '/admin/v1/operators', {
+      ...NEW_OPERATOR,
+      id: 'CAMARA_IQ',
+      numberPrefixes: ['+96479'],
+      adapterKind: 'camara',
+      settings: {
+        baseUrl: 'https://op.example/camara',
+        tokenUrl: 'https://op.example/token',
+        clientId: 'gw',
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toMatchObject({ swapEvents: { sim: 'polling', device: 'polling' } });
+    const changed = await call('PATCH', '/admin/v1/operators/CAMARA_IQ', {
+      settings: {
+        baseUrl: 'https://op.example/camara',
+        tokenUrl: 'https://op.example/token',
+        clientId: 'gw',
+        simSwapSubscriptions: true,
+      },
+    });
+    expect(changed.statusCode).toBe(200);
+    // PUSH_UPSTREAM_RECEIVER_URL is unset here: no sink to give the operator, so it stays polled.
+    expect(changed.json()).toMatchObject({
+      settings: { simSwapSubscriptions: true },
+      swapEvents: { sim: 'polling', device: 'polling' },
+    });
+    expect((await call('GET', '/admin/v1/operators/UMNIAH_JO')).json()).toMatchObject({
+      swapEvents: { sim: 'sandbox_override', device: 'sandbox_override' },
+    });
   });
 
   it('changes only the given fields, and 404s for an unknown operator', async () => {

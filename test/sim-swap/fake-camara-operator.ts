@@ -6,9 +6,12 @@ export type FakeBehaviour =
   | { kind: 'answer'; status: number; body: unknown }
   | { kind: 'raw'; status: number; body: string }
   /** Never answers (until the server closes): an operator slower than any deadline. */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** Answers what `reply` makes of the call (e.g. a new subscription id per call). */
+  | { kind: 'reply'; reply: (call: RecordedCall) => { status: number; body: unknown } };
 
 export interface RecordedCall {
+  method: string;
   path: string;
   authorization: string | undefined;
   correlator: string | undefined;
@@ -86,7 +89,8 @@ export class FakeCamaraOperator {
     const apiPath = path.slice('camara/'.length);
     let body: Record<string, unknown>;
     try {
-      body = JSON.parse(raw) as Record<string, unknown>;
+      // A DELETE carries no body.
+      body = raw === '' ? {} : (JSON.parse(raw) as Record<string, unknown>);
     } catch {
       this.send(response, 400, {
         status: 400,
@@ -96,12 +100,14 @@ export class FakeCamaraOperator {
     }
     const authorization = request.headers.authorization;
     const correlator = request.headers['x-correlator'];
-    this.calls.push({
+    const call: RecordedCall = {
+      method: request.method ?? 'GET',
       path: apiPath,
       authorization,
       correlator: typeof correlator === 'string' ? correlator : undefined,
       body,
-    });
+    };
+    this.calls.push(call);
     const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : '';
     if (!this.validTokens.has(token)) {
       this.send(response, 401, {
@@ -122,7 +128,13 @@ export class FakeCamaraOperator {
           .end(behaviour.body);
         return;
       case 'answer':
-        { this.send(response, behaviour.status, behaviour.body); return; }
+        this.send(response, behaviour.status, behaviour.body);
+        return;
+      case 'reply': {
+        const answer = behaviour.reply(call);
+        this.send(response, answer.status, answer.body);
+        return;
+      }
     }
   }
 

@@ -28,6 +28,7 @@ function operator(baseUrl: string, id = 'UP_JO'): OperatorView {
     settings: { baseUrl, clientId: 'cli_upstream', upstreamOperatorId: 'ZAIN_JO' },
     monitoredPeriodDays: null,
     enabled: true,
+    swapEvents: { sim: 'none', device: 'none' },
   };
 }
 

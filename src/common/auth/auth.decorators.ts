@@ -1,6 +1,7 @@
 import { applyDecorators, createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
 import { ApiExtension, ApiSecurity } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
+import { IS_PUBLIC } from './public.decorator.js';
 import type { AuthenticatedAdmin, AuthenticatedClient, AuthenticatedConsoleUser, Caller, ClientProduct, ConsoleRole } from './caller.js';
 
 export const AUTH_RULE = 'auth:rule';
@@ -26,6 +27,7 @@ export const SecuritySchemes = {
   clientId: 'clientId',
   clientJwt: 'clientJwt',
   adminKey: 'adminKey',
+  operatorSinkToken: 'operatorSinkToken',
 } as const;
 
 /** `X-API-KEY` + `X-CLIENT-ID`: a client's backend (Authmatech contract). */
@@ -61,6 +63,14 @@ export const AdminAuth = (role: AdminRole): ClassDecorator & MethodDecorator =>
  */
 export const ConsoleAuth = (...roles: ConsoleRole[]): ClassDecorator & MethodDecorator =>
   applyDecorators(SetMetadata(AUTH_RULE, { kind: 'console', roles } satisfies AuthRule), ApiSecurity('consoleSession'));
+
+/**
+ * `Authorization: Bearer <token>` from an operator: the sinkCredential the gateway gave it for one
+ * upstream subscription. The guard lets it through (it is no client or admin credential); the
+ * handler checks it against that subscription's token, which only it knows.
+ */
+export const OperatorSinkTokenAuth = (): ClassDecorator & MethodDecorator =>
+  applyDecorators(SetMetadata(IS_PUBLIC, true), ApiSecurity(SecuritySchemes.operatorSinkToken));
 
 /** The product a client must have enabled to call the route. */
 export const RequireProduct = (product: ClientProduct): ClassDecorator & MethodDecorator =>

@@ -519,6 +519,25 @@ export class Environment {
   @Min(1)
   @Max(10_000)
   PUSH_CAMARA_POLL_MAX_PER_TICK = 50;
+
+  /**
+   * Public base URL under which operators reach this gateway's receiver of their CAMARA
+   * notifications (`{this}/sim-swap-subscriptions/v0.3/upstream-notifications/{id}`). Unset: no
+   * operator is subscribed to upstream, every `camara` operator is polled.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, {
+    message: 'must be an http(s) URL without query or fragment',
+  })
+  PUSH_UPSTREAM_RECEIVER_URL?: string;
+
+  /** Lifetime of the access token the gateway gives an operator for its notifications (sinkCredential), in days. */
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(3_650)
+  PUSH_UPSTREAM_TOKEN_TTL_DAYS = 90;
   // ─── end Push ───
 
   // ─── Audit (issue 4) ───

@@ -20,6 +20,8 @@ export enum DatabaseLock {
   AuditVerificationRunStart = 0x6176726e,
   /** The CAMARA retrieve-date poll (session-level: the tick makes HTTP calls outside a transaction). */
   SwapPoll = 16_160_001,
+  /** The upstream subscription tick: subscribes waiting numbers at operators and deletes unused subscriptions. */
+  SwapUpstream = 16_160_002,
   /** The purge of expired idempotency keys. */
   IdempotencyPurge = 72_707_412,
 }

@@ -13,6 +13,7 @@ export const Tags = {
   camaraDeviceSwap: 'CAMARA: Device Swap',
   camaraSimSwapSubscriptions: 'CAMARA: SIM Swap Subscriptions',
   deviceSwapSubscriptions: 'Gateway: Device Swap Subscriptions',
+  operatorNotifications: 'Gateway: operator notifications',
   adminClients: 'Admin: clients',
   adminKeys: 'Admin: admin keys',
   adminOperators: 'Admin: operators',
@@ -39,6 +40,8 @@ export const API_TAG_DESCRIPTIONS: Record<(typeof Tags)[keyof typeof Tags], stri
     'CAMARA SIM Swap Subscriptions 0.3.0: swap events pushed to your sink as signed CloudEvents, delivered at least once with retries.',
   [Tags.deviceSwapSubscriptions]:
     'Gateway extension (CAMARA has no device-swap subscriptions): the SIM Swap Subscriptions contract for device swaps.',
+  [Tags.operatorNotifications]:
+    "Called by operators, not clients: the receiver of the CloudEvents of the gateway's own CAMARA SIM Swap Subscriptions at operators that offer them.",
   [Tags.adminClients]: 'Clients and their credentials (admin role). Secrets appear only in the answer that issues them.',
   [Tags.adminKeys]: 'Admin and auditor keys (admin role).',
   [Tags.adminOperators]: 'Mobile operators as data, and their upstream secrets (stored encrypted, never returned).',

@@ -82,6 +82,12 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
       scheme: 'bearer',
       bearerFormat: 'mig_admin_…',
       description: 'An admin key (role `admin` or `auditor`, see `x-required-role`).',
+    })
+    .addSecurity(SecuritySchemes.operatorSinkToken, {
+      type: 'http',
+      scheme: 'bearer',
+      description:
+        "Operators only: the `sinkCredential` access token the gateway gave the operator for one of its upstream SIM swap subscriptions (README \"Where events come from\").",
     });
   for (const [name, description] of Object.entries(API_TAG_DESCRIPTIONS)) builder.addTag(name, description);
   const document = SwaggerModule.createDocument(app, builder.build(), {

@@ -181,15 +181,23 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
    * Runs `work` in one transaction and appends the request's audit event as its last statement,
    * so the change and its event commit together (the chain head is locked only for that end).
    */
-  async transaction<T>(ctx: RequestContext, work: (tx: Tx) => Promise<T>, answer: (result: T) => ResponseFacts): Promise<T> {
+  async transaction<T>(
+    ctx: RequestContext,
+    work: (tx: Tx) => Promise<T>,
+    answer: (result: T) => ResponseFacts,
+    writesOf?: (result: T) => UnitWrite[],
+  ): Promise<T> {
     const idempotent = ctx.idempotency;
     const result = await this.repository.transaction(async (tx) => {
       // First, so that a concurrent repeat waits for this transaction instead of doing the work.
       if (idempotent) await this.audit.claimIdempotency(idempotent, tx);
       const done = await work(tx);
       const facts = answer(done);
+      // Writes another module declares (an outbox's rows) run in the event's own statement.
+      const writes = writesOf?.(done) ?? [];
+      if (writes.length > 0 && idempotent) throw new Error(`${ctx.route.pattern ?? 'route'} is idempotent: its unit cannot carry writes`);
       if (!idempotent) {
-        await this.audit.record(this.eventOf(ctx, facts), tx);
+        await this.audit.commit({ events: { ok: this.eventOf(ctx, facts) }, writes }, tx);
       } else {
         if (facts.body === undefined) throw new Error(`${ctx.route.pattern ?? 'route'} is idempotent but its unit answers no body`);
         await this.audit.recordAnswered(this.eventOf(ctx, facts), tx, idempotent, { status: facts.status, body: facts.body });

@@ -1,10 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import type { Operator, Prisma } from '../../generated/prisma/client.js';
+import { Environment } from '../../common/config/environment.js';
 import { decodeCursor, pageOf, type Page } from '../../common/http/pagination.js';
 import { invalidOperatorSettings, operatorExists, operatorNotFound } from './operators.errors.js';
 import { OperatorsRepository } from './operators.repository.js';
 
 export type OperatorAdapterKind = 'sandbox' | 'upstream' | 'camara';
+
+/**
+ * Where the swap events of an operator's numbers come from (README "Where events come from"):
+ * sandbox overrides, the operator's own CAMARA SIM Swap Subscriptions, retrieve-date polling, or
+ * nowhere (the operator has no swap API).
+ */
+export type SwapEventSource = 'sandbox_override' | 'upstream_subscription' | 'polling' | 'none';
+
+/** The `settings` flag saying a `camara` operator offers CAMARA SIM Swap Subscriptions 0.3. */
+const SIM_SWAP_SUBSCRIPTIONS_SETTING = 'simSwapSubscriptions';
 
 /** An operator as the other modules see it (no Prisma types leak out of this module). */
 export interface OperatorView {
@@ -18,6 +29,8 @@ export interface OperatorView {
   settings: Record<string, unknown>;
   monitoredPeriodDays: number | null;
   enabled: boolean;
+  /** Derived from the adapter, the settings and whether the gateway's receiver is configured. */
+  swapEvents: { sim: SwapEventSource; device: SwapEventSource };
 }
 
 // Operators change rarely and are read on every verification and SIM-swap check: keep them in
@@ -52,15 +65,34 @@ const STORED_KINDS: Record<OperatorAdapterKind, Operator['adapterKind']> = {
   camara: 'CAMARA',
 };
 
-/** An upstream operator must say where its upstream is and which client id to use there. */
+const isHttpUrl = (value: unknown): value is string =>
+  typeof value === 'string' && /^https?:\/\/[^\s]+$/.test(value) && URL.canParse(value);
+
+/**
+ * An upstream operator must say where its upstream is and which client id to use there. Only a
+ * `camara` operator can offer CAMARA SIM Swap Subscriptions, said by a boolean, and it is
+ * subscribed to under its baseUrl, which must then be an http(s) URL.
+ */
 function checkSettings(kind: OperatorAdapterKind, settings: Record<string, unknown>): void {
+  const offers = settings[SIM_SWAP_SUBSCRIPTIONS_SETTING];
+  if (offers !== undefined) {
+    if (kind !== 'camara')
+      throw invalidOperatorSettings(
+        `settings.${SIM_SWAP_SUBSCRIPTIONS_SETTING} applies to camara operators only`,
+      );
+    if (typeof offers !== 'boolean')
+      throw invalidOperatorSettings(
+        `settings.${SIM_SWAP_SUBSCRIPTIONS_SETTING} must be true or false`,
+      );
+    if (offers && !isHttpUrl(settings.baseUrl)) {
+      throw invalidOperatorSettings(
+        'an operator offering SIM swap subscriptions needs settings.baseUrl, an http(s) URL',
+      );
+    }
+  }
   if (kind !== 'upstream') return;
   const { baseUrl, clientId } = settings;
-  if (
-    typeof baseUrl !== 'string' ||
-    !/^https?:\/\/[^\s]+$/.test(baseUrl) ||
-    !URL.canParse(baseUrl)
-  ) {
+  if (!isHttpUrl(baseUrl)) {
     throw invalidOperatorSettings('an upstream operator needs settings.baseUrl, an http(s) URL');
   }
   if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 100) {
@@ -75,7 +107,31 @@ function prismaCode(error: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-function toView(operator: Operator): OperatorView {
+function swapEventsOf(
+  kind: OperatorAdapterKind,
+  settings: Record<string, unknown>,
+  receiverConfigured: boolean,
+): OperatorView['swapEvents'] {
+  switch (kind) {
+    case 'sandbox':
+      return { sim: 'sandbox_override', device: 'sandbox_override' };
+    case 'camara':
+      // CAMARA defines no device-swap subscriptions: device swaps are always polled.
+      return {
+        sim:
+          settings[SIM_SWAP_SUBSCRIPTIONS_SETTING] === true && receiverConfigured
+            ? 'upstream_subscription'
+            : 'polling',
+        device: 'polling',
+      };
+    default:
+      return { sim: 'none', device: 'none' };
+  }
+}
+
+function toView(operator: Operator, receiverConfigured: boolean): OperatorView {
+  const settings = (operator.settings ?? {}) as Record<string, unknown>;
+  const adapterKind = ADAPTER_KINDS[operator.adapterKind];
   return {
     id: operator.id,
     name: operator.name,
@@ -83,10 +139,11 @@ function toView(operator: Operator): OperatorView {
     numberPrefixes: operator.numberPrefixes,
     enrichmentHeader: operator.enrichmentHeader,
     trustedRanges: operator.trustedRanges,
-    adapterKind: ADAPTER_KINDS[operator.adapterKind],
-    settings: (operator.settings ?? {}) as Record<string, unknown>,
+    adapterKind,
+    settings,
     monitoredPeriodDays: operator.monitoredPeriodDays,
     enabled: operator.enabled,
+    swapEvents: swapEventsOf(adapterKind, settings, receiverConfigured),
   };
 }
 
@@ -94,7 +151,17 @@ function toView(operator: Operator): OperatorView {
 export class OperatorsService {
   private cache: { loadedAt: number; operators: OperatorView[] } | undefined;
 
-  constructor(private readonly repository: OperatorsRepository) {}
+  private readonly receiverConfigured: boolean;
+
+  constructor(
+    private readonly repository: OperatorsRepository,
+    environment: Environment,
+  ) {
+    // Without the receiver's public address no operator can be given a sink: every one is polled.
+    this.receiverConfigured = environment.PUSH_UPSTREAM_RECEIVER_URL !== undefined;
+  }
+
+  private toView = (operator: Operator): OperatorView => toView(operator, this.receiverConfigured);
 
   /** A page of all operators, enabled or not, by id (few enough to page from the cache). */
   async page(limit: number, cursor?: string): Promise<Page<OperatorView>> {
@@ -108,7 +175,7 @@ export class OperatorsService {
 
   async list(): Promise<OperatorView[]> {
     if (this.cache && Date.now() - this.cache.loadedAt < CACHE_TTL_MS) return this.cache.operators;
-    const operators = (await this.repository.listAll()).map(toView);
+    const operators = (await this.repository.listAll()).map(this.toView);
     this.cache = { loadedAt: Date.now(), operators };
     return operators;
   }
@@ -132,13 +199,13 @@ export class OperatorsService {
   }
 
   async create(data: Prisma.OperatorCreateInput): Promise<OperatorView> {
-    const created = toView(await this.repository.create(data));
+    const created = this.toView(await this.repository.create(data));
     this.cache = undefined;
     return created;
   }
 
   async update(id: string, data: Prisma.OperatorUpdateInput): Promise<OperatorView> {
-    const updated = toView(await this.repository.update(id, data));
+    const updated = this.toView(await this.repository.update(id, data));
     this.cache = undefined;
     return updated;
   }
@@ -146,7 +213,7 @@ export class OperatorsService {
   /** Admin view: enabled or not. */
   async findAny(id: string): Promise<OperatorView | undefined> {
     const operator = await this.repository.findById(id);
-    return operator ? toView(operator) : undefined;
+    return operator ? this.toView(operator) : undefined;
   }
 
   /** Admin API: adds an operator (409 when the id is taken). */

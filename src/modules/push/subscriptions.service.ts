@@ -72,9 +72,12 @@ export class SubscriptionsService {
     const id = randomUUID();
     // Sandbox operators emit events themselves (admin overrides): active at once. A `camara`
     // operator's number is polled (retrieve-date), due at once; its first successful poll
-    // remembers the current date and activates the subscription (README "Where events come from").
-    const polled = operator.adapterKind === 'camara';
-    const status = polled ? 'ACTIVATION_REQUESTED' : 'ACTIVE';
+    // remembers the current date and activates the subscription. An operator that offers CAMARA
+    // subscriptions is subscribed to upstream instead (swap-upstream); the subscription is
+    // activated when that succeeds, and polled from then on if it fails (README "Where events come from").
+    const source = operator.swapEvents[kind];
+    const polled = source === 'polling';
+    const status = source === 'sandbox_override' ? 'ACTIVE' : 'ACTIVATION_REQUESTED';
     const row: NewSubscription = {
       id,
       clientId,
@@ -101,7 +104,7 @@ export class SubscriptionsService {
       (inserted) => (inserted ? { status: 201, verdict: { subscriptionId: id, status } } : { status: 409, errorCode: PushCodes.alreadyExists }),
     );
     if (!created) throw PushErrors.alreadyExists();
-    return this.view({ ...row, kind: kind === 'sim' ? 'SIM' : 'DEVICE', eventCount: 0, terminationReason: null, createdAt: now, updatedAt: now, polledAt: null, seenChangeAt: null }, phoneNumber);
+    return this.view({ ...row, kind: kind === 'sim' ? 'SIM' : 'DEVICE', eventCount: 0, terminationReason: null, createdAt: now, updatedAt: now, polledAt: null, seenChangeAt: null, upstreamSubscriptionId: null }, phoneNumber);
   }
 
   async get(ctx: RequestContext, clientId: string, kind: SwapKindValue, id: string): Promise<SubscriptionViewDto> {

@@ -5,7 +5,11 @@ import { Environment } from '../../common/config/environment.js';
 import type { AuditFacts } from '../../common/http/audit-facts.js';
 import type { RequestContext } from '../../common/http/request-context.js';
 import { OperatorsService, type OperatorView } from '../operators/operators.service.js';
-import { CamaraSwapAdapter } from './adapters/camara-swap.adapter.js';
+import {
+  CamaraSwapAdapter,
+  type UpstreamSubscriptionRequest,
+} from './adapters/camara-swap.adapter.js';
+import type { UpstreamCall } from '../../common/http/audit-facts.js';
 import { SandboxSwapAdapter } from './adapters/sandbox-swap.adapter.js';
 import type { SwapAdapter, SwapDate, SwapKind, SwapQuery } from './adapters/swap-adapter.js';
 import {
@@ -45,6 +49,12 @@ export function lookupContextOf(ctx: RequestContext, contract: SwapContract): Lo
     correlationId: ctx.correlationId,
     clientEnvironment: caller?.kind === 'client' ? caller.environment : 'LIVE',
   };
+}
+
+/** A system call to an operator (no client request): its correlation id, and where its calls are summarised for the audit event. */
+export interface OperatorCallContext {
+  correlationId: string;
+  upstream: UpstreamCall[];
 }
 
 export type IdentityMatchServiceType = 'timestamp' | '24h' | 'range';
@@ -210,6 +220,34 @@ export class SimSwapService {
     this.repository.forgetOverrides();
   }
 
+  /**
+   * Subscribes the gateway at a `camara` operator to a number's SIM swaps (CAMARA SIM Swap
+   * Subscriptions), with the same token, deadline and circuit breaker as a lookup; answers the
+   * operator's subscription id. Failures are SwapLookupErrors (the caller falls back to polling).
+   */
+  subscribeUpstream(
+    operator: OperatorView,
+    phoneNumber: string,
+    request: UpstreamSubscriptionRequest,
+    call: OperatorCallContext,
+  ): Promise<string> {
+    return this.withDeadline(operator, 'sim', phoneNumber, call, (query) =>
+      this.camara.subscribe(query, request),
+    );
+  }
+
+  /** Deletes the gateway's subscription at the operator (one it no longer knows counts as deleted). */
+  unsubscribeUpstream(
+    operator: OperatorView,
+    phoneNumber: string,
+    upstreamId: string,
+    call: OperatorCallContext,
+  ): Promise<void> {
+    return this.withDeadline(operator, 'sim', phoneNumber, call, (query) =>
+      this.camara.unsubscribe(query, upstreamId),
+    );
+  }
+
   private async requireSandboxNumber(phoneNumber: string): Promise<void> {
     const operator = await this.operators.routeByPhoneNumber(phoneNumber);
     if (operator?.adapterKind !== 'sandbox') throw notASandboxNumberError();
@@ -264,6 +302,28 @@ export class SimSwapService {
         context.contract,
       );
     }
+    try {
+      return await this.withDeadline(
+        operator,
+        kind,
+        phoneNumber,
+        { correlationId: context.correlationId, upstream },
+        (query) => operation(adapter, query),
+      );
+    } catch (error) {
+      if (error instanceof SwapLookupError) throw swapLookupApiError(error, context.contract);
+      throw error;
+    }
+  }
+
+  /** Runs one operator call within SIM_SWAP_DEADLINE_MS (token and retry included); failures stay SwapLookupErrors. */
+  private async withDeadline<T>(
+    operator: OperatorView,
+    kind: SwapKind,
+    phoneNumber: string,
+    call: OperatorCallContext,
+    operation: (query: SwapQuery) => Promise<T>,
+  ): Promise<T> {
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
@@ -277,15 +337,12 @@ export class SimSwapService {
       kind,
       phoneNumber,
       signal: controller.signal,
-      correlationId: context.correlationId,
-      upstream,
+      correlationId: call.correlationId,
+      upstream: call.upstream,
     };
     try {
       // The race answers at the deadline even if an adapter ignores the signal.
-      return await Promise.race([operation(adapter, query), deadline]);
-    } catch (error) {
-      if (error instanceof SwapLookupError) throw swapLookupApiError(error, context.contract);
-      throw error;
+      return await Promise.race([operation(query), deadline]);
     } finally {
       clearTimeout(timer);
       controller.abort();

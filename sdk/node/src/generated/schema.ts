@@ -999,6 +999,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/sim-swap-subscriptions/v0.3/upstream-notifications/{upstreamSubscriptionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive an operator's CAMARA SIM swap notification (gateway extension, called by operators)
+         * @description The sink the gateway gives an operator that offers CAMARA SIM Swap Subscriptions 0.3 (README "Where events come from"). Authorization: `Bearer <the sinkCredential accessToken of this subscription>`, compared in constant time; any failure is the same 401. A `swapped` event notifies every client subscription to the number; a repeated CloudEvent `id` is acknowledged and changes nothing; `subscription-ended` ends the subscription (its numbers are polled from then on). 410: the subscription has ended, send no more.
+         */
+        post: operations["receiveUpstreamSimSwapNotification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1375,6 +1395,15 @@ export interface components {
             /** @description The value of ADMIN_BOOTSTRAP_SECRET. */
             secret: string;
         };
+        OperatorSwapEvents: {
+            /** @enum {string} */
+            sim: "sandbox_override" | "upstream_subscription" | "polling" | "none";
+            /**
+             * @description CAMARA defines no device-swap subscriptions: never upstream_subscription.
+             * @enum {string}
+             */
+            device: "sandbox_override" | "upstream_subscription" | "polling" | "none";
+        };
         Operator: {
             /** @example ZAIN_JO */
             id: string;
@@ -1407,6 +1436,8 @@ export interface components {
             /** @description Days of swap history the operator may keep; null = unlimited. */
             monitoredPeriodDays: number | null;
             enabled: boolean;
+            /** @description Where swap events of its numbers come from (README "Where events come from"): a `camara` operator with `settings.simSwapSubscriptions: true` is subscribed to upstream (when PUSH_UPSTREAM_RECEIVER_URL is set), any other `camara` operator is polled. */
+            swapEvents: components["schemas"]["OperatorSwapEvents"];
         };
         /** @description A page of Operator items. */
         OperatorPage: {
@@ -1441,6 +1472,7 @@ export interface components {
              */
             adapterKind?: "sandbox" | "upstream" | "camara";
             /**
+             * @description Adapter settings, never secrets. A `camara` operator that offers CAMARA SIM Swap Subscriptions 0.3 says `simSwapSubscriptions: true` (default false: polled).
              * @example {
              *       "baseUrl": "https://upstream.example",
              *       "clientId": "cli_…"
@@ -2259,6 +2291,41 @@ export interface components {
              * @description Until then, events carry the previous keys' signatures too.
              */
             previousKeysRetireAt: string;
+        };
+        UpstreamSwapNotificationData: {
+            /** @description The operator's id of the gateway's subscription. */
+            subscriptionId: string;
+            /**
+             * @description swapped: the number; when present it must be the subscription's.
+             * @example +491711000001
+             */
+            phoneNumber?: string;
+            /**
+             * @description subscription-ended only.
+             * @enum {string}
+             */
+            terminationReason?: "MAX_EVENTS_REACHED" | "NETWORK_TERMINATED" | "SUBSCRIPTION_EXPIRED" | "ACCESS_TOKEN_EXPIRED" | "SUBSCRIPTION_DELETED";
+            /** @description subscription-ended only. */
+            terminationDescription?: string;
+        };
+        /** @description A CAMARA SIM Swap Subscriptions 0.3 notification (CloudEvents 1.0). */
+        UpstreamSwapNotification: {
+            /** @description Unique in the source: a repeat of an id is acknowledged (204) and changes nothing. */
+            id: string;
+            /** @example https://notifications.operator.example */
+            source: string;
+            /** @enum {string} */
+            specversion: "1.0";
+            /** @enum {string} */
+            type: "org.camaraproject.sim-swap-subscriptions.v0.swapped" | "org.camaraproject.sim-swap-subscriptions.v0.subscription-ended";
+            /**
+             * Format: date-time
+             * @description swapped: when the SIM was swapped.
+             */
+            time: string;
+            /** @enum {string} */
+            datacontenttype?: "application/json";
+            data: components["schemas"]["UpstreamSwapNotificationData"];
         };
         /** @example b4333c46-49c0-4f62-80d7-f0ef930f1c46 */
         XCorrelator: string;
@@ -3318,6 +3385,21 @@ export interface components {
                     status?: 409;
                     /** @enum {string} */
                     code?: "NOT_REPLAYABLE";
+                };
+            };
+        };
+        /** @description Gone: GONE */
+        Camara410Gone: {
+            headers: {
+                "x-correlator": components["headers"]["x-correlator"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["ErrorInfo"] & {
+                    /** @enum {integer} */
+                    status?: 410;
+                    /** @enum {string} */
+                    code?: "GONE";
                 };
             };
         };
@@ -5823,6 +5905,43 @@ export interface operations {
             400: components["responses"]["Admin400InvalidArgument"];
             401: components["responses"]["Admin401Unauthenticated"];
             403: components["responses"]["Admin403PermissionDenied"];
+            413: components["responses"]["Admin413PayloadTooLarge"];
+            415: components["responses"]["Admin415UnsupportedMediaType"];
+            500: components["responses"]["Admin500Internal"];
+            503: components["responses"]["Admin503Unavailable"];
+        };
+    };
+    receiveUpstreamSimSwapNotification: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Correlation id for the different services; echoed on the response. Not matching the pattern: 400. */
+                "x-correlator"?: components["parameters"]["x-correlator"];
+            };
+            path: {
+                /** @description The gateway's id, from the sink URL. */
+                upstreamSubscriptionId: string;
+            };
+            cookie?: never;
+        };
+        /** @description content-type application/cloudevents+json (or application/json). */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpstreamSwapNotification"];
+            };
+        };
+        responses: {
+            /** @description Accepted (or a repeat of an accepted event id). */
+            204: {
+                headers: {
+                    "x-correlator": components["headers"]["x-correlator"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Admin400InvalidArgument"];
+            401: components["responses"]["Admin401Unauthenticated"];
+            410: components["responses"]["Camara410Gone"];
             413: components["responses"]["Admin413PayloadTooLarge"];
             415: components["responses"]["Admin415UnsupportedMediaType"];
             500: components["responses"]["Admin500Internal"];

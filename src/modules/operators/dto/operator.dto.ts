@@ -17,7 +17,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { PageOf } from '../../../common/openapi/api-docs.decorators.js';
-import type { OperatorAdapterKind, OperatorView } from '../operators.service.js';
+import type { OperatorAdapterKind, OperatorView, SwapEventSource } from '../operators.service.js';
 import { parseRange } from '../trusted-ranges.js';
 import { OptionalNotNull } from '../../../common/http/validation.js';
 
@@ -50,7 +50,8 @@ function HasNoSecrets(options?: ValidationOptions): PropertyDecorator {
         validate: (value: unknown) =>
           typeof value === 'object' &&
           value !== null &&
-          !Object.keys(value).some((key) => /secret|password|api_?key|token/i.test(key)),
+          // An address is no secret: a camara operator's `tokenUrl` must pass.
+          !Object.keys(value).some((key) => /secret|password|api_?key|token/i.test(key) && !/Url$/.test(key)),
         defaultMessage: () =>
           'settings must not hold secrets; store them with PUT /admin/v1/operators/{id}/secrets/{name}',
       },
@@ -97,7 +98,11 @@ export class CreateOperatorDto {
   @IsIn(ADAPTER_KIND_NAMES)
   adapterKind?: (typeof ADAPTER_KIND_NAMES)[number];
 
-  @ApiPropertyOptional({ example: { baseUrl: 'https://upstream.example', clientId: 'cli_…' } })
+  @ApiPropertyOptional({
+    example: { baseUrl: 'https://upstream.example', clientId: 'cli_…' },
+    description:
+      'Adapter settings, never secrets. A `camara` operator that offers CAMARA SIM Swap Subscriptions 0.3 says `simSwapSubscriptions: true` (default false: polled).',
+  })
   @OptionalNotNull()
   @IsObject()
   @HasNoSecrets()
@@ -185,6 +190,25 @@ export class OperatorSecretDto {
   value!: string;
 }
 
+const SWAP_EVENT_SOURCES = [
+  'sandbox_override',
+  'upstream_subscription',
+  'polling',
+  'none',
+] as const;
+
+@ApiSchema({ name: 'OperatorSwapEvents' })
+export class SwapEventsDto {
+  @ApiProperty({ enum: SWAP_EVENT_SOURCES })
+  sim!: SwapEventSource;
+
+  @ApiProperty({
+    enum: SWAP_EVENT_SOURCES,
+    description: 'CAMARA defines no device-swap subscriptions: never upstream_subscription.',
+  })
+  device!: SwapEventSource;
+}
+
 @ApiSchema({ name: 'Operator' })
 export class OperatorDto implements OperatorView {
   @ApiProperty({ example: 'ZAIN_JO' })
@@ -216,6 +240,13 @@ export class OperatorDto implements OperatorView {
 
   @ApiProperty()
   enabled!: boolean;
+
+  @ApiProperty({
+    type: SwapEventsDto,
+    description:
+      'Where swap events of its numbers come from (README "Where events come from"): a `camara` operator with `settings.simSwapSubscriptions: true` is subscribed to upstream (when PUSH_UPSTREAM_RECEIVER_URL is set), any other `camara` operator is polled.',
+  })
+  swapEvents!: SwapEventsDto;
 }
 
 export const OperatorPageDto = PageOf(OperatorDto, 'OperatorPage');

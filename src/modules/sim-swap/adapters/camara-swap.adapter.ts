@@ -38,6 +38,18 @@ const PATHS = {
   device: { check: 'device-swap/v1/check', retrieveDate: 'device-swap/v1/retrieve-date' },
 } as const;
 
+/** CAMARA SIM Swap Subscriptions 0.3, under the operator's baseUrl like the lookups. */
+const SUBSCRIPTIONS_PATH = 'sim-swap-subscriptions/v0.3/subscriptions';
+const SWAPPED_TYPE = 'org.camaraproject.sim-swap-subscriptions.v0.swapped';
+
+/** What the gateway asks an operator to send, and where. */
+export interface UpstreamSubscriptionRequest {
+  sink: string;
+  /** The bearer token the operator must present to the sink (sinkCredential ACCESSTOKEN). */
+  accessToken: string;
+  accessTokenExpiresAt: Date;
+}
+
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -66,19 +78,23 @@ export class CamaraSwapAdapter implements SwapAdapter, OnModuleDestroy {
   ) {}
 
   async check(query: SwapQuery, maxAgeHours: number): Promise<boolean> {
-    const body = await this.call(query, PATHS[query.kind].check, {
-      phoneNumber: query.phoneNumber,
-      maxAge: maxAgeHours,
-    });
+    const body = await this.call(query, () =>
+      this.exchange(query, PATHS[query.kind].check, {
+        phoneNumber: query.phoneNumber,
+        maxAge: maxAgeHours,
+      }),
+    );
     if (typeof body.swapped !== 'boolean')
       throw unavailable('check answer without a boolean "swapped"');
     return body.swapped;
   }
 
   async retrieveDate(query: SwapQuery): Promise<SwapDate> {
-    const body = await this.call(query, PATHS[query.kind].retrieveDate, {
-      phoneNumber: query.phoneNumber,
-    });
+    const body = await this.call(query, () =>
+      this.exchange(query, PATHS[query.kind].retrieveDate, {
+        phoneNumber: query.phoneNumber,
+      }),
+    );
     const field = query.kind === 'sim' ? 'latestSimChange' : 'latestDeviceChange';
     const raw = body[field];
     const monitored = body.monitoredPeriod;
@@ -96,18 +112,66 @@ export class CamaraSwapAdapter implements SwapAdapter, OnModuleDestroy {
     return { latestChange: new Date(raw) };
   }
 
+  /**
+   * Creates a CAMARA SIM Swap Subscription for the query's number at its operator (201, or 202
+   * when the operator creates it asynchronously) and answers the operator's subscription id.
+   * Same token cache, 401 retry and circuit breaker as the lookups.
+   */
+  async subscribe(query: SwapQuery, request: UpstreamSubscriptionRequest): Promise<string> {
+    const body = await this.call(query, async () => {
+      const response = await this.authorized(query, 'POST', SUBSCRIPTIONS_PATH, {
+        protocol: 'HTTP',
+        sink: request.sink,
+        types: [SWAPPED_TYPE],
+        config: { subscriptionDetail: { phoneNumber: query.phoneNumber } },
+        sinkCredential: {
+          credentialType: 'ACCESSTOKEN',
+          accessToken: request.accessToken,
+          accessTokenExpiresUtc: request.accessTokenExpiresAt.toISOString(),
+          accessTokenType: 'bearer',
+        },
+      });
+      if (response.status !== 201 && response.status !== 202)
+        throw unavailable(`subscription create answered ${response.status}`);
+      if (!isRecord(response.data))
+        throw unavailable('subscription create answer is not a JSON object');
+      return response.data;
+    });
+    const id = body.id;
+    if (typeof id !== 'string' || id.length === 0 || id.length > 256)
+      throw unavailable('subscription create answer without an "id"');
+    return id;
+  }
+
+  /** Deletes the operator's subscription; one the operator no longer knows (404) counts as deleted. */
+  async unsubscribe(query: SwapQuery, upstreamId: string): Promise<void> {
+    await this.call(query, async () => {
+      const response = await this.authorized(
+        query,
+        'DELETE',
+        `${SUBSCRIPTIONS_PATH}/${encodeURIComponent(upstreamId)}`,
+        undefined,
+      );
+      if (
+        response.status !== 204 &&
+        response.status !== 202 &&
+        response.status !== 200 &&
+        response.status !== 404
+      ) {
+        throw unavailable(`subscription delete answered ${response.status}`);
+      }
+      return {};
+    });
+  }
+
   onModuleDestroy(): void {
     for (const breaker of this.breakers.values()) breaker.shutdown();
   }
 
-  private async call(
-    query: SwapQuery,
-    path: string,
-    payload: object,
-  ): Promise<Record<string, unknown>> {
+  private async call(query: SwapQuery, work: Work): Promise<Record<string, unknown>> {
     const { operator } = query;
     try {
-      return await this.breakerFor(operator.id).fire(() => this.exchange(query, path, payload));
+      return await this.breakerFor(operator.id).fire(work);
     } catch (error) {
       if ((error as { code?: unknown }).code === 'EOPENBREAKER') {
         query.upstream.push({ operatorId: operator.id, status: 'circuit_open', latencyMs: 0 });
@@ -131,23 +195,7 @@ export class CamaraSwapAdapter implements SwapAdapter, OnModuleDestroy {
     path: string,
     payload: object,
   ): Promise<Record<string, unknown>> {
-    const settings = this.settingsOf(query.operator);
-    let response = await this.post(
-      query,
-      settings,
-      path,
-      payload,
-      await this.token(query, settings, false),
-    );
-    if (response.status === 401) {
-      response = await this.post(
-        query,
-        settings,
-        path,
-        payload,
-        await this.token(query, settings, true),
-      );
-    }
+    const response = await this.authorized(query, 'POST', path, payload);
     if (response.status === 200) {
       if (!isRecord(response.data)) throw unavailable('answer is not a JSON object');
       return response.data;
@@ -165,33 +213,60 @@ export class CamaraSwapAdapter implements SwapAdapter, OnModuleDestroy {
     throw unavailable(`operator answered ${response.status}`);
   }
 
-  private async post(
+  /** One call with the cached token, and on a 401 one fresh token and one more call. */
+  private async authorized(
+    query: SwapQuery,
+    method: 'POST' | 'DELETE',
+    path: string,
+    payload: object | undefined,
+  ): Promise<AxiosResponse<unknown>> {
+    const settings = this.settingsOf(query.operator);
+    const response = await this.send(
+      query,
+      settings,
+      method,
+      path,
+      payload,
+      await this.token(query, settings, false),
+    );
+    if (response.status !== 401) return response;
+    return this.send(
+      query,
+      settings,
+      method,
+      path,
+      payload,
+      await this.token(query, settings, true),
+    );
+  }
+
+  private async send(
     query: SwapQuery,
     settings: CamaraSettings,
+    method: 'POST' | 'DELETE',
     path: string,
-    payload: object,
+    payload: object | undefined,
     token: string,
   ): Promise<AxiosResponse<unknown>> {
     const started = Date.now();
     try {
       const response = await firstValueFrom(
-        this.http.post<unknown>(
-          new URL(
+        this.http.request<unknown>({
+          method,
+          url: new URL(
             path,
             settings.baseUrl.endsWith('/') ? settings.baseUrl : `${settings.baseUrl}/`,
           ).toString(),
-          payload,
-          {
-            headers: {
-              authorization: `Bearer ${token}`,
-              'x-correlator': query.correlationId,
-              accept: 'application/json',
-            },
-            signal: query.signal,
-            validateStatus: () => true,
-            maxRedirects: 0,
+          data: payload,
+          headers: {
+            authorization: `Bearer ${token}`,
+            'x-correlator': query.correlationId,
+            accept: 'application/json',
           },
-        ),
+          signal: query.signal,
+          validateStatus: () => true,
+          maxRedirects: 0,
+        }),
       );
       query.upstream.push({
         operatorId: query.operator.id,
