@@ -1,11 +1,7 @@
 import { Controller, Get, Module, Post } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { AppModule, UNIT_OF_WORK_INTERCEPTORS } from '../../src/app.module.js';
-import { attachRouteInterceptors } from '../../src/common/http/route-interceptors.js';
-import { configureApp, createFastifyAdapter } from '../../src/app.factory.js';
 import { Public } from '../../src/common/auth/public.decorator.js';
-import { validateEnvironment } from '../../src/common/config/environment.js';
+import { startTestApp } from '../support/test-app.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
 
@@ -48,17 +44,7 @@ describe('error envelopes', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    attachRouteInterceptors([ProbeModule], UNIT_OF_WORK_INTERCEPTORS);
-    const moduleRef = await Test.createTestingModule({
-      imports: [AppModule.forRoot(database.overrides), ProbeModule],
-    }).compile();
-    const environment = validateEnvironment({ ...process.env, ...database.overrides });
-    app = configureApp(moduleRef.createNestApplication<NestFastifyApplication>(
-      createFastifyAdapter(environment),
-      { bodyParser: false },
-    ));
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+    app = await startTestApp(database, {}, { imports: [ProbeModule] });
   });
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { contentDigestSql, isoTimeSql, linkHashSql } from '../../src/modules/audit/audit-chain.js';
@@ -28,6 +28,24 @@ function cli(database: TestDatabase, args: string[], env: Record<string, string>
       (error, stdout, stderr) => { resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }); },
     );
   });
+}
+
+/**
+ * Independent CLI runs, a few processes at a time, answered in the order given. Each run is ~2 s of
+ * module loading on one core; run one after another they were most of this file's time, while
+ * the other core idled. Only for runs whose order does not matter (refusals, reads).
+ */
+async function clis(database: TestDatabase, runs: string[][], env: Record<string, string> = {}): Promise<CliRun[]> {
+  const results: CliRun[] = new Array<CliRun>(runs.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < runs.length) {
+      const index = next++;
+      results[index] = await cli(database, runs[index], env);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(runs.length, Math.max(2, availableParallelism())) }, lane));
+  return results;
 }
 
 /** The CLI on a pseudo-terminal (util-linux `script`): what a person at a terminal sees, stdout and stderr together. */
@@ -151,11 +169,17 @@ describeOnPostgres('CLI parity for auditors and operators (while the gateway run
     });
 
     it('refuses what the admin API refuses, in one line, without echoing a phone number', async () => {
-      expectOneLineError(await cli(database, ['audit:search', '--from', 'yesterday']), /^Invalid --from: .*ISO 8601/);
-      expectOneLineError(await cli(database, ['audit:search', '--contract', 'smtp', '--json']), /^Invalid --contract:/);
-      expectOneLineError(await cli(database, ['audit:search', '--limit', '501']), /^Invalid --limit:/);
-      expectOneLineError(await cli(database, ['audit:search', '--cursor', 'not-a-cursor']), /cursor/i);
-      const phone = await cli(database, ['audit:search', '--phone-number', '+9627912x4567']);
+      const [from, contract, limit, cursor, phone] = await clis(database, [
+        ['audit:search', '--from', 'yesterday'],
+        ['audit:search', '--contract', 'smtp', '--json'],
+        ['audit:search', '--limit', '501'],
+        ['audit:search', '--cursor', 'not-a-cursor'],
+        ['audit:search', '--phone-number', '+9627912x4567'],
+      ]);
+      expectOneLineError(from, /^Invalid --from: .*ISO 8601/);
+      expectOneLineError(contract, /^Invalid --contract:/);
+      expectOneLineError(limit, /^Invalid --limit:/);
+      expectOneLineError(cursor, /cursor/i);
       expectOneLineError(phone, /^Invalid --phone-number:/);
       expect(phone.stderr).not.toContain('9627912x4567');
     });
@@ -165,18 +189,20 @@ describeOnPostgres('CLI parity for auditors and operators (while the gateway run
     it('writes the same CSV and NDJSON as the HTTP export, to a file or to stdout', async () => {
       const httpCsv = await call(app, { url: '/admin/v1/audit/export?format=csv&action=cli.probe', headers: bearer(auditorKey) });
       expect(httpCsv.status).toBe(200);
+      const httpNdjson = await call(app, { url: '/admin/v1/audit/export?format=ndjson&action=cli.probe', headers: bearer(auditorKey) });
       const csvFile = path.join(folder, 'trail.csv');
-      const toFile = await cli(database, ['audit:export', '--format', 'csv', '--action', 'cli.probe', '--out', csvFile, '--json']);
+      const [toFile, toStdout, ndjson] = await clis(database, [
+        ['audit:export', '--format', 'csv', '--action', 'cli.probe', '--out', csvFile, '--json'],
+        ['audit:export', '--format', 'csv', '--action', 'cli.probe'],
+        ['audit:export', '--format', 'ndjson', '--action', 'cli.probe'],
+      ]);
       expect(toFile.code).toBe(0);
       expect(onlyJson(toFile)).toEqual({ format: 'csv', rows: 30, out: csvFile });
       expect(await readFile(csvFile, 'utf8')).toBe(httpCsv.body);
       expect(httpCsv.body).toContain('"agent ""quoted"", with comma\nand =formula"');
 
-      const toStdout = await cli(database, ['audit:export', '--format', 'csv', '--action', 'cli.probe']);
       expect(toStdout).toEqual({ code: 0, stdout: httpCsv.body, stderr: '' });
 
-      const httpNdjson = await call(app, { url: '/admin/v1/audit/export?format=ndjson&action=cli.probe', headers: bearer(auditorKey) });
-      const ndjson = await cli(database, ['audit:export', '--format', 'ndjson', '--action', 'cli.probe']);
       expect(ndjson.code).toBe(0);
       const lines = (body: string): Record<string, unknown>[] => body.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
       const [cliSchema, ...cliRows] = lines(ndjson.stdout);
@@ -211,29 +237,39 @@ describeOnPostgres('CLI parity for auditors and operators (while the gateway run
     }, 240_000);
 
     it('refuses --json without --out, an unknown format and a bad filter, in one line', async () => {
-      expectOneLineError(await cli(database, ['audit:export', '--format', 'csv', '--json']), /--json needs --out/);
-      expectOneLineError(await cli(database, ['audit:export', '--format', 'xml']), /--format/);
-      expectOneLineError(await cli(database, ['audit:export', '--format', 'csv', '--to', 'soon']), /^Invalid --to:/);
+      const [noOut, format, to] = await clis(database, [
+        ['audit:export', '--format', 'csv', '--json'],
+        ['audit:export', '--format', 'xml'],
+        ['audit:export', '--format', 'csv', '--to', 'soon'],
+      ]);
+      expectOneLineError(noOut, /--json needs --out/);
+      expectOneLineError(format, /--format/);
+      expectOneLineError(to, /^Invalid --to:/);
     });
   });
 
   describe('client:list and key:list', () => {
     it('lists clients and a client\'s credentials with ids, state, dates and fingerprints, never a secret', async () => {
-      const clients = onlyJson(await cli(database, ['client:list', '--json'])) as { items: { clientId: string; name: string }[]; nextCursor: string | null };
+      const [clientsRun, table, keysRun, human, adminsRun] = await clis(database, [
+        ['client:list', '--json'],
+        ['client:list'],
+        ['key:list', '--client', alpha.clientId, '--json'],
+        ['key:list', '--client', alpha.clientId, '--kind', 'api_key'],
+        ['key:list', '--admin', '--json'],
+      ]);
+      const clients = onlyJson(clientsRun) as { items: { clientId: string; name: string }[]; nextCursor: string | null };
       expect(clients.items.map((client) => client.clientId)).toEqual(expect.arrayContaining([alpha.clientId, beta.clientId]));
-      const table = await cli(database, ['client:list']);
       expect(table.stdout).toMatch(new RegExp(`^${alpha.clientId}\\s+Alpha bank\\s+SANDBOX\\s+active`, 'm'));
 
-      const keys = onlyJson(await cli(database, ['key:list', '--client', alpha.clientId, '--json'])) as { clientId: string; items: { id: string; kind: string; status: string; fingerprint: string }[] };
+      const keys = onlyJson(keysRun) as { clientId: string; items: { id: string; kind: string; status: string; fingerprint: string }[] };
       expect(keys.clientId).toBe(alpha.clientId);
       expect(keys.items.map((key) => key.kind).sort()).toEqual(['api_key', 'client_secret', 'jwt_key']);
       expect(keys.items.find((key) => key.kind === 'jwt_key')?.id).toBe(alpha.jwtKeyId);
       const http = await call(app, { url: `/admin/v1/clients/${alpha.clientId}/credentials`, headers: bearer(adminKey) });
       expect(keys.items).toEqual((http.json() as { items: unknown[] }).items);
 
-      const human = await cli(database, ['key:list', '--client', alpha.clientId, '--kind', 'api_key']);
       expect(human.stdout.trimEnd().split('\n')).toEqual([expect.stringMatching(/^ID\s+KIND\s+STATUS\s+FINGERPRINT\s+CREATED AT\s+EXPIRES AT/), expect.stringMatching(/^\S{36}\s+api_key\s+active\s+[0-9a-f]{16}\s/)]);
-      const admins = onlyJson(await cli(database, ['key:list', '--admin', '--json'])) as { items: { kind: string; role: string }[] };
+      const admins = onlyJson(adminsRun) as { items: { kind: string; role: string }[] };
       expect(admins.items.map((key) => key.role).sort()).toEqual(['admin', 'auditor']);
 
       for (const output of [clients, keys, admins, table.stdout, human.stdout].map((value) => JSON.stringify(value))) {
@@ -242,9 +278,14 @@ describeOnPostgres('CLI parity for auditors and operators (while the gateway run
     });
 
     it('refuses an unknown client and a missing or doubled choice, in one line', async () => {
-      expectOneLineError(await cli(database, ['key:list', '--client', 'cli_nobody', '--json']), /client does not exist/i);
-      expectOneLineError(await cli(database, ['key:list']), /either --client <clientId> or --admin/);
-      expectOneLineError(await cli(database, ['key:list', '--client', alpha.clientId, '--kind', 'password']), /--kind/);
+      const [nobody, neither, kind] = await clis(database, [
+        ['key:list', '--client', 'cli_nobody', '--json'],
+        ['key:list'],
+        ['key:list', '--client', alpha.clientId, '--kind', 'password'],
+      ]);
+      expectOneLineError(nobody, /client does not exist/i);
+      expectOneLineError(neither, /either --client <clientId> or --admin/);
+      expectOneLineError(kind, /--kind/);
     });
   });
 
@@ -262,12 +303,17 @@ describeOnPostgres('CLI parity for auditors and operators (while the gateway run
 
     it("refuses another client's key, an unknown id and a pasted secret clearly, and changes nothing", async () => {
       const alphaKey = await apiKeyOf(alpha);
-      expectOneLineError(await cli(database, ['key:revoke', alphaKey, '--client', beta.clientId]), new RegExp(`^Credential ${alphaKey} does not exist for client ${beta.clientId} \\(unknown id, or a credential of another client\\)`));
-      expectOneLineError(await cli(database, ['key:revoke', '00000000-0000-4000-8000-000000000000', '--client', alpha.clientId, '--json']), /does not exist for client/);
-      const pasted = await cli(database, ['key:revoke', alpha.apiKey, '--client', alpha.clientId]);
+      const [otherClient, unknown, pasted, neither] = await clis(database, [
+        ['key:revoke', alphaKey, '--client', beta.clientId],
+        ['key:revoke', '00000000-0000-4000-8000-000000000000', '--client', alpha.clientId, '--json'],
+        ['key:revoke', alpha.apiKey, '--client', alpha.clientId],
+        ['key:revoke', alphaKey],
+      ]);
+      expectOneLineError(otherClient, new RegExp(`^Credential ${alphaKey} does not exist for client ${beta.clientId} \\(unknown id, or a credential of another client\\)`));
+      expectOneLineError(unknown, /does not exist for client/);
       expectOneLineError(pasted, /^That credential id does not exist/);
       expect(pasted.stderr).not.toContain(alpha.apiKey);
-      expectOneLineError(await cli(database, ['key:revoke', alphaKey]), /either --client <clientId> or --admin/);
+      expectOneLineError(neither, /either --client <clientId> or --admin/);
       expect(await revokeEvents(alphaKey)).toEqual([]);
       const still = (onlyJson(await cli(database, ['key:list', '--client', alpha.clientId, '--kind', 'api_key', '--json'])) as { items: { status: string }[] }).items;
       expect(still.map((key) => key.status)).toEqual(['active']);
@@ -344,10 +390,14 @@ describeOnPostgres('CLI parity for auditors and operators (while the gateway run
     }, 60_000);
 
     it('refuses a missing or malformed anchor file in one line, before checking anything', async () => {
-      expectOneLineError(await cli(database, ['audit:verify', '--anchor', path.join(folder, 'nowhere.json')]), /^Cannot read the anchor file .*ENOENT/);
       const bad = path.join(folder, 'bad.json');
       await writeFile(bad, JSON.stringify({ position: '12', hash: 'abc' }));
-      expectOneLineError(await cli(database, ['audit:verify', '--anchor', bad, '--json']), /is not an anchor/);
+      const [missing, malformed] = await clis(database, [
+        ['audit:verify', '--anchor', path.join(folder, 'nowhere.json')],
+        ['audit:verify', '--anchor', bad, '--json'],
+      ]);
+      expectOneLineError(missing, /^Cannot read the anchor file .*ENOENT/);
+      expectOneLineError(malformed, /is not an anchor/);
     });
   });
 });
@@ -377,7 +427,7 @@ describeOnPostgres('CLI progress bars and retention', () => {
     expect(onlyJson(anchored)).toMatchObject({ position: '40' });
     await writeFile(anchorFile, anchored.stdout);
 
-    for (const args of [
+    const commands = [
       ['audit:verify'],
       ['audit:verify', '--json'],
       ['audit:export', '--format', 'ndjson', '--out', path.join(folder, 'piped.ndjson')],
@@ -386,8 +436,10 @@ describeOnPostgres('CLI progress bars and retention', () => {
       ['client:list', '--json'],
       ['key:list', '--admin', '--json'],
       ['audit:retention-policy', '--json'],
-    ]) {
-      const run = await cli(database, args);
+    ];
+    const runs = await clis(database, commands);
+    for (const [index, args] of commands.entries()) {
+      const run = runs[index];
       expect({ args, code: run.code, stderr: run.stderr }).toEqual({ args, code: 0, stderr: '' });
       if (args.includes('--json')) onlyJson(run);
     }
@@ -403,12 +455,14 @@ describeOnPostgres('CLI progress bars and retention', () => {
     const lastDropped = await anchorAt('40');
     const insideDropped = await anchorAt('20');
 
-    const verify = await cliOnTerminal(database, ['audit:verify']);
+    const [verify, exported] = await Promise.all([
+      cliOnTerminal(database, ['audit:verify']),
+      cliOnTerminal(database, ['audit:export', '--format', 'csv', '--out', path.join(folder, 'tty.csv')]),
+    ]);
     expect(verify.code).toBe(0);
     expect(verify.stdout).toMatch(/audit:verify \[[= ]*\] \d+% \| \d+\/\d+ events \| \d+ events\/s \| ETA /);
     expect(verify.stdout).toMatch(/Audit chain intact/);
 
-    const exported = await cliOnTerminal(database, ['audit:export', '--format', 'csv', '--out', path.join(folder, 'tty.csv')]);
     expect(exported.code).toBe(0);
     expect(exported.stdout).toMatch(/audit:export \[[= ]*\] \d+% \| \d+\/\d+ events \| \d+ events\/s \| ETA /);
 
@@ -418,10 +472,9 @@ describeOnPostgres('CLI progress bars and retention', () => {
     expect(retention.stdout).toMatch(/Dropped audit_event_y2024m01, audit_event_y2024m02 .*through chain position 40/);
 
     // Position 40 lives on in the retention event's hash; position 20 cannot be compared any more.
-    const matched = await cli(database, ['audit:verify', '--anchor', lastDropped, '--json']);
+    const [matched, gone] = await clis(database, [['audit:verify', '--anchor', lastDropped, '--json'], ['audit:verify', '--anchor', insideDropped, '--json']]);
     expect(matched.code).toBe(0);
     expect(onlyJson(matched)).toMatchObject({ ok: true, anchor: { ok: true, position: '40' } });
-    const gone = await cli(database, ['audit:verify', '--anchor', insideDropped, '--json']);
     expect(gone.code).toBe(2);
     expect(onlyJson(gone)).toMatchObject({ ok: false, chainOk: true, anchor: { problem: 'missing', message: expect.stringMatching(/dropped by retention .*keep a newer anchor/) } });
 
@@ -441,8 +494,8 @@ describe('CLI on the embedded database while the gateway holds it', () => {
       const database = await createTestDatabase();
       try {
         const env = { DATABASE_URL: '', EMBEDDED_DATA_DIR: dataDir };
-        for (const args of [['key:list', '--admin', '--json'], ['audit:search'], ['audit:verify', '--json']]) {
-          expectOneLineError(await cli(database, args, env), new RegExp(`^The embedded database in .* is in use by process ${process.pid}\\. Stop that process first .*or set DATABASE_URL`));
+        for (const run of await clis(database, [['key:list', '--admin', '--json'], ['audit:search'], ['audit:verify', '--json']], env)) {
+          expectOneLineError(run, new RegExp(`^The embedded database in .* is in use by process ${process.pid}\\. Stop that process first .*or set DATABASE_URL`));
         }
       } finally {
         await database.drop();

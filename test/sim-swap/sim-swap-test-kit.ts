@@ -1,52 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
-import jwt from 'jsonwebtoken';
 import type { ClientProduct } from '../../src/common/auth/caller.js';
-import { AppModule } from '../../src/app.module.js';
-import { configureApp, createFastifyAdapter } from '../../src/app.factory.js';
-import { Clock } from '../../src/common/clock/clock.js';
-import { validateEnvironment } from '../../src/common/config/environment.js';
-import { DatabaseConnection } from '../../src/common/database/database-connection.js';
+import type { Clock } from '../../src/common/clock/clock.js';
 import { CredentialsService } from '../../src/modules/credentials/credentials.service.js';
 import { PrismaService } from '../../src/common/database/prisma.service.js';
+import { signIdentityMatchJwt } from '../support/credentials-factory.js';
+import { startTestApp } from '../support/test-app.js';
 import type { EnvironmentOverrides, TestDatabase } from '../support/test-database.js';
 
-/** A clock the test moves by hand; the gateway reads it through the injected `Clock`. */
-export class PinnedClock extends Clock {
-  constructor(private current: Date) {
-    super();
-  }
+/** The sim-swap tests' name for the one manual clock (test/support/manual-clock.ts). */
+export { ManualClock as PinnedClock } from '../support/manual-clock.js';
 
-  override now(): Date {
-    return new Date(this.current.getTime());
-  }
-
-  set(date: Date): void {
-    this.current = new Date(date.getTime());
-  }
-}
-
-/** The real application (same module graph, pipes, filters, guard) with an optional pinned clock. */
-export async function startSimSwapApp(
+/** The sim-swap tests' name for the one test app factory (test/support/test-app.ts). */
+export function startSimSwapApp(
   database: TestDatabase,
   options: { environment?: EnvironmentOverrides; clock?: Clock } = {},
 ): Promise<NestFastifyApplication> {
-  const overrides = { ...database.overrides, ...options.environment };
-  let builder = Test.createTestingModule({ imports: [AppModule.forRoot(overrides)] });
-  if (options.clock) builder = builder.overrideProvider(Clock).useValue(options.clock);
-  const moduleRef = await builder.compile();
-  const app = configureApp(
-    moduleRef.createNestApplication<NestFastifyApplication>(
-      createFastifyAdapter(validateEnvironment({ ...process.env, ...overrides })),
-      { bodyParser: false },
-    ),
-  );
-  // Without DATABASE_URL the test's own queries go through this app's in-memory PGlite.
-  database.attach?.(app.get(DatabaseConnection));
-  await app.init();
-  await app.getHttpAdapter().getInstance().ready();
-  return app;
+  return startTestApp(database, options.environment, { clock: options.clock });
 }
 
 export interface SwapClient {
@@ -66,20 +36,13 @@ export async function createSwapClient(
   return { clientId: created.clientId, jwtKeyId: created.jwtKeyId, jwtSecret: created.jwtSecret };
 }
 
-/**
- * A token exactly as the Identity Match documentation builds it, with `jsonwebtoken` (the gateway
- * verifies with `jose`): header {alg: HS256, typ: JWT, kid}, payload {iat, nbf = iat, exp = iat + 60}.
- */
+/** The one test JWT signer (test/support/credentials-factory.ts), signed at `now` (valid 60 s), optionally with another secret. */
 export function signJwt(
   client: Pick<SwapClient, 'jwtKeyId' | 'jwtSecret'>,
   now: Date = new Date(),
   secret = client.jwtSecret,
 ): string {
-  const iat = Math.floor(now.getTime() / 1000);
-  return jwt.sign({ iat, nbf: iat, exp: iat + 60 }, secret, {
-    algorithm: 'HS256',
-    header: { alg: 'HS256', typ: 'JWT', kid: client.jwtKeyId },
-  });
+  return signIdentityMatchJwt(client, { iat: Math.floor(now.getTime() / 1000), secret });
 }
 
 /** POSTs JSON with a fresh token and an x-correlator the audit rows can be found by. */

@@ -39,17 +39,19 @@ export interface JwtOptions {
   jti?: string;
   /** Extra or replaced header fields. */
   header?: Record<string, unknown>;
+  /** Signs with this instead of the client's JWT secret (a forged token). */
+  secret?: string;
 }
 
 /**
- * An Identity Match style token exactly as the seed describes it (header alg/typ/kid, payload
+ * The one test JWT signer. An Identity Match style token exactly as the seed describes it (header alg/typ/kid, payload
  * iat = nbf, exp = iat + 60), built with `jsonwebtoken`, a different library than the gateway's.
  */
 export function signIdentityMatchJwt(client: Pick<CreatedClient, 'jwtKeyId' | 'jwtSecret'>, options: JwtOptions = {}): string {
   const iat = options.iat ?? Math.floor(Date.now() / 1000);
   const payload: Record<string, unknown> = { iat, nbf: iat, exp: iat + (options.lifetimeSeconds ?? 60) };
   if (options.jti !== undefined) payload.jti = options.jti;
-  return jwt.sign(payload, client.jwtSecret, {
+  return jwt.sign(payload, options.secret ?? client.jwtSecret, {
     algorithm: 'HS256',
     header: { alg: 'HS256', typ: 'JWT', kid: client.jwtKeyId, ...options.header },
   });
