@@ -6,6 +6,8 @@ import type { ClientProduct } from '../../src/common/auth/caller.js';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp, createFastifyAdapter } from '../../src/app.factory.js';
 import { Clock } from '../../src/common/clock/clock.js';
+import type { Clock as QueueClock } from 'pg-boss';
+import { DELIVERY_QUEUE_CLOCK } from '../../src/modules/push/delivery.queue.js';
 import { validateEnvironment } from '../../src/common/config/environment.js';
 import { DatabaseConnection } from '../../src/common/database/database-connection.js';
 import { CredentialsService } from '../../src/modules/credentials/credentials.service.js';
@@ -30,11 +32,14 @@ export class PinnedClock extends Clock {
 /** The real application (same module graph, pipes, filters, guard) with an optional pinned clock. */
 export async function startSimSwapApp(
   database: TestDatabase,
-  options: { environment?: EnvironmentOverrides; clock?: Clock } = {},
+  options: { environment?: EnvironmentOverrides; clock?: Clock; queueClock?: QueueClock } = {},
 ): Promise<NestFastifyApplication> {
   const overrides = { ...database.overrides, ...options.environment };
   let builder = Test.createTestingModule({ imports: [AppModule.forRoot(overrides)] });
   if (options.clock) builder = builder.overrideProvider(Clock).useValue(options.clock);
+  // pg-boss's clock (the database's job_now(), which decides when a delivery job is due).
+  if (options.queueClock)
+    builder = builder.overrideProvider(DELIVERY_QUEUE_CLOCK).useValue(options.queueClock);
   const moduleRef = await builder.compile();
   const app = configureApp(
     moduleRef.createNestApplication<NestFastifyApplication>(
