@@ -91,6 +91,10 @@ describe('Webhook delivery', () => {
     // 5 s ± 20% jitter.
     expect(state.next_attempt_at.getTime() - start).toBeGreaterThanOrEqual(4_000);
     expect(state.next_attempt_at.getTime() - start).toBeLessThanOrEqual(6_000);
+    // The retry is the event's next pg-boss job, due exactly then (the database decides when it is due).
+    expect(await sql('SELECT j.start_after, j.state::text AS state FROM pgboss.job j JOIN push_delivery d ON d.job_id = j.id WHERE d.id = $1::uuid', eventId)).toEqual([
+      { start_after: state.next_attempt_at, state: 'created' },
+    ]);
     expect(await delivery().runOnce()).toBe(0);
 
     await clock.travel(state.next_attempt_at);

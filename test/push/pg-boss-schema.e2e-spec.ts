@@ -100,6 +100,48 @@ describeOnPostgres('pg-boss schema (offline migration)', () => {
     expect(problems).toEqual([]);
   });
 
+  it('lets the application role tune the queue, and enqueues an event’s job in the statement that writes the event', async () => {
+    if (!boss) throw new Error('pg-boss did not start');
+    await boss.updateQueue(QUEUE, { expireInSeconds: 15, retryLimit: 100 });
+    const session = await appSession();
+    try {
+      await session.query('BEGIN');
+      const { rows: subscriptions } = await session.query<{ id: string }>(
+        `INSERT INTO push_subscription (id, client_id, kind, sink, phone_hash, phone_masked, phone_sealed, phone_key_version, operator_id, status, starts_at, updated_at)
+         VALUES (gen_random_uuid(), 'client-1', 'sim', 'http://127.0.0.1:1/hook', repeat('a', 64), '+*********01', 'sealed', 1, 'sandbox', 'ACTIVE', now(), now())
+         RETURNING id::text`,
+      );
+      const due = new Date('2026-12-06T10:00:00.000Z');
+      const { rows: events } = await session.query<{ id: string; job_id: string }>(
+        `INSERT INTO push_delivery (id, subscription_id, client_id, type, occurred_at, next_attempt_at)
+         VALUES (gen_random_uuid(), $1::uuid, 'client-1', 'swapped', now(), $2) RETURNING id::text, job_id::text`,
+        [subscriptions[0].id, due],
+      );
+      const { rows: jobs } = await session.query<{
+        data: unknown;
+        start_after: Date;
+        state: string;
+        expire_seconds: number;
+        retry_limit: number;
+      }>(
+        'SELECT data, start_after, state::text, expire_seconds, retry_limit FROM pgboss.job WHERE name = $1 AND id = $2::uuid',
+        [QUEUE, events[0].job_id],
+      );
+      expect(jobs).toEqual([
+        {
+          data: { deliveryId: events[0].id },
+          start_after: due,
+          state: 'created',
+          expire_seconds: 15,
+          retry_limit: 100,
+        },
+      ]);
+      await session.query('ROLLBACK');
+    } finally {
+      await session.end();
+    }
+  });
+
   it('gives the application role no DDL in the pg-boss schema', async () => {
     const session = await appSession();
     try {
