@@ -1,12 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import {
-  fromPglite,
-  PgBoss,
-  systemClock,
-  type Clock as QueueClock,
-  type Job,
-  type WorkHandler,
-} from 'pg-boss';
+import type { Clock as QueueClock, Job, PgBoss, WorkHandler } from 'pg-boss';
 import { Environment } from '../../common/config/environment.js';
 import { DatabaseConnection } from '../../common/database/database-connection.js';
 
@@ -19,7 +12,8 @@ const QUEUE = 'push-delivery';
  * is due) reads the same pinned time.
  */
 export const DELIVERY_QUEUE_CLOCK = Symbol('DELIVERY_QUEUE_CLOCK');
-export const DeliveryQueueClockProvider = { provide: DELIVERY_QUEUE_CLOCK, useValue: systemClock };
+/** null: pg-boss's own system clock. */
+export const DeliveryQueueClockProvider = { provide: DELIVERY_QUEUE_CLOCK, useValue: null };
 
 /** What a delivery job carries: the event (push_delivery row) it is for. */
 export interface DeliveryJobData {
@@ -49,7 +43,7 @@ export class DeliveryQueue implements OnModuleDestroy {
   constructor(
     private readonly environment: Environment,
     private readonly connection: DatabaseConnection,
-    @Inject(DELIVERY_QUEUE_CLOCK) private readonly clock: QueueClock,
+    @Inject(DELIVERY_QUEUE_CLOCK) private readonly clock: QueueClock | null,
   ) {}
 
   /** How long one job's attempt may run before pg-boss hands the job out again. */
@@ -112,6 +106,9 @@ export class DeliveryQueue implements OnModuleDestroy {
   }
 
   private async start(): Promise<PgBoss> {
+    // Loaded only when delivery starts: a CLI command or a gateway that does not deliver never
+    // loads pg-boss (nor the OpenTelemetry API it imports).
+    const { PgBoss, fromPglite } = await import('pg-boss');
     const environment = this.environment;
     const embedded = this.connection.embedded();
     const boss = new PgBoss({
@@ -132,7 +129,7 @@ export class DeliveryQueue implements OnModuleDestroy {
       superviseIntervalSeconds: 10,
       monitorIntervalSeconds: 10,
       reindex: false,
-      clock: this.clock,
+      ...(this.clock ? { clock: this.clock } : {}),
     });
     boss.on('error', (error: Error) => this.logger.error(`delivery queue: ${error.message}`));
     await boss.start();
