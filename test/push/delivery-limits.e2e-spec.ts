@@ -6,8 +6,8 @@ import { PrismaService } from '../../src/common/database/prisma.service.js';
 import { CredentialsService } from '../../src/modules/credentials/credentials.service.js';
 import { DeliveryService } from '../../src/modules/push/delivery.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { createSwapClient, PinnedClock, startSimSwapApp, type SwapClient } from '../sim-swap/sim-swap-test-kit.js';
-import { callAs, SIM_PATH, subscriptionRequest } from './push-test-kit.js';
+import { createSwapClient, startSimSwapApp, type SwapClient } from '../sim-swap/sim-swap-test-kit.js';
+import { callAs, QueuePinnedClock, SIM_PATH, subscriptionRequest } from './push-test-kit.js';
 import { WebhookReceiver } from './webhook-receiver.js';
 
 const SINK_CONCURRENCY = 3;
@@ -25,12 +25,13 @@ describe('Webhook delivery limits', () => {
   let client: SwapClient;
   let adminKey: string;
   let receiver: WebhookReceiver;
-  const clock = new PinnedClock(new Date('2026-12-01T12:00:00.000Z'));
+  const clock = new QueuePinnedClock(new Date('2026-12-01T12:00:00.000Z'));
 
   beforeAll(async () => {
     database = await createTestDatabase();
     app = await startSimSwapApp(database, {
       clock,
+      queueClock: clock.queue,
       environment: { PUSH_SINK_CONCURRENCY: String(SINK_CONCURRENCY), PUSH_ATTEMPT_TIMEOUT_MS: String(ATTEMPT_TIMEOUT_MS), PUSH_RETRY_DELAYS_S: '5,30,60' },
     });
     client = await createSwapClient(app);
@@ -133,7 +134,7 @@ describe('Webhook delivery limits', () => {
     // The gateway abandoned the request: the sink no longer holds it.
     expect(receiver.inFlight).toBe(0);
 
-    clock.set(state.next_attempt_at);
+    await clock.travel(state.next_attempt_at);
     expect(await delivery().runOnce()).toBe(1);
     expect(await stateOf(eventId)).toMatchObject({ status: 'delivered', attempts: 2 });
     expect((await attemptsOf(eventId)).map((row) => [row.attempt, row.http_status, row.outcome])).toEqual([
@@ -159,7 +160,7 @@ describe('Webhook delivery limits', () => {
 
     const late = await new WebhookReceiver().start(port);
     try {
-      clock.set(state.next_attempt_at);
+      await clock.travel(state.next_attempt_at);
       expect(await delivery().runOnce()).toBe(1);
       expect(await stateOf(eventId)).toMatchObject({ status: 'delivered', attempts: 2 });
       expect(late.eventsWithId(eventId)).toHaveLength(1);

@@ -9,8 +9,8 @@ import { CredentialsService } from '../../src/modules/credentials/credentials.se
 import { DeliveryService } from '../../src/modules/push/delivery.service.js';
 import { PushAdminService } from '../../src/modules/push/push-admin.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { createSwapClient, PinnedClock, startSimSwapApp, type SwapClient } from '../sim-swap/sim-swap-test-kit.js';
-import { callAs, SIM_ENDED, SIM_PATH, SIM_SWAPPED, subscriptionRequest } from './push-test-kit.js';
+import { createSwapClient, startSimSwapApp, type SwapClient } from '../sim-swap/sim-swap-test-kit.js';
+import { callAs, QueuePinnedClock, SIM_ENDED, SIM_PATH, SIM_SWAPPED, subscriptionRequest } from './push-test-kit.js';
 import { WebhookReceiver } from './webhook-receiver.js';
 
 const NOW = new Date('2026-12-01T12:00:00.000Z');
@@ -27,12 +27,13 @@ describe('Webhook delivery', () => {
   let adminKey: string;
   let receiver: WebhookReceiver;
   let signingSecret: string;
-  const clock = new PinnedClock(NOW);
+  const clock = new QueuePinnedClock(NOW);
 
   beforeAll(async () => {
     database = await createTestDatabase();
     app = await startSimSwapApp(database, {
       clock,
+      queueClock: clock.queue,
       environment: { PUSH_SINK_ALLOWED_HOSTS: '127.0.0.1', PUSH_RETRY_DELAYS_S: '5,30,60', PUSH_ATTEMPT_TIMEOUT_MS: '2000' },
     });
     client = await createSwapClient(app);
@@ -77,7 +78,7 @@ describe('Webhook delivery', () => {
       'SELECT status::text, attempts, next_attempt_at, last_http_status FROM push_delivery WHERE id = $1::uuid',
       eventId,
     ))[0];
-  const advance = (ms: number) => { clock.set(new Date(clock.now().getTime() + ms)); };
+  const advance = (ms: number) => clock.travel(new Date(clock.now().getTime() + ms));
 
   it('retries a sink that fails 3 times on the documented schedule, then delivers once; every attempt carries the same id', async () => {
     const { subscriptionId, eventId, phoneNumber } = await subscribeAndSwap();
@@ -90,26 +91,30 @@ describe('Webhook delivery', () => {
     // 5 s ± 20% jitter.
     expect(state.next_attempt_at.getTime() - start).toBeGreaterThanOrEqual(4_000);
     expect(state.next_attempt_at.getTime() - start).toBeLessThanOrEqual(6_000);
+    // The retry is the event's next pg-boss job, due exactly then (the database decides when it is due).
+    expect(await sql('SELECT j.start_after, j.state::text AS state FROM pgboss.job j JOIN push_delivery d ON d.job_id = j.id WHERE d.id = $1::uuid', eventId)).toEqual([
+      { start_after: state.next_attempt_at, state: 'created' },
+    ]);
     expect(await delivery().runOnce()).toBe(0);
 
-    clock.set(state.next_attempt_at);
+    await clock.travel(state.next_attempt_at);
     expect(await delivery().runOnce()).toBe(1);
     state = await stateOf(eventId);
     const second = clock.now().getTime();
     expect(state.next_attempt_at.getTime() - second).toBeGreaterThanOrEqual(24_000);
     expect(state.next_attempt_at.getTime() - second).toBeLessThanOrEqual(36_000);
 
-    clock.set(state.next_attempt_at);
+    await clock.travel(state.next_attempt_at);
     await delivery().runOnce();
     state = await stateOf(eventId);
     const third = clock.now().getTime();
     expect(state.next_attempt_at.getTime() - third).toBeGreaterThanOrEqual(48_000);
     expect(state.next_attempt_at.getTime() - third).toBeLessThanOrEqual(72_000);
 
-    clock.set(state.next_attempt_at);
+    await clock.travel(state.next_attempt_at);
     await delivery().runOnce();
     expect(await stateOf(eventId)).toMatchObject({ status: 'delivered', attempts: 4, last_http_status: 200 });
-    advance(3_600_000);
+    await advance(3_600_000);
     expect(await delivery().runOnce()).toBe(0);
 
     const received = receiver.eventsWithId(eventId);
@@ -176,7 +181,7 @@ describe('Webhook delivery', () => {
     receiver.answer([{ status: 429, headers: { 'retry-after': '120' } }], 204);
     await delivery().runOnce();
     expect((await stateOf(eventId)).next_attempt_at.getTime() - clock.now().getTime()).toBe(120_000);
-    advance(120_000);
+    await advance(120_000);
     await delivery().runOnce();
     expect(await stateOf(eventId)).toMatchObject({ status: 'delivered' });
   });
@@ -200,7 +205,7 @@ describe('Webhook delivery', () => {
     receiver.answer([], 500);
     for (let attempt = 1; attempt <= 4; attempt += 1) {
       await delivery().runOnce();
-      advance(100_000);
+      await advance(100_000);
     }
     expect(await stateOf(eventId)).toMatchObject({ status: 'dead', attempts: 4 });
 
@@ -225,7 +230,7 @@ describe('Webhook delivery', () => {
     receiver.answer([], 500);
     for (let attempt = 1; attempt <= 4; attempt += 1) {
       await delivery().runOnce();
-      advance(100_000);
+      await advance(100_000);
     }
     expect(await stateOf(second.eventId)).toMatchObject({ status: 'dead' });
     const { stdout } = await promisify(execFile)('node', ['dist/cli.js', 'push:replay', second.eventId, '--json'], {
@@ -243,7 +248,7 @@ describe('Webhook delivery', () => {
     receiver.answer([], 204);
     const maxed = await subscribeAndSwap({ subscriptionMaxEvents: 1 });
     const expiring = await subscribeAndSwap({ subscriptionExpireTime: new Date(clock.now().getTime() + 3_600_000).toISOString() });
-    advance(2 * 3_600_000);
+    await advance(2 * 3_600_000);
     expect(await app.get(PushAdminService).endExpired()).toBe(1);
     await delivery().runOnce();
     const endedOf = (subscriptionId: string) =>
@@ -269,11 +274,11 @@ describe('Webhook delivery', () => {
         .filter((event) => event.body.includes(subscriptionId))
         .map((event) => ({ event: JSON.parse(event.body) as { type: string; data: Record<string, unknown> }, authorization: event.headers.authorization }));
 
-    clock.set(new Date(tokenExpiresAt.getTime() - leadMs - 1_000));
+    await clock.travel(new Date(tokenExpiresAt.getTime() - leadMs - 1_000));
     expect(await app.get(PushAdminService).endExpired()).toBe(0);
     expect((await callAs(app, client, 'GET', `${SIM_PATH}/${subscriptionId}`, undefined, clock.now())).body).toMatchObject({ status: 'ACTIVE' });
 
-    clock.set(new Date(tokenExpiresAt.getTime() - leadMs));
+    await clock.travel(new Date(tokenExpiresAt.getTime() - leadMs));
     expect(await app.get(PushAdminService).endExpired()).toBe(1);
     expect((await callAs(app, client, 'GET', `${SIM_PATH}/${subscriptionId}`, undefined, clock.now())).body).toMatchObject({ status: 'INACTIVE' });
     await delivery().runOnce();
@@ -287,7 +292,7 @@ describe('Webhook delivery', () => {
     expect(attempt.outcome).toBe('delivered');
     expect(tokenExpiresAt.getTime() - attempt.started_at.getTime()).toBeGreaterThanOrEqual(leadMs);
     // Once ended, the job does not end it again.
-    clock.set(new Date(tokenExpiresAt.getTime() + 1_000));
+    await clock.travel(new Date(tokenExpiresAt.getTime() + 1_000));
     expect(await app.get(PushAdminService).endExpired()).toBe(0);
   });
 
@@ -333,11 +338,11 @@ describe('Webhook delivery', () => {
     expect(verifiesWith(oldSecret, duringEvent)).toBe(true);
 
     // Just before the overlap ends the old key still signs; from its end, only the new one.
-    clock.set(new Date(rotatedAt.getTime() + overlapMs - 1_000));
+    await clock.travel(new Date(rotatedAt.getTime() + overlapMs - 1_000));
     const last = await subscribeAndSwap();
     await delivery().runOnce();
     expect(keysOf(receiver.eventsWithId(last.eventId)[0].headers).ids).toEqual([newKeyId, oldKeyId]);
-    clock.set(new Date(rotatedAt.getTime() + overlapMs));
+    await clock.travel(new Date(rotatedAt.getTime() + overlapMs));
     const after = await subscribeAndSwap();
     await delivery().runOnce();
     const [afterEvent] = receiver.eventsWithId(after.eventId);

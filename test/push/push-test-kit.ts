@@ -1,11 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { signJwt, type SwapClient } from '../sim-swap/sim-swap-test-kit.js';
+import { TestClock } from 'pg-boss';
+import { PinnedClock, signJwt, type SwapClient } from '../sim-swap/sim-swap-test-kit.js';
 
 export const SIM_PATH = '/sim-swap-subscriptions/v0.3/subscriptions';
 export const DEVICE_PATH = '/device-swap-subscriptions/v0.1/subscriptions';
 export const SIM_SWAPPED = 'org.camaraproject.sim-swap-subscriptions.v0.swapped';
 export const SIM_ENDED = 'org.camaraproject.sim-swap-subscriptions.v0.subscription-ended';
+
+/**
+ * The gateway's pinned clock and pg-boss's TestClock, moved together: pg-boss decides in the
+ * database (`job_now()`) whether a delivery job is due, so a test that pins the gateway's time
+ * pins the database's too (pass `queue` as `queueClock` to startSimSwapApp). Moving it is async
+ * (it writes pg-boss's clock table): await `travel`.
+ */
+export class QueuePinnedClock extends PinnedClock {
+  readonly queue: TestClock;
+
+  constructor(start: Date) {
+    super(start);
+    this.queue = new TestClock(start);
+  }
+
+  /** Moves both clocks (use this, not `set`, which moves the gateway's only). */
+  async travel(date: Date): Promise<void> {
+    this.set(date);
+    await this.queue.setTime(date);
+  }
+}
 
 export interface Answer {
   status: number;
@@ -33,7 +55,11 @@ export async function callAs(
     },
     ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
   });
-  return { status: response.statusCode, body: response.body ? response.json<unknown>() : undefined, correlator };
+  return {
+    status: response.statusCode,
+    body: response.body ? response.json<unknown>() : undefined,
+    correlator,
+  };
 }
 
 export function subscriptionRequest(

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ClientProduct } from '../../src/common/auth/caller.js';
 import type { Clock } from '../../src/common/clock/clock.js';
+import type { Clock as QueueClock } from 'pg-boss';
+import { DELIVERY_QUEUE_CLOCK } from '../../src/modules/push/delivery.queue.js';
 import { CredentialsService } from '../../src/modules/credentials/credentials.service.js';
 import { PrismaService } from '../../src/common/database/prisma.service.js';
 import { signIdentityMatchJwt } from '../support/credentials-factory.js';
@@ -14,9 +16,11 @@ export { ManualClock as PinnedClock } from '../support/manual-clock.js';
 /** The sim-swap tests' name for the one test app factory (test/support/test-app.ts). */
 export function startSimSwapApp(
   database: TestDatabase,
-  options: { environment?: EnvironmentOverrides; clock?: Clock } = {},
+  options: { environment?: EnvironmentOverrides; clock?: Clock; queueClock?: QueueClock } = {},
 ): Promise<NestFastifyApplication> {
-  return startTestApp(database, options.environment, { clock: options.clock });
+  // pg-boss's clock (the database's job_now(), which decides when a delivery job is due).
+  const providers = options.queueClock ? [{ token: DELIVERY_QUEUE_CLOCK, value: options.queueClock }] : undefined;
+  return startTestApp(database, options.environment, { clock: options.clock, providers });
 }
 
 export interface SwapClient {

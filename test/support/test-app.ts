@@ -1,4 +1,4 @@
-import type { Type } from '@nestjs/common';
+import type { InjectionToken, Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { configureApp, createApp, createFastifyAdapter } from '../../src/app.factory.js';
@@ -14,6 +14,8 @@ export interface TestAppOptions {
   clock?: Clock;
   /** Test-only modules with probe routes; they get the unit-of-work interceptors the gateway's routes get. */
   imports?: Type[];
+  /** Other providers replaced by test doubles (e.g. pg-boss's queue clock). */
+  providers?: { token: InjectionToken; value: unknown }[];
 }
 
 /**
@@ -29,7 +31,7 @@ export async function startTestApp(
 ): Promise<NestFastifyApplication> {
   const environment = { ...database.overrides, ...overrides };
   const app =
-    options.clock || options.imports
+    options.clock || options.imports || options.providers
       ? await createTestingApp(environment, options)
       : await createApp(environment);
   // Without DATABASE_URL the test's own queries go through this app's in-memory PGlite.
@@ -48,6 +50,7 @@ async function createTestingApp(
     imports: [AppModule.forRoot(overrides), ...(options.imports ?? [])],
   });
   if (options.clock) builder = builder.overrideProvider(Clock).useValue(options.clock);
+  for (const { token, value } of options.providers ?? []) builder = builder.overrideProvider(token).useValue(value);
   const moduleRef = await builder.compile();
   const environment = validateEnvironment({ ...process.env, ...overrides });
   return configureApp(

@@ -439,14 +439,14 @@ export class Environment {
   @IsBoolean()
   PUSH_DELIVERY_ENABLED = true;
 
-  /** How often an idle delivery worker looks for due events, in ms. */
+  /** How long an idle delivery worker (pg-boss) waits before it fetches again, in ms; pg-boss polls at most every 500 ms, so smaller values count as 500. */
   @Transform(toInteger)
   @IsInt()
   @Min(5)
   @Max(60_000)
   PUSH_POLL_INTERVAL_MS = 200;
 
-  /** Events one worker claims per poll. */
+  /** Jobs (events) one delivery worker fetches from pg-boss per round trip. */
   @Transform(toInteger)
   @IsInt()
   @Min(1)

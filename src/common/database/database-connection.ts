@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
+import type { PGlite } from '@electric-sql/pglite';
 import type { PrismaPGlite } from 'pglite-prisma-adapter';
 import { EnvironmentError, type Environment } from '../config/environment.js';
 
@@ -25,6 +26,10 @@ export abstract class DatabaseConnection {
   abstract close(): Promise<void>;
   /** The pool's connections (PostgreSQL); undefined for the embedded database's single one. */
   poolStats(): PoolStats | undefined {
+    return undefined;
+  }
+  /** The embedded database itself, for a library that talks to it directly (pg-boss); undefined on PostgreSQL. */
+  embedded(): PGlite | undefined {
     return undefined;
   }
 }

@@ -30,6 +30,10 @@ class EmbeddedConnection extends DatabaseConnection {
     });
   }
 
+  override embedded(): PGlite {
+    return this.database;
+  }
+
   async close(): Promise<void> {
     if (!this.database.closed) await this.database.close();
     if (this.lockFile) await rm(this.lockFile, { force: true });

@@ -16,6 +16,7 @@ import {
   type AttemptResult,
   type ClaimedDelivery,
 } from './push.repository.js';
+import { DeliveryQueue, type DeliveryJob } from './delivery.queue.js';
 import { newKeyId } from './ids.js';
 import { SubscriptionsService } from './subscriptions.service.js';
 import { newSigningSecret, secretBytes, signatureHeaders, type SigningKey } from './webhook-signature.js';
@@ -51,10 +52,11 @@ function retryAfterMs(value: string | undefined, now: Date): number | undefined 
 }
 
 /**
- * Delivers the outbox: claims due events (several workers take disjoint ones), POSTs each to its
- * sink as a signed CloudEvent, and commits the attempt's log row, the event's new state and the
- * attempt's audit event in one unit of work. At least once: an event whose outcome was not
- * committed (crash, database outage) is due again when its claim's lease ends.
+ * Delivers the outbox's events from their pg-boss jobs (several workers fetch disjoint ones), POSTs
+ * each to its sink as a signed CloudEvent, and commits the attempt's log row, the event's new state,
+ * the attempt's audit event and (for a retry) the next attempt's job in one unit of work. At least
+ * once: a job whose outcome was not committed (crash, database outage) is not completed, and
+ * pg-boss hands it out again when its lease ends.
  */
 @Injectable()
 export class DeliveryService {
@@ -76,6 +78,7 @@ export class DeliveryService {
 
   constructor(
     private readonly repository: PushRepository,
+    private readonly queue: DeliveryQueue,
     private readonly subscriptions: SubscriptionsService,
     private readonly audit: AuditService,
     private readonly box: SecretBox,
@@ -89,23 +92,34 @@ export class DeliveryService {
     return this.delays.length + 1;
   }
 
-  /** How long a claim lasts: every attempt of a full batch to one sink, plus a margin. */
-  get leaseMs(): number {
-    const rounds = Math.ceil(this.environment.PUSH_BATCH_SIZE / this.environment.PUSH_SINK_CONCURRENCY) + 1;
-    return this.environment.PUSH_ATTEMPT_TIMEOUT_MS * rounds + 5_000;
+  /**
+   * Fetches one batch of due jobs from pg-boss, delivers their events and completes the jobs whose
+   * outcome is committed; resolves with how many events were attempted. (The worker runs the same
+   * delivery through pg-boss's `work`; tests call this at a pinned time.)
+   */
+  async runOnce(): Promise<number> {
+    const jobs = await this.queue.fetch();
+    const { attempted, unsettled } = await this.deliverJobs(jobs);
+    // An unsettled job stays active: pg-boss hands it out again after its lease.
+    await this.queue.complete(jobs.filter((job) => !unsettled.has(job.id)));
+    return attempted;
   }
 
-  /** Claims and delivers one batch of due events; resolves with how many were attempted. */
-  async runOnce(): Promise<number> {
-    const now = this.clock.now();
-    const claimed = await this.repository.claimDue(now, new Date(now.getTime() + this.leaseMs), this.environment.PUSH_BATCH_SIZE);
+  /**
+   * Delivers the events of fetched jobs. A job whose event is not its to attempt (stale, or the
+   * event is settled) claims nothing and is done. `unsettled`: jobs whose attempt was made but
+   * whose outcome could not be committed; they must not be completed.
+   */
+  async deliverJobs(jobs: DeliveryJob[]): Promise<{ attempted: number; unsettled: Set<string> }> {
+    const claimed = await this.repository.claimJobs(jobs.map((job) => ({ deliveryId: job.data.deliveryId, jobId: job.id })));
     const bySink = new Map<string, ClaimedDelivery[]>();
     for (const delivery of claimed) {
       const origin = originOf(delivery.sink);
       bySink.set(origin, [...(bySink.get(origin) ?? []), delivery]);
     }
-    await Promise.all([...bySink.values()].map((deliveries) => this.deliverToSink(deliveries)));
-    return claimed.length;
+    const unsettled = new Set<string>();
+    await Promise.all([...bySink.values()].map((deliveries) => this.deliverToSink(deliveries, unsettled)));
+    return { attempted: claimed.length, unsettled };
   }
 
   close(): void {
@@ -114,7 +128,7 @@ export class DeliveryService {
   }
 
   /** At most PUSH_SINK_CONCURRENCY requests in flight to one sink from this instance. */
-  private async deliverToSink(deliveries: ClaimedDelivery[]): Promise<void> {
+  private async deliverToSink(deliveries: ClaimedDelivery[], unsettled: Set<string>): Promise<void> {
     const queue = [...deliveries];
     const lanes = Math.min(this.environment.PUSH_SINK_CONCURRENCY, queue.length);
     await Promise.all(
@@ -123,7 +137,8 @@ export class DeliveryService {
           try {
             await this.deliver(next);
           } catch (error) {
-            // Not committed: the event is due again when its lease ends.
+            // Not committed: its job is not completed, so pg-boss hands it out again after the lease.
+            unsettled.add(next.jobId);
             this.logger.error(`delivery ${next.id} attempt ${next.attempt} not recorded: ${describe(error)}`);
           }
         }

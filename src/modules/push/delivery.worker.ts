@@ -1,58 +1,39 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import {
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { Environment } from '../../common/config/environment.js';
+import { DeliveryQueue } from './delivery.queue.js';
 import { DeliveryService } from './delivery.service.js';
 
 /**
- * Runs the delivery loop in this process when jobs and delivery are enabled: a full batch is
- * followed at once by the next, an empty one by a pause of PUSH_POLL_INTERVAL_MS. Every instance
- * may run it; claims (FOR UPDATE SKIP LOCKED plus a lease) keep their events apart.
+ * Delivers in this process when jobs and delivery are enabled, as a pg-boss worker on the
+ * `push-delivery` queue: every instance may run one, pg-boss's fetch (FOR UPDATE SKIP LOCKED)
+ * keeps their jobs apart and its lease brings back the jobs of an instance that died.
  */
 @Injectable()
 export class DeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(DeliveryWorker.name);
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
-
   constructor(
     private readonly delivery: DeliveryService,
+    private readonly queue: DeliveryQueue,
     private readonly environment: Environment,
   ) {}
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     if (!this.environment.JOBS_ENABLED || !this.environment.PUSH_DELIVERY_ENABLED) return;
-    this.running = true;
-    this.loop = this.run();
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    // The batch in flight finishes (its outcomes are committed) before the pool closes.
-    await this.loop;
-    this.delivery.close();
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let attempted = 0;
-      try {
-        attempted = await this.delivery.runOnce();
-      } catch (error) {
-        this.logger.error(`delivery poll failed: ${error instanceof Error ? error.message : String(error)}`);
-      }
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- stop() clears it while runOnce() is awaited; TypeScript keeps the loop condition's narrowing across the await
-      if (attempted < this.environment.PUSH_BATCH_SIZE && this.running) await this.pause();
-    }
-  }
-
-  private pause(): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, this.environment.PUSH_POLL_INTERVAL_MS);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
+    await this.queue.work(async (jobs) => {
+      const { unsettled } = await this.delivery.deliverJobs(jobs);
+      // pg-boss completes the batch when this resolves and retries it when it throws. A retried
+      // job whose outcome was committed claims nothing (its event moved on); the unsettled ones
+      // are attempted again.
+      if (unsettled.size > 0)
+        throw new Error(`${unsettled.size} delivery outcomes were not recorded`);
     });
+  }
+
+  onApplicationShutdown(): void {
+    // The queue (a module-destroy hook, before this) stopped its workers after their batch.
+    this.delivery.close();
   }
 }

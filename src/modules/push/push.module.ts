@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { CredentialsModule } from '../credentials/credentials.module.js';
 import { OperatorsModule } from '../operators/operators.module.js';
+import { DeliveryQueue, DeliveryQueueClockProvider } from './delivery.queue.js';
 import { DeliveryService } from './delivery.service.js';
 import { DeliveryWorker } from './delivery.worker.js';
 import { PushAdminController } from './push-admin.controller.js';
@@ -14,12 +15,12 @@ import { SubscriptionsService } from './subscriptions.service.js';
 
 /**
  * Swap subscriptions (CAMARA SIM Swap Subscriptions, and the device-swap extension), the outbox
- * their events go to in the unit of work of the change, and the webhook delivery worker.
+ * their events go to in the unit of work of the change, and the webhook delivery worker on pg-boss.
  */
 @Module({
   imports: [AuditModule, CredentialsModule, OperatorsModule],
   controllers: [SimSwapSubscriptionsController, DeviceSwapSubscriptionsController, PushAdminController],
-  providers: [PushRepository, PushService, SubscriptionsService, DeliveryService, DeliveryWorker, PushAdminService, PushJobs],
+  providers: [PushRepository, PushService, SubscriptionsService, DeliveryQueue, DeliveryQueueClockProvider, DeliveryService, DeliveryWorker, PushAdminService, PushJobs],
   exports: [PushService, DeliveryService, PushAdminService],
 })
 export class PushModule {}

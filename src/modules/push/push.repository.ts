@@ -80,6 +80,8 @@ export interface NewDelivery {
 /** A delivery claimed by a worker, with what it needs to build and send the event. */
 export interface ClaimedDelivery {
   id: string;
+  /** The pg-boss job that claimed it. */
+  jobId: string;
   subscriptionId: string;
   clientId: string;
   type: string;
@@ -124,12 +126,15 @@ export const ATTEMPT_LOG: UnitWriteKind = {
 /**
  * The delivery's new state after an attempt. Only the attempt that holds the claim moves it
  * (`attempts` still equals its number), so a late answer after a lease expired changes nothing.
+ * A retry clears `job_id`: the enqueue trigger then writes the next attempt's pg-boss job, due at
+ * `next_attempt_at`, in this same statement (so the attempt's record and its retry commit together).
  */
 export const DELIVERY_STATE: UnitWriteKind = {
   name: 'push.delivery_state',
   columns: 'id uuid, attempt integer, status text, next_attempt_at timestamptz, http_status integer, error text, at timestamptz',
   insert: (rows) => `UPDATE push_delivery d SET status = r.status::push_delivery_status, next_attempt_at = COALESCE(r.next_attempt_at, d.next_attempt_at),
       last_http_status = r.http_status, last_error = r.error,
+      job_id = CASE WHEN r.status = 'pending' THEN NULL ELSE d.job_id END,
       delivered_at = CASE WHEN r.status = 'delivered' THEN r.at ELSE d.delivered_at END
       FROM ${rows} r WHERE d.id = r.id AND d.attempts = r.attempt AND d.status = 'pending'`,
   key: (row) => String(row.id),
@@ -252,21 +257,21 @@ export class PushRepository {
   }
 
   /**
-   * Claims due deliveries for one worker: `FOR UPDATE SKIP LOCKED` lets concurrent workers take
-   * disjoint rows, and the claim moves `next_attempt_at` to the end of a lease, so no other
-   * worker takes the row while its attempt runs; if this process dies, it is due again after
-   * the lease (at-least-once).
+   * Claims the events of fetched pg-boss jobs: each one counts an attempt, but only while the job
+   * is still the event's current one (`job_id`) and the event is pending. A stale job (its attempt
+   * was recorded, then the worker died before completing it; or a replay replaced it) claims
+   * nothing. A job that pg-boss hands out again after its lease (the worker died mid-attempt) is
+   * still current, so its event is attempted again: at least once.
    */
-  async claimDue(now: Date, leaseUntil: Date, limit: number): Promise<ClaimedDelivery[]> {
+  async claimJobs(jobs: { deliveryId: string; jobId: string }[]): Promise<ClaimedDelivery[]> {
+    if (jobs.length === 0) return [];
     return this.prisma.client.$queryRaw<ClaimedDelivery[]>`
-      WITH due AS (
-        SELECT id FROM push_delivery WHERE status = 'pending' AND next_attempt_at <= ${now}
-         ORDER BY next_attempt_at LIMIT ${limit} FOR UPDATE SKIP LOCKED),
-      claimed AS (
-        UPDATE push_delivery d SET attempts = d.attempts + 1, next_attempt_at = ${leaseUntil}
-          FROM due WHERE d.id = due.id
-        RETURNING d.id, d.subscription_id, d.client_id, d.type, d.termination_reason, d.occurred_at, d.created_at, d.attempts)
-      SELECT c.id::text AS "id", c.subscription_id::text AS "subscriptionId", c.client_id AS "clientId", c.type,
+      WITH claimed AS (
+        UPDATE push_delivery d SET attempts = d.attempts + 1
+          FROM unnest(${jobs.map((job) => job.deliveryId)}::uuid[], ${jobs.map((job) => job.jobId)}::uuid[]) AS j(delivery_id, job_id)
+         WHERE d.id = j.delivery_id AND d.job_id = j.job_id AND d.status = 'pending'
+        RETURNING d.id, d.job_id, d.subscription_id, d.client_id, d.type, d.termination_reason, d.occurred_at, d.created_at, d.attempts)
+      SELECT c.id::text AS "id", c.job_id::text AS "jobId", c.subscription_id::text AS "subscriptionId", c.client_id AS "clientId", c.type,
              c.termination_reason AS "terminationReason", c.occurred_at AS "occurredAt", c.created_at AS "createdAt",
              c.attempts AS "attempt", s.sink, s.kind::text AS kind, s.phone_sealed AS "phoneSealed",
              s.phone_key_version AS "phoneKeyVersion", s.phone_hash AS "phoneHash", s.credential_sealed AS "credentialSealed",
@@ -383,10 +388,13 @@ export class PushRepository {
     });
   }
 
-  /** A dead (or cancelled) delivery becomes due again, with a fresh attempt budget; false when it is not replayable. */
+  /**
+   * A dead (or cancelled) delivery becomes due again, with a fresh attempt budget; false when it is
+   * not replayable. Its new pg-boss job is written by the enqueue trigger, in `tx`.
+   */
   async replay(tx: Tx, id: string, now: Date): Promise<{ clientId: string; subscriptionId: string; attempts: number } | undefined> {
     const rows = await tx.$queryRaw<{ client_id: string; subscription_id: string; attempts: number }[]>`
-      UPDATE push_delivery SET status = 'pending', next_attempt_at = ${now}, last_error = NULL
+      UPDATE push_delivery SET status = 'pending', next_attempt_at = ${now}, last_error = NULL, job_id = NULL
        WHERE id = ${id}::uuid AND status IN ('dead', 'cancelled')
        RETURNING client_id, subscription_id::text, attempts`;
     const row = rows.at(0);
