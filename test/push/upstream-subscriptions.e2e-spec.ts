@@ -623,6 +623,29 @@ describe('Swap events of camara operators that offer CAMARA subscriptions (upstr
     await unsubscribe(id);
   });
 
+  it('takes the end event under its pre-0.3 draft name (subscription-ends) too', async () => {
+    const phoneNumber = '+491721000009';
+    const id = await subscribe(phoneNumber);
+    await sync();
+    const upstream = upstreamOf(phoneNumber);
+    const ended = await notify(upstream, {
+      id: randomUUID(),
+      source: 'https://operator.example/notifications',
+      specversion: '1.0',
+      type: 'org.camaraproject.sim-swap-subscriptions.v0.subscription-ends',
+      time: '2026-12-06T11:30:00Z',
+      data: { subscriptionId: upstream.operatorId, terminationReason: 'SUBSCRIPTION_EXPIRED' },
+    });
+    expect(ended.status).toBe(204);
+    const [row] = await prisma().pushUpstreamSubscription.findMany({
+      where: { upstreamId: upstream.operatorId },
+    });
+    expect(row).toMatchObject({ status: 'ended', reason: 'SUBSCRIPTION_EXPIRED' });
+    const [subscription] = await prisma().pushSubscription.findMany({ where: { id } });
+    expect(subscription.nextPollAt).not.toBeNull();
+    await unsubscribe(id);
+  });
+
   it('keeps polling the numbers of an operator that does not offer subscriptions', async () => {
     const phoneNumber = '+491731000001';
     const id = await subscribe(phoneNumber);

@@ -7,7 +7,12 @@ import { RequestAudit } from '../audit/request-audit.service.js';
 import { SecretBox } from '../credentials/secret-box.js';
 import { PushService } from '../push/push.service.js';
 import { isRfc3339DateTime } from '../sim-swap/rfc3339.js';
-import { TERMINATION_REASONS, UPSTREAM_ENDED, UPSTREAM_SWAPPED } from './dto/cloud-event.dto.js';
+import {
+  TERMINATION_REASONS,
+  UPSTREAM_ENDED,
+  UPSTREAM_ENDS_DRAFT,
+  UPSTREAM_SWAPPED,
+} from './dto/cloud-event.dto.js';
 import { SwapUpstreamErrors } from './swap-upstream.errors.js';
 import { SwapUpstreamRepository, type UpstreamRow } from './swap-upstream.repository.js';
 
@@ -63,13 +68,13 @@ function parse(body: unknown): Notification | string {
       ...(typeof data.phoneNumber === 'string' ? { phoneNumber: data.phoneNumber } : {}),
     };
   }
-  if (type === UPSTREAM_ENDED) {
+  if (type === UPSTREAM_ENDED || type === UPSTREAM_ENDS_DRAFT) {
     const reason = data.terminationReason;
     if (typeof reason !== 'string' || !(TERMINATION_REASONS as readonly string[]).includes(reason))
       return 'data.terminationReason must be a CAMARA termination reason';
     return {
       id,
-      type,
+      type: UPSTREAM_ENDED,
       time: new Date(time),
       subscriptionId: data.subscriptionId,
       terminationReason: reason,

@@ -2317,7 +2317,7 @@ export interface components {
             /** @enum {string} */
             specversion: "1.0";
             /** @enum {string} */
-            type: "org.camaraproject.sim-swap-subscriptions.v0.swapped" | "org.camaraproject.sim-swap-subscriptions.v0.subscription-ended";
+            type: "org.camaraproject.sim-swap-subscriptions.v0.swapped" | "org.camaraproject.sim-swap-subscriptions.v0.subscription-ended" | "org.camaraproject.sim-swap-subscriptions.v0.subscription-ends";
             /**
              * Format: date-time
              * @description swapped: when the SIM was swapped.

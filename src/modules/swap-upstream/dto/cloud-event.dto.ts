@@ -2,6 +2,8 @@ import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 
 export const UPSTREAM_SWAPPED = 'org.camaraproject.sim-swap-subscriptions.v0.swapped';
 export const UPSTREAM_ENDED = 'org.camaraproject.sim-swap-subscriptions.v0.subscription-ended';
+/** The name pre-0.3 drafts gave the end event; taken as the same, so such an operator's end is not missed. */
+export const UPSTREAM_ENDS_DRAFT = 'org.camaraproject.sim-swap-subscriptions.v0.subscription-ends';
 export const TERMINATION_REASONS = [
   'MAX_EVENTS_REACHED',
   'NETWORK_TERMINATED',
@@ -47,7 +49,7 @@ export class UpstreamNotificationDto {
   @ApiProperty({ enum: ['1.0'] })
   specversion!: string;
 
-  @ApiProperty({ enum: [UPSTREAM_SWAPPED, UPSTREAM_ENDED] })
+  @ApiProperty({ enum: [UPSTREAM_SWAPPED, UPSTREAM_ENDED, UPSTREAM_ENDS_DRAFT] })
   type!: string;
 
   @ApiProperty({ format: 'date-time', description: 'swapped: when the SIM was swapped.' })
