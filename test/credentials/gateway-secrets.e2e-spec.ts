@@ -1,8 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type pg from 'pg';
 import { CredentialsMaintenanceService } from '../../src/modules/credentials/credentials-maintenance.service.js';
-import { OperatorSecretsService } from '../../src/modules/credentials/operator-secrets.service.js';
-import { ProofKeysService } from '../../src/modules/credentials/proof-keys.service.js';
+import { OperatorSecretsService } from '../../src/modules/operators/operator-secrets.service.js';
+import { ProofKeysService } from '../../src/modules/verification/proof-keys.service.js';
 import { createTestClient, jwtHeaders } from '../support/credentials-factory.js';
 import { createTestDatabase, describeOnPostgres, TEST_SECRETS, type TestDatabase } from '../support/test-database.js';
 import { ManualClock, startCredentialsTestApp } from './credentials-test-app.js';

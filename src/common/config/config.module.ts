@@ -1,7 +1,7 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Environment, validateEnvironment } from './environment.js';
-import { loadServerSecrets, ServerSecrets } from './server-secrets.js';
+import { loadServerSecrets, ServerSecrets } from '../crypto/server-secrets.js';
 
 /**
  * Loads `.env` (when present) and the process environment through @nestjs/config, validates them

@@ -5,7 +5,7 @@ import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
 import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
 import { CredentialsService, type Actor } from '../credentials/credentials.service.js';
-import { SecretBox } from '../credentials/secret-box.js';
+import { SecretBox } from '../../common/crypto/secret-box.js';
 import {
   hashPassword,
   newToken,

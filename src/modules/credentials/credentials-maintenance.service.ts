@@ -6,10 +6,10 @@ import { CredentialAudit } from './credential-audit.js';
 import { CredentialCache } from './credential-cache.js';
 import { CredentialsRepository, type Credential, type Tx } from './credentials.repository.js';
 import { toCredentialView } from './credentials.service.js';
-import { GatewaySecretsRepository } from './gateway-secrets.repository.js';
-import { ProofKeysService } from './proof-keys.service.js';
+import { GatewaySecretsRepository } from '../operators/operator-secrets.repository.js';
+import { ProofKeysService } from '../verification/proof-keys.service.js';
 import { RateLimitRepository } from './rate-limit.repository.js';
-import { SecretBox } from './secret-box.js';
+import { SecretBox } from '../../common/crypto/secret-box.js';
 import { DatabaseLock, tryLock } from '../../common/database/database-locks.js';
 
 

@@ -4,7 +4,7 @@ import type { AdminRole } from '../../common/auth/auth.decorators.js';
 import type { ClientEnvironment, ClientProduct, CredentialKind, CredentialRef } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
-import { ServerSecrets } from '../../common/config/server-secrets.js';
+import { ServerSecrets } from '../../common/crypto/server-secrets.js';
 import { decodeCursor, invalidCursor, pageOf, type Page } from '../../common/http/pagination.js';
 import { checkAllowedOrigins } from './allowed-origins.js';
 import { BrowserOrigins } from './browser-origins.service.js';
@@ -35,7 +35,7 @@ import {
   type PageKey,
   type Tx,
 } from './credentials.repository.js';
-import { SecretBox } from './secret-box.js';
+import { SecretBox } from '../../common/crypto/secret-box.js';
 
 export type ClientStatusName = 'active' | 'suspended';
 

@@ -2,9 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
-import { CredentialsRepository, type Tx } from './credentials.repository.js';
-import { GatewaySecretsRepository } from './gateway-secrets.repository.js';
-import { SecretBox } from './secret-box.js';
+import { CredentialsRepository, type Tx } from '../credentials/credentials.repository.js';
+import { GatewaySecretsRepository } from '../operators/operator-secrets.repository.js';
+import { SecretBox } from '../../common/crypto/secret-box.js';
 import { LRUCache } from 'lru-cache';
 
 export interface ProofKey {

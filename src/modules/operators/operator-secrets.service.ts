@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { GatewaySecretsRepository } from './gateway-secrets.repository.js';
-import { SecretBox } from './secret-box.js';
+import { GatewaySecretsRepository } from './operator-secrets.repository.js';
+import { SecretBox } from '../../common/crypto/secret-box.js';
 import { LRUCache } from 'lru-cache';
 
 const CACHE_TTL_MS = 5_000;

@@ -1,17 +1,17 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { CLIENT_PRODUCTS, type ClientProduct } from '../../common/auth/caller.js';
+import { CLIENT_PRODUCTS, type ClientProduct } from '../common/auth/caller.js';
 import { randomUUID } from 'node:crypto';
-import { formatTable, printResult, withAppContext } from '../../common/cli/cli-context.js';
-import { ApiError } from '../../common/errors/api-error.js';
-import type { Page } from '../../common/http/pagination.js';
-import { CredentialsMaintenanceService } from './credentials-maintenance.service.js';
+import { formatTable, printResult, withAppContext } from './cli-context.js';
+import { ApiError } from '../common/errors/api-error.js';
+import type { Page } from '../common/http/pagination.js';
+import { CredentialsMaintenanceService } from '../modules/credentials/credentials-maintenance.service.js';
 import {
   CredentialsService,
   SYSTEM_ACTOR,
   type Actor,
   type ClientView,
   type CredentialView,
-} from './credentials.service.js';
+} from '../modules/credentials/credentials.service.js';
 
 function parseLimit(value: string): number {
   const limit = Number(value);

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { OperatorSecret, ProofKey } from '../../generated/prisma/client.js';
 import { DatabaseLock, waitForLock } from '../../common/database/database-locks.js';
 import { PrismaService } from '../../common/database/prisma.service.js';
-import type { Tx } from './credentials.repository.js';
+import type { Tx } from '../credentials/credentials.repository.js';
 
 /** The gateway's own secrets: operators' upstream credentials and proof keys, all sealed. */
 @Injectable()
