@@ -1,8 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import type { Operator, Prisma } from '../../generated/prisma/client.js';
 import { decodeCursor, pageOf, type Page } from '../../common/http/pagination.js';
 import { invalidOperatorSettings, operatorExists, operatorNotFound } from './operators.errors.js';
-import { OperatorsRepository } from './operators.repository.js';
+import {
+  OperatorsRepository,
+  type Operator,
+  type OperatorRow,
+  type OperatorRowChange,
+} from './operators.repository.js';
 
 export type OperatorAdapterKind = 'sandbox' | 'upstream' | 'camara';
 
@@ -70,11 +74,6 @@ function checkSettings(kind: OperatorAdapterKind, settings: Record<string, unkno
   }
 }
 
-function prismaCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
 function toView(operator: Operator): OperatorView {
   return {
     id: operator.id,
@@ -103,7 +102,12 @@ export class OperatorsService {
     const rest = [...(await this.list())]
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       .filter((operator) => after === undefined || operator.id > after);
-    return pageOf(rest.slice(0, limit + 1), limit, (operator) => operator, (operator) => [operator.id]);
+    return pageOf(
+      rest.slice(0, limit + 1),
+      limit,
+      (operator) => operator,
+      (operator) => [operator.id],
+    );
   }
 
   async list(): Promise<OperatorView[]> {
@@ -131,16 +135,19 @@ export class OperatorsService {
     return best?.operator;
   }
 
-  async create(data: Prisma.OperatorCreateInput): Promise<OperatorView> {
-    const created = toView(await this.repository.create(data));
+  /** Adds an operator as stored (tests and the sandbox bootstrap); 409 when the id is taken. */
+  async create(row: OperatorRow): Promise<OperatorView> {
+    const created = await this.repository.insert(row);
+    if (!created) throw operatorExists();
     this.cache = undefined;
-    return created;
+    return toView(created);
   }
 
-  async update(id: string, data: Prisma.OperatorUpdateInput): Promise<OperatorView> {
-    const updated = toView(await this.repository.update(id, data));
+  private async update(id: string, change: OperatorRowChange): Promise<OperatorView> {
+    const updated = await this.repository.change(id, change);
+    if (!updated) throw operatorNotFound();
     this.cache = undefined;
-    return updated;
+    return toView(updated);
   }
 
   /** Admin view: enabled or not. */
@@ -153,23 +160,18 @@ export class OperatorsService {
   async register(input: OperatorInput): Promise<OperatorView> {
     const kind = input.adapterKind ?? 'sandbox';
     checkSettings(kind, input.settings ?? {});
-    try {
-      return await this.create({
-        id: input.id,
-        name: input.name,
-        country: input.country,
-        numberPrefixes: input.numberPrefixes,
-        enrichmentHeader: input.enrichmentHeader ?? null,
-        trustedRanges: input.trustedRanges ?? [],
-        adapterKind: STORED_KINDS[kind],
-        settings: (input.settings ?? {}) as Prisma.InputJsonObject,
-        monitoredPeriodDays: input.monitoredPeriodDays ?? null,
-        enabled: input.enabled ?? true,
-      });
-    } catch (error) {
-      if (prismaCode(error) === 'P2002') throw operatorExists();
-      throw error;
-    }
+    return this.create({
+      id: input.id,
+      name: input.name,
+      country: input.country,
+      numberPrefixes: input.numberPrefixes,
+      enrichmentHeader: input.enrichmentHeader ?? null,
+      trustedRanges: input.trustedRanges ?? [],
+      adapterKind: STORED_KINDS[kind],
+      settings: input.settings ?? {},
+      monitoredPeriodDays: input.monitoredPeriodDays ?? null,
+      enabled: input.enabled ?? true,
+    });
   }
 
   /** Admin API: changes the given fields (404 when the operator does not exist). */
@@ -177,24 +179,19 @@ export class OperatorsService {
     const current = await this.findAny(id);
     if (!current) throw operatorNotFound();
     checkSettings(change.adapterKind ?? current.adapterKind, change.settings ?? current.settings);
-    const data: Prisma.OperatorUpdateInput = {
+    const data: OperatorRowChange = {
       ...(change.name !== undefined && { name: change.name }),
       ...(change.country !== undefined && { country: change.country }),
       ...(change.numberPrefixes !== undefined && { numberPrefixes: change.numberPrefixes }),
       ...(change.enrichmentHeader !== undefined && { enrichmentHeader: change.enrichmentHeader }),
       ...(change.trustedRanges !== undefined && { trustedRanges: change.trustedRanges }),
       ...(change.adapterKind !== undefined && { adapterKind: STORED_KINDS[change.adapterKind] }),
-      ...(change.settings !== undefined && { settings: change.settings as Prisma.InputJsonObject }),
+      ...(change.settings !== undefined && { settings: change.settings }),
       ...(change.monitoredPeriodDays !== undefined && {
         monitoredPeriodDays: change.monitoredPeriodDays,
       }),
       ...(change.enabled !== undefined && { enabled: change.enabled }),
     };
-    try {
-      return await this.update(id, data);
-    } catch (error) {
-      if (prismaCode(error) === 'P2025') throw operatorNotFound();
-      throw error;
-    }
+    return this.update(id, data);
   }
 }
