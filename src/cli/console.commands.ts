@@ -2,7 +2,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import type { ConsoleRole } from '../common/auth/caller.js';
 import { printResult, withAppContext } from './cli-context.js';
 import { Environment } from '../common/config/environment.js';
-import { SYSTEM_ACTOR } from '../modules/credentials/credentials.service.js';
+import { SYSTEM_ACTOR } from '../modules/credentials/credential-audit.js';
 import { ConsoleUsersService } from '../modules/console/console-users.service.js';
 
 function parseRole(value: string): ConsoleRole {

@@ -5,13 +5,11 @@ import { formatTable, printResult, withAppContext } from './cli-context.js';
 import { ApiError } from '../common/errors/api-error.js';
 import type { Page } from '../common/http/pagination.js';
 import { CredentialsMaintenanceService } from '../modules/credentials/credentials-maintenance.service.js';
-import {
-  CredentialsService,
-  SYSTEM_ACTOR,
-  type Actor,
-  type ClientView,
-  type CredentialView,
-} from '../modules/credentials/credentials.service.js';
+import { ClientManagementService } from '../modules/credentials/client-management.service.js';
+import { CredentialIssuanceService } from '../modules/credentials/credential-issuance.service.js';
+import { CredentialViewsService } from '../modules/credentials/credential-views.service.js';
+import { SYSTEM_ACTOR, type Actor } from '../modules/credentials/credential-audit.js';
+import type { ClientView, CredentialView } from '../modules/credentials/credential-views.js';
 import { SecretsResealService } from '../modules/secrets/secrets-reseal.service.js';
 import { ProofKeysService } from '../modules/verification/proof-keys.service.js';
 
@@ -113,7 +111,7 @@ export function registerCredentialsCommands(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(async (options: { role: 'admin' | 'auditor'; json?: boolean }) => {
       const created = await withAppContext((app) =>
-        app.get(CredentialsService).createAdminKey(options.role),
+        app.get(CredentialIssuanceService).createAdminKey(options.role),
       );
       printResult(
         Boolean(options.json),
@@ -152,7 +150,7 @@ export function registerCredentialsCommands(program: Command): void {
         const products = options.products ?? [...CLIENT_PRODUCTS];
         const created = await withAppContext((app) =>
           app
-            .get(CredentialsService)
+            .get(ClientManagementService)
             .createClient({
               name: options.name,
               environment,
@@ -188,12 +186,11 @@ export function registerCredentialsCommands(program: Command): void {
     )
     .option('--json', 'print one JSON object')
     .action(async (options: { client: string; set?: string[]; json?: boolean }) => {
-      const client = await withAppContext((app) => {
-        const credentials = app.get(CredentialsService);
-        return options.set
-          ? credentials.updateClient(options.client, { allowedOrigins: options.set }, SYSTEM_ACTOR)
-          : credentials.getClient(options.client);
-      });
+      const client = await withAppContext((app) =>
+        options.set
+          ? app.get(ClientManagementService).updateClient(options.client, { allowedOrigins: options.set }, SYSTEM_ACTOR)
+          : app.get(CredentialViewsService).getClient(options.client),
+      );
       printResult(
         Boolean(options.json),
         { clientId: client.clientId, allowedOrigins: client.allowedOrigins },
@@ -211,7 +208,7 @@ export function registerCredentialsCommands(program: Command): void {
     .option('--json', 'print one JSON object: {items, nextCursor}')
     .action(async (options: { limit: number; cursor?: string; json?: boolean }) => {
       const page = await withAppContext((app) =>
-        app.get(CredentialsService).listClients(options.limit, options.cursor),
+        app.get(CredentialViewsService).listClients(options.limit, options.cursor),
       );
       printResult(
         Boolean(options.json),
@@ -239,7 +236,7 @@ export function registerCredentialsCommands(program: Command): void {
         if (Boolean(options.admin) === (options.client !== undefined))
           throw new Error('Give either --client <clientId> or --admin.');
         const all = await withAppContext((app) => {
-          const credentials = app.get(CredentialsService);
+          const credentials = app.get(CredentialViewsService);
           return allPages((cursor) =>
             options.admin
               ? credentials.listAdminKeys(100, cursor)
@@ -275,7 +272,7 @@ export function registerCredentialsCommands(program: Command): void {
           throw new Error('Give either --client <clientId> or --admin.');
         // The admin API's own method: the same checks (owner, still active), the same transaction and audit event.
         const credential = await withAppContext((app) =>
-          app.get(CredentialsService).revokeCredential(options.client ?? null, keyId, cliActor()),
+          app.get(CredentialIssuanceService).revokeCredential(options.client ?? null, keyId, cliActor()),
         ).catch((error: unknown) => {
           // Only an id-shaped value is echoed: a secret pasted by mistake must not reach the terminal's scrollback.
           const named = /^[0-9a-f-]{36}$/i.test(keyId)

@@ -8,9 +8,9 @@ import { configureApp, createFastifyAdapter } from '../../src/app.factory.js';
 import { Clock } from '../../src/common/clock/clock.js';
 import { validateEnvironment } from '../../src/common/config/environment.js';
 import { DatabaseConnection } from '../../src/common/database/database-connection.js';
-import { CredentialsService } from '../../src/modules/credentials/credentials.service.js';
 import { PrismaService } from '../../src/common/database/prisma.service.js';
 import type { EnvironmentOverrides, TestDatabase } from '../support/test-database.js';
+import { ClientManagementService } from '../../src/modules/credentials/client-management.service.js';
 
 /** A clock the test moves by hand; the gateway reads it through the injected `Clock`. */
 export class PinnedClock extends Clock {
@@ -61,7 +61,7 @@ export async function createSwapClient(
   name = `sim-swap test ${randomUUID()}`,
 ): Promise<SwapClient> {
   const created = await app
-    .get(CredentialsService)
+    .get(ClientManagementService)
     .createClient({ name, environment: 'SANDBOX', products });
   return { clientId: created.clientId, jwtKeyId: created.jwtKeyId, jwtSecret: created.jwtSecret };
 }

@@ -5,7 +5,7 @@ import { Environment } from '../../common/config/environment.js';
 import { CredentialAudit } from './credential-audit.js';
 import { CredentialCache } from './credential-cache.js';
 import { CredentialsRepository, type Credential, type Tx } from './credentials.repository.js';
-import { toCredentialView } from './credentials.service.js';
+import { toCredentialView } from './credential-views.js';
 import { RateLimitRepository } from './rate-limit.repository.js';
 import { SealedStore, type SealedRows } from '../../common/crypto/sealed-store.js';
 import { SecretBox } from '../../common/crypto/secret-box.js';

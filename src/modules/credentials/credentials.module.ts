@@ -12,7 +12,9 @@ import { CredentialsMaintenanceService } from './credentials-maintenance.service
 import { CredentialsGuard } from './credentials.guard.js';
 import { CredentialsJobs } from './credentials.jobs.js';
 import { CredentialsRepository } from './credentials.repository.js';
-import { CredentialsService } from './credentials.service.js';
+import { ClientManagementService } from './client-management.service.js';
+import { CredentialIssuanceService } from './credential-issuance.service.js';
+import { CredentialViewsService } from './credential-views.service.js';
 import { LastUsedRecorder } from './last-used-recorder.js';
 import { RateLimitRepository } from './rate-limit.repository.js';
 import { SourceThrottle } from './source-throttle.js';
@@ -41,7 +43,9 @@ import { SharedRedis } from './shared-redis.js';
     RateLimitRepository,
     CredentialAudit,
     CredentialCache,
-    CredentialsService,
+    ClientManagementService,
+    CredentialIssuanceService,
+    CredentialViewsService,
     CredentialsMaintenanceService,
     CredentialsJobs,
     Authenticator,
@@ -54,6 +58,13 @@ import { SharedRedis } from './shared-redis.js';
     BrowserCors,
     { provide: APP_GUARD, useClass: CredentialsGuard },
   ],
-  exports: [CredentialsService, CredentialsMaintenanceService, SourceThrottle, BrowserOrigins],
+  exports: [
+    ClientManagementService,
+    CredentialIssuanceService,
+    CredentialViewsService,
+    CredentialsMaintenanceService,
+    SourceThrottle,
+    BrowserOrigins,
+  ],
 })
 export class CredentialsModule {}
