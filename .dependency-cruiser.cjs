@@ -24,34 +24,12 @@ const NAMED_PUBLIC = [
   '^src/modules/credentials/browser-origin\\.guard\\.ts$',
   // SwapKind, the kinds of swap SimSwap's service answers for (Intelligence scores them).
   '^src/modules/sim-swap/adapters/swap-adapter\\.ts$',
+  // The views Credentials' services return (clients, credentials, rotations: the console renders
+  // them) and the Actor its writes are recorded under (the console acts for its signed-in user).
+  '^src/modules/credentials/credential-views\\.ts$',
+  '^src/modules/credentials/credential-audit\\.ts$',
 ];
 
-/**
- * Imports that today's layout still has and the owners work (issue 18, "Owners") removes by moving
- * the files; each names the importing file and why it is temporary. Delete an entry once its move
- * has landed: `npm run lint:deps` then proves the move finished.
- */
-const TEMPORARY = {
-  // Targets other modules still import.
-  moduleBoundaries: [
-    // SecretBox moves to src/common/crypto/ (push, idempotency and console seal with it).
-    '^src/modules/credentials/secret-box\\.ts$',
-    // TrustedRanges moves to src/common/net/ (verification's enrichment reads it).
-    '^src/modules/operators/trusted-ranges\\.ts$',
-  ],
-  // Importers in src/common/ that still reach the application root.
-  commonToModules: [
-    // The CLI moves to the top level; its app context boots AppModule.
-    '^src/common/cli/cli-context\\.ts$',
-    // The openapi command is a CLI command; it builds the app through app.factory and moves with the CLI.
-    '^src/common/openapi/openapi\\.commands\\.ts$',
-  ],
-  // Importers outside repositories that still use Prisma.
-  prisma: [
-    // Takes Prisma's input types and reads its error codes; the operators repository takes them over.
-    '^src/modules/operators/operators\\.service\\.ts$',
-  ],
-};
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -70,14 +48,13 @@ module.exports = {
       severity: 'error',
       comment:
         'A module uses another only through its *.module.ts, *.service.ts, dto/ and *.errors.ts; never its repository, controllers or internals.',
-      from: { path: '^src/modules/([^/]+)/', pathNot: TEMPORARY.moduleBoundaries },
+      from: { path: '^src/modules/([^/]+)/' },
       to: {
         path: '^src/modules/[^/]+/',
         pathNot: [
           '^src/modules/$1/',
           ...MODULE_PUBLIC.map((file) => `^src/modules/[^/]+/${file}`),
           ...NAMED_PUBLIC,
-          ...TEMPORARY.moduleBoundaries,
         ],
       },
     },
@@ -85,8 +62,8 @@ module.exports = {
       name: 'common-imports-no-module',
       severity: 'error',
       comment: 'src/common/ is the shared infrastructure below the modules: it imports neither a module nor the application root.',
-      from: { path: '^src/common/', pathNot: TEMPORARY.commonToModules },
-      // src/cli/: where the CLI's commands go when they leave src/common/cli/.
+      from: { path: '^src/common/' },
+      // src/cli/: the CLI and its commands sit above the modules, as the app root does.
       to: { path: ['^src/modules/', '^src/(app\\.module|app\\.factory|gateway|main|cli)\\.ts$', '^src/cli/'] },
     },
     {
@@ -110,7 +87,7 @@ module.exports = {
         'Only *.repository.ts and src/common/database/ touch Prisma (its client, its generated types and its error classes); services and controllers see domain types.',
       from: {
         path: '^src/',
-        pathNot: ['\\.repository\\.ts$', '^src/common/database/', '^src/generated/', ...TEMPORARY.prisma],
+        pathNot: ['\\.repository\\.ts$', '^src/common/database/', '^src/generated/'],
       },
       to: { path: ['^src/generated/prisma/', '(^|/)node_modules/@prisma/'] },
     },

@@ -3,6 +3,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ClockModule } from './common/clock/clock.js';
 import { AppConfigModule } from './common/config/config.module.js';
+import { CryptoModule } from './common/crypto/crypto.module.js';
 import { DatabaseModule } from './common/database/database.module.js';
 import { HealthModule } from './common/health/health.module.js';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter.js';
@@ -13,7 +14,10 @@ import { RouteTable } from './common/http/route-table.js';
 import { OWN_UNIT_OF_WORK } from './common/http/audit-facts.js';
 import { needsRequestTransaction } from './common/http/route-facts.js';
 import { IDEMPOTENT } from './common/http/idempotency.js';
-import { attachRouteInterceptors, type RouteInterceptorRule } from './common/http/route-interceptors.js';
+import {
+  attachRouteInterceptors,
+  type RouteInterceptorRule,
+} from './common/http/route-interceptors.js';
 import { createValidationPipe } from './common/http/validation.js';
 import { LoggingModule } from './common/logging/logging.module.js';
 import { MetricsModule } from './common/metrics/metrics.module.js';
@@ -25,6 +29,7 @@ import { IdempotencyModule } from './modules/idempotency/idempotency.module.js';
 import { IntelligenceModule } from './modules/intelligence/intelligence.module.js';
 import { OperatorsModule } from './modules/operators/operators.module.js';
 import { PushModule } from './modules/push/push.module.js';
+import { SecretsModule } from './modules/secrets/secrets.module.js';
 import { SimSwapModule } from './modules/sim-swap/sim-swap.module.js';
 import { SwapPollingModule } from './modules/swap-polling/swap-polling.module.js';
 import { SwapUpstreamModule } from './modules/swap-upstream/swap-upstream.module.js';
@@ -44,6 +49,7 @@ const FEATURE_MODULES = [
   SwapPollingModule,
   SwapUpstreamModule,
   ConsoleModule,
+  SecretsModule,
 ];
 
 /**
@@ -53,11 +59,16 @@ const FEATURE_MODULES = [
  * start-up that every route whose facts say `transaction` got its interceptor.
  */
 export const UNIT_OF_WORK_INTERCEPTORS: RouteInterceptorRule[] = [
-  { interceptor: IdempotencyInterceptor, appliesTo: ({ handler }) => Reflect.getMetadata(IDEMPOTENT, handler) !== undefined },
+  {
+    interceptor: IdempotencyInterceptor,
+    appliesTo: ({ handler }) => Reflect.getMetadata(IDEMPOTENT, handler) !== undefined,
+  },
   {
     interceptor: RequestTransactionInterceptor,
     appliesTo: ({ controller, handler, routes }) => {
-      const own = Reflect.getMetadata(OWN_UNIT_OF_WORK, handler) === true || Reflect.getMetadata(OWN_UNIT_OF_WORK, controller) === true;
+      const own =
+        Reflect.getMetadata(OWN_UNIT_OF_WORK, handler) === true ||
+        Reflect.getMetadata(OWN_UNIT_OF_WORK, controller) === true;
       return routes.some((route) => needsRequestTransaction(route.verb, route.path, own));
     },
   },
@@ -72,6 +83,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(overrides),
+        CryptoModule,
         LoggingModule,
         MetricsModule,
         HttpContextModule,

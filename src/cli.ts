@@ -1,16 +1,16 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { Command } from 'commander';
-import { printResult } from './common/cli/cli-context.js';
+import { printResult } from './cli/cli-context.js';
 import { EnvironmentError, validateEnvironment } from './common/config/environment.js';
 import { openDatabaseConnection } from './common/database/database-connection.js';
 import { migrateDatabase } from './common/database/database.module.js';
-import { registerOpenApiCommands } from './common/openapi/openapi.commands.js';
-import { registerAuditCommands } from './modules/audit/audit.commands.js';
-import { registerConsoleCommands } from './modules/console/console.commands.js';
-import { registerCredentialsCommands } from './modules/credentials/credentials.commands.js';
-import { registerOperatorsCommands } from './modules/operators/operators.commands.js';
-import { registerPushCommands } from './modules/push/push.commands.js';
+import { registerOpenApiCommands } from './cli/openapi.commands.js';
+import { registerAuditCommands } from './cli/audit.commands.js';
+import { registerConsoleCommands } from './cli/console.commands.js';
+import { registerCredentialsCommands } from './cli/credentials.commands.js';
+import { registerOperatorsCommands } from './cli/operators.commands.js';
+import { registerPushCommands } from './cli/push.commands.js';
 
 if (existsSync('.env')) process.loadEnvFile('.env');
 

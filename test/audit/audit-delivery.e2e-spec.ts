@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AuditIntegrityService } from '../../src/modules/audit/audit-integrity.service.js';
-import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
+import type { CreatedClient } from '../../src/modules/credentials/credential-views.js';
 import { createTestClient, signIdentityMatchJwt } from '../support/credentials-factory.js';
 import { startGatewayProcess } from '../support/gateway-process.js';
 import { startTestApp } from '../support/test-app.js';

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
+import type { CreatedClient } from '../../src/modules/credentials/credential-views.js';
 import { apiKeyHeaders, createTestAdminKey, createTestClient, jwtHeaders } from '../support/credentials-factory.js';
 import { startTestApp } from '../support/test-app.js';
 import { createTestDatabase, TEST_SECRETS, type TestDatabase } from '../support/test-database.js';

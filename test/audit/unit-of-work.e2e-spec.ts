@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type pg from 'pg';
 import { AuditIntegrityService } from '../../src/modules/audit/audit-integrity.service.js';
-import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
+import type { CreatedClient } from '../../src/modules/credentials/credential-views.js';
 import { createTestAdminKey, createTestClient, signIdentityMatchJwt } from '../support/credentials-factory.js';
 import { startGatewayProcess } from '../support/gateway-process.js';
 import { startTestApp } from '../support/test-app.js';

@@ -6,7 +6,9 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AUTH_RULE } from '../../src/common/auth/auth.decorators.js';
 import { IS_PUBLIC } from '../../src/common/auth/public.decorator.js';
 import { ConsoleUsersService } from '../../src/modules/console/console-users.service.js';
-import { CredentialsService, SYSTEM_ACTOR } from '../../src/modules/credentials/credentials.service.js';
+import { ClientManagementService } from '../../src/modules/credentials/client-management.service.js';
+import { CredentialViewsService } from '../../src/modules/credentials/credential-views.service.js';
+import { SYSTEM_ACTOR } from '../../src/modules/credentials/credential-audit.js';
 import { startGatewayProcess } from '../support/gateway-process.js';
 import { startTestApp } from '../support/test-app.js';
 import { createTestDatabase, itOnPostgres, type TestDatabase } from '../support/test-database.js';
@@ -112,9 +114,10 @@ describe('console under attack', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     app = await startTestApp(database);
-    const credentials = app.get(CredentialsService);
-    clientA = (await credentials.createClient({ name: 'A', environment: 'SANDBOX', products: ['VERIFY'] })).clientId;
-    clientB = (await credentials.createClient({ name: 'B', environment: 'SANDBOX', products: ['VERIFY'] })).clientId;
+    const clients = app.get(ClientManagementService);
+    clientA = (await clients.createClient({ name: 'A', environment: 'SANDBOX', products: ['VERIFY'] })).clientId;
+    clientB = (await clients.createClient({ name: 'B', environment: 'SANDBOX', products: ['VERIFY'] })).clientId;
+    const credentials = app.get(CredentialViewsService);
     credentialOfA = (await credentials.listCredentials(clientA, 10)).items.find((item) => item.kind === 'api_key')!.id;
     credentialOfB = (await credentials.listCredentials(clientB, 10)).items.find((item) => item.kind === 'api_key')!.id;
     routes = consoleRoutes();
@@ -251,7 +254,7 @@ describe('console under attack', () => {
       expect(response.statusCode).toBe(400);
       expect(response.body).not.toContain(clientB);
     }
-    const ofB = await app.get(CredentialsService).listCredentials(clientB, 10);
+    const ofB = await app.get(CredentialViewsService).listCredentials(clientB, 10);
     expect(ofB.items.find((item) => item.id === credentialOfB)?.status).toBe('active');
     expect(ofB.items).toHaveLength(3);
   });

@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { SYSTEM_ACTOR, CredentialsService } from '../../src/modules/credentials/credentials.service.js';
+import { ClientManagementService } from '../../src/modules/credentials/client-management.service.js';
+import { SYSTEM_ACTOR } from '../../src/modules/credentials/credential-audit.js';
 import { ConsoleUsersService } from '../../src/modules/console/console-users.service.js';
 import { startTestApp } from '../support/test-app.js';
 import { createTestDatabase, itOnPostgres, type TestDatabase } from '../support/test-database.js';
@@ -70,9 +71,9 @@ describe('console accounts and sessions', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     app = await startTestApp(database);
-    const credentials = app.get(CredentialsService);
-    clientA = (await credentials.createClient({ name: 'A', environment: 'SANDBOX', products: ['VERIFY'] })).clientId;
-    clientB = (await credentials.createClient({ name: 'B', environment: 'SANDBOX', products: ['VERIFY'] })).clientId;
+    const clients = app.get(ClientManagementService);
+    clientA = (await clients.createClient({ name: 'A', environment: 'SANDBOX', products: ['VERIFY'] })).clientId;
+    clientB = (await clients.createClient({ name: 'B', environment: 'SANDBOX', products: ['VERIFY'] })).clientId;
   });
 
   afterAll(async () => {

@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
+import type { CreatedClient } from '../../src/modules/credentials/credential-views.js';
 import { apiKeyHeaders, createTestClient } from '../support/credentials-factory.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { startCredentialsTestApp } from './credentials-test-app.js';

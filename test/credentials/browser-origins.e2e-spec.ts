@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
+import type { CreatedClient } from '../../src/modules/credentials/credential-views.js';
 import { eventsByCorrelation, newCorrelator, withOwner } from '../audit/audit-kit.js';
 import { apiKeyHeaders, createTestAdminKey } from '../support/credentials-factory.js';
 import { startTestApp } from '../support/test-app.js';

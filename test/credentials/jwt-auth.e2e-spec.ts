@@ -2,7 +2,8 @@ import { createHmac, randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CompactEncrypt, SignJWT } from 'jose';
 import jwt from 'jsonwebtoken';
-import { CredentialsService, type CreatedClient } from '../../src/modules/credentials/credentials.service.js';
+import { CredentialIssuanceService } from '../../src/modules/credentials/credential-issuance.service.js';
+import type { CreatedClient } from '../../src/modules/credentials/credential-views.js';
 import { createTestClient, jwtHeaders, signIdentityMatchJwt } from '../support/credentials-factory.js';
 import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
 import { startCredentialsTestApp } from './credentials-test-app.js';
@@ -191,7 +192,7 @@ describeOnPostgres('JWT authentication (Identity Match and CAMARA contracts)', (
     it('a token whose key was revoked', async () => {
       const victim = await createTestClient(app);
       expect((await call(jwtHeaders(victim).authorization)).statusCode).toBe(200);
-      await app.get(CredentialsService).revokeCredential(victim.clientId, victim.jwtKeyId, { type: 'system', contract: 'system' });
+      await app.get(CredentialIssuanceService).revokeCredential(victim.clientId, victim.jwtKeyId, { type: 'system', contract: 'system' });
       await expectRejected(jwtHeaders(victim).authorization);
     });
 

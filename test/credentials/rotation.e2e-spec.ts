@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type pg from 'pg';
 import { CredentialsMaintenanceService } from '../../src/modules/credentials/credentials-maintenance.service.js';
-import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
+import type { CreatedClient } from '../../src/modules/credentials/credential-views.js';
 import { apiKeyHeaders, createTestAdminKey, createTestClient, jwtHeaders } from '../support/credentials-factory.js';
 import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
 import { ManualClock, startCredentialsTestApp } from './credentials-test-app.js';

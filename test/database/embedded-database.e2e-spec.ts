@@ -6,11 +6,11 @@ import { createApp } from '../../src/app.factory.js';
 import { validateEnvironment } from '../../src/common/config/environment.js';
 import { openDatabaseConnection } from '../../src/common/database/database-connection.js';
 import { PrismaService } from '../../src/common/database/prisma.service.js';
-import { CredentialsService } from '../../src/modules/credentials/credentials.service.js';
 import { SANDBOX_PAGE_ORIGINS } from '../../src/modules/credentials/sandbox-bootstrap.js';
 import { SIMULATOR_SOURCE_ADDRESS } from '../../src/modules/operators/network-simulator.js';
 import { OperatorsService } from '../../src/modules/operators/operators.service.js';
 import { TEST_SECRETS } from '../support/test-database.js';
+import { CredentialViewsService } from '../../src/modules/credentials/credential-views.service.js';
 
 // PGlite's own start (loading its WebAssembly PostgreSQL) takes seconds on a busy 2-core machine.
 const PGLITE_TIMEOUT_MS = 60_000;
@@ -92,7 +92,7 @@ describe('embedded database', () => {
         });
         expect(token.statusCode).toBe(200);
         // The sample bank app's page may run the Web SDK, and the sandbox operators trust the network simulator.
-        expect((await restarted.get(CredentialsService).getClient(saved.clientId)).allowedOrigins).toEqual(SANDBOX_PAGE_ORIGINS);
+        expect((await restarted.get(CredentialViewsService).getClient(saved.clientId)).allowedOrigins).toEqual(SANDBOX_PAGE_ORIGINS);
         expect((await restarted.get(OperatorsService).findAny('ZAIN_JO'))?.trustedRanges).toEqual([`${SIMULATOR_SOURCE_ADDRESS}/32`]);
       } finally {
         await restarted.close();

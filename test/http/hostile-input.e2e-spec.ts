@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
+import type { CreatedClient } from '../../src/modules/credentials/credential-views.js';
 import { eventsByCorrelation } from '../audit/audit-kit.js';
 import { apiKeyHeaders, createTestAdminKey, createTestClient, jwtHeaders } from '../support/credentials-factory.js';
 import { startTestApp } from '../support/test-app.js';

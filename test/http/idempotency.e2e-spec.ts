@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type pg from 'pg';
-import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
+import type { CreatedClient } from '../../src/modules/credentials/credential-views.js';
 import { IdempotencyService } from '../../src/modules/idempotency/idempotency.service.js';
 import { apiKeyHeaders, createTestAdminKey } from '../support/credentials-factory.js';
 import { startTestApp } from '../support/test-app.js';

@@ -9,7 +9,7 @@ type ParameterObject = { name: string; in: string };
 type SchemaObject = { properties?: Record<string, unknown> };
 type ReferenceObject = { $ref: string };
 import { OPENAPI_DOCUMENT } from '../../src/common/openapi/openapi-document.js';
-import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
+import type { CreatedClient } from '../../src/modules/credentials/credential-views.js';
 import { withOwner } from '../audit/audit-kit.js';
 import { apiKeyHeaders, createTestAdminKey, createTestClient, jwtHeaders } from '../support/credentials-factory.js';
 import { startTestApp } from '../support/test-app.js';

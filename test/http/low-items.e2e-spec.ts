@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
+import type { CreatedClient } from '../../src/modules/credentials/credential-views.js';
 import { eventsByCorrelation, withOwner } from '../audit/audit-kit.js';
 import { apiKeyHeaders, createTestAdminKey, createTestClient } from '../support/credentials-factory.js';
 import { listenOnLoopback, rawExchange, rawRequest } from '../support/raw-http.js';

@@ -3,7 +3,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Contract } from '../../src/common/errors/api-error.js';
 import { RouteFactsRegistry } from '../../src/common/http/route-facts.js';
 import { RouteTable } from '../../src/common/http/route-table.js';
-import { CredentialsService } from '../../src/modules/credentials/credentials.service.js';
+import { ClientManagementService } from '../../src/modules/credentials/client-management.service.js';
 import { withOwner } from '../audit/audit-kit.js';
 import { createSwapClient, PinnedClock, signJwt, startSimSwapApp, type SwapClient } from '../sim-swap/sim-swap-test-kit.js';
 import { listenOnLoopback, rawRequest, type RawResponse } from '../support/raw-http.js';
@@ -179,7 +179,7 @@ describeOnPostgres('every request form reaches its route, its audit event and it
     });
 
     it('counts every form against an Authmatech client\'s per-minute limit', async () => {
-      const created = await app.get(CredentialsService).createClient({ name: `forms-${randomUUID()}`, environment: 'SANDBOX', products: ['VERIFY'], rateLimitPerMinute: 1 });
+      const created = await app.get(ClientManagementService).createClient({ name: `forms-${randomUUID()}`, environment: 'SANDBOX', products: ['VERIFY'], rateLimitPerMinute: 1 });
       const headers = { 'x-api-key': created.apiKey, 'x-client-id': created.clientId };
       const statuses: number[] = [];
       clock.set(new Date(NOW.getTime() + 3_600_000));

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { OperatorSecretsService } from '../../src/modules/credentials/operator-secrets.service.js';
-import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
+import { OperatorSecretsService } from '../../src/modules/operators/operator-secrets.service.js';
+import type { CreatedClient } from '../../src/modules/credentials/credential-views.js';
 import { OperatorsService } from '../../src/modules/operators/operators.service.js';
 import { createTestAdminKey } from '../support/credentials-factory.js';
 import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';

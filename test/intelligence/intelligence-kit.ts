@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ClientProduct } from '../../src/common/auth/caller.js';
 import { PrismaService } from '../../src/common/database/prisma.service.js';
-import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
+import type { CreatedClient } from '../../src/modules/credentials/credential-views.js';
 import { apiKeyHeaders, createTestClient } from '../support/credentials-factory.js';
 import { VerificationKit, type Reply } from '../verification/verification-kit.js';
 

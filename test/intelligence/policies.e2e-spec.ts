@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type pg from 'pg';
-import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
+import type { CreatedClient } from '../../src/modules/credentials/credential-views.js';
 import type { Signals } from '../../src/modules/intelligence/intelligence-signals.js';
 import { apiKeyHeaders, createTestAdminKey } from '../support/credentials-factory.js';
 import { createTestDatabase, itOnPostgres, type TestDatabase } from '../support/test-database.js';

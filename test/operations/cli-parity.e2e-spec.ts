@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { contentDigestSql, isoTimeSql, linkHashSql } from '../../src/modules/audit/audit-chain.js';
 import { AuditService } from '../../src/modules/audit/audit.service.js';
-import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
+import type { CreatedClient } from '../../src/modules/credentials/credential-views.js';
 import { bearer, call, seedChain, withOwner } from '../audit/audit-kit.js';
 import { createTestAdminKey, createTestClient } from '../support/credentials-factory.js';
 import { startTestApp } from '../support/test-app.js';

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PrismaService } from '../../src/common/database/prisma.service.js';
-import { OperatorSecretsService } from '../../src/modules/credentials/operator-secrets.service.js';
+import { OperatorSecretsService } from '../../src/modules/operators/operator-secrets.service.js';
 import { OperatorsService } from '../../src/modules/operators/operators.service.js';
 import { DeliveryService } from '../../src/modules/push/delivery.service.js';
 import { SwapPollingService } from '../../src/modules/swap-polling/swap-polling.service.js';

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PrismaService } from '../../src/common/database/prisma.service.js';
-import { CredentialsService } from '../../src/modules/credentials/credentials.service.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
 import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
 import { createSwapClient, signJwt, startSimSwapApp, type SwapClient } from '../sim-swap/sim-swap-test-kit.js';
 import { SIM_PATH, subscriptionRequest } from './push-test-kit.js';
 import { eventually, WebhookReceiver } from './webhook-receiver.js';
+import { CredentialIssuanceService } from '../../src/modules/credentials/credential-issuance.service.js';
 
 const DELIVERING = { JOBS_ENABLED: 'true', PUSH_DELIVERY_ENABLED: 'true', PUSH_POLL_INTERVAL_MS: '20', PUSH_SINK_ALLOWED_HOSTS: '127.0.0.1', LOG_LEVEL: 'error' };
 
@@ -43,7 +43,7 @@ describeOnPostgres('Webhook delivery guarantees', () => {
     const second = await startSimSwapApp(database, { environment: { ...DELIVERING, PUSH_BATCH_SIZE: '7' } });
     try {
       const client: SwapClient = await createSwapClient(first);
-      const adminKey = (await first.get(CredentialsService).createAdminKey('admin')).key;
+      const adminKey = (await first.get(CredentialIssuanceService).createAdminKey('admin')).key;
       const phoneNumber = '+31612345090';
       // 25 subscriptions to one number (one per sink path), 4 swaps: 100 events.
       for (let index = 0; index < 25; index += 1) {
@@ -77,7 +77,7 @@ describeOnPostgres('Webhook delivery guarantees', () => {
     let deliverer: GatewayProcess | undefined;
     try {
       const client = await createSwapClient(setup);
-      const adminKey = (await setup.get(CredentialsService).createAdminKey('admin')).key;
+      const adminKey = (await setup.get(CredentialIssuanceService).createAdminKey('admin')).key;
       // This gateway writes the change and its event, but does not deliver.
       // LOG_LEVEL info: the helper waits for the "listening on" line.
       writer = await startGatewayProcess({ ...database.overrides, ...DELIVERING, LOG_LEVEL: 'info', PUSH_DELIVERY_ENABLED: 'false' });
@@ -124,7 +124,7 @@ describeOnPostgres('Webhook delivery guarantees', () => {
     let restarted: GatewayProcess | undefined;
     try {
       const client = await createSwapClient(setup);
-      const adminKey = (await setup.get(CredentialsService).createAdminKey('admin')).key;
+      const adminKey = (await setup.get(CredentialIssuanceService).createAdminKey('admin')).key;
       killed = await startGatewayProcess(inFlight);
       const phoneNumber = '+31612345092';
       const created = await request(killed.url, 'POST', SIM_PATH, `Bearer ${signJwt(client)}`, subscriptionRequest(`${receiver.url}/in-flight`, phoneNumber));

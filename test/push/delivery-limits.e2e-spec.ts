@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PrismaService } from '../../src/common/database/prisma.service.js';
-import { CredentialsService } from '../../src/modules/credentials/credentials.service.js';
+import { CredentialIssuanceService } from '../../src/modules/credentials/credential-issuance.service.js';
 import { DeliveryService } from '../../src/modules/push/delivery.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { createSwapClient, startSimSwapApp, type SwapClient } from '../sim-swap/sim-swap-test-kit.js';
@@ -35,7 +35,7 @@ describe('Webhook delivery limits', () => {
       environment: { PUSH_SINK_CONCURRENCY: String(SINK_CONCURRENCY), PUSH_ATTEMPT_TIMEOUT_MS: String(ATTEMPT_TIMEOUT_MS), PUSH_RETRY_DELAYS_S: '5,30,60' },
     });
     client = await createSwapClient(app);
-    adminKey = (await app.get(CredentialsService).createAdminKey('admin')).key;
+    adminKey = (await app.get(CredentialIssuanceService).createAdminKey('admin')).key;
     receiver = await new WebhookReceiver().start();
   }, 60_000);
 

@@ -5,7 +5,7 @@ import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Webhook } from 'standardwebhooks';
 import { PrismaService } from '../../src/common/database/prisma.service.js';
-import { CredentialsService } from '../../src/modules/credentials/credentials.service.js';
+import { CredentialIssuanceService } from '../../src/modules/credentials/credential-issuance.service.js';
 import { DeliveryService } from '../../src/modules/push/delivery.service.js';
 import { PushAdminService } from '../../src/modules/push/push-admin.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
@@ -37,7 +37,7 @@ describe('Webhook delivery', () => {
       environment: { PUSH_SINK_ALLOWED_HOSTS: '127.0.0.1', PUSH_RETRY_DELAYS_S: '5,30,60', PUSH_ATTEMPT_TIMEOUT_MS: '2000' },
     });
     client = await createSwapClient(app);
-    adminKey = (await app.get(CredentialsService).createAdminKey('admin')).key;
+    adminKey = (await app.get(CredentialIssuanceService).createAdminKey('admin')).key;
     receiver = await new WebhookReceiver().start();
     const rotated = await admin('POST', `/admin/v1/push/clients/${client.clientId}/signing-keys`);
     expect(rotated.status).toBe(201);

@@ -1,9 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PrismaService } from '../../src/common/database/prisma.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { CredentialsService } from '../../src/modules/credentials/credentials.service.js';
 import { auditEventOf, createSwapClient, PinnedClock, signJwt, startSimSwapApp, type SwapClient } from '../sim-swap/sim-swap-test-kit.js';
 import { callAs, DEVICE_PATH, SIM_ENDED, SIM_PATH, subscriptionRequest } from './push-test-kit.js';
+import { ClientManagementService } from '../../src/modules/credentials/client-management.service.js';
 
 const SINK = 'https://receiver.example/hooks/sim-swap';
 const NUMBER = '+31612345002';
@@ -175,7 +175,7 @@ describe('CAMARA SIM Swap Subscriptions', () => {
       const clock = new PinnedClock(new Date(Date.UTC(2026, 11, 4, 12, 0, 10)));
       const limited = await startSimSwapApp(database, { clock });
       try {
-        const created = await limited.get(CredentialsService).createClient({ name: 'rate limited', environment: 'SANDBOX', products: ['SIM_SWAP'], rateLimitPerMinute: 2 });
+        const created = await limited.get(ClientManagementService).createClient({ name: 'rate limited', environment: 'SANDBOX', products: ['SIM_SWAP'], rateLimitPerMinute: 2 });
         const client: SwapClient = { clientId: created.clientId, jwtKeyId: created.jwtKeyId, jwtSecret: created.jwtSecret };
         const first = await callAs(limited, client, 'POST', SIM_PATH, subscriptionRequest(SINK, NUMBER), clock.now());
         expect(first.status).toBe(201);

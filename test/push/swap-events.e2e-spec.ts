@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PrismaService } from '../../src/common/database/prisma.service.js';
-import { CredentialsService } from '../../src/modules/credentials/credentials.service.js';
+import { CredentialIssuanceService } from '../../src/modules/credentials/credential-issuance.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { auditEventOf, createSwapClient, startSimSwapApp, type SwapClient } from '../sim-swap/sim-swap-test-kit.js';
 import { callAs, DEVICE_PATH, SIM_ENDED, SIM_PATH, SIM_SWAPPED, subscriptionRequest } from './push-test-kit.js';
@@ -19,7 +19,7 @@ describe('Swap events from sandbox overrides (the outbox)', () => {
     database = await createTestDatabase();
     app = await startSimSwapApp(database);
     client = await createSwapClient(app);
-    adminKey = (await app.get(CredentialsService).createAdminKey('admin')).key;
+    adminKey = (await app.get(CredentialIssuanceService).createAdminKey('admin')).key;
   }, 60_000);
 
   afterAll(async () => {

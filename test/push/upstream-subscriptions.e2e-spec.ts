@@ -3,8 +3,8 @@ import { jest } from '@jest/globals';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Webhook } from 'standardwebhooks';
 import { PrismaService } from '../../src/common/database/prisma.service.js';
-import { CredentialsService } from '../../src/modules/credentials/credentials.service.js';
-import { OperatorSecretsService } from '../../src/modules/credentials/operator-secrets.service.js';
+import { CredentialIssuanceService } from '../../src/modules/credentials/credential-issuance.service.js';
+import { OperatorSecretsService } from '../../src/modules/operators/operator-secrets.service.js';
 import { OperatorsService } from '../../src/modules/operators/operators.service.js';
 import { DeliveryService } from '../../src/modules/push/delivery.service.js';
 import { SwapPollingService } from '../../src/modules/swap-polling/swap-polling.service.js';
@@ -112,7 +112,7 @@ describe('Swap events of camara operators that offer CAMARA subscriptions (upstr
     });
     for (const id of ['CAMARA_SUBS', 'CAMARA_POLL'])
       await app.get(OperatorSecretsService).put(id, 'clientSecret', operator.clientSecret);
-    adminKey = (await app.get(CredentialsService).createAdminKey('admin')).key;
+    adminKey = (await app.get(CredentialIssuanceService).createAdminKey('admin')).key;
     const rotated = await app.inject({
       method: 'POST',
       url: `/admin/v1/push/clients/${client.clientId}/signing-keys`,

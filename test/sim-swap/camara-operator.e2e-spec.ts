@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { OperatorSecretsService } from '../../src/modules/credentials/operator-secrets.service.js';
+import { OperatorSecretsService } from '../../src/modules/operators/operator-secrets.service.js';
 import { OperatorsService } from '../../src/modules/operators/operators.service.js';
 import {
   createTestDatabase,

@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { CredentialsService } from '../../src/modules/credentials/credentials.service.js';
+import { CredentialIssuanceService } from '../../src/modules/credentials/credential-issuance.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import {
   auditEventOf,
@@ -47,7 +47,7 @@ describe('Identity Match SIM swap (POST /mobile-identity/v1/sim-swap)', () => {
       environment: { SIM_SWAP_DEADLINE_MS: '1500', JWT_KEY_RATE_LIMIT_PER_SECOND: '0' },
     });
     client = await createSwapClient(app, ['SIM_SWAP']);
-    adminKey = (await app.get(CredentialsService).createAdminKey('admin')).key;
+    adminKey = (await app.get(CredentialIssuanceService).createAdminKey('admin')).key;
   }, 30_000);
 
   afterAll(async () => {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PrismaService } from '../../src/common/database/prisma.service.js';
-import { CredentialsService } from '../../src/modules/credentials/credentials.service.js';
+import { ClientManagementService } from '../../src/modules/credentials/client-management.service.js';
+import { CredentialIssuanceService } from '../../src/modules/credentials/credential-issuance.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import {
   auditEventOf,
@@ -35,8 +36,8 @@ describe('SIM swap: clients, rate limits and the sandbox admin API', () => {
     app = await startSimSwapApp(database, { clock });
     alice = await createSwapClient(app, ['SIM_SWAP', 'DEVICE_SWAP'], 'alice');
     bob = await createSwapClient(app, ['SIM_SWAP', 'DEVICE_SWAP'], 'bob');
-    adminKey = (await app.get(CredentialsService).createAdminKey('admin')).key;
-    auditorKey = (await app.get(CredentialsService).createAdminKey('auditor')).key;
+    adminKey = (await app.get(CredentialIssuanceService).createAdminKey('admin')).key;
+    auditorKey = (await app.get(CredentialIssuanceService).createAdminKey('auditor')).key;
   }, 30_000);
 
   afterAll(async () => {
@@ -84,7 +85,7 @@ describe('SIM swap: clients, rate limits and the sandbox admin API', () => {
 
   describe('CAMARA rate limit per client', () => {
     it("answers a client over its per-minute limit with 429 TOO_MANY_REQUESTS, without touching another client's budget", async () => {
-      const created = await app.get(CredentialsService).createClient({
+      const created = await app.get(ClientManagementService).createClient({
         name: 'tight',
         environment: 'SANDBOX',
         products: ['SIM_SWAP'],

@@ -4,11 +4,11 @@ import type { ClientProduct } from '../../src/common/auth/caller.js';
 import type { Clock } from '../../src/common/clock/clock.js';
 import type { Clock as QueueClock } from 'pg-boss';
 import { DELIVERY_QUEUE_CLOCK } from '../../src/modules/push/delivery.queue.js';
-import { CredentialsService } from '../../src/modules/credentials/credentials.service.js';
 import { PrismaService } from '../../src/common/database/prisma.service.js';
 import { signIdentityMatchJwt } from '../support/credentials-factory.js';
 import { startTestApp } from '../support/test-app.js';
 import type { EnvironmentOverrides, TestDatabase } from '../support/test-database.js';
+import { ClientManagementService } from '../../src/modules/credentials/client-management.service.js';
 
 /** The sim-swap tests' name for the one manual clock (test/support/manual-clock.ts). */
 export { ManualClock as PinnedClock } from '../support/manual-clock.js';
@@ -35,7 +35,7 @@ export async function createSwapClient(
   name = `sim-swap test ${randomUUID()}`,
 ): Promise<SwapClient> {
   const created = await app
-    .get(CredentialsService)
+    .get(ClientManagementService)
     .createClient({ name, environment: 'SANDBOX', products });
   return { clientId: created.clientId, jwtKeyId: created.jwtKeyId, jwtSecret: created.jwtSecret };
 }

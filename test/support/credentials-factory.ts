@@ -2,7 +2,9 @@ import type { INestApplicationContext } from '@nestjs/common';
 import jwt from 'jsonwebtoken';
 import type { ClientEnvironment, ClientProduct } from '../../src/common/auth/caller.js';
 import { CLIENT_PRODUCTS } from '../../src/common/auth/caller.js';
-import { CredentialsService, type CreatedClient } from '../../src/modules/credentials/credentials.service.js';
+import { ClientManagementService } from '../../src/modules/credentials/client-management.service.js';
+import { CredentialIssuanceService } from '../../src/modules/credentials/credential-issuance.service.js';
+import type { CreatedClient } from '../../src/modules/credentials/credential-views.js';
 
 /** Test data for anything that needs an authenticated caller (any module's tests may use it). */
 export interface ClientOverrides {
@@ -14,7 +16,7 @@ export interface ClientOverrides {
 
 /** A client with every product, made through the real service; secrets as shown once. */
 export function createTestClient(app: INestApplicationContext, overrides: ClientOverrides = {}): Promise<CreatedClient> {
-  return app.get(CredentialsService).createClient({
+  return app.get(ClientManagementService).createClient({
     name: overrides.name ?? 'Test client',
     environment: overrides.environment ?? 'SANDBOX',
     products: overrides.products ?? [...CLIENT_PRODUCTS],
@@ -23,7 +25,7 @@ export function createTestClient(app: INestApplicationContext, overrides: Client
 }
 
 export function createTestAdminKey(app: INestApplicationContext, role: 'admin' | 'auditor' = 'admin'): Promise<{ id: string; key: string }> {
-  return app.get(CredentialsService).createAdminKey(role);
+  return app.get(CredentialIssuanceService).createAdminKey(role);
 }
 
 /** Headers of the Authmatech contract (`X-CLIENT-ID` + `X-API-KEY`). */

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type pg from 'pg';
-import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
+import type { CreatedClient } from '../../src/modules/credentials/credential-views.js';
 import { OperatorsService } from '../../src/modules/operators/operators.service.js';
 import { VerificationJobs } from '../../src/modules/verification/verification.jobs.js';
 import { startTestApp } from '../support/test-app.js';

@@ -4,7 +4,7 @@ import { validateEnvironment } from '../../src/common/config/environment.js';
 import type { AuditFacts } from '../../src/common/http/audit-facts.js';
 import { MetricsService } from '../../src/common/metrics/metrics.service.js';
 import { ApiError } from '../../src/common/errors/api-error.js';
-import type { OperatorSecretsService } from '../../src/modules/credentials/operator-secrets.service.js';
+import type { OperatorSecretsService } from '../../src/modules/operators/operator-secrets.service.js';
 import type { OperatorView } from '../../src/modules/operators/operators.service.js';
 import { OperatorCallsService } from '../../src/modules/verification/adapters/operator-calls.service.js';
 import { FakeUpstream, hang, json, verdictEnvelope } from './fake-upstream.js';

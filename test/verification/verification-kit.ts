@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ClientProduct } from '../../src/common/auth/caller.js';
-import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
+import type { CreatedClient } from '../../src/modules/credentials/credential-views.js';
 import { ProofService } from '../../src/modules/verification/proof.service.js';
 import { apiKeyHeaders, createTestClient } from '../support/credentials-factory.js';
 

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
+import type { CreatedClient } from '../../src/modules/credentials/credential-views.js';
 import { apiKeyHeaders, createTestAdminKey } from '../support/credentials-factory.js';
 import { startTestApp } from '../support/test-app.js';
 import { createTestDatabase, itOnPostgres, type TestDatabase } from '../support/test-database.js';

@@ -5,7 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Browser, Page } from 'playwright-core';
 import { createApp } from '../../src/app.factory.js';
 import { DatabaseConnection } from '../../src/common/database/database-connection.js';
-import type { CreatedClient } from '../../src/modules/credentials/credentials.service.js';
+import type { CreatedClient } from '../../src/modules/credentials/credential-views.js';
 import { startNetworkSimulator, type NetworkSimulator } from '../../src/modules/operators/network-simulator.js';
 import { apiKeyHeaders, createTestAdminKey, createTestClient } from '../support/credentials-factory.js';
 import { startListeningProcess, type GatewayProcess } from '../support/gateway-process.js';

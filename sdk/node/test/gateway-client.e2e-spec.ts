@@ -7,7 +7,7 @@ import { ManualClock } from '../../../test/credentials/credentials-test-app.js';
 import { createTestAdminKey, createTestClient } from '../../../test/support/credentials-factory.js';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/test-database.js';
 import { startSimSwapApp } from '../../../test/sim-swap/sim-swap-test-kit.js';
-import type { CreatedClient } from '../../../src/modules/credentials/credentials.service.js';
+import type { CreatedClient } from '../../../src/modules/credentials/credential-views.js';
 import {
   AuthmatechError,
   CamaraError,

@@ -1,7 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Environment, validateEnvironment } from './environment.js';
-import { loadServerSecrets, ServerSecrets } from './server-secrets.js';
 
 /**
  * Loads `.env` (when present) and the process environment through @nestjs/config, validates them
@@ -30,9 +29,8 @@ export class AppConfigModule {
           useFactory: (config: ConfigService): Environment =>
             config.getOrThrow<Environment>('environment'),
         },
-        { provide: ServerSecrets, inject: [Environment], useFactory: loadServerSecrets },
       ],
-      exports: [Environment, ServerSecrets],
+      exports: [Environment],
     };
   }
 }

@@ -8,10 +8,16 @@ import type { Prisma } from './prisma.service.js';
 export enum DatabaseLock {
   /** Prisma's own migrate engine takes this id, so our runner and `prisma migrate` exclude each other. */
   Migrate = 72_707_369,
-  /** The credentials job: expiry, rotation notices, re-sealing, the proof-key roll. */
+  /**
+   * The credentials job: expiry, rotation notices. (Until the secrets job took them over it also
+   * re-sealed and rolled the proof key; an instance of that release still excludes the secrets job
+   * of this one only through row locks, which is safe: re-sealing is idempotent.)
+   */
   CredentialsMaintenance = 30_231_123,
-  /** Proof-key creation, so two instances starting at once never both create the first key. */
+  /** Proof-key creation and the proof-key roll, so two instances never both create or roll a key. */
   ProofKeyCreation = 30_231_124,
+  /** The secrets job: re-sealing every sealed store under the current key-encryption key. */
+  SecretsReseal = 30_231_125,
   /** The purge of spent-proof markers and old enrichment sessions. */
   VerificationPurge = 5_040_001,
   /** Audit retention ("audi" in ASCII): partitions created and dropped by one instance. */

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { Injectable } from '@nestjs/common';
-import { ServerSecrets } from '../../common/config/server-secrets.js';
+import { ServerSecrets } from '../../common/crypto/server-secrets.js';
 import type { AuditRecord } from './audit-chain.js';
 import { safeCsv } from './audit-csv.js';
 import { toAuditContent, hashPhoneNumber, type AuditEventInput } from './audit-event.js';

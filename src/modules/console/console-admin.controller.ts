@@ -5,14 +5,10 @@ import { ConsoleAuth, CurrentConsoleUser } from '../../common/auth/auth.decorato
 import type { AuthenticatedConsoleUser } from '../../common/auth/caller.js';
 import { AuditAction, auditFacts, OwnUnitOfWork } from '../../common/http/audit-facts.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
-import {
-  CredentialsService,
-  type ClientView,
-  type CreatedClient,
-  type CredentialView,
-  type IssuedCredential,
-  type RotationResult,
-} from '../credentials/credentials.service.js';
+import { ClientManagementService } from '../credentials/client-management.service.js';
+import { CredentialIssuanceService } from '../credentials/credential-issuance.service.js';
+import { CredentialViewsService } from '../credentials/credential-views.service.js';
+import type { ClientView, CreatedClient, CredentialView, IssuedCredential, RotationResult } from '../credentials/credential-views.js';
 import { PageQueryDto, type Page } from '../../common/http/pagination.js';
 import { CreateAdminKeyDto, CreateClientDto, IssueCredentialDto, RotateCredentialDto, UpdateClientDto } from '../credentials/dto/admin.dto.js';
 import { OperatorParamsDto, CreateOperatorDto, UpdateOperatorDto } from '../operators/dto/operator.dto.js';
@@ -35,7 +31,9 @@ import { SandboxNumberChangeDto, SetSandboxNumberDto } from './dto/console.dto.j
 @Controller('console/api/admin')
 export class ConsoleAdminController {
   constructor(
-    private readonly credentials: CredentialsService,
+    private readonly clients: ClientManagementService,
+    private readonly issuance: CredentialIssuanceService,
+    private readonly views: CredentialViewsService,
     private readonly balances: BalanceService,
     private readonly operators: OperatorsService,
     private readonly simSwap: SimSwapService,
@@ -44,27 +42,27 @@ export class ConsoleAdminController {
   @Get('clients')
   @AuditAction('console.clients.list')
   listClients(@Query() query: PageQueryDto): Promise<Page<ClientView>> {
-    return this.credentials.listClients(query.limit ?? 500, query.cursor);
+    return this.views.listClients(query.limit ?? 500, query.cursor);
   }
 
   @Post('clients')
   @AuditAction('console.clients.create')
   @ApiOperation({ summary: 'Create a client; its secrets are in this answer only.' })
   async createClient(@Body() body: CreateClientDto, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest): Promise<{ client: ClientView; credentials: Omit<CreatedClient, 'clientId'> }> {
-    const created = await this.credentials.createClient(
+    const created = await this.clients.createClient(
       { name: body.name, environment: body.environment ?? 'SANDBOX', products: body.products, rateLimitPerMinute: body.rateLimitPerMinute },
       consoleActor(user, request),
     );
     auditFacts(request).detail = { clientId: created.clientId };
     const { clientId, ...secrets } = created;
-    return { client: await this.credentials.getClient(clientId), credentials: secrets };
+    return { client: await this.views.getClient(clientId), credentials: secrets };
   }
 
   @Get('clients/:clientId')
   @AuditAction('console.clients.read')
   async getClient(@Param('clientId') clientId: string, @Req() request: FastifyRequest): Promise<{ client: ClientView; balance: BalanceView; balanceHistory: BalanceHistoryEntry[] }> {
     auditFacts(request).detail = { clientId: clientId.slice(0, 64) };
-    const client = await this.credentials.getClient(clientId);
+    const client = await this.views.getClient(clientId);
     const [balance, history] = await Promise.all([this.balances.balanceOf(clientId), this.balances.history(clientId, 20)]);
     return { client, balance, balanceHistory: history.items };
   }
@@ -74,7 +72,7 @@ export class ConsoleAdminController {
   @ApiOperation({ summary: 'Change name, products, rate limit, or suspend / reactivate.' })
   updateClient(@Param('clientId') clientId: string, @Body() body: UpdateClientDto, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest): Promise<ClientView> {
     auditFacts(request).detail = { clientId: clientId.slice(0, 64) };
-    return this.credentials.updateClient(clientId, body, consoleActor(user, request));
+    return this.clients.updateClient(clientId, body, consoleActor(user, request));
   }
 
   @Post('clients/:clientId/top-up')
@@ -83,7 +81,7 @@ export class ConsoleAdminController {
   async topUp(@Param('clientId') clientId: string, @Body() body: TopUpRequestDto, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest, @Ctx() ctx: RequestContext): Promise<BalanceView> {
     // The same event facts as POST /admin/v1/clients/{id}/balance/top-up.
     auditFacts(request).detail = { clientId: clientId.slice(0, 64), credits: body.credits, expiresAt: body.expiresAt?.toISOString() ?? null };
-    await this.credentials.getClient(clientId);
+    await this.views.getClient(clientId);
     // The credits and the request's audit event commit in one transaction.
     return this.balances.topUp(ctx, clientId, body.credits, body.expiresAt, user.userId);
   }
@@ -92,14 +90,14 @@ export class ConsoleAdminController {
   @AuditAction('console.clients.credentials.list')
   listCredentials(@Param('clientId') clientId: string, @Query() query: PageQueryDto, @Req() request: FastifyRequest): Promise<Page<CredentialView>> {
     auditFacts(request).detail = { clientId: clientId.slice(0, 64) };
-    return this.credentials.listCredentials(clientId, query.limit ?? 500, query.cursor);
+    return this.views.listCredentials(clientId, query.limit ?? 500, query.cursor);
   }
 
   @Post('clients/:clientId/credentials')
   @AuditAction('console.clients.credentials.issue')
   issueCredential(@Param('clientId') clientId: string, @Body() body: IssueCredentialDto, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest): Promise<IssuedCredential> {
     auditFacts(request).detail = { clientId: clientId.slice(0, 64) };
-    return this.credentials.issueCredential(clientId, body.kind, consoleActor(user, request));
+    return this.issuance.issueCredential(clientId, body.kind, consoleActor(user, request));
   }
 
   @Post('clients/:clientId/credentials/:credentialId/rotate')
@@ -113,7 +111,7 @@ export class ConsoleAdminController {
     @Req() request: FastifyRequest,
   ): Promise<RotationResult> {
     auditFacts(request).detail = { clientId: clientId.slice(0, 64), credentialId: credentialId.slice(0, 40) };
-    return this.credentials.rotateCredential(clientId, credentialId, consoleActor(user, request), body.gracePeriodSeconds);
+    return this.issuance.rotateCredential(clientId, credentialId, consoleActor(user, request), body.gracePeriodSeconds);
   }
 
   @Post('clients/:clientId/credentials/:credentialId/revoke')
@@ -121,27 +119,27 @@ export class ConsoleAdminController {
   @AuditAction('console.clients.credentials.revoke')
   async revokeCredential(@Param('clientId') clientId: string, @Param('credentialId') credentialId: string, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest): Promise<{ credential: CredentialView }> {
     auditFacts(request).detail = { clientId: clientId.slice(0, 64), credentialId: credentialId.slice(0, 40) };
-    return { credential: await this.credentials.revokeCredential(clientId, credentialId, consoleActor(user, request)) };
+    return { credential: await this.issuance.revokeCredential(clientId, credentialId, consoleActor(user, request)) };
   }
 
   @Get('admin-keys')
   @AuditAction('console.admin_keys.list')
   listAdminKeys(@Query() query: PageQueryDto): Promise<Page<CredentialView>> {
-    return this.credentials.listAdminKeys(query.limit ?? 500, query.cursor);
+    return this.views.listAdminKeys(query.limit ?? 500, query.cursor);
   }
 
   @Post('admin-keys')
   @AuditAction('console.admin_keys.create')
   @ApiOperation({ summary: 'Create an admin API key (role admin or auditor); the key is in this answer only.' })
   async createAdminKey(@Body() body: CreateAdminKeyDto, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest): Promise<{ id: string; key: string; role: 'admin' | 'auditor' }> {
-    return { ...(await this.credentials.createAdminKey(body.role, consoleActor(user, request))), role: body.role };
+    return { ...(await this.issuance.createAdminKey(body.role, consoleActor(user, request))), role: body.role };
   }
 
   @Post('admin-keys/:keyId/revoke')
   @HttpCode(200)
   @AuditAction('console.admin_keys.revoke')
   async revokeAdminKey(@Param('keyId') keyId: string, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest): Promise<{ credential: CredentialView }> {
-    return { credential: await this.credentials.revokeCredential(null, keyId, consoleActor(user, request)) };
+    return { credential: await this.issuance.revokeCredential(null, keyId, consoleActor(user, request)) };
   }
 
   @Get('operators')

@@ -8,13 +8,9 @@ import { PageQueryDto, type Page } from '../../common/http/pagination.js';
 import type { AuditRecord } from '../audit/audit-chain.js';
 import { AuditService } from '../audit/audit.service.js';
 import { describeQuery, toAuditQuery } from '../audit/dto/audit-query.dto.js';
-import {
-  CredentialsService,
-  type ClientView,
-  type CredentialView,
-  type IssuedCredential,
-  type RotationResult,
-} from '../credentials/credentials.service.js';
+import { CredentialIssuanceService } from '../credentials/credential-issuance.service.js';
+import { CredentialViewsService } from '../credentials/credential-views.service.js';
+import type { ClientView, CredentialView, IssuedCredential, RotationResult } from '../credentials/credential-views.js';
 import { RotateCredentialDto } from '../credentials/dto/admin.dto.js';
 import { BalanceService, type BalanceHistoryEntry, type BalanceView } from '../verification/balance.service.js';
 import { consoleActor, requireOwnClient } from './console-request.js';
@@ -68,7 +64,8 @@ const NOT_USAGE = ['portal.', 'console.'];
 @Controller('console/api/client/:clientId')
 export class ConsoleClientController {
   constructor(
-    private readonly credentials: CredentialsService,
+    private readonly issuance: CredentialIssuanceService,
+    private readonly views: CredentialViewsService,
     private readonly balances: BalanceService,
     private readonly audit: AuditService,
   ) {}
@@ -77,7 +74,7 @@ export class ConsoleClientController {
   @AuditAction('console.client.read')
   async overview(@Param('clientId') clientId: string, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest): Promise<{ client: ClientView; balance: BalanceView; charged: boolean }> {
     this.note(request, requireOwnClient(user, clientId));
-    const client = await this.credentials.getClient(clientId);
+    const client = await this.views.getClient(clientId);
     return { client, balance: await this.balances.balanceOf(clientId), charged: client.environment === 'LIVE' };
   }
 
@@ -85,7 +82,7 @@ export class ConsoleClientController {
   @AuditAction('console.client.credentials.list')
   listCredentials(@Param('clientId') clientId: string, @Query() query: PageQueryDto, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest): Promise<Page<CredentialView>> {
     this.note(request, requireOwnClient(user, clientId));
-    return this.credentials.listCredentials(clientId, query.limit ?? 500, query.cursor);
+    return this.views.listCredentials(clientId, query.limit ?? 500, query.cursor);
   }
 
   @Post('credentials')
@@ -93,7 +90,7 @@ export class ConsoleClientController {
   @ApiOperation({ summary: 'Generate an API key, JWT key or client secret; the secret is in this answer only.' })
   issue(@Param('clientId') clientId: string, @Body() body: ClientCredentialKindDto, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest): Promise<IssuedCredential> {
     this.note(request, requireOwnClient(user, clientId), { kind: body.kind });
-    return this.credentials.issueCredential(clientId, body.kind, consoleActor(user, request));
+    return this.issuance.issueCredential(clientId, body.kind, consoleActor(user, request));
   }
 
   @Post('credentials/:credentialId/rotate')
@@ -108,7 +105,7 @@ export class ConsoleClientController {
     @Req() request: FastifyRequest,
   ): Promise<RotationResult> {
     this.note(request, requireOwnClient(user, clientId), { credentialId: credentialId.slice(0, 40) });
-    return this.credentials.rotateCredential(clientId, credentialId, consoleActor(user, request), body.gracePeriodSeconds);
+    return this.issuance.rotateCredential(clientId, credentialId, consoleActor(user, request), body.gracePeriodSeconds);
   }
 
   @Post('credentials/:credentialId/revoke')
@@ -116,7 +113,7 @@ export class ConsoleClientController {
   @AuditAction('console.client.credentials.revoke')
   async revoke(@Param('clientId') clientId: string, @Param('credentialId') credentialId: string, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest): Promise<{ credential: CredentialView }> {
     this.note(request, requireOwnClient(user, clientId), { credentialId: credentialId.slice(0, 40) });
-    return { credential: await this.credentials.revokeCredential(clientId, credentialId, consoleActor(user, request)) };
+    return { credential: await this.issuance.revokeCredential(clientId, credentialId, consoleActor(user, request)) };
   }
 
   @Get('balance-history')

@@ -4,7 +4,7 @@ import { ConsoleAuth, CurrentConsoleUser } from '../../common/auth/auth.decorato
 import type { AuthenticatedConsoleUser } from '../../common/auth/caller.js';
 import { AuditAction, OwnUnitOfWork } from '../../common/http/audit-facts.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
-import { CredentialsService } from '../credentials/credentials.service.js';
+import { CredentialViewsService } from '../credentials/credential-views.service.js';
 import { ClientIdParamsDto, PolicyDto, PolicyParamsDto, type PoliciesView } from '../intelligence/dto/policy.dto.js';
 import { clientNotFound } from '../intelligence/intelligence.errors.js';
 import { PoliciesService, type VersionedPolicy } from '../intelligence/policies.service.js';
@@ -24,7 +24,7 @@ import { PolicyVersionsQueryDto } from './dto/console.dto.js';
 export class ConsolePoliciesController {
   constructor(
     private readonly policies: PoliciesService,
-    private readonly credentials: CredentialsService,
+    private readonly views: CredentialViewsService,
   ) {}
 
   @Get()
@@ -54,6 +54,6 @@ export class ConsolePoliciesController {
   }
 
   private async requireClient(clientId: string): Promise<void> {
-    if (!(await this.credentials.findClient(clientId))) throw clientNotFound();
+    if (!(await this.views.findClient(clientId))) throw clientNotFound();
   }
 }

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { AuthenticatedConsoleUser } from '../../common/auth/caller.js';
-import type { Actor } from '../credentials/credentials.service.js';
+import type { Actor } from '../credentials/credential-audit.js';
 import { clientNotVisible, crossSiteRequest } from './console.errors.js';
 
 /** The console user as the actor of a change made through another module's service. */

@@ -7,7 +7,7 @@ import { Public } from '../../common/auth/public.decorator.js';
 import { Environment } from '../../common/config/environment.js';
 import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
-import { CredentialsService } from '../credentials/credentials.service.js';
+import { CredentialViewsService } from '../credentials/credential-views.service.js';
 import { ConsoleSessionsService } from './console-sessions.service.js';
 import { ConsoleUsersService, type ConsoleUserView, type InvitationDetails } from './console-users.service.js';
 import { consoleActor, requireSameOrigin } from './console-request.js';
@@ -32,7 +32,7 @@ export class ConsoleSessionController {
   constructor(
     private readonly sessions: ConsoleSessionsService,
     private readonly users: ConsoleUsersService,
-    private readonly credentials: CredentialsService,
+    private readonly views: CredentialViewsService,
     private readonly environment: Environment,
   ) {}
 
@@ -117,7 +117,7 @@ export class ConsoleSessionController {
   }
 
   private async describe(user: AuthenticatedConsoleUser): Promise<SessionView> {
-    const clients = await Promise.all(user.clientIds.map((clientId) => this.credentials.findClient(clientId)));
+    const clients = await Promise.all(user.clientIds.map((clientId) => this.views.findClient(clientId)));
     const account = await this.users.get(user.userId);
     return {
       user: {

@@ -6,9 +6,9 @@ import type { AuthenticatedConsoleUser, ConsoleRole } from '../../common/auth/ca
 import { ConsoleSessionAuthenticator } from '../../common/auth/console-session.js';
 import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
-import { ServerSecrets } from '../../common/config/server-secrets.js';
+import { ServerSecrets } from '../../common/crypto/server-secrets.js';
 import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
-import { SecretBox, storedSealedSecret } from '../credentials/secret-box.js';
+import { SecretBox, storedSealedSecret } from '../../common/crypto/secret-box.js';
 import { decoyPasswordHash, newToken, passwordMatches, tokenHash, totpStep } from './console-credentials.js';
 import { ConsoleRepository, type SessionWithUser, type Tx } from './console.repository.js';
 import { normalizeEmail, ROLE_FROM_DB, totpRequiredFor } from './console-users.service.js';

@@ -4,8 +4,9 @@ import type { ClientEnvironment, ConsoleRole as ConsoleRoleName } from '../../co
 import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
 import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
-import { CredentialsService, type Actor } from '../credentials/credentials.service.js';
-import { SecretBox, storedSealedSecret } from '../credentials/secret-box.js';
+import { CredentialViewsService } from '../credentials/credential-views.service.js';
+import type { Actor } from '../credentials/credential-audit.js';
+import { SecretBox, storedSealedSecret } from '../../common/crypto/secret-box.js';
 import {
   hashPassword,
   newToken,
@@ -83,7 +84,7 @@ export type ConsoleActor = Actor;
 export class ConsoleUsersService {
   constructor(
     private readonly repository: ConsoleRepository,
-    private readonly credentials: CredentialsService,
+    private readonly views: CredentialViewsService,
     private readonly audit: AuditService,
     private readonly box: SecretBox,
     private readonly environment: Environment,
@@ -299,7 +300,7 @@ export class ConsoleUsersService {
     if (unique.length === 0 || unique.length > 2) throw invalidClientBinding('A client user is bound to one client, or to one sandbox and one live client.');
     const bindings: { clientId: string; environment: ClientEnvironment }[] = [];
     for (const clientId of unique) {
-      const client = await this.credentials.findClient(clientId);
+      const client = await this.views.findClient(clientId);
       if (!client) throw invalidClientBinding('A client to bind does not exist.');
       bindings.push({ clientId, environment: client.environment });
     }

@@ -6,7 +6,7 @@ import { CommonCodes } from '../../common/errors/api-error.js';
 import { AuditAction } from '../../common/http/audit-facts.js';
 import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
-import { CredentialsService } from './credentials.service.js';
+import { CredentialIssuanceService } from './credential-issuance.service.js';
 import { BootstrapAdminDto } from './dto/admin.dto.js';
 import { CreatedAdminKeyDto } from './dto/credential-responses.dto.js';
 import { CredentialsCodes } from './credentials.errors.js';
@@ -19,7 +19,9 @@ import { CredentialsCodes } from './credentials.errors.js';
 @ApiTags(Tags.adminKeys)
 @Controller('admin/v1/bootstrap')
 export class AdminBootstrapController {
-  constructor(private readonly credentials: CredentialsService) {}
+  constructor(
+    private readonly issuance: CredentialIssuanceService,
+  ) {}
 
   @Post()
   @Public()
@@ -28,7 +30,7 @@ export class AdminBootstrapController {
   @ApiCreatedResponse({ type: CreatedAdminKeyDto, description: 'The first admin key (shown only here).' })
   @ApiErrors({ 401: [CommonCodes.unauthenticated], 403: [CredentialsCodes.bootstrapDisabled], 409: [CredentialsCodes.adminExists] })
   async bootstrap(@Body() body: BootstrapAdminDto, @Req() request: FastifyRequest): Promise<{ id: string; key: string; role: 'admin' }> {
-    const created = await this.credentials.bootstrapAdminKey(body.secret, request.id);
+    const created = await this.issuance.bootstrapAdminKey(body.secret, request.id);
     return { ...created, role: 'admin' };
   }
 }

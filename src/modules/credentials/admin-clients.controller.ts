@@ -10,15 +10,11 @@ import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
 import type { Answering } from './credential-audit.js';
 import { Idempotent } from '../../common/http/idempotency.js';
-import {
-  CredentialsService,
-  type Actor,
-  type CreatedClient,
-  type ClientView,
-  type CredentialView,
-  type IssuedCredential,
-  type RotationResult,
-} from './credentials.service.js';
+import { ClientManagementService } from './client-management.service.js';
+import { CredentialIssuanceService } from './credential-issuance.service.js';
+import { CredentialViewsService } from './credential-views.service.js';
+import type { Actor } from './credential-audit.js';
+import type { CreatedClient, ClientView, CredentialView, IssuedCredential, RotationResult } from './credential-views.js';
 import { CreateClientDto, IssueCredentialDto, RotateCredentialDto, UpdateClientDto } from './dto/admin.dto.js';
 import {
   ClientDto,
@@ -62,7 +58,11 @@ export function adminActor(admin: AuthenticatedAdmin, request: FastifyRequest): 
 @AdminAuth('admin')
 @Controller('admin/v1/clients')
 export class AdminClientsController {
-  constructor(private readonly credentials: CredentialsService) {}
+  constructor(
+    private readonly clients: ClientManagementService,
+    private readonly issuance: CredentialIssuanceService,
+    private readonly views: CredentialViewsService,
+  ) {}
 
   @Post()
   @Idempotent()
@@ -74,20 +74,20 @@ export class AdminClientsController {
     @Req() request: FastifyRequest,
   ): Promise<CreatedClientAnswer> {
     let answer: CreatedClientAnswer | undefined;
-    const created = await this.credentials.createClient(
+    const created = await this.clients.createClient(
       { name: body.name, environment: body.environment ?? 'SANDBOX', products: body.products, rateLimitPerMinute: body.rateLimitPerMinute, allowedOrigins: body.allowedOrigins },
       adminActor(admin, request),
       answeringFor(request, 201, ({ created: made, client }) => (answer = createdClientAnswer(made, client))),
     );
     auditFacts(request).detail = { clientId: created.clientId };
-    return answer ?? createdClientAnswer(created, await this.credentials.getClient(created.clientId));
+    return answer ?? createdClientAnswer(created, await this.views.getClient(created.clientId));
   }
 
   @Get()
   @ApiOperation({ summary: 'List clients, oldest first.' })
   @ApiOkResponse({ type: ClientPageDto, description: 'A page of clients.' })
   list(@Query() query: PageQueryDto): Promise<Page<ClientView>> {
-    return this.credentials.listClients(query.limit ?? PAGE_LIMIT_DEFAULT, query.cursor);
+    return this.views.listClients(query.limit ?? PAGE_LIMIT_DEFAULT, query.cursor);
   }
 
   @Get(':clientId')
@@ -95,7 +95,7 @@ export class AdminClientsController {
   @ApiOkResponse({ type: ClientDto, description: 'The client.' })
   @ApiErrors(NOT_FOUND)
   get(@Param('clientId') clientId: string): Promise<ClientView> {
-    return this.credentials.getClient(clientId);
+    return this.views.getClient(clientId);
   }
 
   @Patch(':clientId')
@@ -109,7 +109,7 @@ export class AdminClientsController {
     @Req() request: FastifyRequest,
   ): Promise<ClientView> {
     auditFacts(request).detail = { clientId };
-    return this.credentials.updateClient(clientId, body, adminActor(admin, request));
+    return this.clients.updateClient(clientId, body, adminActor(admin, request));
   }
 
   @Get(':clientId/credentials')
@@ -117,7 +117,7 @@ export class AdminClientsController {
   @ApiOkResponse({ type: CredentialPageDto, description: 'A page of credentials, oldest first.' })
   @ApiErrors(NOT_FOUND)
   listCredentials(@Param('clientId') clientId: string, @Query() query: PageQueryDto): Promise<Page<CredentialView>> {
-    return this.credentials.listCredentials(clientId, query.limit ?? PAGE_LIMIT_DEFAULT, query.cursor);
+    return this.views.listCredentials(clientId, query.limit ?? PAGE_LIMIT_DEFAULT, query.cursor);
   }
 
   @Post(':clientId/credentials')
@@ -132,7 +132,7 @@ export class AdminClientsController {
     @Req() request: FastifyRequest,
   ): Promise<IssuedCredential> {
     auditFacts(request).detail = { clientId };
-    return this.credentials.issueCredential(clientId, body.kind, adminActor(admin, request), answeringFor(request, 201, (issued) => issued));
+    return this.issuance.issueCredential(clientId, body.kind, adminActor(admin, request), answeringFor(request, 201, (issued) => issued));
   }
 
   @Post(':clientId/credentials/:credentialId/rotate')
@@ -149,7 +149,7 @@ export class AdminClientsController {
     @Req() request: FastifyRequest,
   ): Promise<RotationResult> {
     auditFacts(request).detail = { clientId, credentialId };
-    return this.credentials.rotateCredential(clientId, credentialId, adminActor(admin, request), body.gracePeriodSeconds, answeringFor(request, 200, (rotated) => rotated));
+    return this.issuance.rotateCredential(clientId, credentialId, adminActor(admin, request), body.gracePeriodSeconds, answeringFor(request, 200, (rotated) => rotated));
   }
 
   @Post(':clientId/credentials/:credentialId/revoke')
@@ -164,6 +164,6 @@ export class AdminClientsController {
     @Req() request: FastifyRequest,
   ): Promise<{ credential: CredentialView }> {
     auditFacts(request).detail = { clientId, credentialId };
-    return { credential: await this.credentials.revokeCredential(clientId, credentialId, adminActor(admin, request)) };
+    return { credential: await this.issuance.revokeCredential(clientId, credentialId, adminActor(admin, request)) };
   }
 }

@@ -9,7 +9,9 @@ import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
 import { adminActor, answeringFor } from './admin-clients.controller.js';
 import { Idempotent } from '../../common/http/idempotency.js';
-import { CredentialsService, type CredentialView } from './credentials.service.js';
+import { CredentialIssuanceService } from './credential-issuance.service.js';
+import { CredentialViewsService } from './credential-views.service.js';
+import type { CredentialView } from './credential-views.js';
 import { CreateAdminKeyDto } from './dto/admin.dto.js';
 import { CreatedAdminKeyDto, CredentialPageDto, RevokedCredentialDto } from './dto/credential-responses.dto.js';
 import { CredentialsCodes } from './credentials.errors.js';
@@ -18,7 +20,10 @@ import { CredentialsCodes } from './credentials.errors.js';
 @AdminAuth('admin')
 @Controller('admin/v1/admin-keys')
 export class AdminKeysController {
-  constructor(private readonly credentials: CredentialsService) {}
+  constructor(
+    private readonly issuance: CredentialIssuanceService,
+    private readonly views: CredentialViewsService,
+  ) {}
 
   @Post()
   @Idempotent()
@@ -29,7 +34,7 @@ export class AdminKeysController {
     @CurrentAdmin() admin: AuthenticatedAdmin,
     @Req() request: FastifyRequest,
   ): Promise<{ id: string; key: string; role: 'admin' | 'auditor' }> {
-    const created = await this.credentials.createAdminKey(body.role, adminActor(admin, request), answeringFor(request, 201, (made) => ({ ...made, role: body.role })));
+    const created = await this.issuance.createAdminKey(body.role, adminActor(admin, request), answeringFor(request, 201, (made) => ({ ...made, role: body.role })));
     return { ...created, role: body.role };
   }
 
@@ -37,7 +42,7 @@ export class AdminKeysController {
   @ApiOperation({ summary: 'Admin and auditor keys, oldest first. Never the keys themselves.' })
   @ApiOkResponse({ type: CredentialPageDto, description: 'A page of admin keys.' })
   list(@Query() query: PageQueryDto): Promise<Page<CredentialView>> {
-    return this.credentials.listAdminKeys(query.limit ?? PAGE_LIMIT_DEFAULT, query.cursor);
+    return this.views.listAdminKeys(query.limit ?? PAGE_LIMIT_DEFAULT, query.cursor);
   }
 
   @Post(':keyId/revoke')
@@ -50,6 +55,6 @@ export class AdminKeysController {
     @CurrentAdmin() admin: AuthenticatedAdmin,
     @Req() request: FastifyRequest,
   ): Promise<{ credential: CredentialView }> {
-    return { credential: await this.credentials.revokeCredential(null, keyId, adminActor(admin, request)) };
+    return { credential: await this.issuance.revokeCredential(null, keyId, adminActor(admin, request)) };
   }
 }

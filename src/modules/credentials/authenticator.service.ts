@@ -5,7 +5,7 @@ import type { AuthenticatedAdmin, AuthenticatedClient, CredentialRef } from '../
 import { Clock } from '../../common/clock/clock.js';
 import type { PendingJwtClaim } from '../../common/http/request-context.js';
 import { Environment } from '../../common/config/environment.js';
-import { ServerSecrets } from '../../common/config/server-secrets.js';
+import { ServerSecrets } from '../../common/crypto/server-secrets.js';
 import { hasValidShape, keyHash, SECRET_PREFIXES } from './credential-format.js';
 import { CredentialCache, type CachedCredential } from './credential-cache.js';
 import { permissionDenied, unauthenticated } from './credentials.errors.js';

@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import { Environment } from '../../common/config/environment.js';
 import { CredentialCache } from './credential-cache.js';
 import type { CredentialsRepository, CredentialWithClient } from './credentials.repository.js';
-import type { SecretBox } from './secret-box.js';
+import type { SecretBox } from '../../common/crypto/secret-box.js';
 
 const HOT_HASH = 'a'.repeat(64);
 

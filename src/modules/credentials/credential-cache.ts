@@ -9,7 +9,7 @@ import {
   type CredentialKind,
   type CredentialWithClient,
 } from './credentials.repository.js';
-import { SecretBox } from './secret-box.js';
+import { SecretBox } from '../../common/crypto/secret-box.js';
 
 /** What authentication needs to know about a credential; for a JWT key, its opened secret. */
 export interface CachedCredential {

@@ -5,37 +5,32 @@ import { Environment } from '../../common/config/environment.js';
 import { CredentialAudit } from './credential-audit.js';
 import { CredentialCache } from './credential-cache.js';
 import { CredentialsRepository, type Credential, type Tx } from './credentials.repository.js';
-import { toCredentialView } from './credentials.service.js';
-import { GatewaySecretsRepository } from './gateway-secrets.repository.js';
-import { ProofKeysService } from './proof-keys.service.js';
+import { toCredentialView } from './credential-views.js';
 import { RateLimitRepository } from './rate-limit.repository.js';
-import { SecretBox, storedSealedSecret } from './secret-box.js';
+import { SealedStore, type SealedRows } from '../../common/crypto/sealed-store.js';
+import { SecretBox, storedSealedSecret } from '../../common/crypto/secret-box.js';
 import { DatabaseLock, tryLock } from '../../common/database/database-locks.js';
-
 
 export interface RotationDueReport {
   skipped: boolean;
   expired: number;
   dueForRotation: number;
-  resealed: number;
-  proofKeyRolled: string | null;
 }
 
 /**
  * The credentials job's work, idempotent and on one instance at a time (a transaction-scoped
  * advisory lock; a second instance finds it taken and skips). Everything runs in that one
  * transaction, each change with its audit event, so the job either did a step and recorded it,
- * or neither.
+ * or neither. It is also the sealed store of the JWT signing secrets (re-sealed by the secrets job).
  */
 @Injectable()
-export class CredentialsMaintenanceService {
+@SealedStore('credential')
+export class CredentialsMaintenanceService implements SealedRows {
   private readonly logger = new Logger(CredentialsMaintenanceService.name);
 
   constructor(
     private readonly repository: CredentialsRepository,
-    private readonly secretsRepository: GatewaySecretsRepository,
     private readonly rateLimits: RateLimitRepository,
-    private readonly proofKeys: ProofKeysService,
     private readonly audit: CredentialAudit,
     private readonly box: SecretBox,
     private readonly cache: CredentialCache,
@@ -46,20 +41,15 @@ export class CredentialsMaintenanceService {
   async runDue(): Promise<RotationDueReport> {
     const report = await this.repository.transaction(async (tx) => {
       if (!(await tryLock(tx, DatabaseLock.CredentialsMaintenance))) {
-        return { skipped: true, expired: 0, dueForRotation: 0, resealed: 0, proofKeyRolled: null };
+        return { skipped: true, expired: 0, dueForRotation: 0 };
       }
       const now = this.clock.now();
       const expired = await this.endPastValidity(now, tx);
       const dueForRotation = await this.noteDueForRotation(now, tx);
-      const resealed = await this.resealUnderCurrentKek(tx);
-      const proofKeyRolled = (await this.proofKeys.isDue(tx)) ? await this.proofKeys.roll(tx) : null;
-      if (proofKeyRolled) {
-        await this.audit.record({ action: 'proof_key.roll', contract: 'system', actorType: 'system', outcome: 'success', detail: { kid: proofKeyRolled } }, tx);
-      }
       // Housekeeping of the shared counters: replay markers past their token's expiry, old windows.
       await this.repository.deleteJwtIdsExpiredBefore(now, tx);
       await this.rateLimits.deleteWindowsBefore(new Date(now.getTime() - 3_600_000), tx);
-      return { skipped: false, expired, dueForRotation, resealed, proofKeyRolled };
+      return { skipped: false, expired, dueForRotation };
     }, 120_000);
     if (report.expired > 0) this.cache.clear();
     return report;
@@ -68,10 +58,23 @@ export class CredentialsMaintenanceService {
   /** (a) Credentials whose grace period or expiry has passed stop existing as valid rows. */
   private async endPastValidity(now: Date, tx: Tx): Promise<number> {
     const endable = await this.repository.listEndable(now, tx);
-    const ended = await this.repository.endCredentials(endable.map((row) => row.id), 'EXPIRED', now, tx);
+    const ended = await this.repository.endCredentials(
+      endable.map((row) => row.id),
+      'EXPIRED',
+      now,
+      tx,
+    );
     for (const row of endable) {
       await this.audit.record(
-        { action: 'credential.expire', contract: 'system', actorType: 'system', outcome: 'success', clientId: row.clientId ?? undefined, credential: refOf(row), detail: { expiresAt: row.expiresAt?.toISOString() } },
+        {
+          action: 'credential.expire',
+          contract: 'system',
+          actorType: 'system',
+          outcome: 'success',
+          clientId: row.clientId ?? undefined,
+          credential: refOf(row),
+          detail: { expiresAt: row.expiresAt?.toISOString() },
+        },
         tx,
       );
     }
@@ -83,10 +86,25 @@ export class CredentialsMaintenanceService {
     const cutoff = new Date(now.getTime() - this.environment.CREDENTIAL_MAX_AGE_DAYS * 86_400_000);
     const due = await this.repository.listDueForRotation(cutoff, tx);
     if (due.length === 0) return 0;
-    await this.repository.markRotationDueNoted(due.map((row) => row.id), now, tx);
+    await this.repository.markRotationDueNoted(
+      due.map((row) => row.id),
+      now,
+      tx,
+    );
     for (const row of due) {
       await this.audit.record(
-        { action: 'credential.rotation_due', contract: 'system', actorType: 'system', outcome: 'success', clientId: row.clientId ?? undefined, credential: refOf(row), detail: { createdAt: row.createdAt.toISOString(), maxAgeDays: this.environment.CREDENTIAL_MAX_AGE_DAYS } },
+        {
+          action: 'credential.rotation_due',
+          contract: 'system',
+          actorType: 'system',
+          outcome: 'success',
+          clientId: row.clientId ?? undefined,
+          credential: refOf(row),
+          detail: {
+            createdAt: row.createdAt.toISOString(),
+            maxAgeDays: this.environment.CREDENTIAL_MAX_AGE_DAYS,
+          },
+        },
         tx,
       );
       this.logger.warn(
@@ -96,29 +114,14 @@ export class CredentialsMaintenanceService {
     return due.length;
   }
 
-  /** (c) Secrets sealed under an older KEK are re-sealed under the current one. */
-  private async resealUnderCurrentKek(tx: Tx): Promise<number> {
-    const version = this.box.currentKeyVersion;
-    let count = 0;
-    for (const row of await this.repository.listSealedNotUnder(version, tx)) {
+  /** JWT signing secrets sealed under an older key-encryption key, re-sealed under the current one. */
+  async resealStale(tx: Tx): Promise<number> {
+    const rows = await this.repository.listSealedNotUnder(this.box.currentKeyVersion, tx);
+    for (const row of rows) {
       const sealed = this.box.seal(this.box.open(storedSealedSecret(row.sealedSecret, row.sealedKeyVersion)));
       await this.repository.updateSealed(row.id, sealed.ciphertext, sealed.keyVersion, tx);
-      count += 1;
     }
-    for (const row of await this.secretsRepository.listOperatorSecretsNotUnder(version, tx)) {
-      const sealed = this.box.seal(this.box.open({ ciphertext: row.sealedValue, keyVersion: row.sealedKeyVersion }));
-      await this.secretsRepository.updateOperatorSecretSealed(row.operatorId, row.name, sealed.ciphertext, sealed.keyVersion, tx);
-      count += 1;
-    }
-    for (const row of await this.secretsRepository.listProofKeysNotUnder(version, tx)) {
-      const sealed = this.box.seal(this.box.open({ ciphertext: row.sealedKey, keyVersion: row.sealedKeyVersion }));
-      await this.secretsRepository.updateProofKeySealed(row.id, sealed.ciphertext, sealed.keyVersion, tx);
-      count += 1;
-    }
-    if (count > 0) {
-      await this.audit.record({ action: 'secrets.reseal', contract: 'system', actorType: 'system', outcome: 'success', detail: { count, keyVersion: version } }, tx);
-    }
-    return count;
+    return rows.length;
   }
 }
 

@@ -12,50 +12,59 @@ import { CredentialsMaintenanceService } from './credentials-maintenance.service
 import { CredentialsGuard } from './credentials.guard.js';
 import { CredentialsJobs } from './credentials.jobs.js';
 import { CredentialsRepository } from './credentials.repository.js';
-import { CredentialsService } from './credentials.service.js';
-import { GatewaySecretsRepository } from './gateway-secrets.repository.js';
+import { ClientManagementService } from './client-management.service.js';
+import { CredentialIssuanceService } from './credential-issuance.service.js';
+import { CredentialViewsService } from './credential-views.service.js';
 import { LastUsedRecorder } from './last-used-recorder.js';
-import { OperatorSecretsService } from './operator-secrets.service.js';
-import { ProofKeysService } from './proof-keys.service.js';
 import { RateLimitRepository } from './rate-limit.repository.js';
 import { SourceThrottle } from './source-throttle.js';
 import { RateLimiter } from './rate-limiter.service.js';
 import { AdminBootstrapController } from './admin-bootstrap.controller.js';
 import { SandboxBootstrap } from './sandbox-bootstrap.js';
 import { SdkTokenController } from './sdk-token.controller.js';
-import { SecretBox } from './secret-box.js';
 import { SelfServiceController } from './self-service.controller.js';
 import { SharedRedis } from './shared-redis.js';
 
 /**
- * Who may call the gateway (clients, their keys and tokens, admin keys), the global guard that
- * checks them, and the gateway's own secrets (sealed operator credentials, proof keys).
+ * Who may call the gateway (clients, their keys and tokens, admin keys) and the global guard that
+ * checks them.
  */
 @Module({
   imports: [AuditModule],
-  controllers: [SdkTokenController, SelfServiceController, AdminClientsController, AdminKeysController, AdminBootstrapController],
+  controllers: [
+    SdkTokenController,
+    SelfServiceController,
+    AdminClientsController,
+    AdminKeysController,
+    AdminBootstrapController,
+  ],
   providers: [
     CredentialsRepository,
     RateLimitRepository,
-    GatewaySecretsRepository,
-    OperatorSecretsService,
-    ProofKeysService,
     CredentialAudit,
     CredentialCache,
-    CredentialsService,
+    ClientManagementService,
+    CredentialIssuanceService,
+    CredentialViewsService,
     CredentialsMaintenanceService,
     CredentialsJobs,
     Authenticator,
     LastUsedRecorder,
     RateLimiter,
     SourceThrottle,
-    SecretBox,
     SharedRedis,
     SandboxBootstrap,
     BrowserOrigins,
     BrowserCors,
     { provide: APP_GUARD, useClass: CredentialsGuard },
   ],
-  exports: [CredentialsService, CredentialsMaintenanceService, SourceThrottle, SecretBox, OperatorSecretsService, ProofKeysService, BrowserOrigins],
+  exports: [
+    ClientManagementService,
+    CredentialIssuanceService,
+    CredentialViewsService,
+    CredentialsMaintenanceService,
+    SourceThrottle,
+    BrowserOrigins,
+  ],
 })
 export class CredentialsModule {}

@@ -1,7 +1,6 @@
 import { jest } from '@jest/globals';
 import type { Environment } from '../../common/config/environment.js';
-import type { BrowserOrigins } from './browser-origins.service.js';
-import type { CredentialAudit } from './credential-audit.js';
+import type { Actor, CredentialAudit } from './credential-audit.js';
 import type { CredentialCache } from './credential-cache.js';
 import type { Credential, CredentialsRepository, Tx } from './credentials.repository.js';
 import {
@@ -9,13 +8,11 @@ import {
   credentialNotFound,
   unsupportedCredentialKind,
 } from './credentials.errors.js';
-import { CredentialsService, type Actor } from './credentials.service.js';
-import type { GatewaySecretsRepository } from './gateway-secrets.repository.js';
-import { ProofKeysService } from './proof-keys.service.js';
-import type { SecretBox } from './secret-box.js';
+import { CredentialIssuanceService } from './credential-issuance.service.js';
+import type { SecretBox } from '../../common/crypto/secret-box.js';
 
-// The rotation rules, with hand-made repositories (no database): when a credential's predecessor
-// stops working (the overlap), and when a proof key is due, rolled, and still opens proofs.
+// The rotation rule, with hand-made repositories (no database): when a credential's predecessor
+// stops working (the overlap). The proof key's roll is specified in verification/proof-keys.service.spec.ts.
 
 const NOW = new Date('2026-12-06T12:00:00Z');
 const TX = { tx: true } as unknown as Tx;
@@ -86,7 +83,7 @@ describe('credential rotation: the overlap', () => {
     };
     const cache = { clear: jest.fn() };
     const environment = { CREDENTIAL_GRACE_PERIOD_SECONDS: 86_400 } as Environment;
-    const service = new CredentialsService(
+    const service = new CredentialIssuanceService(
       repository as unknown as CredentialsRepository,
       audit as unknown as CredentialAudit,
       box,
@@ -94,7 +91,6 @@ describe('credential rotation: the overlap', () => {
       environment,
       clockAt(NOW).clock,
       cache as unknown as CredentialCache,
-      {} as BrowserOrigins,
     );
     const actor = {
       type: 'admin',
@@ -160,114 +156,5 @@ describe('credential rotation: the overlap', () => {
       message: expected.message,
     });
     expect(repository.transaction).not.toHaveBeenCalled();
-  });
-});
-
-describe('proof keys: due, rolled, retained', () => {
-  const KEY = Buffer.alloc(32, 7).toString('base64url');
-  const OLD_KID = '44444444-4444-4444-8444-444444444444';
-  const MAX_AGE_HOURS = 24;
-  const RETENTION_SECONDS = 600;
-
-  function proofKeys(
-    rows: { newest?: { createdAt: Date }; byKid?: { retiredAt: Date | null } } = {},
-  ) {
-    const { clock, advance } = clockAt(NOW);
-    const log: string[] = [];
-    const repository = {
-      findNewestProofKey: jest.fn(() =>
-        Promise.resolve(
-          rows.newest
-            ? { id: OLD_KID, sealedKey: KEY, sealedKeyVersion: 1, createdAt: rows.newest.createdAt }
-            : null,
-        ),
-      ),
-      findProofKey: jest.fn((kid: string) =>
-        Promise.resolve(
-          rows.byKid
-            ? { id: kid, sealedKey: KEY, sealedKeyVersion: 1, retiredAt: rows.byKid.retiredAt }
-            : null,
-        ),
-      ),
-      lockProofKeys: jest.fn(() => {
-        log.push('lock');
-        return Promise.resolve();
-      }),
-      retireProofKeys: jest.fn((at: Date) => {
-        log.push(`retire at ${at.toISOString()}`);
-        return Promise.resolve();
-      }),
-      insertProofKey: jest.fn((kid: string) => {
-        log.push(`insert ${kid}`);
-        return Promise.resolve();
-      }),
-    };
-    const transactions = { transaction: jest.fn((work: (tx: Tx) => Promise<unknown>) => work(TX)) };
-    const environment = {
-      PROOF_KEY_MAX_AGE_HOURS: MAX_AGE_HOURS,
-      PROOF_KEY_RETENTION_SECONDS: RETENTION_SECONDS,
-    } as Environment;
-    const service = new ProofKeysService(
-      repository as unknown as GatewaySecretsRepository,
-      transactions as unknown as CredentialsRepository,
-      box,
-      clock,
-      environment,
-    );
-    return { service, repository, transactions, log, advance };
-  }
-
-  it('is due when there is no key yet', async () => {
-    await expect(proofKeys().service.isDue()).resolves.toBe(true);
-  });
-
-  it('is due once the newest key is PROOF_KEY_MAX_AGE_HOURS old, not a millisecond before', async () => {
-    const age = MAX_AGE_HOURS * 3_600_000;
-    await expect(
-      proofKeys({ newest: { createdAt: new Date(NOW.getTime() - age + 1) } }).service.isDue(),
-    ).resolves.toBe(false);
-    await expect(
-      proofKeys({ newest: { createdAt: new Date(NOW.getTime() - age) } }).service.isDue(),
-    ).resolves.toBe(true);
-  });
-
-  it('rolls by retiring the current keys, then adding the new one, under the lock and in the caller’s transaction', async () => {
-    const { service, log, transactions } = proofKeys();
-    const kid = await service.roll(TX);
-    expect(log).toEqual(['lock', `retire at ${NOW.toISOString()}`, `insert ${kid}`]);
-    expect(transactions.transaction).not.toHaveBeenCalled();
-  });
-
-  it('rolls in a transaction of its own when called without one', async () => {
-    const { service, transactions } = proofKeys();
-    await service.roll();
-    expect(transactions.transaction).toHaveBeenCalledTimes(1);
-  });
-
-  it('opens proofs with a key that is not retired, whatever its age', async () => {
-    const { service, advance } = proofKeys({ byKid: { retiredAt: null } });
-    advance(365 * 86_400_000);
-    await expect(service.find(OLD_KID)).resolves.toMatchObject({ kid: OLD_KID });
-  });
-
-  it('still opens proofs with a retired key during PROOF_KEY_RETENTION_SECONDS after its retirement, and not from then on', async () => {
-    const retiredAt = new Date(NOW.getTime() - RETENTION_SECONDS * 1000 + 1);
-    await expect(proofKeys({ byKid: { retiredAt } }).service.find(OLD_KID)).resolves.toMatchObject({
-      kid: OLD_KID,
-    });
-    const ended = new Date(NOW.getTime() - RETENTION_SECONDS * 1000);
-    await expect(
-      proofKeys({ byKid: { retiredAt: ended } }).service.find(OLD_KID),
-    ).resolves.toBeUndefined();
-  });
-
-  it('forgets what it cached when it rolls, so a key retired by the roll is read again', async () => {
-    const { service, repository } = proofKeys({ byKid: { retiredAt: null } });
-    await service.find(OLD_KID);
-    await service.find(OLD_KID);
-    expect(repository.findProofKey).toHaveBeenCalledTimes(1);
-    await service.roll(TX);
-    await service.find(OLD_KID);
-    expect(repository.findProofKey).toHaveBeenCalledTimes(2);
   });
 });

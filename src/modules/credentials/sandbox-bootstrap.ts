@@ -5,7 +5,8 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { CLIENT_PRODUCTS } from '../../common/auth/caller.js';
 import { Environment } from '../../common/config/environment.js';
 import { CredentialsRepository } from './credentials.repository.js';
-import { CredentialsService } from './credentials.service.js';
+import { ClientManagementService } from './client-management.service.js';
+import { CredentialIssuanceService } from './credential-issuance.service.js';
 
 const MARKER = 'credentials.sandbox_bootstrap';
 
@@ -53,7 +54,8 @@ export class SandboxBootstrap implements OnApplicationBootstrap {
   constructor(
     private readonly environment: Environment,
     private readonly repository: CredentialsRepository,
-    private readonly credentials: CredentialsService,
+    private readonly clients: ClientManagementService,
+    private readonly issuance: CredentialIssuanceService,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {}
 
@@ -65,7 +67,7 @@ export class SandboxBootstrap implements OnApplicationBootstrap {
   }
 
   private async createFirstAdmin(): Promise<void> {
-    const created = await this.credentials.createFirstAdminKey();
+    const created = await this.issuance.createFirstAdminKey();
     if (!created) return;
     const file = firstAdminKeyFile(this.environment);
     await writeSecretFile(file, { id: created.id, role: 'admin', key: created.key, usage: 'Authorization: Bearer <key> on /admin/v1/**' });
@@ -75,7 +77,7 @@ export class SandboxBootstrap implements OnApplicationBootstrap {
   private async createSandboxClient(): Promise<void> {
     const claimed = await this.repository.transaction((tx) => this.repository.claimSystemSetting(MARKER, { at: new Date().toISOString() }, tx));
     if (!claimed) return;
-    const created = await this.credentials.createClient({
+    const created = await this.clients.createClient({
       name: 'Sandbox client',
       environment: 'SANDBOX',
       products: [...CLIENT_PRODUCTS],

@@ -8,7 +8,8 @@ import { ApiKeyAuth, CurrentClient } from '../../common/auth/auth.decorators.js'
 import type { AuthenticatedClient } from '../../common/auth/caller.js';
 import { AuditAction } from '../../common/http/audit-facts.js';
 import type { AuthmatechEnvelope } from '../../common/http/error-envelope.js';
-import { CredentialsService, type RotationResult } from './credentials.service.js';
+import { CredentialIssuanceService } from './credential-issuance.service.js';
+import type { RotationResult } from './credential-views.js';
 import { authmatechSuccess } from '../../common/http/authmatech-envelope.js';
 import { RotateApiKeyDto } from './dto/self-service.dto.js';
 import { answeringFor } from './admin-clients.controller.js';
@@ -18,7 +19,9 @@ import { Idempotent } from '../../common/http/idempotency.js';
 @ApiTags(Tags.credentials)
 @Controller('v1/api')
 export class SelfServiceController {
-  constructor(private readonly credentials: CredentialsService) {}
+  constructor(
+    private readonly issuance: CredentialIssuanceService,
+  ) {}
 
   @Post('me/api-key/rotate')
   @HttpCode(200)
@@ -45,7 +48,7 @@ export class SelfServiceController {
   private async rotate(client: AuthenticatedClient, body: RotateApiKeyDto, request: FastifyRequest): Promise<AuthmatechEnvelope<RotatedKeyDataDto>> {
     const answer = (result: RotationResult): AuthmatechEnvelope<RotatedKeyDataDto> =>
       authmatechSuccess({ newApiKey: result.secret, fingerprint: result.credential.fingerprint, previousKeyValidUntil: result.previousValidUntil });
-    const result: RotationResult = await this.credentials.rotateApiKeyWithSecret(
+    const result: RotationResult = await this.issuance.rotateApiKeyWithSecret(
       client.clientId,
       body.secretKey,
       { type: 'client', id: client.clientId, contract: 'authmatech', credential: client.credential, correlationId: request.id },

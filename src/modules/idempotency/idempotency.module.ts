@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { CredentialsModule } from '../credentials/credentials.module.js';
 import { IdempotencyInterceptor } from './idempotency.interceptor.js';
 import { IdempotencyJobs } from './idempotency.jobs.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
@@ -11,7 +10,6 @@ import { IdempotencyService } from './idempotency.service.js';
  * work (`UnitClaims.idempotency`), so it commits with the request's effects or not at all.
  */
 @Module({
-  imports: [CredentialsModule],
   // The interceptor is registered in AppModule, before the request transaction's (order matters).
   providers: [IdempotencyRepository, IdempotencyService, IdempotencyJobs, IdempotencyInterceptor],
   exports: [IdempotencyService, IdempotencyInterceptor],

@@ -4,7 +4,7 @@ import type { Caller } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.js';
 import { IDEMPOTENT_REPLAYED_HEADER, IdempotencyKeyInUse, IdempotencyKeyTaken, type IdempotentRequest, type IdempotentRoute } from '../../common/http/idempotency.js';
 import type { RequestContext } from '../../common/http/request-context.js';
-import { SecretBox } from '../credentials/secret-box.js';
+import { SecretBox } from '../../common/crypto/secret-box.js';
 import { canonicalJson } from './canonical-json.js';
 import { idempotencyKeyInUse, idempotencyKeyReused, invalidIdempotencyKey } from './idempotency.errors.js';
 import { IdempotencyRepository, type StoredKey } from './idempotency.repository.js';

@@ -9,7 +9,7 @@ import type { AuthmatechEnvelope } from '../../common/http/error-envelope.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import { ApiAuthmatechOk, ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
-import { CredentialsService } from '../credentials/credentials.service.js';
+import { CredentialViewsService } from '../credentials/credential-views.service.js';
 import { BacktestRequestDto, BacktestResultDto, ClientIdParamsDto, PoliciesDto, PolicyDto, PolicyParamsDto, VersionedPolicyDto, type PoliciesView } from './dto/policy.dto.js';
 import { clientNotFound, IntelligenceCodes } from './intelligence.errors.js';
 import { BACKTEST_DEADLINE_MS, PoliciesService } from './policies.service.js';
@@ -23,7 +23,7 @@ const BACKTEST = 'Replays the assessments of the window under the draft, from th
 export class PoliciesAdminController {
   constructor(
     private readonly policies: PoliciesService,
-    private readonly credentials: CredentialsService,
+    private readonly views: CredentialViewsService,
   ) {}
 
   @Get('policies')
@@ -73,7 +73,7 @@ export class PoliciesAdminController {
   }
 
   private async requireClient(clientId: string): Promise<void> {
-    if (!(await this.credentials.findClient(clientId))) throw clientNotFound();
+    if (!(await this.views.findClient(clientId))) throw clientNotFound();
   }
 }
 

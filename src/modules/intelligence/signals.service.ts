@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { AuthenticatedClient } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.js';
-import { ServerSecrets } from '../../common/config/server-secrets.js';
+import { ServerSecrets } from '../../common/crypto/server-secrets.js';
 import { ApiError } from '../../common/errors/api-error.js';
 import type { AuditFacts } from '../../common/http/audit-facts.js';
 import type { RequestContext } from '../../common/http/request-context.js';

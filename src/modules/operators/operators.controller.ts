@@ -7,7 +7,7 @@ import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
 import { PAGE_LIMIT_DEFAULT, PageQueryDto, type Page } from '../../common/http/pagination.js';
 import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
-import { OperatorSecretsService } from '../credentials/operator-secrets.service.js';
+import { OperatorSecretsService } from './operator-secrets.service.js';
 import {
   CreateOperatorDto,
   OperatorDto,

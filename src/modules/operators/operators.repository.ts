@@ -2,6 +2,31 @@ import { Injectable } from '@nestjs/common';
 import type { Operator, Prisma } from '../../generated/prisma/client.js';
 import { PrismaService } from '../../common/database/prisma.service.js';
 
+/** An operator row as this module writes it: plain values, no Prisma input types. */
+export interface OperatorRow {
+  id: string;
+  name: string;
+  country: string;
+  numberPrefixes: string[];
+  enrichmentHeader?: string | null;
+  trustedRanges?: string[];
+  adapterKind?: Operator['adapterKind'];
+  settings?: Record<string, unknown>;
+  monitoredPeriodDays?: number | null;
+  enabled?: boolean;
+}
+
+export type OperatorRowChange = Partial<Omit<OperatorRow, 'id'>>;
+
+/** Prisma's codes for "unique constraint failed" and "record to update not found". */
+const UNIQUE_VIOLATION = 'P2002';
+const NOT_FOUND = 'P2025';
+
+// Read by shape, not `instanceof`: the error class differs between the pg and PGlite adapters' paths.
+function isPrismaError(error: unknown, code: string): boolean {
+  return (error as { code?: unknown } | null)?.code === code;
+}
+
 @Injectable()
 export class OperatorsRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -14,12 +39,29 @@ export class OperatorsRepository {
     return this.prisma.client.operator.findUnique({ where: { id } });
   }
 
-  create(data: Prisma.OperatorCreateInput): Promise<Operator> {
-    return this.prisma.client.operator.create({ data });
+  /** Undefined when an operator of that id exists already. */
+  async insert(row: OperatorRow): Promise<Operator | undefined> {
+    try {
+      return await this.prisma.client.operator.create({
+        data: { ...row, settings: row.settings as Prisma.InputJsonObject | undefined },
+      });
+    } catch (error) {
+      if (isPrismaError(error, UNIQUE_VIOLATION)) return undefined;
+      throw error;
+    }
   }
 
-  update(id: string, data: Prisma.OperatorUpdateInput): Promise<Operator> {
-    return this.prisma.client.operator.update({ where: { id }, data });
+  /** Undefined when no operator has that id. */
+  async change(id: string, change: OperatorRowChange): Promise<Operator | undefined> {
+    try {
+      return await this.prisma.client.operator.update({
+        where: { id },
+        data: { ...change, settings: change.settings as Prisma.InputJsonObject | undefined },
+      });
+    } catch (error) {
+      if (isPrismaError(error, NOT_FOUND)) return undefined;
+      throw error;
+    }
   }
 
   /** A one-off step's marker in system_setting: true for the first caller only. */
@@ -30,3 +72,5 @@ export class OperatorsRepository {
     return inserted === 1;
   }
 }
+
+export type { Operator };

@@ -1,9 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import type { Operator, Prisma } from '../../generated/prisma/client.js';
 import { Environment } from '../../common/config/environment.js';
 import { decodeCursor, pageOf, type Page } from '../../common/http/pagination.js';
 import { invalidOperatorSettings, operatorExists, operatorNotFound } from './operators.errors.js';
-import { OperatorsRepository } from './operators.repository.js';
+import {
+  OperatorsRepository,
+  type Operator,
+  type OperatorRow,
+  type OperatorRowChange,
+} from './operators.repository.js';
 
 export type OperatorAdapterKind = 'sandbox' | 'upstream' | 'camara';
 
@@ -102,11 +106,6 @@ function checkSettings(kind: OperatorAdapterKind, settings: Record<string, unkno
   }
 }
 
-function prismaCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null | undefined)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
 function swapEventsOf(
   kind: OperatorAdapterKind,
   settings: Record<string, unknown>,
@@ -198,14 +197,19 @@ export class OperatorsService {
     return best?.operator;
   }
 
-  async create(data: Prisma.OperatorCreateInput): Promise<OperatorView> {
-    const created = this.toView(await this.repository.create(data));
+  /** Adds an operator as stored (tests and the sandbox bootstrap); 409 when the id is taken. */
+  async create(row: OperatorRow): Promise<OperatorView> {
+    const inserted = await this.repository.insert(row);
+    if (!inserted) throw operatorExists();
+    const created = this.toView(inserted);
     this.cache = undefined;
     return created;
   }
 
-  async update(id: string, data: Prisma.OperatorUpdateInput): Promise<OperatorView> {
-    const updated = this.toView(await this.repository.update(id, data));
+  private async update(id: string, change: OperatorRowChange): Promise<OperatorView> {
+    const changed = await this.repository.change(id, change);
+    if (!changed) throw operatorNotFound();
+    const updated = this.toView(changed);
     this.cache = undefined;
     return updated;
   }
@@ -220,23 +224,18 @@ export class OperatorsService {
   async register(input: OperatorInput): Promise<OperatorView> {
     const kind = input.adapterKind ?? 'sandbox';
     checkSettings(kind, input.settings ?? {});
-    try {
-      return await this.create({
-        id: input.id,
-        name: input.name,
-        country: input.country,
-        numberPrefixes: input.numberPrefixes,
-        enrichmentHeader: input.enrichmentHeader ?? null,
-        trustedRanges: input.trustedRanges ?? [],
-        adapterKind: STORED_KINDS[kind],
-        settings: (input.settings ?? {}) as Prisma.InputJsonObject,
-        monitoredPeriodDays: input.monitoredPeriodDays ?? null,
-        enabled: input.enabled ?? true,
-      });
-    } catch (error) {
-      if (prismaCode(error) === 'P2002') throw operatorExists();
-      throw error;
-    }
+    return this.create({
+      id: input.id,
+      name: input.name,
+      country: input.country,
+      numberPrefixes: input.numberPrefixes,
+      enrichmentHeader: input.enrichmentHeader ?? null,
+      trustedRanges: input.trustedRanges ?? [],
+      adapterKind: STORED_KINDS[kind],
+      settings: input.settings ?? {},
+      monitoredPeriodDays: input.monitoredPeriodDays ?? null,
+      enabled: input.enabled ?? true,
+    });
   }
 
   /** Admin API: changes the given fields (404 when the operator does not exist). */
@@ -244,24 +243,19 @@ export class OperatorsService {
     const current = await this.findAny(id);
     if (!current) throw operatorNotFound();
     checkSettings(change.adapterKind ?? current.adapterKind, change.settings ?? current.settings);
-    const data: Prisma.OperatorUpdateInput = {
+    const data: OperatorRowChange = {
       ...(change.name !== undefined && { name: change.name }),
       ...(change.country !== undefined && { country: change.country }),
       ...(change.numberPrefixes !== undefined && { numberPrefixes: change.numberPrefixes }),
       ...(change.enrichmentHeader !== undefined && { enrichmentHeader: change.enrichmentHeader }),
       ...(change.trustedRanges !== undefined && { trustedRanges: change.trustedRanges }),
       ...(change.adapterKind !== undefined && { adapterKind: STORED_KINDS[change.adapterKind] }),
-      ...(change.settings !== undefined && { settings: change.settings as Prisma.InputJsonObject }),
+      ...(change.settings !== undefined && { settings: change.settings }),
       ...(change.monitoredPeriodDays !== undefined && {
         monitoredPeriodDays: change.monitoredPeriodDays,
       }),
       ...(change.enabled !== undefined && { enabled: change.enabled }),
     };
-    try {
-      return await this.update(id, data);
-    } catch (error) {
-      if (prismaCode(error) === 'P2025') throw operatorNotFound();
-      throw error;
-    }
+    return this.update(id, data);
   }
 }

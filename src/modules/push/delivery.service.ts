@@ -6,7 +6,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
 import { AuditService, type UnitWrite } from '../audit/audit.service.js';
-import { SecretBox } from '../credentials/secret-box.js';
+import { SecretBox } from '../../common/crypto/secret-box.js';
 import {
   ATTEMPT_LOG,
   DELIVERY_STATE,

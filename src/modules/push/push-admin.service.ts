@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor, type Page } from '../../common/http/paginat
 import type { RequestContext } from '../../common/http/request-context.js';
 import { AuditService } from '../audit/audit.service.js';
 import { RequestAudit } from '../audit/request-audit.service.js';
-import { SecretBox } from '../credentials/secret-box.js';
+import { SecretBox } from '../../common/crypto/secret-box.js';
 import { DeliveryService } from './delivery.service.js';
 import { isUuid, newKeyId } from './ids.js';
 import type { DeliveryDetailDto, DeliveryDto, DeliveryStatusName, SigningKeyDto } from './dto/push-admin.dto.js';

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
-import { CredentialsModule } from '../credentials/credentials.module.js';
 import { OperatorsModule } from '../operators/operators.module.js';
 import { DeliveryQueue, DeliveryQueueClockProvider } from './delivery.queue.js';
 import { DeliveryService } from './delivery.service.js';
@@ -18,7 +17,7 @@ import { SubscriptionsService } from './subscriptions.service.js';
  * their events go to in the unit of work of the change, and the webhook delivery worker on pg-boss.
  */
 @Module({
-  imports: [AuditModule, CredentialsModule, OperatorsModule],
+  imports: [AuditModule, OperatorsModule],
   controllers: [SimSwapSubscriptionsController, DeviceSwapSubscriptionsController, PushAdminController],
   providers: [PushRepository, PushService, SubscriptionsService, DeliveryQueue, DeliveryQueueClockProvider, DeliveryService, DeliveryWorker, PushAdminService, PushJobs],
   exports: [PushService, DeliveryService, PushAdminService],

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
-import { ServerSecrets } from '../../common/config/server-secrets.js';
+import { ServerSecrets } from '../../common/crypto/server-secrets.js';
 import type { UpstreamCall } from '../../common/http/audit-facts.js';
 import { hashPhoneNumber } from '../audit/audit-event.js';
 import { AuditService, type UnitWrite } from '../audit/audit.service.js';
-import { SecretBox } from '../credentials/secret-box.js';
+import { SecretBox } from '../../common/crypto/secret-box.js';
 import { EventTypes } from './dto/subscription.dto.js';
 import { PushRepository, SWAP_EVENT_COUNTS, SWAP_NOTIFICATIONS, type DuePoll, type SwapKindValue } from './push.repository.js';
 

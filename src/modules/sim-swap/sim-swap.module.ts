@@ -1,7 +1,6 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
-import { CredentialsModule } from '../credentials/credentials.module.js';
 import { OperatorsModule } from '../operators/operators.module.js';
 import { PushModule } from '../push/push.module.js';
 import { CamaraSwapAdapter } from './adapters/camara-swap.adapter.js';
@@ -14,7 +13,7 @@ import { SimSwapService } from './sim-swap.service.js';
 
 /** SIM-swap and device-swap checks (Identity Match and CAMARA contracts) and their sandbox data. */
 @Module({
-  imports: [HttpModule, AuditModule, OperatorsModule, CredentialsModule, PushModule],
+  imports: [HttpModule, AuditModule, OperatorsModule, PushModule],
   controllers: [
     IdentityMatchSimSwapController,
     CamaraSimSwapController,

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DatabaseConnection } from '../../common/database/database-connection.js';
 import { DatabaseLock } from '../../common/database/database-locks.js';
 import { PrismaService } from '../../common/database/prisma.service.js';
-import type { Tx } from '../audit/audit.repository.js';
+import type { Tx } from '../../common/database/prisma.service.js';
 
 /** Client subscriptions of one number that wait for the operator's subscription. */
 export interface WaitingSubscription {

@@ -4,7 +4,7 @@ import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
 import type { UpstreamCall } from '../../common/http/audit-facts.js';
 import { AuditService } from '../audit/audit.service.js';
-import { SecretBox } from '../credentials/secret-box.js';
+import { SecretBox } from '../../common/crypto/secret-box.js';
 import { OperatorsService, type OperatorView } from '../operators/operators.service.js';
 import { SimSwapService } from '../sim-swap/sim-swap.service.js';
 import {

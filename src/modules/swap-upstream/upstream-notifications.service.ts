@@ -4,9 +4,9 @@ import { Clock } from '../../common/clock/clock.js';
 import type { RequestContext } from '../../common/http/request-context.js';
 import type { UnitWrite } from '../audit/audit.service.js';
 import { RequestAudit } from '../audit/request-audit.service.js';
-import { SecretBox } from '../credentials/secret-box.js';
+import { SecretBox } from '../../common/crypto/secret-box.js';
 import { PushService } from '../push/push.service.js';
-import { isRfc3339DateTime } from '../sim-swap/rfc3339.js';
+import { isRfc3339DateTime } from '../../common/http/rfc3339.js';
 import {
   TERMINATION_REASONS,
   UPSTREAM_ENDED,

@@ -8,7 +8,7 @@ import { Idempotent } from '../../common/http/idempotency.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
-import { CredentialsService } from '../credentials/credentials.service.js';
+import { CredentialViewsService } from '../credentials/credential-views.service.js';
 import { BalanceService } from './balance.service.js';
 import { ClientParamsDto, TopUpRequestDto } from './dto/balance.dto.js';
 import { ClientBalanceDto } from './dto/verification-responses.dto.js';
@@ -21,7 +21,7 @@ import { clientNotFound } from './verification.errors.js';
 export class BalanceAdminController {
   constructor(
     private readonly balances: BalanceService,
-    private readonly credentials: CredentialsService,
+    private readonly views: CredentialViewsService,
   ) {}
 
   @Get()
@@ -65,7 +65,7 @@ export class BalanceAdminController {
   }
 
   private async requireClient(clientId: string): Promise<void> {
-    if (!(await this.credentials.findClient(clientId))) {
+    if (!(await this.views.findClient(clientId))) {
       throw clientNotFound();
     }
   }

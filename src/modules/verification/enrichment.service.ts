@@ -11,7 +11,7 @@ import { OperatorCallsService } from './adapters/operator-calls.service.js';
 import type { SdkSessionDto } from './dto/sdk-session.dto.js';
 import { normalizeEnrichedNumber } from '../../common/phone/phone-number.js';
 import { ProofService } from './proof.service.js';
-import { TrustedRanges } from '../operators/trusted-ranges.js';
+import { TrustedRanges } from '../../common/net/trusted-ranges.js';
 import { invalidSandboxNumber, sandboxHeaderRefused, transactionExists, unknownOperator } from './verification.errors.js';
 import { ENRICHMENT_SESSIONS, SDK_SESSIONS, VerificationRepository } from './verification.repository.js';
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ProofKeysService } from '../credentials/proof-keys.service.js';
+import { ProofKeysService } from './proof-keys.service.js';
 import { ProofCodec } from './proof-codec.js';
 
 /** The proof codec on the Credentials module's proof keys (rolled by its job). */

@@ -3,12 +3,16 @@ import { Cron, CronExpression } from '@nestjs/schedule';
 import { Clock } from '../../common/clock/clock.js';
 import { Environment } from '../../common/config/environment.js';
 import { MetricsService } from '../../common/metrics/metrics.service.js';
+import { ProofKeysService } from './proof-keys.service.js';
 import { VerificationRepository } from './verification.repository.js';
 
 // Enrichment sessions are kept a day for the web variant and support questions; proofs live minutes.
 const SESSION_RETENTION_MS = 24 * 60 * 60 * 1000;
 
-/** Removes spent-proof markers and enrichment sessions nobody can use any more. */
+/**
+ * Removes spent-proof markers and enrichment sessions nobody can use any more, and rolls the
+ * proof key when it is older than PROOF_KEY_MAX_AGE_HOURS.
+ */
 @Injectable()
 export class VerificationJobs {
   private readonly logger = new Logger(VerificationJobs.name);
@@ -18,7 +22,21 @@ export class VerificationJobs {
     private readonly environment: Environment,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
+    private readonly proofKeys: ProofKeysService,
   ) {}
+
+  /** Every minute, as the credentials job that did it before (a due key is rolled within a minute). */
+  @Cron(CronExpression.EVERY_MINUTE, { name: 'verification.proof-key-roll' })
+  async rollProofKeyScheduled(): Promise<void> {
+    if (!this.environment.JOBS_ENABLED) return;
+    try {
+      await this.metrics.timeJob('verification.proof-key-roll', () => this.proofKeys.rollIfDue());
+    } catch (error) {
+      this.logger.error(
+        `proof-key roll failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  }
 
   @Cron(CronExpression.EVERY_HOUR)
   async purgeScheduled(): Promise<void> {

@@ -10,6 +10,8 @@ import { BalanceService } from './balance.service.js';
 import { CheckPageController } from './check-page.controller.js';
 import { EnrichmentService } from './enrichment.service.js';
 import { BalancePortalController } from './portal.controller.js';
+import { ProofKeysRepository } from './proof-keys.repository.js';
+import { ProofKeysService } from './proof-keys.service.js';
 import { ProofService } from './proof.service.js';
 import { VerificationController } from './verification.controller.js';
 import { VerificationHistoryService } from './verification-history.service.js';
@@ -20,10 +22,17 @@ import { VerificationService } from './verification.service.js';
 /** Silent mobile number verification (Authmatech contract): enrichment, proofs, verify, balances. */
 @Module({
   imports: [HttpModule.register({}), AuditModule, CredentialsModule, OperatorsModule],
-  controllers: [VerificationController, CheckPageController, BalancePortalController, BalanceAdminController],
+  controllers: [
+    VerificationController,
+    CheckPageController,
+    BalancePortalController,
+    BalanceAdminController,
+  ],
   providers: [
     VerificationRepository,
     BalanceRepository,
+    ProofKeysRepository,
+    ProofKeysService,
     OperatorCallsService,
     ProofService,
     BalanceService,
@@ -32,6 +41,6 @@ import { VerificationService } from './verification.service.js';
     VerificationHistoryService,
     VerificationJobs,
   ],
-  exports: [VerificationService, VerificationHistoryService, BalanceService],
+  exports: [VerificationService, VerificationHistoryService, BalanceService, ProofKeysService],
 })
 export class VerificationModule {}

@@ -2,7 +2,7 @@ import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import type { AdminRole } from '../../../common/auth/auth.decorators.js';
 import { CLIENT_PRODUCTS, type ClientEnvironment, type ClientProduct, type CredentialKind } from '../../../common/auth/caller.js';
 import { PageOf } from '../../../common/openapi/api-docs.decorators.js';
-import type { ClientStatusName, ClientView, CredentialView, IssuedCredential, RotationResult } from '../credentials.service.js';
+import type { ClientStatusName, ClientView, CredentialView, IssuedCredential, RotationResult } from '../credential-views.js';
 
 const CREDENTIAL_KINDS: CredentialKind[] = ['api_key', 'client_secret', 'jwt_key', 'admin_key'];
 

@@ -18,7 +18,7 @@ import {
 } from 'class-validator';
 import { PageOf } from '../../../common/openapi/api-docs.decorators.js';
 import type { OperatorAdapterKind, OperatorView, SwapEventSource } from '../operators.service.js';
-import { parseRange } from '../trusted-ranges.js';
+import { parseRange } from '../../../common/net/trusted-ranges.js';
 import { OptionalNotNull } from '../../../common/http/validation.js';
 
 export const ADAPTER_KIND_NAMES = ['sandbox', 'upstream', 'camara'] as const;

@@ -6,9 +6,9 @@ import { firstValueFrom } from 'rxjs';
 import { Clock } from '../../../common/clock/clock.js';
 import { Environment } from '../../../common/config/environment.js';
 import { MetricsService } from '../../../common/metrics/metrics.service.js';
-import { OperatorSecretsService } from '../../credentials/operator-secrets.service.js';
+import { OperatorSecretsService } from '../../operators/operator-secrets.service.js';
 import type { OperatorView } from '../../operators/operators.service.js';
-import { isRfc3339DateTime } from '../rfc3339.js';
+import { isRfc3339DateTime } from '../../../common/http/rfc3339.js';
 import { SwapLookupError } from '../sim-swap.errors.js';
 import type { SwapAdapter, SwapDate, SwapQuery } from './swap-adapter.js';
 

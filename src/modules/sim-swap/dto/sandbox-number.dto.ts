@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches, ValidateIf } from 'class-validator';
-import { RFC3339_DATE_TIME } from '../rfc3339.js';
+import { RFC3339_DATE_TIME } from '../../../common/http/rfc3339.js';
 
 export class SetSandboxNumberRequestDto {
   @ApiProperty({

@@ -6,7 +6,7 @@ import { firstValueFrom } from 'rxjs';
 import { Environment } from '../../../common/config/environment.js';
 import { MetricsService } from '../../../common/metrics/metrics.service.js';
 import type { AuditFacts } from '../../../common/http/audit-facts.js';
-import { OperatorSecretsService } from '../../credentials/operator-secrets.service.js';
+import { OperatorSecretsService } from '../../operators/operator-secrets.service.js';
 import type { OperatorView } from '../../operators/operators.service.js';
 import { invalidProof, operatorUnavailable } from '../verification.errors.js';
 import { DeadlineExceededError, withDeadline } from './deadline.js';

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { createApp } from '../../app.factory.js';
-import { OPENAPI_DOCUMENT } from './openapi-document.js';
+import { createApp } from '../app.factory.js';
+import { OPENAPI_DOCUMENT } from '../common/openapi/openapi-document.js';
 
 /**
  * `openapi`: prints the document `/docs/openapi.json` serves, without a database or a listening

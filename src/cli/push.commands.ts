@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { printResult, withAppContext } from '../../common/cli/cli-context.js';
-import { PushAdminService } from './push-admin.service.js';
+import { printResult, withAppContext } from './cli-context.js';
+import { PushAdminService } from '../modules/push/push-admin.service.js';
 
 /** CLI commands of the push module. */
 export function registerPushCommands(program: Command): void {

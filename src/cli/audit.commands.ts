@@ -9,20 +9,20 @@ import {
   printResult,
   validatedOptions,
   withAppContext,
-} from '../../common/cli/cli-context.js';
-import { progressBar } from '../../common/cli/progress.js';
-import { Clock } from '../../common/clock/clock.js';
-import type { AuditRecord } from './audit-chain.js';
-import { AuditIntegrityService, type AnchorCheck } from './audit-integrity.service.js';
-import { AuditRetentionService } from './audit-retention.service.js';
-import { AuditVerificationRunsService } from './audit-verification-runs.service.js';
-import { AuditService, type AuditEventInput } from './audit.service.js';
+} from './cli-context.js';
+import { progressBar } from './progress.js';
+import { Clock } from '../common/clock/clock.js';
+import type { AuditRecord } from '../modules/audit/audit-chain.js';
+import { AuditIntegrityService, type AnchorCheck } from '../modules/audit/audit-integrity.service.js';
+import { AuditRetentionService } from '../modules/audit/audit-retention.service.js';
+import { AuditVerificationRunsService } from '../modules/audit/audit-verification-runs.service.js';
+import { AuditService, type AuditEventInput } from '../modules/audit/audit.service.js';
 import {
   AuditEventsQueryDto,
   AuditExportQueryDto,
   describeQuery,
   toAuditQuery,
-} from './dto/audit-query.dto.js';
+} from '../modules/audit/dto/audit-query.dto.js';
 
 /** The admin API's audit filters (GET /admin/v1/audit/events), as options named after its query parameters. */
 const FILTERS = [

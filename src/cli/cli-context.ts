@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import Table from 'cli-table3';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { AppModule } from '../../app.module.js';
+import { AppModule } from '../app.module.js';
 
 /** Logs on stderr, so a command's stdout stays clean for `--json` output and pipes. */
 class StderrLogger extends ConsoleLogger {

@@ -1,17 +1,17 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { CLIENT_PRODUCTS, type ClientProduct } from '../../common/auth/caller.js';
+import { CLIENT_PRODUCTS, type ClientProduct } from '../common/auth/caller.js';
 import { randomUUID } from 'node:crypto';
-import { formatTable, printResult, withAppContext } from '../../common/cli/cli-context.js';
-import { ApiError } from '../../common/errors/api-error.js';
-import type { Page } from '../../common/http/pagination.js';
-import { CredentialsMaintenanceService } from './credentials-maintenance.service.js';
-import {
-  CredentialsService,
-  SYSTEM_ACTOR,
-  type Actor,
-  type ClientView,
-  type CredentialView,
-} from './credentials.service.js';
+import { formatTable, printResult, withAppContext } from './cli-context.js';
+import { ApiError } from '../common/errors/api-error.js';
+import type { Page } from '../common/http/pagination.js';
+import { CredentialsMaintenanceService } from '../modules/credentials/credentials-maintenance.service.js';
+import { ClientManagementService } from '../modules/credentials/client-management.service.js';
+import { CredentialIssuanceService } from '../modules/credentials/credential-issuance.service.js';
+import { CredentialViewsService } from '../modules/credentials/credential-views.service.js';
+import { SYSTEM_ACTOR, type Actor } from '../modules/credentials/credential-audit.js';
+import type { ClientView, CredentialView } from '../modules/credentials/credential-views.js';
+import { SecretsResealService } from '../modules/secrets/secrets-reseal.service.js';
+import { ProofKeysService } from '../modules/verification/proof-keys.service.js';
 
 function parseLimit(value: string): number {
   const limit = Number(value);
@@ -72,32 +72,47 @@ function parseKind(value: string): (typeof CREDENTIAL_KINDS)[number] {
 }
 
 function parseRole(value: string): 'admin' | 'auditor' {
-  if (value !== 'admin' && value !== 'auditor') throw new InvalidArgumentError('must be admin or auditor');
+  if (value !== 'admin' && value !== 'auditor')
+    throw new InvalidArgumentError('must be admin or auditor');
   return value;
 }
 
 function parseProducts(value: string): ClientProduct[] {
-  const products = value.split(',').map((entry) => entry.trim().toUpperCase()).filter(Boolean);
-  const unknown = products.filter((product) => !(CLIENT_PRODUCTS as readonly string[]).includes(product));
+  const products = value
+    .split(',')
+    .map((entry) => entry.trim().toUpperCase())
+    .filter(Boolean);
+  const unknown = products.filter(
+    (product) => !(CLIENT_PRODUCTS as readonly string[]).includes(product),
+  );
   if (unknown.length > 0 || products.length === 0) {
-    throw new InvalidArgumentError(`products must be a comma-separated list of ${CLIENT_PRODUCTS.join(', ')}`);
+    throw new InvalidArgumentError(
+      `products must be a comma-separated list of ${CLIENT_PRODUCTS.join(', ')}`,
+    );
   }
   return products as ClientProduct[];
 }
 
 function parseOrigins(value: string): string[] {
-  return value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
 }
 
 /** CLI commands of the credentials module (`npm run cli -- …`), run over the application context. */
 export function registerCredentialsCommands(program: Command): void {
   program
     .command('admin-key:create')
-    .description('Create an admin key for the admin API (role admin or auditor). The key is printed once.')
+    .description(
+      'Create an admin key for the admin API (role admin or auditor). The key is printed once.',
+    )
     .requiredOption('--role <role>', 'admin | auditor', parseRole)
     .option('--json', 'print one JSON object')
     .action(async (options: { role: 'admin' | 'auditor'; json?: boolean }) => {
-      const created = await withAppContext((app) => app.get(CredentialsService).createAdminKey(options.role));
+      const created = await withAppContext((app) =>
+        app.get(CredentialIssuanceService).createAdminKey(options.role),
+      );
       printResult(
         Boolean(options.json),
         { id: created.id, role: options.role, key: created.key },
@@ -107,43 +122,75 @@ export function registerCredentialsCommands(program: Command): void {
 
   program
     .command('client:create')
-    .description('Create a client and print its id and every secret once (API key, client secret, JWT key id and secret).')
+    .description(
+      'Create a client and print its id and every secret once (API key, client secret, JWT key id and secret).',
+    )
     .requiredOption('--name <name>', 'display name of the client')
     .option('--sandbox', 'a SANDBOX client (default: LIVE)')
-    .option('--products <list>', `comma-separated, of ${CLIENT_PRODUCTS.join(', ')} (default: all)`, parseProducts)
-    .option('--allowed-origins <list>', 'comma-separated browser origins whose pages may use the Web SDK (https://bank.example)', parseOrigins)
+    .option(
+      '--products <list>',
+      `comma-separated, of ${CLIENT_PRODUCTS.join(', ')} (default: all)`,
+      parseProducts,
+    )
+    .option(
+      '--allowed-origins <list>',
+      'comma-separated browser origins whose pages may use the Web SDK (https://bank.example)',
+      parseOrigins,
+    )
     .option('--json', 'print one JSON object')
-    .action(async (options: { name: string; sandbox?: boolean; products?: ClientProduct[]; allowedOrigins?: string[]; json?: boolean }) => {
-      const environment = options.sandbox ? 'SANDBOX' : 'LIVE';
-      const products = options.products ?? [...CLIENT_PRODUCTS];
-      const created = await withAppContext((app) =>
-        app.get(CredentialsService).createClient({ name: options.name, environment, products, allowedOrigins: options.allowedOrigins }),
-      );
-      printResult(
-        Boolean(options.json),
-        { ...created, environment, products },
-        [
-          `Client ${created.clientId} (${environment}; ${products.join(', ')})`,
-          `  API key:       ${created.apiKey}`,
-          `  client secret: ${created.clientSecret}`,
-          `  JWT key id:    ${created.jwtKeyId}`,
-          `  JWT secret:    ${created.jwtSecret}`,
-          'Store them now: they are not shown again.',
-        ].join('\n'),
-      );
-    });
+    .action(
+      async (options: {
+        name: string;
+        sandbox?: boolean;
+        products?: ClientProduct[];
+        allowedOrigins?: string[];
+        json?: boolean;
+      }) => {
+        const environment = options.sandbox ? 'SANDBOX' : 'LIVE';
+        const products = options.products ?? [...CLIENT_PRODUCTS];
+        const created = await withAppContext((app) =>
+          app
+            .get(ClientManagementService)
+            .createClient({
+              name: options.name,
+              environment,
+              products,
+              allowedOrigins: options.allowedOrigins,
+            }),
+        );
+        printResult(
+          Boolean(options.json),
+          { ...created, environment, products },
+          [
+            `Client ${created.clientId} (${environment}; ${products.join(', ')})`,
+            `  API key:       ${created.apiKey}`,
+            `  client secret: ${created.clientSecret}`,
+            `  JWT key id:    ${created.jwtKeyId}`,
+            `  JWT secret:    ${created.jwtSecret}`,
+            'Store them now: they are not shown again.',
+          ].join('\n'),
+        );
+      },
+    );
 
   program
     .command('client:allowed-origins')
-    .description('Show or set the browser origins whose pages may use a client\'s SDK tokens (CORS of the enrichment and SDK session endpoints).')
+    .description(
+      "Show or set the browser origins whose pages may use a client's SDK tokens (CORS of the enrichment and SDK session endpoints).",
+    )
     .requiredOption('--client <clientId>', 'the client id (cli_…)')
-    .option('--set <list>', 'comma-separated origins, replacing the current list (empty string: none)', parseOrigins)
+    .option(
+      '--set <list>',
+      'comma-separated origins, replacing the current list (empty string: none)',
+      parseOrigins,
+    )
     .option('--json', 'print one JSON object')
     .action(async (options: { client: string; set?: string[]; json?: boolean }) => {
-      const client = await withAppContext((app) => {
-        const credentials = app.get(CredentialsService);
-        return options.set ? credentials.updateClient(options.client, { allowedOrigins: options.set }, SYSTEM_ACTOR) : credentials.getClient(options.client);
-      });
+      const client = await withAppContext((app) =>
+        options.set
+          ? app.get(ClientManagementService).updateClient(options.client, { allowedOrigins: options.set }, SYSTEM_ACTOR)
+          : app.get(CredentialViewsService).getClient(options.client),
+      );
       printResult(
         Boolean(options.json),
         { clientId: client.clientId, allowedOrigins: client.allowedOrigins },
@@ -161,7 +208,7 @@ export function registerCredentialsCommands(program: Command): void {
     .option('--json', 'print one JSON object: {items, nextCursor}')
     .action(async (options: { limit: number; cursor?: string; json?: boolean }) => {
       const page = await withAppContext((app) =>
-        app.get(CredentialsService).listClients(options.limit, options.cursor),
+        app.get(CredentialViewsService).listClients(options.limit, options.cursor),
       );
       printResult(
         Boolean(options.json),
@@ -189,7 +236,7 @@ export function registerCredentialsCommands(program: Command): void {
         if (Boolean(options.admin) === (options.client !== undefined))
           throw new Error('Give either --client <clientId> or --admin.');
         const all = await withAppContext((app) => {
-          const credentials = app.get(CredentialsService);
+          const credentials = app.get(CredentialViewsService);
           return allPages((cursor) =>
             // Exactly one of --admin and --client was given (checked above).
             options.client === undefined
@@ -226,7 +273,7 @@ export function registerCredentialsCommands(program: Command): void {
           throw new Error('Give either --client <clientId> or --admin.');
         // The admin API's own method: the same checks (owner, still active), the same transaction and audit event.
         const credential = await withAppContext((app) =>
-          app.get(CredentialsService).revokeCredential(options.client ?? null, keyId, cliActor()),
+          app.get(CredentialIssuanceService).revokeCredential(options.client ?? null, keyId, cliActor()),
         ).catch((error: unknown) => {
           // Only an id-shaped value is echoed: a secret pasted by mistake must not reach the terminal's scrollback.
           const named = /^[0-9a-f-]{36}$/i.test(keyId)
@@ -256,10 +303,20 @@ export function registerCredentialsCommands(program: Command): void {
 
   program
     .command('credentials:rotate-due')
-    .description('Run the credentials job once: end credentials past their grace period or expiry, report those due for rotation, re-seal secrets under the newest KEK, roll the proof key when due.')
+    .description(
+      'Run the credentials job once: end credentials past their grace period or expiry, report those due for rotation, re-seal secrets under the newest KEK, roll the proof key when due.',
+    )
     .option('--json', 'print one JSON object')
     .action(async (options: { json?: boolean }) => {
-      const report = await withAppContext((app) => app.get(CredentialsMaintenanceService).runDue());
+      // The three jobs a minute's tick runs, in one command and one report, as before they were
+      // split by owner: when another instance holds the credentials job, nothing is done.
+      const report = await withAppContext(async (app) => {
+        const credentials = await app.get(CredentialsMaintenanceService).runDue();
+        if (credentials.skipped) return { ...credentials, resealed: 0, proofKeyRolled: null };
+        const { resealed } = await app.get(SecretsResealService).resealAll();
+        const proofKeyRolled = await app.get(ProofKeysService).rollIfDue();
+        return { ...credentials, resealed, proofKeyRolled };
+      });
       printResult(
         Boolean(options.json),
         report,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Logger } from '@nestjs/common';
-import { EnvironmentError, type Environment } from './environment.js';
+import { EnvironmentError, type Environment } from '../config/environment.js';
 
 const MIN_BYTES = 32;
 

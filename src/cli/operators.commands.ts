@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { InvalidArgumentError, type Command } from 'commander';
-import { isSubscriberNumber } from '../../common/phone/phone-number.js';
-import { SIMULATOR_SOURCE_ADDRESS, startNetworkSimulator } from './network-simulator.js';
+import { isSubscriberNumber } from '../common/phone/phone-number.js';
+import { SIMULATOR_SOURCE_ADDRESS, startNetworkSimulator } from '../modules/operators/network-simulator.js';
 
 function parseNumber(value: string): string {
   if (!isSubscriberNumber(value)) throw new InvalidArgumentError('must be an E.164 number such as +962791234567');

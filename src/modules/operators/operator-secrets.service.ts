@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { GatewaySecretsRepository } from './gateway-secrets.repository.js';
-import { SecretBox } from './secret-box.js';
 import { LRUCache } from 'lru-cache';
+import { SealedStore, type SealedRows } from '../../common/crypto/sealed-store.js';
+import { SecretBox } from '../../common/crypto/secret-box.js';
+import type { Prisma } from '../../common/database/prisma.service.js';
+import { OperatorSecretsRepository } from './operator-secrets.repository.js';
 
 const CACHE_TTL_MS = 5_000;
 
@@ -11,7 +13,8 @@ const CACHE_TTL_MS = 5_000;
  * a change made on another instance is seen within that bound.
  */
 @Injectable()
-export class OperatorSecretsService {
+@SealedStore('operator_secret')
+export class OperatorSecretsService implements SealedRows {
   /** Opened values by operator and name (an unset secret as `{ value: undefined }`); concurrent reads share a query. */
   private readonly cache = new LRUCache<string, { value: string | undefined }>({
     max: 1_000,
@@ -20,25 +23,51 @@ export class OperatorSecretsService {
     fetchMethod: async (key) => {
       const [operatorId, name] = key.split('\u0000') as [string, string];
       const row = await this.repository.findOperatorSecret(operatorId, name);
-      return { value: row ? this.box.open({ ciphertext: row.sealedValue, keyVersion: row.sealedKeyVersion }) : undefined };
+      return {
+        value: row
+          ? this.box.open({ ciphertext: row.sealedValue, keyVersion: row.sealedKeyVersion })
+          : undefined,
+      };
     },
     // A read in flight when put() replaces the secret answers its caller but is not kept.
     ignoreFetchAbort: true,
   });
 
   constructor(
-    private readonly repository: GatewaySecretsRepository,
+    private readonly repository: OperatorSecretsRepository,
     private readonly box: SecretBox,
   ) {}
 
   async put(operatorId: string, name: string, value: string): Promise<void> {
     const sealed = this.box.seal(value);
-    await this.repository.upsertOperatorSecret(operatorId, name, sealed.ciphertext, sealed.keyVersion);
+    await this.repository.upsertOperatorSecret(
+      operatorId,
+      name,
+      sealed.ciphertext,
+      sealed.keyVersion,
+    );
     this.cache.delete(cacheKey(operatorId, name));
   }
 
   async get(operatorId: string, name: string): Promise<string | undefined> {
     return (await this.cache.fetch(cacheKey(operatorId, name)))?.value;
+  }
+
+  async resealStale(tx: Prisma.TransactionClient): Promise<number> {
+    const rows = await this.repository.listOperatorSecretsNotUnder(this.box.currentKeyVersion, tx);
+    for (const row of rows) {
+      const sealed = this.box.seal(
+        this.box.open({ ciphertext: row.sealedValue, keyVersion: row.sealedKeyVersion }),
+      );
+      await this.repository.updateOperatorSecretSealed(
+        row.operatorId,
+        row.name,
+        sealed.ciphertext,
+        sealed.keyVersion,
+        tx,
+      );
+    }
+    return rows.length;
   }
 }
 

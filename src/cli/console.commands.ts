@@ -1,9 +1,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { ConsoleRole } from '../../common/auth/caller.js';
-import { printResult, withAppContext } from '../../common/cli/cli-context.js';
-import { Environment } from '../../common/config/environment.js';
-import { SYSTEM_ACTOR } from '../credentials/credentials.service.js';
-import { ConsoleUsersService } from './console-users.service.js';
+import type { ConsoleRole } from '../common/auth/caller.js';
+import { printResult, withAppContext } from './cli-context.js';
+import { Environment } from '../common/config/environment.js';
+import { SYSTEM_ACTOR } from '../modules/credentials/credential-audit.js';
+import { ConsoleUsersService } from '../modules/console/console-users.service.js';
 
 function parseRole(value: string): ConsoleRole {
   if (value !== 'admin' && value !== 'auditor' && value !== 'client') throw new InvalidArgumentError('must be admin, auditor or client');

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { ServerSecrets } from '../../common/config/server-secrets.js';
+import { ServerSecrets } from './server-secrets.js';
 
 /** A secret encrypted under one of the server's key-encryption keys. */
 export interface SealedSecret {
