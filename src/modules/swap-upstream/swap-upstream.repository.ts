@@ -60,11 +60,11 @@ export class SwapUpstreamRepository {
   async withLock<T>(work: () => Promise<T>): Promise<T | undefined> {
     const session = await this.connection.openSession();
     try {
-      const [row] = await session.query<{ locked: boolean }>(
+      const rows = await session.query<{ locked: boolean }>(
         'SELECT pg_try_advisory_lock($1::bigint) AS locked',
         [DatabaseLock.SwapUpstream],
       );
-      if (row?.locked !== true) return undefined;
+      if (rows.at(0)?.locked !== true) return undefined;
       try {
         return await work();
       } finally {
