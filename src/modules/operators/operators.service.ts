@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Operator, Prisma } from '../../generated/prisma/client.js';
 import { decodeCursor, pageOf, type Page } from '../../common/http/pagination.js';
 import { invalidOperatorSettings, operatorExists, operatorNotFound } from './operators.errors.js';
+import { parseOperatorSettings } from './operator-settings.js';
 import { OperatorsRepository } from './operators.repository.js';
 
 export type OperatorAdapterKind = 'sandbox' | 'upstream' | 'camara';
@@ -52,22 +53,10 @@ const STORED_KINDS: Record<OperatorAdapterKind, Operator['adapterKind']> = {
   camara: 'CAMARA',
 };
 
-/** An upstream operator must say where its upstream is and which client id to use there. */
+/** Settings must fit their adapter kind: refused when an admin writes them, not when a request needs them. */
 function checkSettings(kind: OperatorAdapterKind, settings: Record<string, unknown>): void {
-  if (kind !== 'upstream') return;
-  const { baseUrl, clientId } = settings;
-  if (
-    typeof baseUrl !== 'string' ||
-    !/^https?:\/\/[^\s]+$/.test(baseUrl) ||
-    !URL.canParse(baseUrl)
-  ) {
-    throw invalidOperatorSettings('an upstream operator needs settings.baseUrl, an http(s) URL');
-  }
-  if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 100) {
-    throw invalidOperatorSettings(
-      'an upstream operator needs settings.clientId, its client id at the upstream',
-    );
-  }
+  const parsed = parseOperatorSettings(kind, settings);
+  if ('problem' in parsed) throw invalidOperatorSettings(parsed.problem);
 }
 
 function prismaCode(error: unknown): string | undefined {
