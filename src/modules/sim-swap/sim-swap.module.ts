@@ -1,5 +1,6 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
+import { OutboundModule } from '../../common/outbound/outbound.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { CredentialsModule } from '../credentials/credentials.module.js';
 import { OperatorsModule } from '../operators/operators.module.js';
@@ -14,7 +15,7 @@ import { SimSwapService } from './sim-swap.service.js';
 
 /** SIM-swap and device-swap checks (Identity Match and CAMARA contracts) and their sandbox data. */
 @Module({
-  imports: [HttpModule, AuditModule, OperatorsModule, CredentialsModule, PushModule],
+  imports: [HttpModule, OutboundModule, AuditModule, OperatorsModule, CredentialsModule, PushModule],
   controllers: [
     IdentityMatchSimSwapController,
     CamaraSimSwapController,

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { ClientEnvironment } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.js';
-import { Environment } from '../../common/config/environment.js';
+import { DeadlineExceededError } from '../../common/outbound/deadline.js';
+import { OutboundClient } from '../../common/outbound/outbound-client.js';
 import type { AuditFacts } from '../../common/http/audit-facts.js';
 import type { RequestContext } from '../../common/http/request-context.js';
 import { OperatorsService, type OperatorView } from '../operators/operators.service.js';
@@ -72,7 +73,7 @@ export class SimSwapService {
     private readonly sandbox: SandboxSwapAdapter,
     private readonly camara: CamaraSwapAdapter,
     private readonly repository: SimSwapRepository,
-    private readonly environment: Environment,
+    private readonly outbound: OutboundClient,
     private readonly clock: Clock,
     private readonly push: PushService,
     private readonly requestAudit: RequestAudit,
@@ -264,31 +265,15 @@ export class SimSwapService {
         context.contract,
       );
     }
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        reject(new SwapLookupError('timeout', 'deadline passed'));
-      }, this.environment.SIM_SWAP_DEADLINE_MS);
-    });
-    const query: SwapQuery = {
-      operator,
-      kind,
-      phoneNumber,
-      signal: controller.signal,
-      correlationId: context.correlationId,
-      upstream,
-    };
     try {
-      // The race answers at the deadline even if an adapter ignores the signal.
-      return await Promise.race([operation(adapter, query), deadline]);
+      // One signal for the whole lookup (token, call, retry); the answer comes at the deadline even if an adapter ignores it.
+      return await this.outbound.withDeadline('swap', (signal) =>
+        operation(adapter, { operator, kind, phoneNumber, signal, correlationId: context.correlationId, upstream }),
+      );
     } catch (error) {
+      if (error instanceof DeadlineExceededError) throw swapLookupApiError(new SwapLookupError('timeout', 'deadline passed'), context.contract);
       if (error instanceof SwapLookupError) throw swapLookupApiError(error, context.contract);
       throw error;
-    } finally {
-      clearTimeout(timer);
-      controller.abort();
     }
   }
 }
