@@ -172,6 +172,53 @@ describe('/admin/v1/operators', () => {
     });
   });
 
+  it.each([
+    [
+      'a CAMARA operator without its token URL',
+      { adapterKind: 'camara', settings: { baseUrl: 'https://op.example', clientId: 'cli_x' } },
+      'a CAMARA operator needs settings.tokenUrl, an http(s) URL',
+    ],
+    [
+      'a setting its adapter does not define',
+      { settings: { baseUrl: 'https://op.example' } },
+      'settings.baseUrl is not a setting of this adapter',
+    ],
+    [
+      'an unknown sandbox behaviour',
+      { settings: { sandboxBehaviour: 'flaky' } },
+      'settings.sandboxBehaviour must be fail or slow',
+    ],
+  ])(
+    'refuses %s when it is written, saying which setting is wrong',
+    async (_case, overrides, message) => {
+      const reply = await call('POST', '/admin/v1/operators', {
+        ...NEW_OPERATOR,
+        id: 'TYPED_IQ',
+        ...overrides,
+      });
+      expect(reply.statusCode).toBe(400);
+      expect(reply.json()).toMatchObject({ status: 400, code: 'INVALID_ARGUMENT', message });
+      expect((await call('GET', '/admin/v1/operators/TYPED_IQ')).statusCode).toBe(404);
+    },
+  );
+
+  it('refuses a change of adapter kind that leaves the settings of another kind', async () => {
+    await call('POST', '/admin/v1/operators', {
+      ...NEW_OPERATOR,
+      id: 'KIND_IQ',
+      numberPrefixes: ['+96475'],
+    });
+    const changed = await call('PATCH', '/admin/v1/operators/KIND_IQ', { adapterKind: 'camara' });
+    expect(changed.statusCode).toBe(400);
+    expect(changed.json()).toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'a CAMARA operator needs settings.baseUrl, an http(s) URL',
+    });
+    expect((await call('GET', '/admin/v1/operators/KIND_IQ')).json()).toMatchObject({
+      adapterKind: 'sandbox',
+    });
+  });
+
   it('changes only the given fields, and 404s for an unknown operator', async () => {
     await call('POST', '/admin/v1/operators', {
       ...NEW_OPERATOR,

@@ -6,7 +6,9 @@ import { MetricsService } from '../../src/common/metrics/metrics.service.js';
 import { ApiError } from '../../src/common/errors/api-error.js';
 import type { OperatorSecretsService } from '../../src/modules/operators/operator-secrets.service.js';
 import type { OperatorView } from '../../src/modules/operators/operators.service.js';
-import { OperatorCallsService } from '../../src/modules/verification/adapters/operator-calls.service.js';
+import { OutboundClient } from '../../src/common/outbound/outbound-client.js';
+import type { BalanceService } from '../../src/modules/verification/balance.service.js';
+import { UpstreamVerificationAdapter } from '../../src/modules/verification/adapters/upstream-verification.adapter.js';
 import { FakeUpstream, hang, json, verdictEnvelope } from './fake-upstream.js';
 
 const request = {
@@ -38,13 +40,25 @@ const secrets = {
   put: () => Promise.resolve(),
 } as unknown as OperatorSecretsService;
 
-function calls(overrides: Record<string, string> = {}): OperatorCallsService {
+// The adapter and the outbound client (its breaker registry) it shares with the CAMARA adapter.
+function calls(overrides: Record<string, string> = {}): {
+  adapter: UpstreamVerificationAdapter;
+  outbound: OutboundClient;
+} {
   const environment = validateEnvironment({
     OPERATOR_DEADLINE_MS: '300',
     CIRCUIT_BREAKER_VOLUME_THRESHOLD: '3',
     ...overrides,
   });
-  return new OperatorCallsService(environment, new HttpService(axios.create()), secrets, new MetricsService());
+  const outbound = new OutboundClient(environment, new MetricsService());
+  const adapter = new UpstreamVerificationAdapter(
+    environment,
+    new HttpService(axios.create()),
+    secrets,
+    outbound,
+    {} as BalanceService,
+  );
+  return { adapter, outbound };
 }
 
 async function expectUnavailable(promise: Promise<unknown>): Promise<void> {
@@ -58,15 +72,16 @@ async function expectUnavailable(promise: Promise<unknown>): Promise<void> {
 
 describe('the upstream operator adapter', () => {
   let fake: FakeUpstream;
-  let service: OperatorCallsService;
+  let service: UpstreamVerificationAdapter;
+  let outbound: OutboundClient;
 
   beforeEach(async () => {
     fake = await FakeUpstream.start(json(200, verdictEnvelope(true)));
-    service = calls();
+    ({ adapter: service, outbound } = calls());
   });
 
   afterEach(async () => {
-    service.onModuleDestroy();
+    outbound.onModuleDestroy();
     await fake.stop();
   });
 

@@ -1,4 +1,4 @@
-import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { Global, Logger, Module, type DynamicModule } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Environment, validateEnvironment } from './environment.js';
 
@@ -26,11 +26,26 @@ export class AppConfigModule {
         {
           provide: Environment,
           inject: [ConfigService],
-          useFactory: (config: ConfigService): Environment =>
-            config.getOrThrow<Environment>('environment'),
+          useFactory: (config: ConfigService): Environment => {
+            const environment = config.getOrThrow<Environment>('environment');
+            warnAboutDeprecatedVariables(environment);
+            return environment;
+          },
         },
       ],
       exports: [Environment],
     };
+  }
+}
+
+/** Old names still work for one release; each boot says which to move to. */
+function warnAboutDeprecatedVariables(environment: Environment): void {
+  const logger = new Logger('Environment');
+  for (const { name, replacement, ignored } of environment.deprecatedVariables()) {
+    logger.warn(
+      ignored
+        ? `${name} is deprecated and ignored because ${replacement} is set; remove ${name}`
+        : `${name} is deprecated; set ${replacement} instead (${name} is read only while ${replacement} is unset)`,
+    );
   }
 }

@@ -47,6 +47,57 @@ const toInteger = ({ value }: { value: unknown }): unknown =>
 const emptyToUndefined = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
+/** Callers of operators whose settings had their own variables before OPERATOR_* (issue 18). */
+export type OutboundFamily = 'verify' | 'swap';
+
+export interface OutboundSettings {
+  deadlineMs: number;
+  breakerVolumeThreshold: number;
+  breakerErrorPercent: number;
+  breakerResetMs: number;
+}
+
+type OutboundVariable =
+  | 'OPERATOR_DEADLINE_MS'
+  | 'OPERATOR_BREAKER_VOLUME_THRESHOLD'
+  | 'OPERATOR_BREAKER_ERROR_PERCENT'
+  | 'OPERATOR_BREAKER_RESET_MS';
+
+type DeprecatedVariable =
+  | 'CIRCUIT_BREAKER_VOLUME_THRESHOLD'
+  | 'CIRCUIT_BREAKER_RESET_MS'
+  | 'SIM_SWAP_DEADLINE_MS'
+  | 'SIM_SWAP_BREAKER_VOLUME_THRESHOLD'
+  | 'SIM_SWAP_BREAKER_ERROR_PERCENT'
+  | 'SIM_SWAP_BREAKER_RESET_MS';
+
+const OUTBOUND_DEFAULTS: Record<OutboundVariable, number> = {
+  OPERATOR_DEADLINE_MS: 2_000,
+  OPERATOR_BREAKER_VOLUME_THRESHOLD: 5,
+  OPERATOR_BREAKER_ERROR_PERCENT: 50,
+  OPERATOR_BREAKER_RESET_MS: 30_000,
+};
+
+/**
+ * The old names, kept for one release. Each steers only what it steered before (verify upstreams
+ * or CAMARA lookups), so a deployment that set one sees no change until it moves to OPERATOR_*.
+ */
+const OUTBOUND_ALIASES: Record<
+  OutboundFamily,
+  Partial<Record<OutboundVariable, DeprecatedVariable>>
+> = {
+  verify: {
+    OPERATOR_BREAKER_VOLUME_THRESHOLD: 'CIRCUIT_BREAKER_VOLUME_THRESHOLD',
+    OPERATOR_BREAKER_RESET_MS: 'CIRCUIT_BREAKER_RESET_MS',
+  },
+  swap: {
+    OPERATOR_DEADLINE_MS: 'SIM_SWAP_DEADLINE_MS',
+    OPERATOR_BREAKER_VOLUME_THRESHOLD: 'SIM_SWAP_BREAKER_VOLUME_THRESHOLD',
+    OPERATOR_BREAKER_ERROR_PERCENT: 'SIM_SWAP_BREAKER_ERROR_PERCENT',
+    OPERATOR_BREAKER_RESET_MS: 'SIM_SWAP_BREAKER_RESET_MS',
+  },
+};
+
 /**
  * Every environment variable the gateway reads, validated once at boot. Defaults are safe for a
  * developer machine; `.env.example` documents each one.
@@ -366,6 +417,42 @@ export class Environment {
 
   // ─── end Credentials ─────────────────────────────────────────────────────────────────────
 
+  // ─── Outbound operator calls (issue 18) ───
+  // Unset here means "not configured": each caller family then reads its deprecated alias, if
+  // set, or the default (see outboundSettings).
+  /** Deadline of every call to an operator or upstream service (token, retries and all), in ms. Default 2000. */
+  @Transform(toInteger)
+  @IsOptional()
+  @IsInt()
+  @Min(50)
+  @Max(60_000)
+  OPERATOR_DEADLINE_MS?: number;
+
+  /** Calls to one operator within 10 s before its circuit breaker may open. Default 5. */
+  @Transform(toInteger)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  OPERATOR_BREAKER_VOLUME_THRESHOLD?: number;
+
+  /** Percentage of failed calls (within 10 s) that opens an operator's circuit breaker. Default 50. */
+  @Transform(toInteger)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  OPERATOR_BREAKER_ERROR_PERCENT?: number;
+
+  /** How long an open circuit breaker refuses calls before letting one through, in ms. Default 30000. */
+  @Transform(toInteger)
+  @IsOptional()
+  @IsInt()
+  @Min(100)
+  @Max(3_600_000)
+  OPERATOR_BREAKER_RESET_MS?: number;
+  // ─── end Outbound ───
+
   // ─── Verification (issue 5) ───
   /** Lifetime of a verification proof (the enrichment's authmatechCode), in seconds. */
   @Transform(toInteger)
@@ -374,13 +461,6 @@ export class Environment {
   @Max(3_600)
   PROOF_TTL_SECONDS = 300;
 
-  /** Deadline of every call to an operator or upstream service, retries included. */
-  @Transform(toInteger)
-  @IsInt()
-  @Min(50)
-  @Max(60_000)
-  OPERATOR_DEADLINE_MS = 2_000;
-
   /** Extra attempts of an upstream call that never reached the upstream (connection refused). */
   @Transform(toInteger)
   @IsInt()
@@ -388,49 +468,55 @@ export class Environment {
   @Max(3)
   UPSTREAM_RETRIES = 1;
 
-  /** An upstream operator's circuit opens when at least this many calls in 10 s were made and half of them failed. */
+  /** Deprecated alias of OPERATOR_BREAKER_VOLUME_THRESHOLD for upstream verify calls (read while that is unset). */
   @Transform(toInteger)
+  @IsOptional()
   @IsInt()
   @Min(1)
   @Max(1_000)
-  CIRCUIT_BREAKER_VOLUME_THRESHOLD = 5;
+  CIRCUIT_BREAKER_VOLUME_THRESHOLD?: number;
 
-  /** How long an open circuit rejects calls before letting one through to test the operator. */
+  /** Deprecated alias of OPERATOR_BREAKER_RESET_MS for upstream verify calls (read while that is unset). */
   @Transform(toInteger)
+  @IsOptional()
   @IsInt()
   @Min(100)
   @Max(600_000)
-  CIRCUIT_BREAKER_RESET_MS = 30_000;
+  CIRCUIT_BREAKER_RESET_MS?: number;
   // ─── end Verification ───
 
   // ─── SimSwap (issue 6) ───
-  /** Deadline of one SIM/device-swap lookup at an operator (token, call and one retry), in ms. */
+  /** Deprecated alias of OPERATOR_DEADLINE_MS for SIM/device-swap lookups (read while that is unset). */
   @Transform(toInteger)
+  @IsOptional()
   @IsInt()
   @Min(50)
   @Max(60_000)
-  SIM_SWAP_DEADLINE_MS = 2_000;
+  SIM_SWAP_DEADLINE_MS?: number;
 
-  /** Calls to a CAMARA operator within 10 s before its circuit breaker may open. */
+  /** Deprecated alias of OPERATOR_BREAKER_VOLUME_THRESHOLD for CAMARA operators (read while that is unset). */
   @Transform(toInteger)
+  @IsOptional()
   @IsInt()
   @Min(1)
   @Max(10_000)
-  SIM_SWAP_BREAKER_VOLUME_THRESHOLD = 5;
+  SIM_SWAP_BREAKER_VOLUME_THRESHOLD?: number;
 
-  /** Percentage of failed calls (within 10 s) that opens an operator's circuit breaker. */
+  /** Deprecated alias of OPERATOR_BREAKER_ERROR_PERCENT for CAMARA operators (read while that is unset). */
   @Transform(toInteger)
+  @IsOptional()
   @IsInt()
   @Min(1)
   @Max(100)
-  SIM_SWAP_BREAKER_ERROR_PERCENT = 50;
+  SIM_SWAP_BREAKER_ERROR_PERCENT?: number;
 
-  /** How long an open circuit breaker refuses calls before trying the operator again, in ms. */
+  /** Deprecated alias of OPERATOR_BREAKER_RESET_MS for CAMARA operators (read while that is unset). */
   @Transform(toInteger)
+  @IsOptional()
   @IsInt()
   @Min(100)
   @Max(3_600_000)
-  SIM_SWAP_BREAKER_RESET_MS = 30_000;
+  SIM_SWAP_BREAKER_RESET_MS?: number;
   // ─── end SimSwap ───
 
   // ─── Push (issue 16) ───
@@ -616,6 +702,38 @@ export class Environment {
 
   get isProduction(): boolean {
     return this.NODE_ENV === 'production';
+  }
+
+  /** The deadline and breaker settings of one family of outbound calls: new names first, then that family's alias. */
+  outboundSettings(family: OutboundFamily): OutboundSettings {
+    const aliases = OUTBOUND_ALIASES[family];
+    const read = (name: OutboundVariable): number =>
+      this[name] ??
+      (aliases[name] === undefined ? undefined : this[aliases[name]]) ??
+      OUTBOUND_DEFAULTS[name];
+    return {
+      deadlineMs: read('OPERATOR_DEADLINE_MS'),
+      breakerVolumeThreshold: read('OPERATOR_BREAKER_VOLUME_THRESHOLD'),
+      breakerErrorPercent: read('OPERATOR_BREAKER_ERROR_PERCENT'),
+      breakerResetMs: read('OPERATOR_BREAKER_RESET_MS'),
+    };
+  }
+
+  /** The deprecated variables that are set, each with the one that replaces it, for a warning at boot. */
+  deprecatedVariables(): {
+    name: DeprecatedVariable;
+    replacement: OutboundVariable;
+    ignored: boolean;
+  }[] {
+    return Object.values(OUTBOUND_ALIASES).flatMap((aliases) =>
+      (Object.entries(aliases) as [OutboundVariable, DeprecatedVariable][])
+        .filter(([, old]) => this[old] !== undefined)
+        .map(([replacement, name]) => ({
+          name,
+          replacement,
+          ignored: this[replacement] !== undefined,
+        })),
+    );
   }
 
   get usesEmbeddedDatabase(): boolean {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Environment } from '../../common/config/environment.js';
 import { decodeCursor, pageOf, type Page } from '../../common/http/pagination.js';
 import { invalidOperatorSettings, operatorExists, operatorNotFound } from './operators.errors.js';
+import { parseOperatorSettings } from './operator-settings.js';
 import {
   OperatorsRepository,
   type Operator,
@@ -69,13 +70,10 @@ const STORED_KINDS: Record<OperatorAdapterKind, Operator['adapterKind']> = {
   camara: 'CAMARA',
 };
 
-const isHttpUrl = (value: unknown): value is string =>
-  typeof value === 'string' && /^https?:\/\/[^\s]+$/.test(value) && URL.canParse(value);
-
 /**
- * An upstream operator must say where its upstream is and which client id to use there. Only a
- * `camara` operator can offer CAMARA SIM Swap Subscriptions, said by a boolean, and it is
- * subscribed to under its baseUrl, which must then be an http(s) URL.
+ * Settings must fit their adapter kind: refused when an admin writes them, not when a request
+ * needs them. Only a `camara` operator can offer CAMARA SIM Swap Subscriptions (a boolean; it is
+ * subscribed to under its baseUrl); that flag is checked first so its refusal names it.
  */
 function checkSettings(kind: OperatorAdapterKind, settings: Record<string, unknown>): void {
   const offers = settings[SIM_SWAP_SUBSCRIPTIONS_SETTING];
@@ -88,22 +86,9 @@ function checkSettings(kind: OperatorAdapterKind, settings: Record<string, unkno
       throw invalidOperatorSettings(
         `settings.${SIM_SWAP_SUBSCRIPTIONS_SETTING} must be true or false`,
       );
-    if (offers && !isHttpUrl(settings.baseUrl)) {
-      throw invalidOperatorSettings(
-        'an operator offering SIM swap subscriptions needs settings.baseUrl, an http(s) URL',
-      );
-    }
   }
-  if (kind !== 'upstream') return;
-  const { baseUrl, clientId } = settings;
-  if (!isHttpUrl(baseUrl)) {
-    throw invalidOperatorSettings('an upstream operator needs settings.baseUrl, an http(s) URL');
-  }
-  if (typeof clientId !== 'string' || clientId.length === 0 || clientId.length > 100) {
-    throw invalidOperatorSettings(
-      'an upstream operator needs settings.clientId, its client id at the upstream',
-    );
-  }
+  const parsed = parseOperatorSettings(kind, settings);
+  if ('problem' in parsed) throw invalidOperatorSettings(parsed.problem);
 }
 
 function swapEventsOf(

@@ -1,5 +1,6 @@
 import { HttpModule } from '@nestjs/axios';
 import { Module } from '@nestjs/common';
+import { OutboundModule } from '../../common/outbound/outbound.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { OperatorsModule } from '../operators/operators.module.js';
 import { PushModule } from '../push/push.module.js';
@@ -13,7 +14,7 @@ import { SimSwapService } from './sim-swap.service.js';
 
 /** SIM-swap and device-swap checks (Identity Match and CAMARA contracts) and their sandbox data. */
 @Module({
-  imports: [HttpModule, AuditModule, OperatorsModule, PushModule],
+  imports: [HttpModule, OutboundModule, AuditModule, OperatorsModule, PushModule],
   controllers: [
     IdentityMatchSimSwapController,
     CamaraSimSwapController,

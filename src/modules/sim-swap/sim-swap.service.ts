@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { ClientEnvironment } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.js';
-import { Environment } from '../../common/config/environment.js';
+import { DeadlineExceededError } from '../../common/outbound/deadline.js';
+import { OutboundClient } from '../../common/outbound/outbound-client.js';
 import type { AuditFacts } from '../../common/http/audit-facts.js';
 import type { RequestContext } from '../../common/http/request-context.js';
 import { OperatorsService, type OperatorView } from '../operators/operators.service.js';
@@ -82,7 +83,7 @@ export class SimSwapService {
     private readonly sandbox: SandboxSwapAdapter,
     private readonly camara: CamaraSwapAdapter,
     private readonly repository: SimSwapRepository,
-    private readonly environment: Environment,
+    private readonly outbound: OutboundClient,
     private readonly clock: Clock,
     private readonly push: PushService,
     private readonly requestAudit: RequestAudit,
@@ -316,7 +317,11 @@ export class SimSwapService {
     }
   }
 
-  /** Runs one operator call within SIM_SWAP_DEADLINE_MS (token and retry included); failures stay SwapLookupErrors. */
+  /**
+   * Runs one operator call within the swap family's deadline (OPERATOR_DEADLINE_MS; token and retry
+   * included): one signal for the whole call, answered at the deadline even if an adapter ignores
+   * it. Failures stay SwapLookupErrors.
+   */
   private async withDeadline<T>(
     operator: OperatorView,
     kind: SwapKind,
@@ -324,28 +329,13 @@ export class SimSwapService {
     call: OperatorCallContext,
     operation: (query: SwapQuery) => Promise<T>,
   ): Promise<T> {
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort();
-        reject(new SwapLookupError('timeout', 'deadline passed'));
-      }, this.environment.SIM_SWAP_DEADLINE_MS);
-    });
-    const query: SwapQuery = {
-      operator,
-      kind,
-      phoneNumber,
-      signal: controller.signal,
-      correlationId: call.correlationId,
-      upstream: call.upstream,
-    };
     try {
-      // The race answers at the deadline even if an adapter ignores the signal.
-      return await Promise.race([operation(query), deadline]);
-    } finally {
-      clearTimeout(timer);
-      controller.abort();
+      return await this.outbound.withDeadline('swap', (signal) =>
+        operation({ operator, kind, phoneNumber, signal, correlationId: call.correlationId, upstream: call.upstream }),
+      );
+    } catch (error) {
+      if (error instanceof DeadlineExceededError) throw new SwapLookupError('timeout', 'deadline passed');
+      throw error;
     }
   }
 }

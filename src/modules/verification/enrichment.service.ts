@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthenticatedClient } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.js';
@@ -7,7 +7,7 @@ import { Environment } from '../../common/config/environment.js';
 import type { RequestContext } from '../../common/http/request-context.js';
 import { RequestAudit } from '../audit/request-audit.service.js';
 import { OperatorsService, type OperatorView } from '../operators/operators.service.js';
-import { OperatorCallsService } from './adapters/operator-calls.service.js';
+import { VERIFICATION_ADAPTERS, type VerificationAdapters } from './adapters/verification-adapter.js';
 import type { SdkSessionDto } from './dto/sdk-session.dto.js';
 import { normalizeEnrichedNumber } from '../../common/phone/phone-number.js';
 import { ProofService } from './proof.service.js';
@@ -35,7 +35,7 @@ export class EnrichmentService {
 
   constructor(
     private readonly operators: OperatorsService,
-    private readonly calls: OperatorCallsService,
+    @Inject(VERIFICATION_ADAPTERS) private readonly adapters: VerificationAdapters,
     private readonly proofs: ProofService,
     private readonly requests: RequestAudit,
     private readonly repository: VerificationRepository,
@@ -56,7 +56,8 @@ export class EnrichmentService {
     facts.action = 'enrichment';
     facts.operatorId = operatorId;
     const operator = await this.operators.findById(operatorId);
-    if (!operator || operator.adapterKind === 'camara') throw unknownOperator();
+    const adapter = operator && this.adapters[operator.adapterKind];
+    if (!operator || !adapter) throw unknownOperator();
 
     let number = this.numberOf(client, operator, headers, ctx.sourceIp);
     const found = number;
@@ -69,12 +70,7 @@ export class EnrichmentService {
     }
     if (number !== undefined) {
       facts.phoneNumber = number;
-      if (operator.adapterKind !== 'sandbox') {
-        // Upstream operators enrich at the upstream service, which issues its own proofs.
-        number = undefined;
-      } else if ((await this.calls.sandbox(operator, number, facts)) === 'no_result') {
-        number = undefined;
-      }
+      if (!(await adapter.identifies(operator, number, facts))) number = undefined;
     }
 
     const now = this.clock.now();

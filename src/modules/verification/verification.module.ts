@@ -3,7 +3,10 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { CredentialsModule } from '../credentials/credentials.module.js';
 import { OperatorsModule } from '../operators/operators.module.js';
-import { OperatorCallsService } from './adapters/operator-calls.service.js';
+import { OutboundModule } from '../../common/outbound/outbound.module.js';
+import { SandboxVerificationAdapter } from './adapters/sandbox-verification.adapter.js';
+import { UpstreamVerificationAdapter } from './adapters/upstream-verification.adapter.js';
+import { VERIFICATION_ADAPTERS, type VerificationAdapters } from './adapters/verification-adapter.js';
 import { BalanceAdminController } from './balance-admin.controller.js';
 import { BalanceRepository } from './balance.repository.js';
 import { BalanceService } from './balance.service.js';
@@ -21,19 +24,21 @@ import { VerificationService } from './verification.service.js';
 
 /** Silent mobile number verification (Authmatech contract): enrichment, proofs, verify, balances. */
 @Module({
-  imports: [HttpModule.register({}), AuditModule, CredentialsModule, OperatorsModule],
-  controllers: [
-    VerificationController,
-    CheckPageController,
-    BalancePortalController,
-    BalanceAdminController,
-  ],
+  imports: [HttpModule.register({}), OutboundModule, AuditModule, CredentialsModule, OperatorsModule],
+  controllers: [VerificationController, CheckPageController, BalancePortalController, BalanceAdminController],
   providers: [
     VerificationRepository,
     BalanceRepository,
     ProofKeysRepository,
     ProofKeysService,
-    OperatorCallsService,
+    SandboxVerificationAdapter,
+    UpstreamVerificationAdapter,
+    {
+      // Which adapter serves which operator kind; CAMARA operators take no part in verification.
+      provide: VERIFICATION_ADAPTERS,
+      inject: [SandboxVerificationAdapter, UpstreamVerificationAdapter],
+      useFactory: (sandbox: SandboxVerificationAdapter, upstream: UpstreamVerificationAdapter): VerificationAdapters => ({ sandbox, upstream }),
+    },
     ProofService,
     BalanceService,
     EnrichmentService,

@@ -4,12 +4,15 @@ import { ApiError } from '../../common/errors/api-error.js';
 import type { RequestContext } from '../../common/http/request-context.js';
 import type { RequestAudit, RequestUnit } from '../audit/request-audit.service.js';
 import type { OperatorsService } from '../operators/operators.service.js';
-import type { OperatorCallsService } from './adapters/operator-calls.service.js';
+import type { OutboundClient } from '../../common/outbound/outbound-client.js';
+import { SandboxVerificationAdapter } from './adapters/sandbox-verification.adapter.js';
+import type { UpstreamVerificationAdapter } from './adapters/upstream-verification.adapter.js';
+import type { VerifyInput } from './adapters/verification-adapter.js';
 import type { BalanceService } from './balance.service.js';
 import { NotAProofError, type OpenedProof, type ProofClaims } from './proof-codec.js';
 import type { ProofService } from './proof.service.js';
 import type { VerificationRepository } from './verification.repository.js';
-import { VerificationService, type VerifyInput } from './verification.service.js';
+import { VerificationService } from './verification.service.js';
 
 // The order of the verify checks, with every collaborator faked (no database, no operator): when
 // several refusals apply, which one the caller gets, and whether the proof is spent with it.
@@ -84,10 +87,15 @@ function service(
         : options.operator,
     ),
   );
-  const sandbox = jest.fn(() => Promise.resolve());
+  // The sandbox operator's exchange: it identifies the number (the leg itself is not under test).
+  const sandbox = jest.fn(() => Promise.resolve('identified'));
+  const outbound = {
+    withDeadline: sandbox,
+    settings: () => ({ deadlineMs: 2_000 }),
+    recorder: () => ({ attempt: () => ({ end: () => undefined }) }),
+  } as unknown as OutboundClient;
   const fakes = {
     operators: { findById } as unknown as OperatorsService,
-    calls: { sandbox, upstreamVerify: jest.fn() } as unknown as OperatorCallsService,
     proofs: { open } as unknown as ProofService,
     balances: {
       debitOf: (client: AuthenticatedClient, kind: string) => ({
@@ -105,14 +113,16 @@ function service(
     } as unknown as RequestAudit,
     clock: { now: () => NOW },
   };
+  const adapters = {
+    sandbox: new SandboxVerificationAdapter(outbound, fakes.proofs, fakes.clock),
+    upstream: { verify: jest.fn() } as unknown as UpstreamVerificationAdapter,
+  };
   const instance = new VerificationService(
     fakes.operators,
-    fakes.calls,
-    fakes.proofs,
+    adapters,
     fakes.balances,
     fakes.repository,
     fakes.requests,
-    fakes.clock,
   );
   const ctx = { audit: {}, correlationId: 'corr-1' } as unknown as RequestContext;
   const verify = (masked = false, client = CLIENT) => instance.verify(ctx, client, INPUT, masked);

@@ -1,26 +1,21 @@
 import { HttpService } from '@nestjs/axios';
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { AxiosResponse } from 'axios';
-import CircuitBreaker from 'opossum';
 import { firstValueFrom } from 'rxjs';
 import { Clock } from '../../../common/clock/clock.js';
-import { Environment } from '../../../common/config/environment.js';
-import { MetricsService } from '../../../common/metrics/metrics.service.js';
+import type { RecordedAttempt } from '../../../common/outbound/call-recorder.js';
+import {
+  isBreakerOpen,
+  joinUrl,
+  OutboundClient,
+  transportFailureOf,
+} from '../../../common/outbound/outbound-client.js';
 import { OperatorSecretsService } from '../../operators/operator-secrets.service.js';
+import { parseOperatorSettings, type CamaraSettings } from '../../operators/operator-settings.js';
 import type { OperatorView } from '../../operators/operators.service.js';
 import { isRfc3339DateTime } from '../../../common/http/rfc3339.js';
 import { SwapLookupError } from '../sim-swap.errors.js';
 import type { SwapAdapter, SwapDate, SwapQuery } from './swap-adapter.js';
-
-/** What `operator.settings` holds for an operator with adapter `camara`. The client secret is not here: Credentials keeps it encrypted. */
-interface CamaraSettings {
-  /** Base URL under which the operator serves `sim-swap/v2/...` and `device-swap/v1/...`. */
-  baseUrl: string;
-  /** OAuth2 token endpoint (client-credentials grant). */
-  tokenUrl: string;
-  clientId: string;
-  scope?: string;
-}
 
 /** Name under which OperatorSecretsService holds the operator's OAuth client secret. */
 const CAMARA_CLIENT_SECRET = 'clientSecret';
@@ -30,8 +25,6 @@ interface CachedToken {
   /** Epoch ms after which the token is fetched again (shortly before the operator's expiry). */
   refreshAt: number;
 }
-
-type Work = () => Promise<Record<string, unknown>>;
 
 const PATHS = {
   sim: { check: 'sim-swap/v2/check', retrieveDate: 'sim-swap/v2/retrieve-date' },
@@ -63,18 +56,16 @@ const unavailable = (why: string): SwapLookupError => new SwapLookupError('unava
  * breaker, so a dead operator is answered 503 at once instead of costing every caller the deadline.
  */
 @Injectable()
-export class CamaraSwapAdapter implements SwapAdapter, OnModuleDestroy {
+export class CamaraSwapAdapter implements SwapAdapter {
   private readonly logger = new Logger(CamaraSwapAdapter.name);
   private readonly tokens = new Map<string, CachedToken>();
   private readonly pendingTokens = new Map<string, Promise<string>>();
-  private readonly breakers = new Map<string, CircuitBreaker<[Work], Record<string, unknown>>>();
 
   constructor(
     private readonly http: HttpService,
     private readonly secrets: OperatorSecretsService,
-    private readonly environment: Environment,
+    private readonly outbound: OutboundClient,
     private readonly clock: Clock,
-    private readonly metrics: MetricsService,
   ) {}
 
   async check(query: SwapQuery, maxAgeHours: number): Promise<boolean> {
@@ -164,17 +155,26 @@ export class CamaraSwapAdapter implements SwapAdapter, OnModuleDestroy {
     });
   }
 
-  onModuleDestroy(): void {
-    for (const breaker of this.breakers.values()) breaker.shutdown();
-  }
-
-  private async call(query: SwapQuery, work: Work): Promise<Record<string, unknown>> {
+  private async call(
+    query: SwapQuery,
+    work: () => Promise<Record<string, unknown>>,
+  ): Promise<Record<string, unknown>> {
     const { operator } = query;
     try {
-      return await this.breakerFor(operator.id).fire(work);
+      return await this.outbound.throughBreaker(
+        // An operator that says "unknown number" or "not applicable" is healthy.
+        {
+          family: 'swap',
+          operatorId: operator.id,
+          isHealthy: (error) =>
+            error instanceof SwapLookupError &&
+            (error.reason === 'identifier_not_found' || error.reason === 'service_not_applicable'),
+        },
+        work,
+      );
     } catch (error) {
-      if ((error as { code?: unknown }).code === 'EOPENBREAKER') {
-        query.upstream.push({ operatorId: operator.id, status: 'circuit_open', latencyMs: 0 });
+      if (isBreakerOpen(error)) {
+        this.outbound.recorder(query.upstream, operator.id).note('circuit_open');
         throw unavailable('circuit breaker open');
       }
       if (error instanceof SwapLookupError) {
@@ -248,15 +248,12 @@ export class CamaraSwapAdapter implements SwapAdapter, OnModuleDestroy {
     payload: object | undefined,
     token: string,
   ): Promise<AxiosResponse<unknown>> {
-    const started = Date.now();
+    const attempt = this.outbound.recorder(query.upstream, query.operator.id).attempt();
     try {
       const response = await firstValueFrom(
         this.http.request<unknown>({
           method,
-          url: new URL(
-            path,
-            settings.baseUrl.endsWith('/') ? settings.baseUrl : `${settings.baseUrl}/`,
-          ).toString(),
+          url: joinUrl(settings.baseUrl, path),
           data: payload,
           headers: {
             authorization: `Bearer ${token}`,
@@ -268,14 +265,10 @@ export class CamaraSwapAdapter implements SwapAdapter, OnModuleDestroy {
           maxRedirects: 0,
         }),
       );
-      query.upstream.push({
-        operatorId: query.operator.id,
-        status: response.status,
-        latencyMs: Date.now() - started,
-      });
+      attempt.end(response.status);
       return response;
     } catch (error) {
-      throw this.transportFailure(query, started, error);
+      throw this.transportFailure(query, attempt, error);
     }
   }
 
@@ -306,7 +299,7 @@ export class CamaraSwapAdapter implements SwapAdapter, OnModuleDestroy {
     if (!secret) throw unavailable('no OAuth client secret is stored for this operator');
     const form = new URLSearchParams({ grant_type: 'client_credentials' });
     if (settings.scope) form.set('scope', settings.scope);
-    const started = Date.now();
+    const attempt = this.outbound.recorder(query.upstream, query.operator.id).attempt();
     let response: AxiosResponse<unknown>;
     try {
       response = await firstValueFrom(
@@ -322,7 +315,7 @@ export class CamaraSwapAdapter implements SwapAdapter, OnModuleDestroy {
         }),
       );
     } catch (error) {
-      throw this.transportFailure(query, started, error);
+      throw this.transportFailure(query, attempt, error);
     }
     const body = response.data;
     if (
@@ -331,11 +324,7 @@ export class CamaraSwapAdapter implements SwapAdapter, OnModuleDestroy {
       typeof body.access_token !== 'string' ||
       body.access_token === ''
     ) {
-      query.upstream.push({
-        operatorId: query.operator.id,
-        status: `token_${response.status}`,
-        latencyMs: Date.now() - started,
-      });
+      attempt.end(`token_${response.status}`);
       throw unavailable(`token endpoint answered ${response.status} without a usable token`);
     }
     const lifetime =
@@ -349,48 +338,21 @@ export class CamaraSwapAdapter implements SwapAdapter, OnModuleDestroy {
     return body.access_token;
   }
 
-  private transportFailure(query: SwapQuery, started: number, error: unknown): SwapLookupError {
-    const timedOut = query.signal.aborted;
-    query.upstream.push({
-      operatorId: query.operator.id,
-      status: timedOut ? 'timeout' : 'network',
-      latencyMs: Date.now() - started,
-    });
-    if (timedOut) return new SwapLookupError('timeout', 'deadline passed');
+  private transportFailure(
+    query: SwapQuery,
+    attempt: RecordedAttempt,
+    error: unknown,
+  ): SwapLookupError {
+    const failure = transportFailureOf(error, query.signal);
+    attempt.end(failure.label);
+    if (failure.label === 'timeout') return new SwapLookupError('timeout', 'deadline passed');
     return unavailable(`transport failure: ${(error as { code?: string }).code ?? 'unknown'}`);
   }
 
   private settingsOf(operator: OperatorView): CamaraSettings {
-    const { baseUrl, tokenUrl, clientId, scope } = operator.settings;
-    if (
-      typeof baseUrl !== 'string' ||
-      typeof tokenUrl !== 'string' ||
-      typeof clientId !== 'string'
-    ) {
+    const parsed = parseOperatorSettings('camara', operator.settings, { unknownKeys: 'ignore' });
+    if (!('settings' in parsed))
       throw unavailable('operator settings lack baseUrl, tokenUrl or clientId');
-    }
-    return { baseUrl, tokenUrl, clientId, scope: typeof scope === 'string' ? scope : undefined };
-  }
-
-  private breakerFor(operatorId: string): CircuitBreaker<[Work], Record<string, unknown>> {
-    let breaker = this.breakers.get(operatorId);
-    if (!breaker) {
-      breaker = new CircuitBreaker<[Work], Record<string, unknown>>((work) => work(), {
-        name: `camara:${operatorId}`,
-        // The deadline is enforced by the caller's AbortSignal, which also cancels the request.
-        timeout: false,
-        errorThresholdPercentage: this.environment.SIM_SWAP_BREAKER_ERROR_PERCENT,
-        volumeThreshold: this.environment.SIM_SWAP_BREAKER_VOLUME_THRESHOLD,
-        resetTimeout: this.environment.SIM_SWAP_BREAKER_RESET_MS,
-        rollingCountTimeout: 10_000,
-        // An operator that says "unknown number" or "not applicable" is healthy.
-        errorFilter: (error: unknown) =>
-          error instanceof SwapLookupError &&
-          (error.reason === 'identifier_not_found' || error.reason === 'service_not_applicable'),
-      });
-      this.breakers.set(operatorId, breaker);
-      this.metrics.watchBreaker('camara_swap', operatorId, breaker);
-    }
-    return breaker;
+    return parsed.settings;
   }
 }

@@ -1,13 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../../common/clock/clock.js';
+import type { SandboxSettings } from '../../operators/operator-settings.js';
 import { changedWithin, elapsedSeconds, SECONDS_PER_DAY } from '../swap-buckets.js';
 import { SwapLookupError } from '../sim-swap.errors.js';
 import { SimSwapRepository, type SandboxOverride } from '../sim-swap.repository.js';
 import { SANDBOX_ACTIVATED_SECONDS_AGO, SANDBOX_SUBSCRIBERS } from './sandbox-numbers.js';
 import type { SwapAdapter, SwapDate, SwapQuery } from './swap-adapter.js';
-
-/** `operator.settings.sandboxBehaviour` of the sandbox operators that stand for broken networks. */
-type SandboxBehaviour = 'fail' | 'slow';
 
 interface Subscriber {
   activatedAt: Date;
@@ -56,7 +54,8 @@ export class SandboxSwapAdapter implements SwapAdapter {
 
   private async subscriber(query: SwapQuery): Promise<Subscriber> {
     const started = Date.now();
-    const behaviour = query.operator.settings.sandboxBehaviour as SandboxBehaviour | undefined;
+    // Checked when an admin wrote it (operator-settings.ts): 'fail' or 'slow' stand for broken networks.
+    const behaviour = (query.operator.settings as SandboxSettings).sandboxBehaviour;
     if (behaviour === 'fail') {
       query.upstream.push({
         operatorId: query.operator.id,

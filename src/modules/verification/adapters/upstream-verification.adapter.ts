@@ -1,20 +1,29 @@
 import { HttpService } from '@nestjs/axios';
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { isAxiosError } from 'axios';
-import CircuitBreaker from 'opossum';
+import { Injectable, Logger } from '@nestjs/common';
 import { firstValueFrom } from 'rxjs';
+import type { AuthenticatedClient } from '../../../common/auth/caller.js';
 import { Environment } from '../../../common/config/environment.js';
-import { MetricsService } from '../../../common/metrics/metrics.service.js';
 import type { AuditFacts } from '../../../common/http/audit-facts.js';
-import { OperatorSecretsService } from '../../operators/operator-secrets.service.js';
-import type { OperatorView } from '../../operators/operators.service.js';
-import { invalidProof, operatorUnavailable } from '../verification.errors.js';
-import { DeadlineExceededError, withDeadline } from './deadline.js';
+import type { RequestContext } from '../../../common/http/request-context.js';
+import type { CallRecorder } from '../../../common/outbound/call-recorder.js';
+import { DeadlineExceededError } from '../../../common/outbound/deadline.js';
 import {
-  sandboxOperatorLeg,
-  SandboxOperatorUnavailableError,
-  type SandboxOutcome,
-} from './sandbox-operator.js';
+  isBreakerOpen,
+  joinUrl,
+  OutboundClient,
+  transportFailureOf,
+} from '../../../common/outbound/outbound-client.js';
+import { OperatorSecretsService } from '../../operators/operator-secrets.service.js';
+import { parseOperatorSettings } from '../../operators/operator-settings.js';
+import type { OperatorView } from '../../operators/operators.service.js';
+import { BalanceService } from '../balance.service.js';
+import {
+  insufficientBalance,
+  invalidProof,
+  NegativeVerdicts,
+  operatorUnavailable,
+} from '../verification.errors.js';
+import type { Judged, VerificationAdapter, VerifyInput } from './verification-adapter.js';
 
 /** What the gateway sends an Authmatech-compatible upstream (the seed's verify body). */
 export interface UpstreamVerifyRequest {
@@ -49,8 +58,6 @@ interface UpstreamTarget {
   apiKey: string;
   /** The operator id the upstream knows (settings.upstreamOperatorId, default: the same id). */
   operatorId: string;
-  /** Ours, for the audit trail. */
-  localOperatorId: string;
 }
 
 /** The upstream said the proof is not a proof (400): the caller's fault, relayed as our own 400. */
@@ -75,7 +82,7 @@ function parseVerdict(status: number, body: string): UpstreamVerdict {
     success?: unknown;
     data?: { validNumber?: unknown };
     messages?: { type?: unknown; code?: unknown }[];
-  } | null; // JSON.parse of an upstream body: null (or a scalar) as easily as an object
+  };
   if (
     status === 400 &&
     Array.isArray(envelope?.messages) &&
@@ -95,135 +102,105 @@ function parseVerdict(status: number, body: string): UpstreamVerdict {
 }
 
 /**
- * Every call the gateway makes to an operator: the sandbox simulation and the `upstream` HTTP
- * adapter. Each call has one deadline (retries included); upstream calls go through a circuit
- * breaker per operator, so a dead upstream is answered 503 at once instead of at every deadline.
- * Failures become 503 OPERATOR_UNAVAILABLE; no path invents a verdict.
+ * Operators with adapter `upstream`: an Authmatech-compatible service that enriches and issues
+ * proofs itself, asked for the verdict. Through the OutboundClient: one deadline per call
+ * (retries included) and the operator's circuit breaker, so a dead upstream is answered 503 at
+ * once instead of at every deadline. Failures become 503 OPERATOR_UNAVAILABLE; no path invents a verdict.
  */
 @Injectable()
-export class OperatorCallsService implements OnModuleDestroy {
-  private readonly logger = new Logger(OperatorCallsService.name);
-  private readonly breakers = new Map<
-    string,
-    CircuitBreaker<[UpstreamTarget, UpstreamVerifyRequest, AuditFacts, string], UpstreamVerdict>
-  >();
+export class UpstreamVerificationAdapter implements VerificationAdapter {
+  private readonly logger = new Logger(UpstreamVerificationAdapter.name);
 
   constructor(
     private readonly environment: Environment,
     private readonly http: HttpService,
     private readonly secrets: OperatorSecretsService,
-    private readonly metrics: MetricsService,
+    private readonly outbound: OutboundClient,
+    private readonly balances: BalanceService,
   ) {}
 
-  onModuleDestroy(): void {
-    for (const breaker of this.breakers.values()) breaker.shutdown();
+  /** Upstream operators enrich at the upstream service, which issues its own proofs: the gateway vouches for nobody. */
+  identifies(): Promise<boolean> {
+    return Promise.resolve(false);
   }
 
-  /** The sandbox operator's answer for `number` (README table), within the deadline. */
-  async sandbox(
+  async verify(
+    ctx: RequestContext,
+    client: AuthenticatedClient,
     operator: OperatorView,
-    number: string,
-    facts: AuditFacts,
-  ): Promise<SandboxOutcome> {
-    const started = performance.now();
-    const deadline = this.environment.OPERATOR_DEADLINE_MS;
-    try {
-      const outcome = await withDeadline(deadline, (signal) =>
-        sandboxOperatorLeg(number, deadline, signal),
-      );
-      this.note(facts, operator.id, 200, started);
-      return outcome;
-    } catch (error) {
-      if (error instanceof DeadlineExceededError) {
-        this.note(facts, operator.id, 'timeout', started);
-        throw operatorUnavailable();
-      }
-      if (error instanceof SandboxOperatorUnavailableError) {
-        this.note(facts, operator.id, 503, started);
-        throw operatorUnavailable();
-      }
-      throw error;
-    }
+    input: VerifyInput,
+  ): Promise<Judged> {
+    // The upstream charges per call: a client without credit is refused before it is called.
+    // (Concurrent requests may still reach it on the last credit; only one of them is answered.)
+    if (client.environment === 'LIVE' && !(await this.balances.hasCredit(client.clientId)))
+      throw insufficientBalance();
+    const upstream = await this.upstreamVerify(
+      operator,
+      { ...input },
+      ctx.audit,
+      ctx.correlationId,
+    );
+    if (upstream.validNumber) return { verdict: { validNumber: true } };
+    const reason = upstream.reason ?? 'UPSTREAM_NEGATIVE';
+    const known = (NegativeVerdicts as Record<string, string>)[reason];
+    return {
+      verdict: { validNumber: false, reason, message: known ?? NegativeVerdicts.UPSTREAM_NEGATIVE },
+    };
   }
 
-  /** Forwards a verification to the operator's Authmatech-compatible upstream and returns its verdict. */
+  /** Forwards a verification to the operator's upstream and returns its verdict. */
   async upstreamVerify(
     operator: OperatorView,
     request: UpstreamVerifyRequest,
     facts: AuditFacts,
     correlationId: string,
   ): Promise<UpstreamVerdict> {
+    const recorder = this.outbound.recorder((facts.upstream ??= []), operator.id);
     const target = await this.targetOf(operator, request.operatorId);
     if (!target) {
       this.logger.warn(
         `operator ${operator.id} has no complete upstream configuration (settings.baseUrl, settings.clientId, secret apiKey)`,
       );
-      this.note(facts, operator.id, 'misconfigured', performance.now());
+      recorder.note('misconfigured');
       throw operatorUnavailable();
     }
-    const breaker = this.breakerOf(operator.id);
     try {
-      return await breaker.fire(
-        target,
-        { ...request, operatorId: target.operatorId },
-        facts,
-        correlationId,
+      return await this.outbound.throughBreaker(
+        // A malformed proof is the caller's fault, not a sign of a failing upstream.
+        {
+          family: 'verify',
+          operatorId: operator.id,
+          isHealthy: (error) => error instanceof UpstreamRejectedProof,
+        },
+        () =>
+          this.callUpstream(
+            target,
+            { ...request, operatorId: target.operatorId },
+            recorder,
+            correlationId,
+          ),
       );
     } catch (error) {
       if (error instanceof UpstreamRejectedProof) throw invalidProof();
-      if ((error as { code?: unknown }).code === 'EOPENBREAKER') {
-        this.note(facts, operator.id, 'circuit_open', performance.now());
-      }
+      if (isBreakerOpen(error)) recorder.note('circuit_open');
       throw operatorUnavailable();
     }
-  }
-
-  private breakerOf(
-    operatorId: string,
-  ): CircuitBreaker<[UpstreamTarget, UpstreamVerifyRequest, AuditFacts, string], UpstreamVerdict> {
-    let breaker = this.breakers.get(operatorId);
-    if (!breaker) {
-      breaker = new CircuitBreaker(
-        (
-          target: UpstreamTarget,
-          request: UpstreamVerifyRequest,
-          facts: AuditFacts,
-          correlationId: string,
-        ) => this.callUpstream(target, request, facts, correlationId),
-        {
-          name: operatorId,
-          // The deadline is enforced by callUpstream (it aborts the request); opossum's own timeout would not.
-          timeout: false,
-          errorThresholdPercentage: 50,
-          volumeThreshold: this.environment.CIRCUIT_BREAKER_VOLUME_THRESHOLD,
-          resetTimeout: this.environment.CIRCUIT_BREAKER_RESET_MS,
-          // A malformed proof is the caller's fault, not a sign of a failing upstream.
-          errorFilter: (error: unknown) => error instanceof UpstreamRejectedProof,
-        },
-      );
-      this.breakers.set(operatorId, breaker);
-      this.metrics.watchBreaker('verify', operatorId, breaker);
-    }
-    return breaker;
   }
 
   private async targetOf(
     operator: OperatorView,
     requestedOperatorId: string,
   ): Promise<UpstreamTarget | undefined> {
-    const { baseUrl, clientId, upstreamOperatorId } = operator.settings;
-    if (typeof baseUrl !== 'string' || typeof clientId !== 'string') return undefined;
+    const parsed = parseOperatorSettings('upstream', operator.settings, { unknownKeys: 'ignore' });
+    if (!('settings' in parsed)) return undefined;
+    const { baseUrl, clientId, upstreamOperatorId } = parsed.settings;
     const apiKey = await this.secrets.get(operator.id, 'apiKey');
     if (!apiKey) return undefined;
     return {
-      url: new URL(
-        'v1/api/verify?maskMobile=false',
-        baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`,
-      ).toString(),
+      url: joinUrl(baseUrl, 'v1/api/verify?maskMobile=false'),
       clientId,
       apiKey,
-      operatorId: typeof upstreamOperatorId === 'string' ? upstreamOperatorId : requestedOperatorId,
-      localOperatorId: operator.id,
+      operatorId: upstreamOperatorId ?? requestedOperatorId,
     };
   }
 
@@ -234,30 +211,25 @@ export class OperatorCallsService implements OnModuleDestroy {
   private async callUpstream(
     target: UpstreamTarget,
     request: UpstreamVerifyRequest,
-    facts: AuditFacts,
+    recorder: CallRecorder,
     correlationId: string,
   ): Promise<UpstreamVerdict> {
-    const operatorId = target.localOperatorId;
-    // The deadline may fire while an attempt is in flight: that attempt is recorded once, as a timeout.
-    const state = { attemptStarted: performance.now(), settled: false };
-    const record = (status: number | string, started: number): void => {
-      if (!state.settled) this.note(facts, operatorId, status, started);
-    };
     try {
-      return await withDeadline(this.environment.OPERATOR_DEADLINE_MS, async (signal) => {
+      return await this.outbound.withDeadline('verify', async (signal) => {
         for (let attempt = 0; ; attempt += 1) {
-          state.attemptStarted = performance.now();
+          const recorded = recorder.attempt();
           try {
             const verdict = await this.attempt(target, request, correlationId, signal);
-            record(200, state.attemptStarted);
+            recorded.end(200);
             return verdict;
           } catch (error) {
             if (error instanceof UpstreamRejectedProof) {
-              record(400, state.attemptStarted);
+              recorded.end(400);
               throw error;
             }
-            const failure = this.classify(error, signal);
-            record(failure.label, state.attemptStarted);
+            const failure =
+              error instanceof UpstreamFailure ? error : this.transportFailure(error, signal);
+            recorded.end(failure.label);
             if (
               !failure.neverSent ||
               attempt >= this.environment.UPSTREAM_RETRIES ||
@@ -268,11 +240,15 @@ export class OperatorCallsService implements OnModuleDestroy {
         }
       });
     } catch (error) {
-      if (error instanceof DeadlineExceededError) record('timeout', state.attemptStarted);
+      // The deadline may fire while an attempt is in flight: that attempt is recorded once, as a timeout.
+      if (error instanceof DeadlineExceededError) recorder.expire();
       throw error;
-    } finally {
-      state.settled = true;
     }
+  }
+
+  private transportFailure(error: unknown, signal: AbortSignal): UpstreamFailure {
+    const failure = transportFailureOf(error, signal);
+    return new UpstreamFailure(failure.label, failure.neverSent);
   }
 
   private async attempt(
@@ -301,25 +277,5 @@ export class OperatorCallsService implements OnModuleDestroy {
       }),
     );
     return parseVerdict(response.status, typeof response.data === 'string' ? response.data : '');
-  }
-
-  private classify(error: unknown, signal: AbortSignal): UpstreamFailure {
-    if (error instanceof UpstreamFailure) return error;
-    if (signal.aborted) return new UpstreamFailure('timeout');
-    if (isAxiosError(error)) return new UpstreamFailure('network', error.code === 'ECONNREFUSED');
-    return new UpstreamFailure('network');
-  }
-
-  private note(
-    facts: AuditFacts,
-    operatorId: string,
-    status: number | string,
-    started: number,
-  ): void {
-    (facts.upstream ??= []).push({
-      operatorId,
-      status,
-      latencyMs: Math.max(0, Math.round(performance.now() - started)),
-    });
   }
 }
