@@ -10,7 +10,12 @@
  */
 
 /** The public files of any module, after its folder. */
-const MODULE_PUBLIC = ['[^/]+\\.module\\.ts$', '[^/]+\\.service\\.ts$', 'dto/', '[^/]+\\.errors\\.ts$'];
+const MODULE_PUBLIC = [
+  '[^/]+\\.module\\.ts$',
+  '[^/]+\\.service\\.ts$',
+  'dto/',
+  '[^/]+\\.errors\\.ts$',
+];
 
 /** Further files that are part of one module's public surface, each with why. */
 const NAMED_PUBLIC = [
@@ -30,14 +35,14 @@ const NAMED_PUBLIC = [
   '^src/modules/credentials/credential-audit\\.ts$',
 ];
 
-
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
     {
       name: 'no-circular',
       severity: 'error',
-      comment: 'A cycle makes load order matter and hides which piece depends on which (Nest forwardRef is the symptom).',
+      comment:
+        'A cycle makes load order matter and hides which piece depends on which (Nest forwardRef is the symptom).',
       from: {},
       // database-connection.ts loads embedded-connection.ts (which extends its base class) with a
       // dynamic import() so PGlite's WebAssembly loads only when embedded: no load-order hazard.
@@ -61,22 +66,31 @@ module.exports = {
     {
       name: 'common-imports-no-module',
       severity: 'error',
-      comment: 'src/common/ is the shared infrastructure below the modules: it imports neither a module nor the application root.',
+      comment:
+        'src/common/ is the shared infrastructure below the modules: it imports neither a module nor the application root.',
       from: { path: '^src/common/' },
       // src/cli/: the CLI and its commands sit above the modules, as the app root does.
-      to: { path: ['^src/modules/', '^src/(app\\.module|app\\.factory|gateway|main|cli)\\.ts$', '^src/cli/'] },
+      to: {
+        path: [
+          '^src/modules/',
+          '^src/(app\\.module|app\\.factory|gateway|main|cli)\\.ts$',
+          '^src/cli/',
+        ],
+      },
     },
     {
       name: 'repository-stays-in-its-module',
       severity: 'error',
-      comment: 'A repository is used only inside its own module; other modules call that module\'s service.',
+      comment:
+        "A repository is used only inside its own module; other modules call that module's service.",
       from: { path: '^src/modules/([^/]+)/' },
       to: { path: '\\.repository\\.ts$', pathNot: '^src/modules/$1/' },
     },
     {
       name: 'repository-not-outside-modules',
       severity: 'error',
-      comment: 'Nothing outside src/modules/ (common/, the app root, the CLI) reaches a module\'s repository.',
+      comment:
+        "Nothing outside src/modules/ (common/, the app root, the CLI) reaches a module's repository.",
       from: { pathNot: '^src/modules/' },
       to: { path: '^src/modules/.+\\.repository\\.ts$' },
     },
@@ -97,6 +111,9 @@ module.exports = {
     doNotFollow: { path: ['node_modules', '^src/generated/'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
   },
 };

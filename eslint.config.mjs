@@ -8,7 +8,20 @@ import tseslint from 'typescript-eslint';
 const strictFiles = ['src/**/*.ts', 'test/**/*.ts'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'sdk/web/dist/**', 'sdk/node/dist/**', 'sdk/node/src/generated/**', 'node_modules/**', 'src/generated/**', 'coverage/**', '.data/**', 'bench/.build/**', 'eslint.config.mjs'] },
+  {
+    ignores: [
+      'dist/**',
+      'sdk/web/dist/**',
+      'sdk/node/dist/**',
+      'sdk/node/src/generated/**',
+      'node_modules/**',
+      'src/generated/**',
+      'coverage/**',
+      '.data/**',
+      'bench/.build/**',
+      'eslint.config.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   ...tseslint.configs.strictTypeChecked.map((config) => ({ ...config, files: strictFiles })),
@@ -52,7 +65,9 @@ export default tseslint.config(
   {
     // The sample bank app: a Node backend and a browser page, plain JavaScript.
     files: ['examples/**/*.mjs'],
-    languageOptions: { globals: { fetch: 'readonly', AbortSignal: 'readonly', TextEncoder: 'readonly' } },
+    languageOptions: {
+      globals: { fetch: 'readonly', AbortSignal: 'readonly', TextEncoder: 'readonly' },
+    },
   },
   {
     files: ['examples/**/public/**/*.mjs'],
@@ -60,7 +75,13 @@ export default tseslint.config(
   },
   {
     // Tests read loosely-typed JSON bodies; asserting on them is the point.
-    files: ['test/**/*.ts', 'src/**/*.spec.ts', 'bench/**/*.ts', 'sdk/web/test/**/*.ts', 'sdk/node/test/**/*.ts'],
+    files: [
+      'test/**/*.ts',
+      'src/**/*.spec.ts',
+      'bench/**/*.ts',
+      'sdk/web/test/**/*.ts',
+      'sdk/node/test/**/*.ts',
+    ],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -23,8 +23,14 @@ export async function loadAuditFunctions(distDir: string): Promise<AuditFunction
     load('common/phone/phone-number.js'),
   ]);
   // Fails here, not after minutes of seeding, when the gateway's code moves.
-  for (const [name, value] of Object.entries({ hashPhoneNumber: event.hashPhoneNumber, maskPhoneNumber: phone.maskPhoneNumber, contentDigest: chain.contentDigest, linkHash: chain.linkHash })) {
-    if (typeof value !== 'function') throw new Error(`bench: ${name} is no longer exported where the seeder looks for it`);
+  for (const [name, value] of Object.entries({
+    hashPhoneNumber: event.hashPhoneNumber,
+    maskPhoneNumber: phone.maskPhoneNumber,
+    contentDigest: chain.contentDigest,
+    linkHash: chain.linkHash,
+  })) {
+    if (typeof value !== 'function')
+      throw new Error(`bench: ${name} is no longer exported where the seeder looks for it`);
   }
   return {
     hashPhoneNumber: event.hashPhoneNumber as AuditFunctions['hashPhoneNumber'],
@@ -229,7 +235,12 @@ export async function seedAuditEvents(options: {
       options.from.getTime() + Math.floor(((index - 1) * span) / options.count),
     ).toISOString();
     const content = eventContent(index, occurredAt, random, audit, pepper);
-    const hash = audit.linkHash(prevHash, String(content.id), String(content.occurredAt), audit.contentDigest(content));
+    const hash = audit.linkHash(
+      prevHash,
+      String(content.id),
+      String(content.occurredAt),
+      audit.contentDigest(content),
+    );
     lines.push(
       [
         content.id,

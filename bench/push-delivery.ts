@@ -37,7 +37,11 @@ interface Received {
   at: number;
 }
 
-export async function runPushDelivery({ distDir, subscriptions: SUBSCRIPTIONS, swaps: SWAPS }: PushOptions): Promise<PushFigures> {
+export async function runPushDelivery({
+  distDir,
+  subscriptions: SUBSCRIPTIONS,
+  swaps: SWAPS,
+}: PushOptions): Promise<PushFigures> {
   const received: Received[] = [];
   let expected = 0;
   let resolveAll: (() => void) | undefined;
@@ -45,7 +49,10 @@ export async function runPushDelivery({ distDir, subscriptions: SUBSCRIPTIONS, s
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      const event = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string; time: string };
+      const event = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        id: string;
+        time: string;
+      };
       received.push({ id: event.id, time: event.time, at: performance.now() });
       response.writeHead(204).end();
       if (received.length >= expected) resolveAll?.();
@@ -68,12 +75,26 @@ export async function runPushDelivery({ distDir, subscriptions: SUBSCRIPTIONS, s
     benchSecrets(),
   );
   try {
-    const client = JSON.parse(await gateway.cli(['client:create', '--name', 'push-bench', '--sandbox', '--products', 'SIM_SWAP', '--json'])) as {
+    const client = JSON.parse(
+      await gateway.cli([
+        'client:create',
+        '--name',
+        'push-bench',
+        '--sandbox',
+        '--products',
+        'SIM_SWAP',
+        '--json',
+      ]),
+    ) as {
       clientId: string;
       jwtKeyId: string;
       jwtSecret: string;
     };
-    const adminKey = (JSON.parse(await gateway.cli(['admin-key:create', '--role', 'admin', '--json'])) as { key: string }).key;
+    const adminKey = (
+      JSON.parse(await gateway.cli(['admin-key:create', '--role', 'admin', '--json'])) as {
+        key: string;
+      }
+    ).key;
     const base = gateway.service.url;
     const token = (): Promise<string> =>
       new SignJWT({})
@@ -85,7 +106,11 @@ export async function runPushDelivery({ distDir, subscriptions: SUBSCRIPTIONS, s
     const subscribe = async (phoneNumber: string, path: string): Promise<void> => {
       const response = await fetch(`${base}/sim-swap-subscriptions/v0.3/subscriptions`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${await token()}`, 'content-type': 'application/json', 'x-correlator': randomUUID() },
+        headers: {
+          authorization: `Bearer ${await token()}`,
+          'content-type': 'application/json',
+          'x-correlator': randomUUID(),
+        },
         body: JSON.stringify({
           protocol: 'HTTP',
           sink: `${sinkUrl}${path}`,
@@ -93,21 +118,30 @@ export async function runPushDelivery({ distDir, subscriptions: SUBSCRIPTIONS, s
           config: { subscriptionDetail: { phoneNumber } },
         }),
       });
-      if (response.status !== 201) throw new Error(`subscribe: HTTP ${response.status} ${await response.text()}`);
+      if (response.status !== 201)
+        throw new Error(`subscribe: HTTP ${response.status} ${await response.text()}`);
     };
     const swap = async (phoneNumber: string, at: string): Promise<number> => {
-      const response = await fetch(`${base}/admin/v1/sandbox/sim-swap/${encodeURIComponent(phoneNumber)}`, {
-        method: 'PUT',
-        headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ latestSimChange: at, latestDeviceChange: null }),
-      });
-      if (response.status !== 200) throw new Error(`swap: HTTP ${response.status} ${await response.text()}`);
+      const response = await fetch(
+        `${base}/admin/v1/sandbox/sim-swap/${encodeURIComponent(phoneNumber)}`,
+        {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ latestSimChange: at, latestDeviceChange: null }),
+        },
+      );
+      if (response.status !== 200)
+        throw new Error(`swap: HTTP ${response.status} ${await response.text()}`);
       return performance.now();
     };
 
     log(`creating ${SUBSCRIPTIONS} subscriptions`);
     for (let offset = 0; offset < SUBSCRIPTIONS; offset += 50) {
-      await Promise.all(Array.from({ length: Math.min(50, SUBSCRIPTIONS - offset) }, (_, index) => subscribe('+31612345001', `/t/${offset + index}`)));
+      await Promise.all(
+        Array.from({ length: Math.min(50, SUBSCRIPTIONS - offset) }, (_, index) =>
+          subscribe('+31612345001', `/t/${offset + index}`),
+        ),
+      );
     }
     await subscribe('+31612345003', '/latency');
 
@@ -115,12 +149,15 @@ export async function runPushDelivery({ distDir, subscriptions: SUBSCRIPTIONS, s
     expected = SWAPS * SUBSCRIPTIONS;
     const done = new Promise<void>((resolve) => (resolveAll = resolve));
     const started = performance.now();
-    for (let index = 0; index < SWAPS; index += 1) await swap('+31612345001', new Date(Date.UTC(2026, 0, 1, 0, index)).toISOString());
+    for (let index = 0; index < SWAPS; index += 1)
+      await swap('+31612345001', new Date(Date.UTC(2026, 0, 1, 0, index)).toISOString());
     await done;
     const seconds = (performance.now() - started) / 1000;
     const ids = new Set(received.map((event) => event.id));
     const throughput = Math.round(expected / seconds);
-    log(`throughput: ${expected} events in ${seconds.toFixed(2)} s = ${throughput} events/s (${received.length} requests, ${ids.size} distinct ids)`);
+    log(
+      `throughput: ${expected} events in ${seconds.toFixed(2)} s = ${throughput} events/s (${received.length} requests, ${ids.size} distinct ids)`,
+    );
 
     // (2) Latency without backlog.
     received.length = 0;
@@ -133,10 +170,21 @@ export async function runPushDelivery({ distDir, subscriptions: SUBSCRIPTIONS, s
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await latencyDone;
-    const latencies = received.map((event) => event.at - (sentAt.get(event.time) ?? event.at)).sort((a, b) => a - b);
-    const quantile = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-    log(`change → delivery, no backlog: p50 ${quantile(0.5).toFixed(1)} ms, p99 ${quantile(0.99).toFixed(1)} ms (${latencies.length} events)`);
-    return { throughputEventsPerSecond: throughput, events: SWAPS * SUBSCRIPTIONS, distinctIds: ids.size, latencyP50Ms: quantile(0.5), latencyP99Ms: quantile(0.99) };
+    const latencies = received
+      .map((event) => event.at - (sentAt.get(event.time) ?? event.at))
+      .sort((a, b) => a - b);
+    const quantile = (q: number): number =>
+      latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+    log(
+      `change → delivery, no backlog: p50 ${quantile(0.5).toFixed(1)} ms, p99 ${quantile(0.99).toFixed(1)} ms (${latencies.length} events)`,
+    );
+    return {
+      throughputEventsPerSecond: throughput,
+      events: SWAPS * SUBSCRIPTIONS,
+      distinctIds: ids.size,
+      latencyP50Ms: quantile(0.5),
+      latencyP99Ms: quantile(0.99),
+    };
   } finally {
     await gateway.service.stop();
     sink.close();

@@ -159,7 +159,11 @@ async function main(): Promise<void> {
   );
 
   if (!values['skip-references']) {
-    results.references = await runReferences({ ...settings, gatewayDist: distDir, runtimeEnv: RUNTIME_ENV });
+    results.references = await runReferences({
+      ...settings,
+      gatewayDist: distDir,
+      runtimeEnv: RUNTIME_ENV,
+    });
   }
 
   const profileDir = values.profile ? path.resolve('bench/tmp/profiles') : undefined;

@@ -14,7 +14,18 @@ if (process.argv.includes('--stamp')) {
   process.exit(0);
 }
 
-const INPUTS = ['src', 'prisma', 'console', 'sdk/web/src', 'sdk/node/src', 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'prisma.config.ts'];
+const INPUTS = [
+  'src',
+  'prisma',
+  'console',
+  'sdk/web/src',
+  'sdk/node/src',
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'prisma.config.ts',
+];
 // Written by the build itself: never a reason to rebuild.
 const OUTPUTS = new Set([path.join(root, 'src', 'generated')]);
 
@@ -23,11 +34,13 @@ function newestMtime(entry) {
   const info = statSync(entry);
   if (!info.isDirectory()) return info.mtimeMs;
   let newest = 0;
-  for (const name of readdirSync(entry)) newest = Math.max(newest, newestMtime(path.join(entry, name)));
+  for (const name of readdirSync(entry))
+    newest = Math.max(newest, newestMtime(path.join(entry, name)));
   return newest;
 }
 
-const built = existsSync(stamp) && existsSync(path.join(root, 'dist', 'main.js')) ? statSync(stamp).mtimeMs : 0;
+const built =
+  existsSync(stamp) && existsSync(path.join(root, 'dist', 'main.js')) ? statSync(stamp).mtimeMs : 0;
 const changed = Math.max(...INPUTS.map((input) => newestMtime(path.join(root, input))));
 if (built > 0 && changed <= built) {
   process.stderr.write('Build is current (dist/ is newer than every source); not rebuilding.\n');

@@ -5,7 +5,11 @@
 // wrote on first start (.data/sandbox-credentials.json). The sandbox stands in for the mobile
 // network with the X-Sandbox-Msisdn header, so it only works with a SANDBOX client.
 import { readFileSync } from 'node:fs';
-import { createGatewayClient, GatewayError, GatewayTransportError } from '../sdk/node/dist/index.js';
+import {
+  createGatewayClient,
+  GatewayError,
+  GatewayTransportError,
+} from '../sdk/node/dist/index.js';
 
 const baseUrl = (process.env.GATEWAY_URL ?? 'http://localhost:3000').replace(/\/$/, '');
 const number = process.env.DEMO_MSISDN ?? '+962791234567';
@@ -33,13 +37,24 @@ async function step(title, call) {
   console.log(`\n── ${title}`);
   try {
     const answer = await call();
-    console.log(JSON.stringify(answer, (key, value) => (/token|code$/i.test(key) && typeof value === 'string' ? mask(value) : value), 2));
+    console.log(
+      JSON.stringify(
+        answer,
+        (key, value) =>
+          /token|code$/i.test(key) && typeof value === 'string' ? mask(value) : value,
+        2,
+      ),
+    );
     return answer;
   } catch (error) {
     if (error instanceof GatewayTransportError) {
-      console.error(`Cannot reach the gateway at ${baseUrl} (${error.cause?.code ?? error.message}). Start it with npm start, or set GATEWAY_URL.`);
+      console.error(
+        `Cannot reach the gateway at ${baseUrl} (${error.cause?.code ?? error.message}). Start it with npm start, or set GATEWAY_URL.`,
+      );
     } else if (error instanceof GatewayError) {
-      console.error(`→ ${error.status} ${error.code}: ${error.message} (x-correlator ${error.correlator})`);
+      console.error(
+        `→ ${error.status} ${error.code}: ${error.message} (x-correlator ${error.correlator})`,
+      );
     } else {
       console.error(error);
     }
@@ -49,13 +64,18 @@ async function step(title, call) {
 
 const gateway = createGatewayClient({ baseUrl, ...credentials() });
 
-const { sdkToken } = await step('1. Backend mints an SDK token for the device', () => gateway.verification.mintSdkToken());
+const { sdkToken } = await step('1. Backend mints an SDK token for the device', () =>
+  gateway.verification.mintSdkToken(),
+);
 
-const enrichment = await step('2. Device: header enrichment (the sandbox header stands in for the mobile network)', () =>
-  gateway.verification.enrich(operatorId, { sdkToken, sandboxMsisdn: number }),
+const enrichment = await step(
+  '2. Device: header enrichment (the sandbox header stands in for the mobile network)',
+  () => gateway.verification.enrich(operatorId, { sdkToken, sandboxMsisdn: number }),
 );
 if (!enrichment.identified) {
-  console.log('\nThe operator identified nobody (sdk_no_he_result): a real app would fall back to another method here.');
+  console.log(
+    '\nThe operator identified nobody (sdk_no_he_result): a real app would fall back to another method here.',
+  );
   process.exit(0);
 }
 
@@ -65,7 +85,12 @@ await step('3. Device: reports its SDK session', () =>
       sdkSessionId: enrichment.sdkSessionId,
       mnoId: enrichment.MNOID,
       authmatechCodePresent: true,
-      deviceContext: { platform: 'android', osVersion: '14', appVersion: '1.0.0', sdkVersion: 'demo' },
+      deviceContext: {
+        platform: 'android',
+        osVersion: '14',
+        appVersion: '1.0.0',
+        sdkVersion: 'demo',
+      },
     },
     { sdkToken },
   ),
@@ -83,4 +108,6 @@ const verdict = await step('4. Backend: verify the number the user claims', () =
     { maskMobile: true },
   ),
 );
-console.log(`\nVerdict: validNumber = ${verdict.validNumber}${verdict.reason ? ` (${verdict.reason})` : ''}`);
+console.log(
+  `\nVerdict: validNumber = ${verdict.validNumber}${verdict.reason ? ` (${verdict.reason})` : ''}`,
+);

@@ -10,6 +10,10 @@ if (!document) {
   console.error('usage: node scripts/generate-sdk-types.mjs <openapi.json> [out.ts]');
   process.exit(2);
 }
-const cli = fileURLToPath(new URL('../node_modules/openapi-typescript/bin/cli.js', import.meta.url));
+const cli = fileURLToPath(
+  new URL('../node_modules/openapi-typescript/bin/cli.js', import.meta.url),
+);
 // Request fields with a default (CAMARA maxAge) stay optional: the server applies the default.
-execFileSync(process.execPath, [cli, document, '--default-non-nullable', 'false', '-o', out], { stdio: ['ignore', 'ignore', 'inherit'] });
+execFileSync(process.execPath, [cli, document, '--default-non-nullable', 'false', '-o', out], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+});

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 const reportDir = process.env.MIG_CONTRACT_REPORT_DIR ?? 'coverage/openapi-contract';
 const documentFile = process.argv[2] ?? 'dist/openapi.json';
 if (!existsSync(reportDir) || !existsSync(documentFile)) {
-  console.error(`Missing ${reportDir} (run npm test) or ${documentFile} (run npm run lint:openapi).`);
+  console.error(
+    `Missing ${reportDir} (run npm test) or ${documentFile} (run npm run lint:openapi).`,
+  );
   process.exit(2);
 }
 
@@ -25,8 +27,15 @@ for (const file of readdirSync(reportDir).filter((name) => name.endsWith('.json'
 }
 
 const contractOf = (path) =>
-  path.startsWith('/v1/') ? 'Authmatech' : path.startsWith('/mobile-identity/') ? 'Identity Match'
-    : /^\/(sim-swap|device-swap|number-verification)\//.test(path) ? 'CAMARA' : path.startsWith('/admin/') ? 'Admin' : 'Other';
+  path.startsWith('/v1/')
+    ? 'Authmatech'
+    : path.startsWith('/mobile-identity/')
+      ? 'Identity Match'
+      : /^\/(sim-swap|device-swap|number-verification)\//.test(path)
+        ? 'CAMARA'
+        : path.startsWith('/admin/')
+          ? 'Admin'
+          : 'Other';
 const contracts = new Map();
 const missing = [];
 for (const [path, item] of Object.entries(document.paths)) {
@@ -36,25 +45,39 @@ for (const [path, item] of Object.entries(document.paths)) {
     const name = `${method.toUpperCase()} ${path}`;
     const documented = Object.keys(operation.responses).map(Number);
     const statuses = [...(seen.get(name) ?? [])].sort((a, b) => a - b);
-    const entry = contracts.get(contractOf(path)) ?? { operations: 0, exercised: 0, documented: 0, checked: 0, lines: [] };
+    const entry = contracts.get(contractOf(path)) ?? {
+      operations: 0,
+      exercised: 0,
+      documented: 0,
+      checked: 0,
+      lines: [],
+    };
     entry.operations += 1;
     entry.documented += documented.length;
     entry.checked += statuses.length;
     if (statuses.length > 0) entry.exercised += 1;
     else missing.push(name);
-    entry.lines.push(`  ${name.padEnd(62)} ${statuses.join(' ') || '—'}  (documented: ${documented.join(' ')})`);
+    entry.lines.push(
+      `  ${name.padEnd(62)} ${statuses.join(' ') || '—'}  (documented: ${documented.join(' ')})`,
+    );
     contracts.set(contractOf(path), entry);
   }
 }
 
-console.log('OpenAPI contract check of the HTTP tests (statuses validated against the served document)');
+console.log(
+  'OpenAPI contract check of the HTTP tests (statuses validated against the served document)',
+);
 for (const [contract, entry] of contracts) {
-  console.log(`${contract}: ${entry.exercised}/${entry.operations} operations exercised, ${entry.checked}/${entry.documented} documented statuses seen`);
+  console.log(
+    `${contract}: ${entry.exercised}/${entry.operations} operations exercised, ${entry.checked}/${entry.documented} documented statuses seen`,
+  );
   for (const line of entry.lines) console.log(line);
 }
 let failed = false;
 if (problems.length > 0) {
-  console.error(`\n${problems.length} responses did not match the document:\n${[...new Set(problems)].join('\n')}`);
+  console.error(
+    `\n${problems.length} responses did not match the document:\n${[...new Set(problems)].join('\n')}`,
+  );
   failed = true;
 }
 for (const [contract, entry] of contracts) {

@@ -21,7 +21,8 @@ for (const [location, entry] of Object.entries(lock.packages ?? {})) {
 
 const runtime = path.join(root, 'node_modules/@prisma/client/runtime');
 for (const name of readdirSync(runtime)) {
-  if (name.startsWith('query_compiler_') && !name.includes('postgresql')) rmSync(path.join(runtime, name));
+  if (name.startsWith('query_compiler_') && !name.includes('postgresql'))
+    rmSync(path.join(runtime, name));
 }
 
 function dropMaps(directory) {
@@ -34,4 +35,6 @@ function dropMaps(directory) {
   }
 }
 dropMaps(path.join(root, 'node_modules'));
-console.log(`pruned ${removed} optional-peer packages, other databases' query compilers and source maps`);
+console.log(
+  `pruned ${removed} optional-peer packages, other databases' query compilers and source maps`,
+);

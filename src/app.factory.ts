@@ -8,7 +8,11 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, UNIT_OF_WORK_INTERCEPTORS } from './app.module.js';
 import { Environment, validateEnvironment } from './common/config/environment.js';
 import { ApiError, CommonCodes } from './common/errors/api-error.js';
-import { CORRELATION_HEADER, correlationIdOf, hasInvalidCorrelator } from './common/http/correlation.js';
+import {
+  CORRELATION_HEADER,
+  correlationIdOf,
+  hasInvalidCorrelator,
+} from './common/http/correlation.js';
 import { RequestContexts } from './common/http/request-contexts.js';
 import { handlerRoutesOf, RouteFactsRegistry } from './common/http/route-facts.js';
 import { isIntercepted } from './common/http/route-interceptors.js';
@@ -41,7 +45,9 @@ function assertUnitOfWorkInterceptors(app: NestFastifyApplication): void {
     }
   }
   if (missing.length > 0) {
-    throw new Error(`routes without their unit-of-work interceptor (pass their module to attachRouteInterceptors): ${missing.join('; ')}`);
+    throw new Error(
+      `routes without their unit-of-work interceptor (pass their module to attachRouteInterceptors): ${missing.join('; ')}`,
+    );
   }
 }
 
@@ -77,7 +83,9 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   assertUnitOfWorkInterceptors(app);
   fastify.decorateRequest('context', null);
   // An async context per request: every log line written while serving it carries its correlation id.
-  void fastify.register(fastifyRequestContext, { defaultStoreValues: (request) => ({ correlationId: request.id }) });
+  void fastify.register(fastifyRequestContext, {
+    defaultStoreValues: (request) => ({ correlationId: request.id }),
+  });
   fastify.addHook('onRoute', (route) => {
     routes.add(route.method, route.url);
     // A route's contract, audit and action are fixed here, once: requests read them from the route.
@@ -87,41 +95,65 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   // Only JSON is accepted; without this, text/plain bodies would reach validation as strings.
   fastify.removeContentTypeParser('text/plain');
   // CloudEvents in structured mode (operators' notifications) are JSON under their own media type.
-  fastify.addContentTypeParser('application/cloudevents+json', { parseAs: 'string' }, fastify.getDefaultJsonParser('error', 'error'));
-  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
-    const ctx = contexts.of(request);
-    reply.header(CORRELATION_HEADER, request.id);
-    // API answers may carry secrets (new keys, SDK tokens, client secrets): no cache keeps any.
-    if (ctx.route.audited) reply.header('cache-control', 'no-store');
-    if (hasInvalidCorrelator(request.raw)) {
-      done(new ApiError(400, CommonCodes.validation, 'The x-correlator header does not match the allowed pattern.'));
-      return;
-    }
-    // A source past the failed-authentication limit is refused here, before any other work (its
-    // refusals are rolled up in the trail like its failures).
-    const throttled = ctx.route.audited ? sources.refusalAtTheDoor(ctx.sourceIp) : undefined;
-    if (throttled) {
-      void reply.headers(throttled.headers);
-      sources.answerRefusal(() => { done(throttled); });
-      return;
-    }
-    // The liveness probe checks no dependency, and orchestrators call it often: it is answered
-    // here, without Nest's handler pipeline (guard, interceptors, pipes), which cost a third of its
-    // CPU. The controller's route stays: it is what the document, the route table and 405s know.
-    if (ctx.route.pattern === LIVENESS_PATH && request.method === 'GET') {
-      void reply.send(LIVENESS_ANSWER);
-      return;
-    }
-    done();
-  });
+  fastify.addContentTypeParser(
+    'application/cloudevents+json',
+    { parseAs: 'string' },
+    fastify.getDefaultJsonParser('error', 'error'),
+  );
+  fastify.addHook(
+    'onRequest',
+    (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => {
+      const ctx = contexts.of(request);
+      reply.header(CORRELATION_HEADER, request.id);
+      // API answers may carry secrets (new keys, SDK tokens, client secrets): no cache keeps any.
+      if (ctx.route.audited) reply.header('cache-control', 'no-store');
+      if (hasInvalidCorrelator(request.raw)) {
+        done(
+          new ApiError(
+            400,
+            CommonCodes.validation,
+            'The x-correlator header does not match the allowed pattern.',
+          ),
+        );
+        return;
+      }
+      // A source past the failed-authentication limit is refused here, before any other work (its
+      // refusals are rolled up in the trail like its failures).
+      const throttled = ctx.route.audited ? sources.refusalAtTheDoor(ctx.sourceIp) : undefined;
+      if (throttled) {
+        void reply.headers(throttled.headers);
+        sources.answerRefusal(() => {
+          done(throttled);
+        });
+        return;
+      }
+      // The liveness probe checks no dependency, and orchestrators call it often: it is answered
+      // here, without Nest's handler pipeline (guard, interceptors, pipes), which cost a third of its
+      // CPU. The controller's route stays: it is what the document, the route table and 405s know.
+      if (ctx.route.pattern === LIVENESS_PATH && request.method === 'GET') {
+        void reply.send(LIVENESS_ANSWER);
+        return;
+      }
+      done();
+    },
+  );
 
   const metrics = app.get(MetricsService);
-  fastify.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    // Every request has its context (onRequest); its route facts name the route pattern, never the raw path.
-    if (request.context) metrics.observeRequest(request.context.route, request.method, reply.statusCode, reply.elapsedTime / 1000);
-    logCompletedRequest(request, reply);
-    done();
-  });
+  fastify.addHook(
+    'onResponse',
+    (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      // Every request has its context (onRequest); its route facts name the route pattern, never the raw path.
+      if (request.context)
+        metrics.observeRequest(
+          request.context.route,
+          request.method,
+          reply.statusCode,
+          reply.elapsedTime / 1000,
+        );
+      logCompletedRequest(request, reply);
+      done();
+    },
+  );
   app.get(MetricsEndpoint).attach(fastify);
 
   app.useLogger(app.get(Logger));
@@ -142,7 +174,9 @@ export function configureApp(app: NestFastifyApplication): NestFastifyApplicatio
   return app;
 }
 
-export async function createApp(overrides: EnvironmentOverrides = {}): Promise<NestFastifyApplication> {
+export async function createApp(
+  overrides: EnvironmentOverrides = {},
+): Promise<NestFastifyApplication> {
   const environment = validateEnvironment({ ...process.env, ...overrides });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(overrides),

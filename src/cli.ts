@@ -48,7 +48,9 @@ registerPushCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   process.stderr.write(
-    error instanceof EnvironmentError || error instanceof Error ? `${error.message}\n` : `${String(error)}\n`,
+    error instanceof EnvironmentError || error instanceof Error
+      ? `${error.message}\n`
+      : `${String(error)}\n`,
   );
   process.exit(1);
 });

@@ -18,15 +18,24 @@ function boundUrl(app: NestFastifyApplication): string {
  * ends it at once (the default action of a signal without a listener). `beforeExit` runs last (the
  * tracer's final export), within the same deadline.
  */
-function drainOnSignals(app: NestFastifyApplication, environment: Environment, logger: Logger, beforeExit: () => Promise<void>): void {
+function drainOnSignals(
+  app: NestFastifyApplication,
+  environment: Environment,
+  logger: Logger,
+  beforeExit: () => Promise<void>,
+): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
     const started = performance.now();
-    logger.log(`${signal}: draining (readiness 503, no new connections, up to ${environment.SHUTDOWN_TIMEOUT_MS} ms)`);
+    logger.log(
+      `${signal}: draining (readiness 503, no new connections, up to ${environment.SHUTDOWN_TIMEOUT_MS} ms)`,
+    );
     const deadline = setTimeout(() => {
-      logger.error(`shutdown did not finish within SHUTDOWN_TIMEOUT_MS=${environment.SHUTDOWN_TIMEOUT_MS}; exiting`);
+      logger.error(
+        `shutdown did not finish within SHUTDOWN_TIMEOUT_MS=${environment.SHUTDOWN_TIMEOUT_MS}; exiting`,
+      );
       process.exit(1);
     }, environment.SHUTDOWN_TIMEOUT_MS);
     deadline.unref();
@@ -61,5 +70,7 @@ export async function runGateway(options: GatewayOptions = {}): Promise<void> {
   await app.listen({ port: environment.PORT, host: environment.HOST });
   const logger = new Logger('Gateway');
   drainOnSignals(app, environment, logger, options.beforeExit ?? (() => Promise.resolve()));
-  logger.log(`Mobile Identity Gateway listening on ${boundUrl(app)} (NODE_ENV=${environment.NODE_ENV}, database ${environment.usesEmbeddedDatabase ? 'embedded' : 'PostgreSQL'})`);
+  logger.log(
+    `Mobile Identity Gateway listening on ${boundUrl(app)} (NODE_ENV=${environment.NODE_ENV}, database ${environment.usesEmbeddedDatabase ? 'embedded' : 'PostgreSQL'})`,
+  );
 }

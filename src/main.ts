@@ -11,7 +11,9 @@ async function main(): Promise<void> {
   // Read before the app exists: the HTTP adapter's options (body limit, proxies) and tracing come from it.
   if (existsSync('.env')) process.loadEnvFile('.env');
   const settings = tracingSettings(process.env);
-  const tracing = settings.enabled ? await (await import('./common/tracing/tracing.js')).startTracing(settings) : undefined;
+  const tracing = settings.enabled
+    ? await (await import('./common/tracing/tracing.js')).startTracing(settings)
+    : undefined;
   const { runGateway } = await import('./gateway.js');
   await runGateway({ beforeExit: tracing && (() => tracing.shutdown()) });
 }
@@ -27,7 +29,12 @@ function startupFailure(error: unknown): string {
     return `Gateway failed to start: cannot listen (${code}); set PORT (and HOST) to a free address the process may bind`;
   }
   const message = error instanceof Error ? error.message : String(error);
-  if (['debug', 'trace'].includes(process.env.LOG_LEVEL ?? '') && error instanceof Error && error.stack) return `Gateway failed to start: ${error.stack}`;
+  if (
+    ['debug', 'trace'].includes(process.env.LOG_LEVEL ?? '') &&
+    error instanceof Error &&
+    error.stack
+  )
+    return `Gateway failed to start: ${error.stack}`;
   return `Gateway failed to start: ${message.split('\n')[0]} (LOG_LEVEL=debug shows the stack)`;
 }
 

@@ -39,7 +39,13 @@ export async function startGateway(
 ): Promise<GatewayHandle> {
   const port = await freePort();
   await run(process.execPath, [path.join(options.distDir, 'cli.js'), 'db:migrate'], {
-    env: { NODE_ENV: 'production', DATABASE_URL: databaseUrl(options.database), LOG_LEVEL: 'warn', JOBS_ENABLED: 'false', ...secrets },
+    env: {
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl(options.database),
+      LOG_LEVEL: 'warn',
+      JOBS_ENABLED: 'false',
+      ...secrets,
+    },
   });
   // The role is created NOLOGIN by the migrations; production gives it a login (README, "Audit trail").
   await withClient(options.database, (client) => client.query('ALTER ROLE mig_app LOGIN'));

@@ -36,8 +36,18 @@ export function httpRow(name: string, figures: HttpFigures): string[] {
     figures.latencyMs.p99.toFixed(1),
     String(figures.failures),
     figures.peakRssMb.toFixed(0),
-    figures.gatewayCpuMicrosPerRequest === undefined ? '-' : String(figures.gatewayCpuMicrosPerRequest),
+    figures.gatewayCpuMicrosPerRequest === undefined
+      ? '-'
+      : String(figures.gatewayCpuMicrosPerRequest),
   ];
 }
 
-export const HTTP_HEADERS = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'failures', 'peak RSS MB', 'gateway CPU µs/req'];
+export const HTTP_HEADERS = [
+  'scenario',
+  'req/s',
+  'p50 ms',
+  'p99 ms',
+  'failures',
+  'peak RSS MB',
+  'gateway CPU µs/req',
+];

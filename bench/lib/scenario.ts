@@ -32,7 +32,9 @@ export function figuresOf(result: LoadResult, peakRssMb: number, cpuSeconds?: nu
       Object.keys(result.failureSamples).length > 0 ? result.failureSamples : undefined,
     peakRssMb: Math.round(peakRssMb),
     gatewayCpuMicrosPerRequest:
-      cpuSeconds === undefined || result.requests === 0 ? undefined : Math.round((cpuSeconds * 1e6) / result.requests),
+      cpuSeconds === undefined || result.requests === 0
+        ? undefined
+        : Math.round((cpuSeconds * 1e6) / result.requests),
   };
 }
 

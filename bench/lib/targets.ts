@@ -72,10 +72,25 @@ export function targetsOf(results: Results): TargetCheck[] {
       const verify = results.hotPaths?.routes[ROUTES.verify];
       if (verify) {
         const share = figures.requestsPerSecond / verify.requestsPerSecond;
-        checks.push({ name: `${name} ÷ verify`, target: '≥ 0.5', actual: share.toFixed(2), met: share >= 0.5 });
+        checks.push({
+          name: `${name} ÷ verify`,
+          target: '≥ 0.5',
+          actual: share.toFixed(2),
+          met: share >= 0.5,
+        });
       }
-      checks.push({ name: `${name} p99`, target: '≤ 25 ms', actual: `${figures.latencyMs.p99.toFixed(1)} ms`, met: figures.latencyMs.p99 <= 25 });
-      checks.push({ name: `${name} failures`, target: '0', actual: String(figures.failures), met: figures.failures === 0 });
+      checks.push({
+        name: `${name} p99`,
+        target: '≤ 25 ms',
+        actual: `${figures.latencyMs.p99.toFixed(1)} ms`,
+        met: figures.latencyMs.p99 <= 25,
+      });
+      checks.push({
+        name: `${name} failures`,
+        target: '0',
+        actual: String(figures.failures),
+        met: figures.failures === 0,
+      });
       continue;
     }
     if (ratio) {
@@ -129,7 +144,12 @@ export function targetsOf(results: Results): TargetCheck[] {
       actual: `${push.throughputEventsPerSecond}, ${push.distinctIds} ids`,
       met: push.throughputEventsPerSecond >= 1_000 && push.distinctIds === push.events,
     });
-    checks.push({ name: 'push: change → delivery p99, no backlog', target: '≤ 1000 ms', actual: `${push.latencyP99Ms.toFixed(1)} ms`, met: push.latencyP99Ms <= 1_000 });
+    checks.push({
+      name: 'push: change → delivery p99, no backlog',
+      target: '≤ 1000 ms',
+      actual: `${push.latencyP99Ms.toFixed(1)} ms`,
+      met: push.latencyP99Ms <= 1_000,
+    });
   }
   const audit = results.audit;
   if (audit) {

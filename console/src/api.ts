@@ -39,7 +39,11 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   if (!response.ok) {
     const error = (data ?? {}) as { code?: string; message?: string };
     if (response.status === 401 && path !== '/session' && onUnauthenticated) onUnauthenticated();
-    throw new ApiFailure(response.status, error.code ?? 'ERROR', error.message ?? `Request failed (${response.status}).`);
+    throw new ApiFailure(
+      response.status,
+      error.code ?? 'ERROR',
+      error.message ?? `Request failed (${response.status}).`,
+    );
   }
   return data as T;
 }
@@ -67,7 +71,13 @@ export function query(params: Record<string, string | number | undefined | null>
 export type Role = 'admin' | 'auditor' | 'client';
 
 export interface Session {
-  user: { id: string; email: string; role: Role; totpEnabled: boolean; clients: { clientId: string; name: string; environment: 'SANDBOX' | 'LIVE' }[] };
+  user: {
+    id: string;
+    email: string;
+    role: Role;
+    totpEnabled: boolean;
+    clients: { clientId: string; name: string; environment: 'SANDBOX' | 'LIVE' }[];
+  };
   csrfToken: string;
   expiresAt: string;
   idleTimeoutSeconds: number;
@@ -195,19 +205,36 @@ export interface Operator {
   enabled: boolean;
 }
 
-export const SERVICE_TYPES = ['REGISTRATION', 'LOGIN', 'RESET_PASS', 'UPDATE_DETAILS', 'TRANSACTION'] as const;
+export const SERVICE_TYPES = [
+  'REGISTRATION',
+  'LOGIN',
+  'RESET_PASS',
+  'UPDATE_DETAILS',
+  'TRANSACTION',
+] as const;
 export type ServiceType = (typeof SERVICE_TYPES)[number];
 
 /** A stored policy version (0: the built-in default); `policy` is complete. */
 export interface VersionedPolicy {
   serviceType: ServiceType;
   version: number;
-  policy: { thresholds: { challenge: number; review: number; block: number } } & Record<string, unknown>;
+  policy: { thresholds: { challenge: number; review: number; block: number } } & Record<
+    string,
+    unknown
+  >;
   createdBy: string | null;
   createdAt: string | null;
 }
 
-export const PRODUCTS = ['VERIFY', 'VERIFY_MASKED', 'SIM_SWAP', 'DEVICE_SWAP', 'TRUST', 'SHIELD', 'DETECT'] as const;
+export const PRODUCTS = [
+  'VERIFY',
+  'VERIFY_MASKED',
+  'SIM_SWAP',
+  'DEVICE_SWAP',
+  'TRUST',
+  'SHIELD',
+  'DETECT',
+] as const;
 
 /** The product an audited action belongs to, for the usage charts. */
 export function productOfAction(action: string): string | undefined {

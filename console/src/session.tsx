@@ -1,4 +1,12 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import {
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useState,
+  type ReactNode,
+} from 'react';
 import { api, ApiFailure, setCsrfToken, setUnauthenticatedHandler, type Session } from './api';
 
 interface SessionState {
@@ -25,7 +33,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setClientIdState((current) => {
       const clients = next?.user.clients ?? [];
       if (current && clients.some((client) => client.clientId === current)) return current;
-      return clients.find((client) => client.environment === 'SANDBOX')?.clientId ?? clients[0]?.clientId ?? null;
+      return (
+        clients.find((client) => client.environment === 'SANDBOX')?.clientId ??
+        clients[0]?.clientId ??
+        null
+      );
     });
   }, []);
 

@@ -2,7 +2,12 @@ import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react'
 import { api, ApiFailure } from './api';
 
 /** Loads a GET endpoint; `reload` fetches again (after a change). */
-export function useLoad<T>(path: string | null): { data: T | undefined; error: unknown; loading: boolean; reload: () => void } {
+export function useLoad<T>(path: string | null): {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  reload: () => void;
+} {
   const [data, setData] = useState<T>();
   const [error, setError] = useState<unknown>();
   const [loading, setLoading] = useState(path !== null);
@@ -30,7 +35,12 @@ export function useLoad<T>(path: string | null): { data: T | undefined; error: u
 }
 
 /** Runs an action, keeping its error and a busy flag for the button. */
-export function useAction(): { busy: boolean; error: unknown; run: (work: () => Promise<void>) => Promise<void>; clear: () => void } {
+export function useAction(): {
+  busy: boolean;
+  error: unknown;
+  run: (work: () => Promise<void>) => Promise<void>;
+  clear: () => void;
+} {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const run = useCallback(async (work: () => Promise<void>) => {
@@ -79,14 +89,26 @@ export function Loading() {
 export function formatDate(value: string | null | undefined): string {
   if (!value) return '—';
   const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? value : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+  return Number.isNaN(date.getTime())
+    ? value
+    : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 }
 
 /**
  * A secret shown once: read-only, selectable, with a copy button. It lives only in this
  * component's state; nothing stores it, so it is gone after a reload.
  */
-export function SecretOnce({ label, value, onDismiss, children }: { label: string; value: string; onDismiss: () => void; children?: ReactNode }) {
+export function SecretOnce({
+  label,
+  value,
+  onDismiss,
+  children,
+}: {
+  label: string;
+  value: string;
+  onDismiss: () => void;
+  children?: ReactNode;
+}) {
   const [copied, setCopied] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => input.current?.focus(), []);
@@ -97,12 +119,22 @@ export function SecretOnce({ label, value, onDismiss, children }: { label: strin
       <div className="secret-row">
         <label className="inline">
           <span className="visually-hidden">{label}</span>
-          <input ref={input} readOnly value={value} aria-label={label} spellCheck={false} onFocus={(event) => event.currentTarget.select()} />
+          <input
+            ref={input}
+            readOnly
+            value={value}
+            aria-label={label}
+            spellCheck={false}
+            onFocus={(event) => event.currentTarget.select()}
+          />
         </label>
         <button
           type="button"
           onClick={() => {
-            void navigator.clipboard?.writeText(value).then(() => setCopied(true), () => setCopied(false));
+            void navigator.clipboard?.writeText(value).then(
+              () => setCopied(true),
+              () => setCopied(false),
+            );
           }}
         >
           Copy

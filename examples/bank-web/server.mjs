@@ -25,15 +25,23 @@ const GATEWAY_TIMEOUT_MS = 8_000;
 export function loadConfig(env = process.env) {
   const gatewayUrl = (env.GATEWAY_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
   const publicUrl = (env.GATEWAY_PUBLIC_URL ?? gatewayUrl).replace(/\/+$/, '');
-  const credentialsFile = env.BANK_CREDENTIALS_FILE ?? new URL('../../.data/sandbox-credentials.json', HERE).pathname;
+  const credentialsFile =
+    env.BANK_CREDENTIALS_FILE ?? new URL('../../.data/sandbox-credentials.json', HERE).pathname;
   let credentials;
   if (env.BANK_CLIENT_ID && env.BANK_API_KEY) {
-    credentials = { clientId: env.BANK_CLIENT_ID, apiKey: env.BANK_API_KEY, jwtKeyId: env.BANK_JWT_KEY_ID, jwtSecret: env.BANK_JWT_SECRET };
+    credentials = {
+      clientId: env.BANK_CLIENT_ID,
+      apiKey: env.BANK_API_KEY,
+      jwtKeyId: env.BANK_JWT_KEY_ID,
+      jwtSecret: env.BANK_JWT_SECRET,
+    };
   } else {
     try {
       credentials = JSON.parse(readFileSync(credentialsFile, 'utf8'));
     } catch {
-      throw new Error(`No credentials: set BANK_CLIENT_ID and BANK_API_KEY, or start the gateway once (npm start) so it writes ${credentialsFile}.`);
+      throw new Error(
+        `No credentials: set BANK_CLIENT_ID and BANK_API_KEY, or start the gateway once (npm start) so it writes ${credentialsFile}.`,
+      );
     }
   }
   return {
@@ -63,7 +71,10 @@ async function gateway(config, method, path, { headers = {}, body } = {}) {
   return { status: response.status, body: await response.json().catch(() => null) };
 }
 
-const apiKeyHeaders = (config) => ({ 'x-client-id': config.credentials.clientId, 'x-api-key': config.credentials.apiKey });
+const apiKeyHeaders = (config) => ({
+  'x-client-id': config.credentials.clientId,
+  'x-api-key': config.credentials.apiKey,
+});
 
 class BankError extends Error {
   constructor(status, message) {
@@ -73,7 +84,9 @@ class BankError extends Error {
 }
 
 async function mintSdkToken(config) {
-  const answer = await gateway(config, 'POST', '/v1/api/sdk/token', { headers: apiKeyHeaders(config) });
+  const answer = await gateway(config, 'POST', '/v1/api/sdk/token', {
+    headers: apiKeyHeaders(config),
+  });
   if (answer.status !== 200) throw new BankError(502, 'The gateway did not issue an SDK token.');
   return answer.body.data.sdkToken;
 }
@@ -81,13 +94,27 @@ async function mintSdkToken(config) {
 async function verifyWithGateway(config, flow, proof) {
   const answer =
     flow.variant === 'web'
-      ? await gateway(config, 'POST', `/v1/api/verify/${flow.id}`, { headers: apiKeyHeaders(config), body: { mobileNumber: flow.mobileNumber, serviceType: 'LOGIN' } })
+      ? await gateway(config, 'POST', `/v1/api/verify/${flow.id}`, {
+          headers: apiKeyHeaders(config),
+          body: { mobileNumber: flow.mobileNumber, serviceType: 'LOGIN' },
+        })
       : await gateway(config, 'POST', '/v1/api/verify', {
           headers: apiKeyHeaders(config),
-          body: { mobileNumber: flow.mobileNumber, encryptedMobileNumber: proof.authmatechCode, operatorId: flow.operatorId, serviceType: 'LOGIN', sdkSessionId: proof.sdkSessionId },
+          body: {
+            mobileNumber: flow.mobileNumber,
+            encryptedMobileNumber: proof.authmatechCode,
+            operatorId: flow.operatorId,
+            serviceType: 'LOGIN',
+            sdkSessionId: proof.sdkSessionId,
+          },
         });
-  if (answer.status === 200) return { validNumber: answer.body.data.validNumber === true, reason: answer.body.messages?.[0]?.code };
-  if (answer.status === 400 || answer.status === 404) return { validNumber: false, reason: answer.body?.messages?.[0]?.code ?? 'REFUSED' };
+  if (answer.status === 200)
+    return {
+      validNumber: answer.body.data.validNumber === true,
+      reason: answer.body.messages?.[0]?.code,
+    };
+  if (answer.status === 400 || answer.status === 404)
+    return { validNumber: false, reason: answer.body?.messages?.[0]?.code ?? 'REFUSED' };
   throw new BankError(502, 'The gateway could not verify the number right now.');
 }
 
@@ -111,12 +138,15 @@ async function simSwapCheck(config, phoneNumber, sdkSessionId) {
     headers: { authorization: `Bearer ${token}`, 'x-correlator': sdkSessionId },
     body: { phoneNumber, maxAge: SIM_SWAP_MAX_AGE_HOURS },
   });
-  if (answer.status === 200) return { swapped: answer.body.swapped, maxAgeHours: SIM_SWAP_MAX_AGE_HOURS };
+  if (answer.status === 200)
+    return { swapped: answer.body.swapped, maxAgeHours: SIM_SWAP_MAX_AGE_HOURS };
   return { unavailable: answer.body?.code ?? String(answer.status) };
 }
 
 function securityHeaders(config) {
-  const gatewayOrigins = [...new Set([new URL(config.publicUrl).origin, new URL(config.heUrl).origin])].join(' ');
+  const gatewayOrigins = [
+    ...new Set([new URL(config.publicUrl).origin, new URL(config.heUrl).origin]),
+  ].join(' ');
   return {
     'content-security-policy': `default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self' ${gatewayOrigins}; frame-src ${new URL(config.heUrl).origin}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,
     'referrer-policy': 'no-referrer',
@@ -135,20 +165,38 @@ export async function startBankServer(config = loadConfig()) {
     '/sdk.mjs': ['text/javascript; charset=utf-8', pathToFileURL(config.sdkFile)],
   };
   for (const [path, [type, file]] of Object.entries(files)) {
-    app.get(path, (_request, reply) => reply.headers(securityHeaders(config)).type(type).send(readFileSync(file)));
+    app.get(path, (_request, reply) =>
+      reply.headers(securityHeaders(config)).type(type).send(readFileSync(file)),
+    );
   }
 
   app.setErrorHandler((error, _request, reply) => {
     const status = error instanceof BankError ? error.status : error.statusCode === 400 ? 400 : 502;
-    reply.status(status).send({ message: error instanceof BankError || status === 400 ? error.message : 'The bank could not reach the gateway.' });
+    reply.status(status).send({
+      message:
+        error instanceof BankError || status === 400
+          ? error.message
+          : 'The bank could not reach the gateway.',
+    });
   });
 
   app.post('/api/start', async (request) => {
     const { mobileNumber, variant } = request.body ?? {};
-    if (typeof mobileNumber !== 'string' || !E164.test(mobileNumber)) throw new BankError(400, 'Enter your number in international format, e.g. +962791234567.');
+    if (typeof mobileNumber !== 'string' || !E164.test(mobileNumber))
+      throw new BankError(400, 'Enter your number in international format, e.g. +962791234567.');
     const operatorId = OPERATORS.find(([prefix]) => mobileNumber.startsWith(prefix))?.[1];
-    if (!operatorId) throw new BankError(400, 'Demo Bank knows the sandbox operators of Jordan only (+96277, +96278, +96279).');
-    const flow = { id: randomUUID(), mobileNumber, operatorId, variant: variant === 'web' ? 'web' : 'sdk', expiresAt: Date.now() + FLOW_TTL_MS };
+    if (!operatorId)
+      throw new BankError(
+        400,
+        'Demo Bank knows the sandbox operators of Jordan only (+96277, +96278, +96279).',
+      );
+    const flow = {
+      id: randomUUID(),
+      mobileNumber,
+      operatorId,
+      variant: variant === 'web' ? 'web' : 'sdk',
+      expiresAt: Date.now() + FLOW_TTL_MS,
+    };
     const sdkToken = await mintSdkToken(config);
     for (const [id, old] of flows) if (old.expiresAt < Date.now()) flows.delete(id);
     flows.set(flow.id, flow);
@@ -158,7 +206,10 @@ export async function startBankServer(config = loadConfig()) {
       sdkToken,
       backendBaseURL: config.publicUrl,
       heUrl: `${config.heUrl}/v1/he/${operatorId}`,
-      ...(flow.variant === 'web' && { transactionId: flow.id, checkUrl: `${config.heUrl}/v1/he/${operatorId}/check` }),
+      ...(flow.variant === 'web' && {
+        transactionId: flow.id,
+        checkUrl: `${config.heUrl}/v1/he/${operatorId}/check`,
+      }),
     };
   });
 
@@ -167,18 +218,32 @@ export async function startBankServer(config = loadConfig()) {
     const flow = flows.get(flowId);
     // Single use: a replayed or unknown flow is refused before the gateway is asked.
     flows.delete(flowId);
-    if (!flow || flow.expiresAt < Date.now()) throw new BankError(400, 'This verification has expired or was already used; start again.');
-    if (flow.variant === 'sdk' && (typeof authmatechCode !== 'string' || typeof sdkSessionId !== 'string')) throw new BankError(400, 'The proof is missing.');
+    if (!flow || flow.expiresAt < Date.now())
+      throw new BankError(400, 'This verification has expired or was already used; start again.');
+    if (
+      flow.variant === 'sdk' &&
+      (typeof authmatechCode !== 'string' || typeof sdkSessionId !== 'string')
+    )
+      throw new BankError(400, 'The proof is missing.');
     const verdict = await verifyWithGateway(config, flow, { authmatechCode, sdkSessionId });
     if (!verdict.validNumber) return { verified: false, reason: verdict.reason ?? 'NOT_VERIFIED' };
     // The web variant's session is its transaction id (the gateway keeps it lower case).
     const session = flow.variant === 'web' ? flow.id.toLowerCase() : sdkSessionId;
-    return { verified: true, maskedNumber: maskForDisplay(flow.mobileNumber), simSwap: await simSwapCheck(config, flow.mobileNumber, session) };
+    return {
+      verified: true,
+      maskedNumber: maskForDisplay(flow.mobileNumber),
+      simSwap: await simSwapCheck(config, flow.mobileNumber, session),
+    };
   });
 
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
-  const host = config.host === 'localhost' ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const host =
+    config.host === 'localhost'
+      ? 'localhost'
+      : address.family === 'IPv6'
+        ? `[${address.address}]`
+        : address.address;
   const url = `http://${host}:${address.port}`;
   return { url, close: () => app.close() };
 }

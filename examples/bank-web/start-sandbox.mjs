@@ -11,7 +11,9 @@ let startNetworkSimulator;
 try {
   ({ startNetworkSimulator } = await import('../../dist/modules/operators/network-simulator.js'));
 } catch {
-  console.error('The gateway is not built: run `npm start` (or `npm run build`) in the repository first.');
+  console.error(
+    'The gateway is not built: run `npm start` (or `npm run build`) in the repository first.',
+  );
   process.exit(2);
 }
 
@@ -24,7 +26,11 @@ try {
 }
 const bank = await startBankServer(config);
 // Like a real operator, the simulator enriches only requests to the enrichment host.
-const simulator = await startNetworkSimulator({ msisdn, port: simulatorPort, enrichHosts: [new URL(config.heUrl).host] });
+const simulator = await startNetworkSimulator({
+  msisdn,
+  port: simulatorPort,
+  enrichHosts: [new URL(config.heUrl).host],
+});
 
 console.log(
   [

@@ -4,16 +4,14 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Option, type Command } from 'commander';
-import {
-  formatTable,
-  printResult,
-  validatedOptions,
-  withAppContext,
-} from './cli-context.js';
+import { formatTable, printResult, validatedOptions, withAppContext } from './cli-context.js';
 import { progressBar } from './progress.js';
 import { Clock } from '../common/clock/clock.js';
 import type { AuditRecord } from '../modules/audit/audit-chain.js';
-import { AuditIntegrityService, type AnchorCheck } from '../modules/audit/audit-integrity.service.js';
+import {
+  AuditIntegrityService,
+  type AnchorCheck,
+} from '../modules/audit/audit-integrity.service.js';
 import { AuditRetentionService } from '../modules/audit/audit-retention.service.js';
 import { AuditVerificationRunsService } from '../modules/audit/audit-verification-runs.service.js';
 import { AuditService, type AuditEventInput } from '../modules/audit/audit.service.js';
@@ -140,8 +138,13 @@ async function readAnchor(file: string): Promise<{ position: string; hash: strin
 export function registerAuditCommands(program: Command): void {
   program
     .command('audit:verify')
-    .description('Recompute the audit hash chain and report the first broken link (exit code 2 when broken, or when the chain does not match --anchor).')
-    .option('--anchor <file>', 'also check that the chain still has the hash of this anchor (as audit:anchor --json wrote it) at its position')
+    .description(
+      'Recompute the audit hash chain and report the first broken link (exit code 2 when broken, or when the chain does not match --anchor).',
+    )
+    .option(
+      '--anchor <file>',
+      'also check that the chain still has the hash of this anchor (as audit:anchor --json wrote it) at its position',
+    )
     .option('--json', 'print one JSON object')
     .action(async (options: { anchor?: string; json?: boolean }) => {
       // Read first: a bad file is a one-line error before minutes of checking.
@@ -154,8 +157,12 @@ export function registerAuditCommands(program: Command): void {
         const compared = anchor && (await app.get(AuditIntegrityService).checkAnchor(anchor));
         const { report: checked } = await app
           .get(AuditVerificationRunsService)
-          .runToCompletion({ type: 'system' }, (done, total) => { progress.update(done, total); })
-          .finally(() => { progress.stop(); });
+          .runToCompletion({ type: 'system' }, (done, total) => {
+            progress.update(done, total);
+          })
+          .finally(() => {
+            progress.stop();
+          });
         return { report: checked, anchorCheck: compared };
       });
       if (!report) throw new Error('The check could not read the audit trail (see the log above).');
@@ -168,24 +175,36 @@ export function registerAuditCommands(program: Command): void {
             : 'Audit chain BROKEN.',
         ...(anchorCheck ? [anchorLine(anchorCheck)] : []),
       ];
-      printResult(Boolean(options.json), anchorCheck ? { ...report, ok, chainOk: report.ok, anchor: anchorCheck } : report, lines.join('\n'));
+      printResult(
+        Boolean(options.json),
+        anchorCheck ? { ...report, ok, chainOk: report.ok, anchor: anchorCheck } : report,
+        lines.join('\n'),
+      );
       if (!ok) process.exitCode = 2;
     });
 
   withFilterOptions(
     program
       .command('audit:search')
-      .description('Query the audit trail, newest first, with the filters of GET /admin/v1/audit/events (paged; the read is audited).'),
+      .description(
+        'Query the audit trail, newest first, with the filters of GET /admin/v1/audit/events (paged; the read is audited).',
+      ),
   )
     .option('--limit <n>', 'events per page, 1 to 500', '50')
     .option('--cursor <cursor>', 'the next-page cursor a previous search printed')
     .option('--json', 'print one JSON object: {items, nextCursor}')
     .action(async (options: FilterOptions & { limit: string; cursor?: string; json?: boolean }) => {
-      const dto = validatedOptions(AuditEventsQueryDto, { ...filtersOf(options), limit: options.limit, cursor: options.cursor });
+      const dto = validatedOptions(AuditEventsQueryDto, {
+        ...filtersOf(options),
+        limit: options.limit,
+        cursor: options.cursor,
+      });
       const page = await withAppContext(async (app) => {
         const audit = app.get(AuditService);
         const found = await audit.list(toAuditQuery(dto), dto.limit ?? 50, dto.cursor);
-        await audit.record(cliReadEvent('audit.events.list', dto, { returned: found.items.length }));
+        await audit.record(
+          cliReadEvent('audit.events.list', dto, { returned: found.items.length }),
+        );
         return found;
       });
       printResult(
@@ -203,65 +222,108 @@ export function registerAuditCommands(program: Command): void {
   withFilterOptions(
     program
       .command('audit:export')
-      .description('Export the filtered trail as CSV or NDJSON, newest first: the rows and columns of GET /admin/v1/audit/export, streamed (the export is audited).'),
+      .description(
+        'Export the filtered trail as CSV or NDJSON, newest first: the rows and columns of GET /admin/v1/audit/export, streamed (the export is audited).',
+      ),
   )
-    .addOption(new Option('--format <format>', 'csv | ndjson').choices(['csv', 'ndjson']).makeOptionMandatory())
+    .addOption(
+      new Option('--format <format>', 'csv | ndjson')
+        .choices(['csv', 'ndjson'])
+        .makeOptionMandatory(),
+    )
     .option('--out <file>', 'write to this file (default: standard output)')
     .option('--json', 'with --out: print one JSON object describing the export')
-    .action(async (options: FilterOptions & { format: 'csv' | 'ndjson'; out?: string; json?: boolean }) => {
-      if (options.json && options.out === undefined) throw new Error('--json needs --out: without it the export itself is standard output.');
-      const dto = validatedOptions(AuditExportQueryDto, { ...filtersOf(options), format: options.format });
-      // Written beside the target and renamed at the end, so a failed export leaves no half file.
-      const partial = options.out === undefined ? undefined : `${options.out}.partial-${process.pid}`;
-      // Not over rows printed to the same terminal: the bar would be drawn into the export.
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- commander leaves an absent flag undefined and a piped stdout has no isTTY, whatever the types say
-      const progress = progressBar('audit:export', Boolean(options.json) || (partial === undefined && Boolean(process.stdout.isTTY)));
-      const result = await withAppContext(async (app) => {
-        const audit = app.get(AuditService);
-        const query = toAuditQuery(dto);
-        const total = progress.active ? await audit.count(query) : 0;
-        let rows = 0;
-        const stream = audit.export(query, dto.format, app.get(Clock).now(), (exported) => {
-          rows = exported;
-          progress.update(exported, Math.max(total, exported));
+    .action(
+      async (
+        options: FilterOptions & { format: 'csv' | 'ndjson'; out?: string; json?: boolean },
+      ) => {
+        if (options.json && options.out === undefined)
+          throw new Error('--json needs --out: without it the export itself is standard output.');
+        const dto = validatedOptions(AuditExportQueryDto, {
+          ...filtersOf(options),
+          format: options.format,
         });
-        const target: Writable = partial === undefined ? process.stdout : createWriteStream(partial, { mode: 0o600 });
-        try {
-          // Standard output is not ours to close; a file is ended with the export.
-          await pipeline(stream, target, { end: partial !== undefined });
-          if (partial !== undefined && options.out !== undefined) await rename(partial, options.out);
-        } catch (error) {
-          if (partial !== undefined) await rm(partial, { force: true });
-          // A reader that stopped early (`| head`) ends the export; it is not a failure of it.
-          if (partial !== undefined || (error as NodeJS.ErrnoException).code !== 'EPIPE') throw error;
-        } finally {
-          progress.stop();
+        // Written beside the target and renamed at the end, so a failed export leaves no half file.
+        const partial =
+          options.out === undefined ? undefined : `${options.out}.partial-${process.pid}`;
+        // Not over rows printed to the same terminal: the bar would be drawn into the export.
+        const progress = progressBar(
+          'audit:export',
+          // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- commander leaves an absent flag undefined and a piped stdout has no isTTY, whatever the types say
+          Boolean(options.json) || (partial === undefined && Boolean(process.stdout.isTTY)),
+        );
+        const result = await withAppContext(async (app) => {
+          const audit = app.get(AuditService);
+          const query = toAuditQuery(dto);
+          const total = progress.active ? await audit.count(query) : 0;
+          let rows = 0;
+          const stream = audit.export(query, dto.format, app.get(Clock).now(), (exported) => {
+            rows = exported;
+            progress.update(exported, Math.max(total, exported));
+          });
+          const target: Writable =
+            partial === undefined ? process.stdout : createWriteStream(partial, { mode: 0o600 });
+          try {
+            // Standard output is not ours to close; a file is ended with the export.
+            await pipeline(stream, target, { end: partial !== undefined });
+            if (partial !== undefined && options.out !== undefined)
+              await rename(partial, options.out);
+          } catch (error) {
+            if (partial !== undefined) await rm(partial, { force: true });
+            // A reader that stopped early (`| head`) ends the export; it is not a failure of it.
+            if (partial !== undefined || (error as NodeJS.ErrnoException).code !== 'EPIPE')
+              throw error;
+          } finally {
+            progress.stop();
+          }
+          await audit.record(
+            cliReadEvent('audit.export', dto, {
+              rows,
+              to: options.out === undefined ? 'stdout' : 'file',
+            }),
+          );
+          return { format: dto.format, rows };
+        });
+        if (options.out !== undefined) {
+          printResult(
+            Boolean(options.json),
+            { ...result, out: options.out },
+            `Exported ${result.rows} events as ${result.format} to ${options.out}.`,
+          );
         }
-        await audit.record(cliReadEvent('audit.export', dto, { rows, to: options.out === undefined ? 'stdout' : 'file' }));
-        return { format: dto.format, rows };
-      });
-      if (options.out !== undefined) {
-        printResult(Boolean(options.json), { ...result, out: options.out }, `Exported ${result.rows} events as ${result.format} to ${options.out}.`);
-      }
-    });
+      },
+    );
 
   program
     .command('audit:anchor')
     .description('Print the chain head (position and hash) to keep outside the database.')
     .option('--json', 'print one JSON object')
     .action(async (options: { json?: boolean }) => {
-      const anchor = await withAppContext((app) => app.get(AuditIntegrityService).anchor(app.get(Clock).now()));
-      printResult(Boolean(options.json), anchor, `position ${anchor.position} hash ${anchor.hash} (read at ${anchor.readAt})`);
+      const anchor = await withAppContext((app) =>
+        app.get(AuditIntegrityService).anchor(app.get(Clock).now()),
+      );
+      printResult(
+        Boolean(options.json),
+        anchor,
+        `position ${anchor.position} hash ${anchor.hash} (read at ${anchor.readAt})`,
+      );
     });
 
   program
     .command('audit:retention')
-    .description('Create the coming months’ audit partitions and drop whole months past the retention policy.')
+    .description(
+      'Create the coming months’ audit partitions and drop whole months past the retention policy.',
+    )
     .option('--json', 'print one JSON object')
     .action(async (options: { json?: boolean }) => {
       const progress = progressBar('audit:retention', Boolean(options.json));
-      const result = await withAppContext((app) => app.get(AuditRetentionService).run((dropped, total) => { progress.update(dropped, total); })).finally(() => { progress.stop(); },
-      );
+      const result = await withAppContext((app) =>
+        app.get(AuditRetentionService).run((dropped, total) => {
+          progress.update(dropped, total);
+        }),
+      ).finally(() => {
+        progress.stop();
+      });
       printResult(
         Boolean(options.json),
         result,
@@ -275,7 +337,9 @@ export function registerAuditCommands(program: Command): void {
 
   program
     .command('audit:retention-policy')
-    .description('Show the audit retention policy, or set it with --days (needs the database owner: the application role cannot change it).')
+    .description(
+      'Show the audit retention policy, or set it with --days (needs the database owner: the application role cannot change it).',
+    )
     .option('--days <days>', 'days audit events are kept, from now on')
     .option('--allow-short', 'accept fewer than 365 days (test systems only; PCI DSS 10.5.1)')
     .option('--json', 'print one JSON object')
@@ -284,18 +348,29 @@ export function registerAuditCommands(program: Command): void {
         const retention = app.get(AuditRetentionService);
         if (options.days !== undefined) {
           try {
-            await retention.setPolicy(Number(options.days), Boolean(options.allowShort), `cli ${process.env.USER ?? 'unknown'}`);
+            await retention.setPolicy(
+              Number(options.days),
+              Boolean(options.allowShort),
+              `cli ${process.env.USER ?? 'unknown'}`,
+            );
           } catch (error) {
             // The application role has only SELECT on the policy: say what to do instead of a driver error.
             if (/permission denied/i.test(error instanceof Error ? error.message : String(error))) {
-              throw new Error('Permission denied: the retention policy can only be set as the database owner (run with the owner\'s DATABASE_URL).', { cause: error });
+              throw new Error(
+                "Permission denied: the retention policy can only be set as the database owner (run with the owner's DATABASE_URL).",
+                { cause: error },
+              );
             }
             throw error;
           }
         }
         return retention.currentRetentionDays();
       });
-      printResult(Boolean(options.json), { retentionDays: days }, `Audit events are kept ${days} days.`);
+      printResult(
+        Boolean(options.json),
+        { retentionDays: days },
+        `Audit events are kept ${days} days.`,
+      );
     });
 }
 

@@ -149,14 +149,12 @@ export function registerCredentialsCommands(program: Command): void {
         const environment = options.sandbox ? 'SANDBOX' : 'LIVE';
         const products = options.products ?? [...CLIENT_PRODUCTS];
         const created = await withAppContext((app) =>
-          app
-            .get(ClientManagementService)
-            .createClient({
-              name: options.name,
-              environment,
-              products,
-              allowedOrigins: options.allowedOrigins,
-            }),
+          app.get(ClientManagementService).createClient({
+            name: options.name,
+            environment,
+            products,
+            allowedOrigins: options.allowedOrigins,
+          }),
         );
         printResult(
           Boolean(options.json),
@@ -188,7 +186,9 @@ export function registerCredentialsCommands(program: Command): void {
     .action(async (options: { client: string; set?: string[]; json?: boolean }) => {
       const client = await withAppContext((app) =>
         options.set
-          ? app.get(ClientManagementService).updateClient(options.client, { allowedOrigins: options.set }, SYSTEM_ACTOR)
+          ? app
+              .get(ClientManagementService)
+              .updateClient(options.client, { allowedOrigins: options.set }, SYSTEM_ACTOR)
           : app.get(CredentialViewsService).getClient(options.client),
       );
       printResult(
@@ -273,7 +273,9 @@ export function registerCredentialsCommands(program: Command): void {
           throw new Error('Give either --client <clientId> or --admin.');
         // The admin API's own method: the same checks (owner, still active), the same transaction and audit event.
         const credential = await withAppContext((app) =>
-          app.get(CredentialIssuanceService).revokeCredential(options.client ?? null, keyId, cliActor()),
+          app
+            .get(CredentialIssuanceService)
+            .revokeCredential(options.client ?? null, keyId, cliActor()),
         ).catch((error: unknown) => {
           // Only an id-shaped value is echoed: a secret pasted by mistake must not reach the terminal's scrollback.
           const named = /^[0-9a-f-]{36}$/i.test(keyId)

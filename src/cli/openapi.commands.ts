@@ -11,7 +11,9 @@ import { OPENAPI_DOCUMENT } from '../common/openapi/openapi-document.js';
 export function registerOpenApiCommands(program: Command): void {
   program
     .command('openapi')
-    .description('Print the OpenAPI document the gateway serves at /docs/openapi.json (no database needed).')
+    .description(
+      'Print the OpenAPI document the gateway serves at /docs/openapi.json (no database needed).',
+    )
     .option('--out <file>', 'write it to this file instead of stdout')
     .action(async (options: { out?: string }) => {
       const app = await createApp({
@@ -22,7 +24,9 @@ export function registerOpenApiCommands(program: Command): void {
         LOG_LEVEL: 'error',
       });
       try {
-        const documentOf = app.getHttpAdapter().getInstance()[OPENAPI_DOCUMENT as never] as () => OpenAPIObject;
+        const documentOf = app.getHttpAdapter().getInstance()[
+          OPENAPI_DOCUMENT as never
+        ] as () => OpenAPIObject;
         const text = `${JSON.stringify(documentOf(), null, 2)}\n`;
         if (options.out) writeFileSync(options.out, text);
         else process.stdout.write(text);

@@ -13,7 +13,11 @@ const SILENT: Progress = { active: false, update: () => undefined, stop: () => u
  * A progress bar on stderr with events/s and an ETA (cli-progress), for commands that walk the
  * audit trail. Only on a terminal and never with --json: piped or scripted output stays clean.
  */
-export function progressBar(label: string, json: boolean, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function progressBar(
+  label: string,
+  json: boolean,
+  stream: NodeJS.WriteStream = process.stderr,
+): Progress {
   if (json || !stream.isTTY) return SILENT;
   const started = performance.now();
   const bar = new SingleBar({

@@ -6,12 +6,20 @@ import { PushAdminService } from '../modules/push/push-admin.service.js';
 export function registerPushCommands(program: Command): void {
   program
     .command('push:replay')
-    .description('Send a dead (or cancelled) webhook event again, with the same CloudEvents id (recorded in the audit trail).')
+    .description(
+      'Send a dead (or cancelled) webhook event again, with the same CloudEvents id (recorded in the audit trail).',
+    )
     .argument('<eventId>', 'the event id (uuid)')
     .option('--json', 'print one JSON object')
     .action(async (eventId: string, options: { json?: boolean }) => {
-      const delivery = await withAppContext((app) => app.get(PushAdminService).replayFromCli(eventId));
-      printResult(Boolean(options.json), delivery, `Event ${delivery.id} is due again (status ${delivery.status}).`);
+      const delivery = await withAppContext((app) =>
+        app.get(PushAdminService).replayFromCli(eventId),
+      );
+      printResult(
+        Boolean(options.json),
+        delivery,
+        `Event ${delivery.id} is due again (status ${delivery.status}).`,
+      );
     });
 
   program
@@ -20,11 +28,18 @@ export function registerPushCommands(program: Command): void {
     .option('--limit <n>', 'how many', (value) => Number(value), 50)
     .option('--json', 'print one JSON object')
     .action(async (options: { limit: number; json?: boolean }) => {
-      const page = await withAppContext((app) => app.get(PushAdminService).list({ status: 'dead' }, options.limit));
+      const page = await withAppContext((app) =>
+        app.get(PushAdminService).list({ status: 'dead' }, options.limit),
+      );
       printResult(
         Boolean(options.json),
         page,
-        page.items.map((item) => `${item.id}  ${item.type}  attempts=${item.attempts}  last=${item.lastHttpStatus ?? '-'} ${item.lastError ?? ''}`).join('\n') || 'No dead events.',
+        page.items
+          .map(
+            (item) =>
+              `${item.id}  ${item.type}  attempts=${item.attempts}  last=${item.lastHttpStatus ?? '-'} ${item.lastError ?? ''}`,
+          )
+          .join('\n') || 'No dead events.',
       );
     });
 }

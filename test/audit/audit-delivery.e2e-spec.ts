@@ -4,7 +4,11 @@ import type { CreatedClient } from '../../src/modules/credentials/credential-vie
 import { createTestClient, signIdentityMatchJwt } from '../support/credentials-factory.js';
 import { startGatewayProcess } from '../support/gateway-process.js';
 import { startTestApp } from '../support/test-app.js';
-import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
+import {
+  createTestDatabase,
+  describeOnPostgres,
+  type TestDatabase,
+} from '../support/test-database.js';
 import { call, eventsByCorrelation, newCorrelator, withOwner } from './audit-kit.js';
 
 const SWAP_BODY = JSON.stringify({ phoneNumber: '+31612345004' });
@@ -29,7 +33,10 @@ describeOnPostgres('no verdict without its audit event', () => {
     call(app, {
       method: 'POST',
       url: '/sim-swap/v2/check',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${signIdentityMatchJwt(client)}` },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${signIdentityMatchJwt(client)}`,
+      },
       payload: SWAP_BODY,
     });
 
@@ -43,10 +50,18 @@ describeOnPostgres('no verdict without its audit event', () => {
     try {
       failed = await check();
     } finally {
-      await withOwner(database, (owner) => owner.query('DROP TRIGGER test_break_audit ON audit_chain_head; DROP FUNCTION test_break_audit();'));
+      await withOwner(database, (owner) =>
+        owner.query(
+          'DROP TRIGGER test_break_audit ON audit_chain_head; DROP FUNCTION test_break_audit();',
+        ),
+      );
     }
     expect(failed.status).toBe(503);
-    expect(failed.json()).toEqual({ status: 503, code: 'UNAVAILABLE', message: expect.any(String) });
+    expect(failed.json()).toEqual({
+      status: 503,
+      code: 'UNAVAILABLE',
+      message: expect.any(String),
+    });
     expect(failed.body).not.toContain('swapped');
     expect(await eventsByCorrelation(database, [failed.correlator])).toEqual([]);
 
@@ -57,7 +72,12 @@ describeOnPostgres('no verdict without its audit event', () => {
   });
 
   it('never leaves a delivered verdict without its event when the gateway is killed (SIGKILL) during a burst', async () => {
-    const gateway = await startGatewayProcess({ ...database.overrides, LOG_LEVEL: 'info', JWT_KEY_RATE_LIMIT_PER_SECOND: '0', MIGRATE_ON_START: 'false' });
+    const gateway = await startGatewayProcess({
+      ...database.overrides,
+      LOG_LEVEL: 'info',
+      JWT_KEY_RATE_LIMIT_PER_SECOND: '0',
+      MIGRATE_ON_START: 'false',
+    });
     const token = signIdentityMatchJwt(client);
     const delivered: string[] = [];
     let stop = false;
@@ -67,7 +87,11 @@ describeOnPostgres('no verdict without its audit event', () => {
         try {
           const response = await fetch(`${gateway.url}/sim-swap/v2/check`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'x-correlator': correlator },
+            headers: {
+              'content-type': 'application/json',
+              authorization: `Bearer ${token}`,
+              'x-correlator': correlator,
+            },
             body: SWAP_BODY,
           });
           const body = (await response.json()) as Record<string, unknown>;
@@ -79,7 +103,8 @@ describeOnPostgres('no verdict without its audit event', () => {
     };
     const workers = Array.from({ length: 24 }, () => worker());
     const deadline = Date.now() + 20_000;
-    while (delivered.length < 300 && Date.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    while (delivered.length < 300 && Date.now() < deadline)
+      await new Promise((resolve) => setImmediate(resolve));
     await gateway.stop('SIGKILL');
     stop = true;
     await Promise.all(workers);

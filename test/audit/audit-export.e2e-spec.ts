@@ -5,7 +5,11 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { parse } from 'csv-parse/sync';
 import { createTestAdminKey } from '../support/credentials-factory.js';
 import { startTestApp } from '../support/test-app.js';
-import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
+import {
+  createTestDatabase,
+  describeOnPostgres,
+  type TestDatabase,
+} from '../support/test-database.js';
 import { EXPORT_FIELDS } from '../../src/modules/audit/audit.service.js';
 import { bearer, call, withOwner } from './audit-kit.js';
 
@@ -36,18 +40,39 @@ describeOnPostgres('audit export', () => {
         VALUES (1000000001, now(), 'client', 'export.probe', 'authmatech', 'success', 'agent "quoted", with comma
 and newline', '{"note":"=HYPERLINK(1)"}', repeat('0', 64), repeat('1', 64))`),
     );
-    const csv = await call(app, { url: '/admin/v1/audit/export?format=csv&action=export.probe', headers: bearer(adminKey) });
+    const csv = await call(app, {
+      url: '/admin/v1/audit/export?format=csv&action=export.probe',
+      headers: bearer(adminKey),
+    });
     expect(csv.status).toBe(200);
     const [header] = csv.body.split('\n');
     expect(header).toBe(EXPORT_FIELDS.map((field) => `"${field}"`).join(','));
     expect(csv.body).toContain('"agent ""quoted"", with comma\nand newline"');
     expect(csv.body).toContain('"{""note"":""=HYPERLINK(1)""}"');
 
-    const ndjson = await call(app, { url: '/admin/v1/audit/export?format=ndjson&action=export.probe', headers: bearer(adminKey) });
-    const lines = ndjson.body.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines[0]).toMatchObject({ schema: expect.any(String), fields: expect.arrayContaining(['id', 'hash']) });
-    expect(lines.slice(1)).toEqual([expect.objectContaining({ id: '1000000001', action: 'export.probe', detail: { note: '=HYPERLINK(1)' } })]);
-    expect((await call(app, { url: '/admin/v1/audit/export?format=xml', headers: bearer(adminKey) })).status).toBe(400);
+    const ndjson = await call(app, {
+      url: '/admin/v1/audit/export?format=ndjson&action=export.probe',
+      headers: bearer(adminKey),
+    });
+    const lines = ndjson.body
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({
+      schema: expect.any(String),
+      fields: expect.arrayContaining(['id', 'hash']),
+    });
+    expect(lines.slice(1)).toEqual([
+      expect.objectContaining({
+        id: '1000000001',
+        action: 'export.probe',
+        detail: { note: '=HYPERLINK(1)' },
+      }),
+    ]);
+    expect(
+      (await call(app, { url: '/admin/v1/audit/export?format=xml', headers: bearer(adminKey) }))
+        .status,
+    ).toBe(400);
   });
 
   it('is safe in every locale: every cell quoted, no formula trigger after any separator, masked numbers readable', async () => {
@@ -69,7 +94,10 @@ and newline', '{"note":"=HYPERLINK(1)"}', repeat('0', 64), repeat('1', 64))`),
         [agents],
       ),
     );
-    const csv = await call(app, { url: '/admin/v1/audit/export?format=csv&action=export.locale', headers: bearer(adminKey) });
+    const csv = await call(app, {
+      url: '/admin/v1/audit/export?format=csv&action=export.locale',
+      headers: bearer(adminKey),
+    });
     expect(csv.status).toBe(200);
 
     // Read as a `,` locale does, honouring quotes: one record per event, every field as written.
@@ -87,7 +115,13 @@ and newline', '{"note":"=HYPERLINK(1)"}', repeat('0', 64), repeat('1', 64))`),
       for (const quote of ['"', false] as const) {
         let rows: string[][];
         try {
-          rows = parse(csv.body, { delimiter, quote, relax_column_count: true, relax_quotes: true, skip_empty_lines: true });
+          rows = parse(csv.body, {
+            delimiter,
+            quote,
+            relax_column_count: true,
+            relax_quotes: true,
+            skip_empty_lines: true,
+          });
         } catch {
           continue; // `;` with quotes honoured: a `,`-separated quoted file is not readable that way at all.
         }
@@ -96,19 +130,23 @@ and newline', '{"note":"=HYPERLINK(1)"}', repeat('0', 64), repeat('1', 64))`),
       }
     }
     expect(cells.length).toBeGreaterThan(agents.length * EXPORT_FIELDS.length);
-    const dangerous = cells.filter((cell) => /^ *[=+\-@\t\r]/.test(cell) && !/^\+\*{9}03"?$/.test(cell));
+    const dangerous = cells.filter(
+      (cell) => /^ *[=+\-@\t\r]/.test(cell) && !/^\+\*{9}03"?$/.test(cell),
+    );
     expect(dangerous).toEqual([]);
   });
 
   it(`streams ${ROWS} events with bounded memory`, async () => {
     await withOwner(database, (owner) =>
-      owner.query(
-        `INSERT INTO audit_event (id, occurred_at, correlation_id, client_id, actor_type, action, contract, outcome, verdict, http_status, latency_ms, user_agent, detail, prev_hash, hash)
+      owner
+        .query(
+          `INSERT INTO audit_event (id, occurred_at, correlation_id, client_id, actor_type, action, contract, outcome, verdict, http_status, latency_ms, user_agent, detail, prev_hash, hash)
          SELECT 2000000000 + n, now() - n * interval '1 second', 'bulk-' || n, 'cli_bulk', 'client', 'bulk.verify', 'authmatech', 'success',
                 '{"validNumber": true}', 200, n % 100, 'bulk-agent', jsonb_build_object('padding', repeat('p', 600)), repeat('0', 64), repeat('1', 64)
            FROM generate_series(1, $1) AS n`,
-        [ROWS],
-      ).then(() => owner.query('ANALYZE audit_event')),
+          [ROWS],
+        )
+        .then(() => owner.query('ANALYZE audit_event')),
     );
     const server = await app.listen(0, '127.0.0.1');
     const address = server.address() as { port: number };
@@ -120,20 +158,28 @@ and newline', '{"note":"=HYPERLINK(1)"}', repeat('0', 64), repeat('1', 64))`),
     let nextSample = 0;
     await new Promise<void>((resolve, reject) => {
       http
-        .get({ host: '127.0.0.1', port: address.port, path: '/admin/v1/audit/export?format=csv&action=bulk.verify', headers: bearer(adminKey) }, (response) => {
-          expect(response.statusCode).toBe(200);
-          response.on('data', (chunk: Buffer) => {
-            bytes += chunk.length;
-            for (const byte of chunk) if (byte === 10) lines += 1;
-            if (bytes >= nextSample) {
-              nextSample += 8 * 1024 * 1024;
-              gc();
-              peak = Math.max(peak, process.memoryUsage().heapUsed - baseline);
-            }
-          });
-          response.on('end', resolve);
-          response.on('error', reject);
-        })
+        .get(
+          {
+            host: '127.0.0.1',
+            port: address.port,
+            path: '/admin/v1/audit/export?format=csv&action=bulk.verify',
+            headers: bearer(adminKey),
+          },
+          (response) => {
+            expect(response.statusCode).toBe(200);
+            response.on('data', (chunk: Buffer) => {
+              bytes += chunk.length;
+              for (const byte of chunk) if (byte === 10) lines += 1;
+              if (bytes >= nextSample) {
+                nextSample += 8 * 1024 * 1024;
+                gc();
+                peak = Math.max(peak, process.memoryUsage().heapUsed - baseline);
+              }
+            });
+            response.on('end', resolve);
+            response.on('error', reject);
+          },
+        )
         .on('error', reject);
     });
     expect(lines).toBe(ROWS + 1);

@@ -5,7 +5,11 @@ import { AuditIntegrityService } from '../../src/modules/audit/audit-integrity.s
 import { AuditRetentionService } from '../../src/modules/audit/audit-retention.service.js';
 import { AuditService } from '../../src/modules/audit/audit.service.js';
 import { startTestApp } from '../support/test-app.js';
-import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
+import {
+  createTestDatabase,
+  describeOnPostgres,
+  type TestDatabase,
+} from '../support/test-database.js';
 import { seedChain, withOwner } from './audit-kit.js';
 
 const run = promisify(execFile);
@@ -14,7 +18,14 @@ async function recordEvents(app: NestFastifyApplication, count: number): Promise
   const audit = app.get(AuditService);
   await Promise.all(
     Array.from({ length: count }, (_, index) =>
-      audit.record({ action: 'test.event', contract: 'system', actorType: 'system', outcome: index % 3 === 0 ? 'failure' : 'success', detail: { index }, verdict: { validNumber: index % 2 === 0 } }),
+      audit.record({
+        action: 'test.event',
+        contract: 'system',
+        actorType: 'system',
+        outcome: index % 3 === 0 ? 'failure' : 'success',
+        detail: { index },
+        verdict: { validNumber: index % 2 === 0 },
+      }),
     ),
   );
 }
@@ -48,24 +59,44 @@ describeOnPostgres('audit chain integrity', () => {
     const verify = () => app.get(AuditIntegrityService).verify();
 
     it('verifies an untouched chain written by concurrent batches, through the API too', async () => {
-      await expect(verify()).resolves.toMatchObject({ ok: true, checkedEvents: 30, headPosition: '30', firstBroken: null });
+      await expect(verify()).resolves.toMatchObject({
+        ok: true,
+        checkedEvents: 30,
+        headPosition: '30',
+        firstBroken: null,
+      });
       const anchor = await app.get(AuditIntegrityService).anchor(new Date());
-      expect(anchor).toMatchObject({ position: '30', hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+      expect(anchor).toMatchObject({
+        position: '30',
+        hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
     });
 
     it('detects an altered row', async () => {
-      await tamper(database, `UPDATE audit_event SET verdict = '{"validNumber": true}' WHERE id = 12`);
-      await expect(verify()).resolves.toMatchObject({ ok: false, firstBroken: { position: '12', kind: 'altered' } });
+      await tamper(
+        database,
+        `UPDATE audit_event SET verdict = '{"validNumber": true}' WHERE id = 12`,
+      );
+      await expect(verify()).resolves.toMatchObject({
+        ok: false,
+        firstBroken: { position: '12', kind: 'altered' },
+      });
     });
 
     it('detects a deleted row as a gap', async () => {
       await tamper(database, 'DELETE FROM audit_event WHERE id = 7');
-      await expect(verify()).resolves.toMatchObject({ ok: false, firstBroken: { position: '7', kind: 'missing' } });
+      await expect(verify()).resolves.toMatchObject({
+        ok: false,
+        firstBroken: { position: '7', kind: 'missing' },
+      });
     });
 
     it('detects rows deleted from the end of the chain', async () => {
       await tamper(database, 'DELETE FROM audit_event WHERE id > 27');
-      await expect(verify()).resolves.toMatchObject({ ok: false, firstBroken: { position: '28', kind: 'missing' } });
+      await expect(verify()).resolves.toMatchObject({
+        ok: false,
+        firstBroken: { position: '28', kind: 'missing' },
+      });
     });
 
     it('detects reordered rows', async () => {
@@ -75,16 +106,26 @@ describeOnPostgres('audit chain integrity', () => {
         'UPDATE audit_event SET id = 20 WHERE id = 21',
         'UPDATE audit_event SET id = 21 WHERE id = -20',
       );
-      await expect(verify()).resolves.toMatchObject({ ok: false, firstBroken: { position: '20', kind: 'broken_link' } });
+      await expect(verify()).resolves.toMatchObject({
+        ok: false,
+        firstBroken: { position: '20', kind: 'broken_link' },
+      });
     });
 
     it('detects a rewritten chain whose head no longer matches the anchor kept outside', async () => {
       const anchor = await app.get(AuditIntegrityService).anchor(new Date());
-      await tamper(database, 'DELETE FROM audit_event WHERE id = 30', "UPDATE audit_chain_head SET position = 29, hash = (SELECT hash FROM audit_event WHERE id = 29)");
+      await tamper(
+        database,
+        'DELETE FROM audit_event WHERE id = 30',
+        'UPDATE audit_chain_head SET position = 29, hash = (SELECT hash FROM audit_event WHERE id = 29)',
+      );
       const report = await verify();
       // The truncated chain is internally consistent; only the exported anchor reveals it.
       expect(report.ok).toBe(true);
-      expect({ position: report.headPosition, hash: report.headHash }).not.toEqual({ position: anchor.position, hash: anchor.hash });
+      expect({ position: report.headPosition, hash: report.headHash }).not.toEqual({
+        position: anchor.position,
+        hash: anchor.hash,
+      });
     });
   });
 
@@ -119,10 +160,15 @@ describeOnPostgres('audit chain integrity', () => {
         // Two years of history: months long past retention, written as the owner.
         await withOwner(database, async (client) => {
           await client.query(`SELECT audit_ensure_partitions('2024-01-01T00:00:00Z', 2)`);
-          await seedChain(client, 40, (index) => new Date(Date.UTC(2024, index < 20 ? 0 : 1, 1 + (index % 20), 12)).toISOString());
+          await seedChain(client, 40, (index) =>
+            new Date(Date.UTC(2024, index < 20 ? 0 : 1, 1 + (index % 20), 12)).toISOString(),
+          );
         });
         await recordEvents(app, 5);
-        await expect(app.get(AuditIntegrityService).verify()).resolves.toMatchObject({ ok: true, checkedEvents: 45 });
+        await expect(app.get(AuditIntegrityService).verify()).resolves.toMatchObject({
+          ok: true,
+          checkedEvents: 45,
+        });
 
         const result = await app.get(AuditRetentionService).run();
         expect(result).toMatchObject({
@@ -132,24 +178,60 @@ describeOnPostgres('audit chain integrity', () => {
           droppedTo: '2024-03-01T00:00:00.000Z',
           throughPosition: '40',
         });
-        await expect(app.get(AuditRetentionService).run()).resolves.toMatchObject({ droppedPartitions: [] });
+        await expect(app.get(AuditRetentionService).run()).resolves.toMatchObject({
+          droppedPartitions: [],
+        });
 
-        const left = await withOwner(database, async (client) => (await client.query<{ first: string; partitions: string[] }>(
-          `SELECT min(id)::text AS first, (SELECT array_agg(relname::text) FROM pg_class WHERE relname LIKE 'audit_event_y2024%' AND relkind = 'r') AS partitions FROM audit_event`,
-        )).rows[0]);
+        const left = await withOwner(
+          database,
+          async (client) =>
+            (
+              await client.query<{ first: string; partitions: string[] }>(
+                `SELECT min(id)::text AS first, (SELECT array_agg(relname::text) FROM pg_class WHERE relname LIKE 'audit_event_y2024%' AND relkind = 'r') AS partitions FROM audit_event`,
+              )
+            ).rows[0],
+        );
         expect(left).toEqual({ first: '41', partitions: null });
-        const retentionEvent = await withOwner(database, async (client) => (await client.query<{ detail: Record<string, unknown> }>(
-          "SELECT detail FROM audit_event WHERE action = 'audit.retention'",
-        )).rows);
-        expect(retentionEvent).toEqual([{ detail: expect.objectContaining({ throughPosition: '40', droppedFrom: '2024-01-01T00:00:00.000Z', droppedTo: '2024-03-01T00:00:00.000Z' }) }]);
+        const retentionEvent = await withOwner(
+          database,
+          async (client) =>
+            (
+              await client.query<{ detail: Record<string, unknown> }>(
+                "SELECT detail FROM audit_event WHERE action = 'audit.retention'",
+              )
+            ).rows,
+        );
+        expect(retentionEvent).toEqual([
+          {
+            detail: expect.objectContaining({
+              throughPosition: '40',
+              droppedFrom: '2024-01-01T00:00:00.000Z',
+              droppedTo: '2024-03-01T00:00:00.000Z',
+            }),
+          },
+        ]);
 
-        await expect(app.get(AuditIntegrityService).verify()).resolves.toMatchObject({ ok: true, fromPosition: '41', checkedEvents: 6, retentionEventId: '46' });
-        const cli = await run('node', ['dist/cli.js', 'audit:verify', '--json'], { env: { ...process.env, ...database.overrides } });
-        expect(JSON.parse(cli.stdout)).toMatchObject({ ok: true, fromPosition: '41', headPosition: '46' });
+        await expect(app.get(AuditIntegrityService).verify()).resolves.toMatchObject({
+          ok: true,
+          fromPosition: '41',
+          checkedEvents: 6,
+          retentionEventId: '46',
+        });
+        const cli = await run('node', ['dist/cli.js', 'audit:verify', '--json'], {
+          env: { ...process.env, ...database.overrides },
+        });
+        expect(JSON.parse(cli.stdout)).toMatchObject({
+          ok: true,
+          fromPosition: '41',
+          headPosition: '46',
+        });
 
         // Without the retention event, the missing start would be reported.
         await tamper(database, "DELETE FROM audit_event WHERE action = 'audit.retention'");
-        await expect(app.get(AuditIntegrityService).verify()).resolves.toMatchObject({ ok: false, firstBroken: { position: '1', kind: 'missing' } });
+        await expect(app.get(AuditIntegrityService).verify()).resolves.toMatchObject({
+          ok: false,
+          firstBroken: { position: '1', kind: 'missing' },
+        });
       } finally {
         await app.close();
       }

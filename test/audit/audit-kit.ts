@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type pg from 'pg';
-import { extendChain, GENESIS_HASH, type AuditRecord } from '../../src/modules/audit/audit-chain.js';
+import {
+  extendChain,
+  GENESIS_HASH,
+  type AuditRecord,
+} from '../../src/modules/audit/audit-chain.js';
 import type { TestDatabase } from '../support/test-database.js';
 
 export interface AuditRow {
@@ -32,7 +36,10 @@ export interface AuditRow {
   hash: string;
 }
 
-export async function withOwner<T>(database: TestDatabase, work: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withOwner<T>(
+  database: TestDatabase,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = await database.connect();
   try {
     return await work(client);
@@ -41,9 +48,19 @@ export async function withOwner<T>(database: TestDatabase, work: (client: pg.Cli
   }
 }
 
-export function eventsByCorrelation(database: TestDatabase, correlationIds: string[]): Promise<AuditRow[]> {
-  return withOwner(database, async (client) =>
-    (await client.query<AuditRow>('SELECT *, id::text AS id FROM audit_event e WHERE correlation_id = ANY($1) ORDER BY e.id', [correlationIds])).rows,
+export function eventsByCorrelation(
+  database: TestDatabase,
+  correlationIds: string[],
+): Promise<AuditRow[]> {
+  return withOwner(
+    database,
+    async (client) =>
+      (
+        await client.query<AuditRow>(
+          'SELECT *, id::text AS id FROM audit_event e WHERE correlation_id = ANY($1) ORDER BY e.id',
+          [correlationIds],
+        )
+      ).rows,
   );
 }
 
@@ -54,8 +71,18 @@ export function newCorrelator(label = 'audit'): string {
 /** A request through `inject` with its own x-correlator. */
 export async function call(
   app: NestFastifyApplication,
-  options: { method?: 'GET' | 'POST' | 'PUT' | 'DELETE'; url: string; headers?: Record<string, string>; payload?: string },
-): Promise<{ status: number; body: string; correlator: string; json: () => Record<string, unknown> }> {
+  options: {
+    method?: 'GET' | 'POST' | 'PUT' | 'DELETE';
+    url: string;
+    headers?: Record<string, string>;
+    payload?: string;
+  },
+): Promise<{
+  status: number;
+  body: string;
+  correlator: string;
+  json: () => Record<string, unknown>;
+}> {
   const correlator = newCorrelator();
   const response = await app.inject({
     method: options.method ?? 'GET',
@@ -63,7 +90,12 @@ export async function call(
     headers: { 'x-correlator': correlator, 'user-agent': 'audit-test/1.0', ...options.headers },
     ...(options.payload !== undefined ? { payload: options.payload } : {}),
   });
-  return { status: response.statusCode, body: response.body, correlator, json: () => response.json<Record<string, unknown>>() };
+  return {
+    status: response.statusCode,
+    body: response.body,
+    correlator,
+    json: () => response.json<Record<string, unknown>>(),
+  };
 }
 
 export const bearer = (key: string): Record<string, string> => ({ authorization: `Bearer ${key}` });
@@ -78,7 +110,11 @@ export async function seedChain(
   occurredAt: (index: number) => string,
   content: (index: number) => Partial<AuditRecord> = () => ({}),
 ): Promise<void> {
-  const head = (await client.query<{ position: string; hash: string }>('SELECT position::text AS position, hash FROM audit_chain_head WHERE id = 1')).rows[0];
+  const head = (
+    await client.query<{ position: string; hash: string }>(
+      'SELECT position::text AS position, hash FROM audit_chain_head WHERE id = 1',
+    )
+  ).rows[0];
   let state = { position: BigInt(head.position), hash: head.hash ?? GENESIS_HASH };
   const batchSize = 5_000;
   for (let start = 0; start < count; start += batchSize) {
@@ -128,5 +164,8 @@ export async function seedChain(
       [JSON.stringify(records)],
     );
   }
-  await client.query('UPDATE audit_chain_head SET position = $1::bigint, hash = $2 WHERE id = 1', [state.position.toString(), state.hash]);
+  await client.query('UPDATE audit_chain_head SET position = $1::bigint, hash = $2 WHERE id = 1', [
+    state.position.toString(),
+    state.hash,
+  ]);
 }

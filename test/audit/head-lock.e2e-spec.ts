@@ -3,7 +3,11 @@ import { AuditIntegrityService } from '../../src/modules/audit/audit-integrity.s
 import type { CreatedClient } from '../../src/modules/credentials/credential-views.js';
 import { createTestClient, signIdentityMatchJwt } from '../support/credentials-factory.js';
 import { startTestApp } from '../support/test-app.js';
-import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
+import {
+  createTestDatabase,
+  describeOnPostgres,
+  type TestDatabase,
+} from '../support/test-database.js';
 import { eventsByCorrelation, newCorrelator } from './audit-kit.js';
 
 /** A transaction holding the chain head (a stuck job, an operator's session) must not hang the gateway. */
@@ -14,7 +18,11 @@ describeOnPostgres('the chain head locked for 20 s', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    app = await startTestApp(database, { JWT_KEY_RATE_LIMIT_PER_SECOND: '0', REQUEST_DEADLINE_MS: '5000', AUDIT_STALL_THRESHOLD_MS: '2000' });
+    app = await startTestApp(database, {
+      JWT_KEY_RATE_LIMIT_PER_SECOND: '0',
+      REQUEST_DEADLINE_MS: '5000',
+      AUDIT_STALL_THRESHOLD_MS: '2000',
+    });
     client = await createTestClient(app, { products: ['SIM_SWAP'] });
   });
 
@@ -28,12 +36,17 @@ describeOnPostgres('the chain head locked for 20 s', () => {
     const reply = await app.inject({
       method: 'POST',
       url: '/sim-swap/v2/check',
-      headers: { authorization: `Bearer ${signIdentityMatchJwt(client)}`, 'content-type': 'application/json', 'x-correlator': correlator },
+      headers: {
+        authorization: `Bearer ${signIdentityMatchJwt(client)}`,
+        'content-type': 'application/json',
+        'x-correlator': correlator,
+      },
       payload: JSON.stringify({ phoneNumber: '+31612345004' }),
     });
     return { status: reply.statusCode, body: reply.body, ms: performance.now() - started };
   };
-  const readiness = async () => (await app.inject({ method: 'GET', url: '/health/ready' })).statusCode;
+  const readiness = async () =>
+    (await app.inject({ method: 'GET', url: '/health/ready' })).statusCode;
 
   it('answers 503 within the deadline, reports not ready, and recovers with nothing lost', async () => {
     expect(await readiness()).toBe(200);

@@ -5,7 +5,11 @@ import { DatabaseConnection } from '../../src/common/database/database-connectio
 import { AuditIntegrityService } from '../../src/modules/audit/audit-integrity.service.js';
 import { AuditService } from '../../src/modules/audit/audit.service.js';
 import { startTestApp } from '../support/test-app.js';
-import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
+import {
+  createTestDatabase,
+  describeOnPostgres,
+  type TestDatabase,
+} from '../support/test-database.js';
 import { withOwner } from './audit-kit.js';
 
 const run = promisify(execFile);
@@ -32,7 +36,9 @@ function asMigApp<T>(database: TestDatabase, work: (client: pg.Client) => Promis
 
 async function lastMonthPartition(database: TestDatabase): Promise<string> {
   return withOwner(database, async (client) => {
-    await client.query(`SELECT audit_ensure_partitions((date_trunc('month', now()) - interval '1 month')::timestamptz, 1)`);
+    await client.query(
+      `SELECT audit_ensure_partitions((date_trunc('month', now()) - interval '1 month')::timestamptz, 1)`,
+    );
     const { rows } = await client.query<{ name: string }>(
       `SELECT 'audit_event_y' || to_char(now() - interval '1 month', 'YYYY') || 'm' || to_char(now() - interval '1 month', 'MM') AS name`,
     );
@@ -57,7 +63,9 @@ describeOnPostgres('history the application role cannot rewrite', () => {
     const partition = await lastMonthPartition(database);
     await asMigApp(database, async (client) => {
       await client.query('SAVEPOINT s');
-      await expect(client.query('SELECT audit_drop_partition($1)', [partition])).rejects.toThrow(/inside the retention period/);
+      await expect(client.query('SELECT audit_drop_partition($1)', [partition])).rejects.toThrow(
+        /inside the retention period/,
+      );
       await client.query('ROLLBACK TO SAVEPOINT s');
       await expect(client.query(`DROP TABLE ${partition}`)).rejects.toThrow(/must be owner/);
       await client.query('ROLLBACK TO SAVEPOINT s');
@@ -69,17 +77,26 @@ describeOnPostgres('history the application role cannot rewrite', () => {
         await expect(client.query(statement)).rejects.toThrow(/permission denied/);
         await client.query('ROLLBACK TO SAVEPOINT s');
       }
-      await expect(client.query<{ days: number }>('SELECT audit_retention_days_at(now()) AS days')).resolves.toMatchObject({ rows: [{ days: 400 }] });
+      await expect(
+        client.query<{ days: number }>('SELECT audit_retention_days_at(now()) AS days'),
+      ).resolves.toMatchObject({ rows: [{ days: 400 }] });
     });
     await withOwner(database, async (client) => {
-      await expect(client.query('SELECT 1 FROM pg_class WHERE relname = $1', [partition])).resolves.toMatchObject({ rowCount: 1 });
+      await expect(
+        client.query('SELECT 1 FROM pg_class WHERE relname = $1', [partition]),
+      ).resolves.toMatchObject({ rowCount: 1 });
     });
   });
 
   it('refuses to overwrite the chain head hash as mig_app, at the same position or a new one', async () => {
     const app = await startTestApp(database);
     try {
-      await app.get(AuditService).record({ action: 'test.event', contract: 'system', actorType: 'system', outcome: 'success' });
+      await app.get(AuditService).record({
+        action: 'test.event',
+        contract: 'system',
+        actorType: 'system',
+        outcome: 'success',
+      });
     } finally {
       await app.close();
     }
@@ -91,7 +108,9 @@ describeOnPostgres('history the application role cannot rewrite', () => {
         'UPDATE audit_chain_head SET position = position - 1 WHERE id = 1',
         'DELETE FROM audit_chain_head',
       ]) {
-        await expect(client.query(statement)).rejects.toThrow(/only moves forward|must name a stored event|permission denied/);
+        await expect(client.query(statement)).rejects.toThrow(
+          /only moves forward|must name a stored event|permission denied/,
+        );
         await client.query('ROLLBACK TO SAVEPOINT s');
       }
     });
@@ -105,12 +124,19 @@ describeOnPostgres('history the application role cannot rewrite', () => {
     try {
       const session = await app.get(DatabaseConnection).openSession();
       try {
-        await expect(session.query('SELECT current_user AS role')).resolves.toEqual([{ role: 'mig_app' }]);
+        await expect(session.query('SELECT current_user AS role')).resolves.toEqual([
+          { role: 'mig_app' },
+        ]);
       } finally {
         await session.release();
       }
       const audit = app.get(AuditService);
-      await audit.record({ action: 'test.event', contract: 'system', actorType: 'system', outcome: 'success' });
+      await audit.record({
+        action: 'test.event',
+        contract: 'system',
+        actorType: 'system',
+        outcome: 'success',
+      });
       await expect(app.get(AuditIntegrityService).verify()).resolves.toMatchObject({ ok: true });
       const lastMonth = new Date();
       lastMonth.setUTCDate(1);
@@ -131,11 +157,19 @@ describeOnPostgres('history the application role cannot rewrite', () => {
           throughHash: null,
         },
       });
-      await expect(app.get(AuditIntegrityService).verify()).resolves.toMatchObject({ ok: false, firstBroken: { kind: 'retention_not_allowed' } });
+      await expect(app.get(AuditIntegrityService).verify()).resolves.toMatchObject({
+        ok: false,
+        firstBroken: { kind: 'retention_not_allowed' },
+      });
     } finally {
       await app.close();
     }
-    const cli = run('node', ['dist/cli.js', 'audit:verify', '--json'], { env: { ...process.env, ...database.overrides } });
-    await expect(cli).rejects.toMatchObject({ code: 2, stdout: expect.stringContaining('retention_not_allowed') });
+    const cli = run('node', ['dist/cli.js', 'audit:verify', '--json'], {
+      env: { ...process.env, ...database.overrides },
+    });
+    await expect(cli).rejects.toMatchObject({
+      code: 2,
+      stdout: expect.stringContaining('retention_not_allowed'),
+    });
   }, 60_000);
 });

@@ -3,10 +3,18 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type pg from 'pg';
 import { AuditIntegrityService } from '../../src/modules/audit/audit-integrity.service.js';
 import type { CreatedClient } from '../../src/modules/credentials/credential-views.js';
-import { createTestAdminKey, createTestClient, signIdentityMatchJwt } from '../support/credentials-factory.js';
+import {
+  createTestAdminKey,
+  createTestClient,
+  signIdentityMatchJwt,
+} from '../support/credentials-factory.js';
 import { startGatewayProcess } from '../support/gateway-process.js';
 import { startTestApp } from '../support/test-app.js';
-import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
+import {
+  createTestDatabase,
+  describeOnPostgres,
+  type TestDatabase,
+} from '../support/test-database.js';
 import { VerificationKit, verifyBody, warningOf } from '../verification/verification-kit.js';
 import { eventsByCorrelation, newCorrelator, withOwner } from './audit-kit.js';
 
@@ -48,7 +56,10 @@ describeOnPostgres('one unit of work per request', () => {
   }
 
   async function credits(clientId: string): Promise<number> {
-    const { rows } = await db.query<{ credits: number }>('SELECT credits FROM client_balance WHERE client_id = $1', [clientId]);
+    const { rows } = await db.query<{ credits: number }>(
+      'SELECT credits FROM client_balance WHERE client_id = $1',
+      [clientId],
+    );
     return rows[0]?.credits ?? 0;
   }
 
@@ -67,19 +78,34 @@ describeOnPostgres('one unit of work per request', () => {
     try {
       return await work();
     } finally {
-      await withOwner(database, (owner) => owner.query(`DROP TRIGGER test_refuse_insert ON ${table}; DROP FUNCTION test_refuse_insert();`));
+      await withOwner(database, (owner) =>
+        owner.query(
+          `DROP TRIGGER test_refuse_insert ON ${table}; DROP FUNCTION test_refuse_insert();`,
+        ),
+      );
     }
   }
 
   it('keeps the credit and the proof of a LIVE verify whose audit event cannot be written', async () => {
     const client = await liveClient(3);
     const proof = await kit.sealedProof(client.clientId);
-    const failed = await whileInsertsFail('audit_event', () => kit.verify(client, verifyBody({ encryptedMobileNumber: proof })));
+    const failed = await whileInsertsFail('audit_event', () =>
+      kit.verify(client, verifyBody({ encryptedMobileNumber: proof })),
+    );
     expect(failed.statusCode).toBe(503);
-    expect(failed.json()).toMatchObject({ success: false, data: null, messages: [{ code: 'SERVICE_UNAVAILABLE' }] });
+    expect(failed.json()).toMatchObject({
+      success: false,
+      data: null,
+      messages: [{ code: 'SERVICE_UNAVAILABLE' }],
+    });
     expect(failed.body).not.toContain('validNumber');
     expect(await credits(client.clientId)).toBe(3);
-    expect(await countOf('SELECT count(*) AS n FROM balance_ledger WHERE client_id = $1 AND kind = $2', [client.clientId, 'verify'])).toBe(0);
+    expect(
+      await countOf('SELECT count(*) AS n FROM balance_ledger WHERE client_id = $1 AND kind = $2', [
+        client.clientId,
+        'verify',
+      ]),
+    ).toBe(0);
 
     const retried = await kit.verify(client, verifyBody({ encryptedMobileNumber: proof }));
     expect(retried.statusCode).toBe(200);
@@ -90,34 +116,45 @@ describeOnPostgres('one unit of work per request', () => {
   it('takes no credit when the proof spend itself fails', async () => {
     const client = await liveClient(2);
     const proof = await kit.sealedProof(client.clientId);
-    const failed = await whileInsertsFail('proof_use', () => kit.verify(client, verifyBody({ encryptedMobileNumber: proof })));
+    const failed = await whileInsertsFail('proof_use', () =>
+      kit.verify(client, verifyBody({ encryptedMobileNumber: proof })),
+    );
     expect(failed.statusCode).toBe(503);
     expect(await credits(client.clientId)).toBe(2);
-    expect(warningOf(await kit.verify(client, verifyBody({ encryptedMobileNumber: proof }))).validNumber).toBe(true);
+    expect(
+      warningOf(await kit.verify(client, verifyBody({ encryptedMobileNumber: proof }))).validNumber,
+    ).toBe(true);
     expect(await credits(client.clientId)).toBe(1);
   });
 
   it.each([
     ['CAMARA', '/sim-swap/v2/check', { phoneNumber: '+31612345004' }],
-    ['Identity Match', '/mobile-identity/v1/sim-swap', { phoneNumber: '+31612345004', serviceType: '24h' }],
-  ])('lets a %s token’s jti be used again after a 503, then only once', async (_contract, url, body) => {
-    const client = await createTestClient(app, { products: ['SIM_SWAP'] });
-    const token = signIdentityMatchJwt(client, { jti: randomUUID() });
-    const send = () =>
-      app.inject({
-        method: 'POST',
-        url,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        payload: JSON.stringify(body),
-      });
-    const failed = await whileInsertsFail('audit_event', send);
-    expect(failed.statusCode).toBe(503);
-    expect(failed.body).not.toContain('swapped');
-    const first = await send();
-    expect(first.statusCode).toBe(200);
-    const replayed = await send();
-    expect(replayed.statusCode).toBe(401);
-  });
+    [
+      'Identity Match',
+      '/mobile-identity/v1/sim-swap',
+      { phoneNumber: '+31612345004', serviceType: '24h' },
+    ],
+  ])(
+    'lets a %s token’s jti be used again after a 503, then only once',
+    async (_contract, url, body) => {
+      const client = await createTestClient(app, { products: ['SIM_SWAP'] });
+      const token = signIdentityMatchJwt(client, { jti: randomUUID() });
+      const send = () =>
+        app.inject({
+          method: 'POST',
+          url,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          payload: JSON.stringify(body),
+        });
+      const failed = await whileInsertsFail('audit_event', send);
+      expect(failed.statusCode).toBe(503);
+      expect(failed.body).not.toContain('swapped');
+      const first = await send();
+      expect(first.statusCode).toBe(200);
+      const replayed = await send();
+      expect(replayed.statusCode).toBe(401);
+    },
+  );
 
   it('answers one of many concurrent requests carrying the same jti', async () => {
     const client = await createTestClient(app, { products: ['SIM_SWAP'] });
@@ -132,40 +169,81 @@ describeOnPostgres('one unit of work per request', () => {
         }),
       ),
     );
-    expect(replies.map((reply) => reply.statusCode).sort()).toEqual([200, ...Array<number>(11).fill(401)]);
+    expect(replies.map((reply) => reply.statusCode).sort()).toEqual([
+      200,
+      ...Array<number>(11).fill(401),
+    ]);
   });
 
   it('creates no client and rotates no key when the admin request’s audit event cannot be written', async () => {
     const name = `uow-${randomUUID()}`;
     const admin_ = { authorization: `Bearer ${admin.key}` };
     const failed = await whileInsertsFail('audit_event', () =>
-      app.inject({ method: 'POST', url: '/admin/v1/clients', headers: admin_, payload: { name, products: ['VERIFY'] } }),
+      app.inject({
+        method: 'POST',
+        url: '/admin/v1/clients',
+        headers: admin_,
+        payload: { name, products: ['VERIFY'] },
+      }),
     );
     expect(failed.statusCode).toBe(503);
     expect(failed.body).not.toMatch(/apiKey|secret/i);
     expect(await countOf('SELECT count(*) AS n FROM client WHERE name = $1', [name])).toBe(0);
 
     const client = await kit.client('SANDBOX');
-    const { rows } = await db.query<{ id: string }>(`SELECT id FROM credential WHERE client_id = $1 AND kind = 'api_key'`, [client.clientId]);
+    const { rows } = await db.query<{ id: string }>(
+      `SELECT id FROM credential WHERE client_id = $1 AND kind = 'api_key'`,
+      [client.clientId],
+    );
     const rotation = await whileInsertsFail('audit_event', () =>
-      app.inject({ method: 'POST', url: `/admin/v1/clients/${client.clientId}/credentials/${rows[0].id}/rotate`, headers: admin_, payload: {} }),
+      app.inject({
+        method: 'POST',
+        url: `/admin/v1/clients/${client.clientId}/credentials/${rows[0].id}/rotate`,
+        headers: admin_,
+        payload: {},
+      }),
     );
     expect(rotation.statusCode).toBe(503);
-    expect(await countOf(`SELECT count(*) AS n FROM credential WHERE client_id = $1 AND kind = 'api_key'`, [client.clientId])).toBe(1);
-    const stillWorks = await app.inject({ method: 'GET', url: '/v1/api/me/products', headers: { 'x-client-id': client.clientId, 'x-api-key': client.apiKey } });
+    expect(
+      await countOf(
+        `SELECT count(*) AS n FROM credential WHERE client_id = $1 AND kind = 'api_key'`,
+        [client.clientId],
+      ),
+    ).toBe(1);
+    const stillWorks = await app.inject({
+      method: 'GET',
+      url: '/v1/api/me/products',
+      headers: { 'x-client-id': client.clientId, 'x-api-key': client.apiKey },
+    });
     expect(stillWorks.statusCode).toBe(200);
 
     // And when the database takes events again, the same change commits with its event.
-    const created = await app.inject({ method: 'POST', url: '/admin/v1/clients', headers: { ...admin_, 'x-correlator': `uow-${name}` }, payload: { name, products: ['VERIFY'] } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/admin/v1/clients',
+      headers: { ...admin_, 'x-correlator': `uow-${name}` },
+      payload: { name, products: ['VERIFY'] },
+    });
     expect(created.statusCode).toBe(201);
     expect(await countOf('SELECT count(*) AS n FROM client WHERE name = $1', [name])).toBe(1);
-    expect((await eventsByCorrelation(database, [`uow-${name}`])).map((event) => [event.action, event.http_status])).toContainEqual([expect.any(String), 201]);
+    expect(
+      (await eventsByCorrelation(database, [`uow-${name}`])).map((event) => [
+        event.action,
+        event.http_status,
+      ]),
+    ).toContainEqual([expect.any(String), 201]);
   });
 
   it('spends no credit without its event when the gateway is killed (SIGKILL) during a burst of LIVE verifies', async () => {
     const client = await liveClient(100_000);
-    const proofs = await Promise.all(Array.from({ length: 1500 }, () => kit.sealedProof(client.clientId)));
-    const gateway = await startGatewayProcess({ ...database.overrides, LOG_LEVEL: 'info', MIGRATE_ON_START: 'false' });
+    const proofs = await Promise.all(
+      Array.from({ length: 1500 }, () => kit.sealedProof(client.clientId)),
+    );
+    const gateway = await startGatewayProcess({
+      ...database.overrides,
+      LOG_LEVEL: 'info',
+      MIGRATE_ON_START: 'false',
+    });
     const delivered: string[] = [];
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -175,11 +253,17 @@ describeOnPostgres('one unit of work per request', () => {
         try {
           const response = await fetch(`${gateway.url}/v1/api/verify`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-client-id': client.clientId, 'x-api-key': client.apiKey, 'x-correlator': correlator },
+            headers: {
+              'content-type': 'application/json',
+              'x-client-id': client.clientId,
+              'x-api-key': client.apiKey,
+              'x-correlator': correlator,
+            },
             body: JSON.stringify(verifyBody({ encryptedMobileNumber: proof })),
           });
           const body = (await response.json()) as { data?: { validNumber?: boolean } };
-          if (response.status === 200 && body.data?.validNumber === true) delivered.push(correlator);
+          if (response.status === 200 && body.data?.validNumber === true)
+            delivered.push(correlator);
         } catch {
           return; // the process is gone
         }
@@ -187,7 +271,8 @@ describeOnPostgres('one unit of work per request', () => {
     };
     const workers = Array.from({ length: 24 }, () => worker());
     const deadline = Date.now() + 30_000;
-    while (delivered.length < 300 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (delivered.length < 300 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     await gateway.stop('SIGKILL');
     await Promise.all(workers);
 
@@ -197,14 +282,23 @@ describeOnPostgres('one unit of work per request', () => {
     expect(delivered.filter((correlator) => !recorded.has(correlator))).toEqual([]);
 
     const spent = 100_000 - (await credits(client.clientId));
-    const ledger = await countOf('SELECT count(*) AS n FROM balance_ledger WHERE client_id = $1 AND kind = $2', [client.clientId, 'verify']);
-    const proofsUsed = await countOf('SELECT count(*) AS n FROM proof_use WHERE client_id = $1', [client.clientId]);
+    const ledger = await countOf(
+      'SELECT count(*) AS n FROM balance_ledger WHERE client_id = $1 AND kind = $2',
+      [client.clientId, 'verify'],
+    );
+    const proofsUsed = await countOf('SELECT count(*) AS n FROM proof_use WHERE client_id = $1', [
+      client.clientId,
+    ]);
     const verdicts = await countOf(
       `SELECT count(*) AS n FROM audit_event WHERE client_id = $1 AND contract = 'authmatech' AND http_status = 200 AND verdict IS NOT NULL`,
       [client.clientId],
     );
     expect(spent).toBeGreaterThanOrEqual(delivered.length);
-    expect({ ledger, proofsUsed, verdicts }).toEqual({ ledger: spent, proofsUsed: spent, verdicts: spent });
+    expect({ ledger, proofsUsed, verdicts }).toEqual({
+      ledger: spent,
+      proofsUsed: spent,
+      verdicts: spent,
+    });
     await expect(app.get(AuditIntegrityService).verify()).resolves.toMatchObject({ ok: true });
   }, 90_000);
 });

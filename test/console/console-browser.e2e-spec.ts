@@ -6,13 +6,23 @@ import { SignJWT } from 'jose';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { browserTestsCanRun, CHROMIUM, CHROMIUM_ARGS, cli, eventually, fingerprintOf, sandboxVerify, totpCode } from './console-kit.js';
+import {
+  browserTestsCanRun,
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  cli,
+  eventually,
+  fingerprintOf,
+  sandboxVerify,
+  totpCode,
+} from './console-kit.js';
 
 /**
  * Every run writes the screenshots; `npm run screenshots` writes them to docs/screenshots (the
  * README's), other runs to a temporary folder so a test run never changes tracked files.
  */
-const SCREENSHOTS = process.env.CONSOLE_SCREENSHOTS_DIR ?? path.join(tmpdir(), 'mig-console-screenshots');
+const SCREENSHOTS =
+  process.env.CONSOLE_SCREENSHOTS_DIR ?? path.join(tmpdir(), 'mig-console-screenshots');
 const PASSWORD = 'correct horse battery staple';
 const describeInBrowser = browserTestsCanRun() ? describe : describe.skip;
 const AXE_SOURCE = readFileSync(path.resolve('node_modules/axe-core/axe.min.js'), 'utf8');
@@ -47,11 +57,16 @@ describeInBrowser('Console in a real browser', () => {
   let auditor: Page;
 
   async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, acceptDownloads: true, baseURL: url });
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 860 },
+      acceptDownloads: true,
+      baseURL: url,
+    });
     contexts.push(context);
     const page = await context.newPage();
     page.on('console', (message) => {
-      if (/Content Security Policy|Refused to/i.test(message.text())) cspViolations.push(message.text());
+      if (/Content Security Policy|Refused to/i.test(message.text()))
+        cspViolations.push(message.text());
     });
     return page;
   }
@@ -61,19 +76,31 @@ describeInBrowser('Console in a real browser', () => {
     await page.screenshot({ path: `${SCREENSHOTS}/${name}.png`, fullPage: true });
     // Evaluated through the DevTools protocol, so the page's CSP (no inline script) does not apply.
     await page.evaluate(AXE_SOURCE);
-    const { passes, violations } = await page.evaluate<{ passes: string[]; violations: { id: string; impact: string; nodes: string[] }[] }>(
+    const { passes, violations } = await page.evaluate<{
+      passes: string[];
+      violations: { id: string; impact: string; nodes: string[] }[];
+    }>(
       `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }).then((result) => ({
          passes: result.passes.map((rule) => rule.id),
          violations: result.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((node) => node.target.join(' ')) })),
        }))`,
     );
     // The checks did run: at least contrast and names are among the passed rules of every page.
-    expect(passes).toEqual(expect.arrayContaining(['color-contrast', 'document-title', 'html-has-lang']));
-    for (const violation of violations) accessibility.push(`${name}: ${violation.id} (${violation.impact}) at ${violation.nodes.join(', ')}`);
+    expect(passes).toEqual(
+      expect.arrayContaining(['color-contrast', 'document-title', 'html-has-lang']),
+    );
+    for (const violation of violations)
+      accessibility.push(
+        `${name}: ${violation.id} (${violation.impact}) at ${violation.nodes.join(', ')}`,
+      );
   }
 
   /** Accepts an invitation in the page; answers the enrolled TOTP secret, if one was set up. */
-  async function acceptInvitation(page: Page, link: string, withTotp: boolean): Promise<string | undefined> {
+  async function acceptInvitation(
+    page: Page,
+    link: string,
+    withTotp: boolean,
+  ): Promise<string | undefined> {
     await page.goto(link);
     await page.getByLabel('New password').fill(PASSWORD);
     await page.getByLabel('Repeat the password').fill(PASSWORD);
@@ -98,9 +125,17 @@ describeInBrowser('Console in a real browser', () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     database = await createTestDatabase();
-    gateway = await startGatewayProcess({ ...database.overrides, LOG_LEVEL: 'info', CONSOLE_LOCKOUT_THRESHOLD: '5' });
+    gateway = await startGatewayProcess({
+      ...database.overrides,
+      LOG_LEVEL: 'info',
+      CONSOLE_LOCKOUT_THRESHOLD: '5',
+    });
     url = gateway.url;
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+    });
   });
 
   afterAll(async () => {
@@ -112,9 +147,20 @@ describeInBrowser('Console in a real browser', () => {
 
   it('1. an admin signs in with TOTP and invites a client user, whose API key (shown once) makes a sandbox verify succeed', async () => {
     // The first admin comes from the CLI, as the README says.
-    const created = cli(database.overrides, 'user:create', '--email', 'admin@bank.test', '--role', 'admin');
+    const created = cli(
+      database.overrides,
+      'user:create',
+      '--email',
+      'admin@bank.test',
+      '--role',
+      'admin',
+    );
     admin = await newPage();
-    const adminSecret = await acceptInvitation(admin, `${url}/console/invite#${String(created.invitationToken)}`, true);
+    const adminSecret = await acceptInvitation(
+      admin,
+      `${url}/console/invite#${String(created.invitationToken)}`,
+      true,
+    );
     expect(adminSecret).toMatch(/^[A-Z2-7]{32}$/);
 
     // Without the code the password alone is refused; with it (the next step: the enrolment used this one) the admin is in.
@@ -128,7 +174,9 @@ describeInBrowser('Console in a real browser', () => {
     for (const name of ['Acme Bank (sandbox)', 'Beta Pay (sandbox)']) {
       await admin.getByLabel('Name').fill(name);
       await admin.getByRole('button', { name: 'Create client' }).click();
-      const apiKey = await admin.getByRole('textbox', { name: 'New client’s API key', exact: true }).inputValue();
+      const apiKey = await admin
+        .getByRole('textbox', { name: 'New client’s API key', exact: true })
+        .inputValue();
       const clientId = (await admin.locator('.secret code').first().textContent())!;
       if (name.startsWith('Acme')) story.clientA = clientId;
       else {
@@ -145,7 +193,9 @@ describeInBrowser('Console in a real browser', () => {
     await admin.getByLabel('Role').selectOption('client');
     await admin.getByLabel(new RegExp(`Acme Bank.*${story.clientA}`)).check();
     await admin.getByRole('button', { name: 'Invite' }).click();
-    const link = await admin.getByRole('textbox', { name: 'Invitation link for alice@acme.test', exact: true }).inputValue();
+    const link = await admin
+      .getByRole('textbox', { name: 'Invitation link for alice@acme.test', exact: true })
+      .inputValue();
     expect(link).toContain('/console/invite#');
     await admin.getByRole('button', { name: 'I have stored it' }).click();
     await admin.getByRole('cell', { name: 'alice@acme.test', exact: true }).waitFor();
@@ -166,28 +216,53 @@ describeInBrowser('Console in a real browser', () => {
     // With the keyboard: Enter on the button; the new key's field then has the focus, ready to copy.
     await client.getByRole('button', { name: 'Generate API key' }).focus();
     await client.keyboard.press('Enter');
-    story.apiKey = await client.getByRole('textbox', { name: 'New API key', exact: true }).inputValue();
-    expect(await client.evaluate("document.activeElement && document.activeElement.getAttribute('aria-label')")).toBe('New API key');
+    story.apiKey = await client
+      .getByRole('textbox', { name: 'New API key', exact: true })
+      .inputValue();
+    expect(
+      await client.evaluate(
+        "document.activeElement && document.activeElement.getAttribute('aria-label')",
+      ),
+    ).toBe('New API key');
     expect(story.apiKey).toMatch(/^mig_test_/);
     await shot(client, 'client-key-shown-once');
 
     // The key read from the page works through the public API.
     const verify = await sandboxVerify(url, story.clientA, story.apiKey, story.verifyCorrelator);
-    expect(verify).toMatchObject({ status: 200, body: { success: true, data: { validNumber: true } } });
+    expect(verify).toMatchObject({
+      status: 200,
+      body: { success: true, data: { validNumber: true } },
+    });
 
     // After a reload the key is nowhere on the page: not in the text, the markup or any field.
     await client.reload();
-    await client.getByRole('cell', { name: `•••••••• ${fingerprintOf(story.apiKey)}`, exact: true }).waitFor();
+    await client
+      .getByRole('cell', { name: `•••••••• ${fingerprintOf(story.apiKey)}`, exact: true })
+      .waitFor();
     // Each page moves the focus to its title (announced by screen readers), and the first control of
     // every page is the link that skips the navigation.
-    expect(await client.evaluate('document.activeElement && document.activeElement.tagName')).toBe('H1');
-    expect(await client.evaluate("document.querySelector('a[href], button, input, select, textarea').textContent")).toBe('Skip to content');
+    expect(await client.evaluate('document.activeElement && document.activeElement.tagName')).toBe(
+      'H1',
+    );
+    expect(
+      await client.evaluate(
+        "document.querySelector('a[href], button, input, select, textarea').textContent",
+      ),
+    ).toBe('Skip to content');
     expect(await client.content()).not.toContain(story.apiKey);
-    const fieldValues = await client.$$eval('input, textarea', (fields) => fields.map((field) => (field as unknown as { value: string }).value));
+    const fieldValues = await client.$$eval('input, textarea', (fields) =>
+      fields.map((field) => (field as unknown as { value: string }).value),
+    );
     expect(fieldValues.join('\n')).not.toContain(story.apiKey);
     // Nor anywhere the page could have kept it: web storage, the Cache Storage, IndexedDB, cookies.
     // (127.0.0.1 is a secure context, so Cache Storage and IndexedDB exist and are really read.)
-    const kept = await client.evaluate<{ secure: boolean; local: string; session: string; cached: string; databases: number }>(`(async () => {
+    const kept = await client.evaluate<{
+      secure: boolean;
+      local: string;
+      session: string;
+      cached: string;
+      databases: number;
+    }>(`(async () => {
       const cached = [];
       for (const name of await caches.keys()) {
         const cache = await caches.open(name);
@@ -202,26 +277,36 @@ describeInBrowser('Console in a real browser', () => {
       };
     })()`);
     expect(kept.secure).toBe(true);
-    for (const place of [kept.local, kept.session, kept.cached]) expect(place).not.toContain(story.apiKey);
+    for (const place of [kept.local, kept.session, kept.cached])
+      expect(place).not.toContain(story.apiKey);
     expect(kept.databases).toBe(0);
     const cookies = await client.context().cookies();
     // The session cookie (a random token, HttpOnly) is the only one, and no cookie holds the key.
-    expect(cookies.map((cookie) => [cookie.name, cookie.httpOnly])).toEqual([['mig_console', true]]);
+    expect(cookies.map((cookie) => [cookie.name, cookie.httpOnly])).toEqual([
+      ['mig_console', true],
+    ]);
     expect(cookies.filter((cookie) => cookie.value.includes(story.apiKey))).toEqual([]);
     await shot(client, 'client-keys');
   });
 
   it('2. the client user rotates the key with a grace period: the old key works during it, not after, and the auditor finds both calls and the rotation', async () => {
-    await client.getByRole('button', { name: `Rotate API key ${fingerprintOf(story.apiKey)}` }).click();
+    await client
+      .getByRole('button', { name: `Rotate API key ${fingerprintOf(story.apiKey)}` })
+      .click();
     await client.getByLabel('Keep the old key working for').selectOption('custom');
     await client.getByLabel('Grace period in seconds').fill('6');
     await client.getByRole('button', { name: 'Rotate now' }).click();
-    story.rotatedKey = await client.getByRole('textbox', { name: 'New API key', exact: true }).inputValue();
+    story.rotatedKey = await client
+      .getByRole('textbox', { name: 'New API key', exact: true })
+      .inputValue();
     expect(story.rotatedKey).not.toBe(story.apiKey);
     await client.getByText('The key it replaces keeps working until').waitFor();
 
     const call = (key: string, correlator: string) =>
-      fetch(`${url}/v1/api/sdk/token`, { method: 'POST', headers: { 'x-client-id': story.clientA, 'x-api-key': key, 'x-correlator': correlator } });
+      fetch(`${url}/v1/api/sdk/token`, {
+        method: 'POST',
+        headers: { 'x-client-id': story.clientA, 'x-api-key': key, 'x-correlator': correlator },
+      });
     expect((await call(story.apiKey, story.inGraceCorrelator)).status).toBe(200);
     expect((await call(story.rotatedKey, `e2e-new-key-${randomUUID()}`)).status).toBe(200);
     story.refusedCorrelator = await eventually(async () => {
@@ -235,7 +320,9 @@ describeInBrowser('Console in a real browser', () => {
     await admin.getByLabel('Email').fill('audrey@bank.test');
     await admin.getByLabel('Role').selectOption('auditor');
     await admin.getByRole('button', { name: 'Invite' }).click();
-    const link = await admin.getByRole('textbox', { name: 'Invitation link for audrey@bank.test', exact: true }).inputValue();
+    const link = await admin
+      .getByRole('textbox', { name: 'Invitation link for audrey@bank.test', exact: true })
+      .inputValue();
     auditor = await newPage();
     const secret = await acceptInvitation(auditor, link, true);
     await signIn(auditor, 'audrey@bank.test', PASSWORD, totpCode(secret!, 1));
@@ -243,17 +330,22 @@ describeInBrowser('Console in a real browser', () => {
 
     const search = async (filters: Record<string, string>) => {
       await auditor.goto('/console/audit/events');
-      for (const [label, value] of Object.entries(filters)) await auditor.getByLabel(label, { exact: true }).fill(value);
+      for (const [label, value] of Object.entries(filters))
+        await auditor.getByLabel(label, { exact: true }).fill(value);
       await auditor.getByRole('button', { name: 'Search' }).click();
     };
     await search({ 'Correlation id': story.inGraceCorrelator });
     const inGrace = auditor.getByRole('row').filter({ hasText: story.inGraceCorrelator });
     await inGrace.waitFor();
-    await expect(inGrace.getByRole('cell', { name: 'success', exact: true }).count()).resolves.toBe(1);
+    await expect(inGrace.getByRole('cell', { name: 'success', exact: true }).count()).resolves.toBe(
+      1,
+    );
     await search({ 'Correlation id': story.refusedCorrelator });
     const refused = auditor.getByRole('row').filter({ hasText: story.refusedCorrelator });
     await refused.getByRole('cell', { name: /^401 / }).waitFor();
-    await expect(refused.getByRole('cell', { name: 'failure', exact: true }).count()).resolves.toBe(1);
+    await expect(refused.getByRole('cell', { name: 'failure', exact: true }).count()).resolves.toBe(
+      1,
+    );
     await search({ Action: 'credential.rotate', 'Client id': story.clientA });
     await auditor.getByRole('row').filter({ hasText: 'console_user' }).first().waitFor();
   });
@@ -267,8 +359,11 @@ describeInBrowser('Console in a real browser', () => {
     await shot(auditor, 'audit-search');
     const eventId = (await row.getByRole('link').textContent())!;
 
-    const [download] = await Promise.all([auditor.waitForEvent('download'), auditor.getByRole('link', { name: 'Export CSV' }).click()]);
-    const csv = readFileSync((await download.path()), 'utf8');
+    const [download] = await Promise.all([
+      auditor.waitForEvent('download'),
+      auditor.getByRole('link', { name: 'Export CSV' }).click(),
+    ]);
+    const csv = readFileSync(await download.path(), 'utf8');
     const lines = csv.trim().split('\n');
     expect(lines[0]).toContain('correlationId');
     expect(lines).toHaveLength(2);
@@ -295,7 +390,9 @@ describeInBrowser('Console in a real browser', () => {
     try {
       await owner.query('BEGIN');
       await owner.query('SET LOCAL session_replication_role = replica');
-      await owner.query(`UPDATE audit_event SET verdict = '{"validNumber": false}' WHERE id = $1`, [eventId]);
+      await owner.query(`UPDATE audit_event SET verdict = '{"validNumber": false}' WHERE id = $1`, [
+        eventId,
+      ]);
       await owner.query('COMMIT');
     } finally {
       await owner.end();
@@ -315,7 +412,11 @@ describeInBrowser('Console in a real browser', () => {
       expect(response?.status()).toBe(403);
       await client.getByRole('heading', { name: /Not allowed/ }).waitFor();
     }
-    for (const path of ['/console/api/admin/clients', '/console/api/admin/users', '/console/api/audit/events']) {
+    for (const path of [
+      '/console/api/admin/clients',
+      '/console/api/admin/users',
+      '/console/api/audit/events',
+    ]) {
       expect((await client.request.get(path)).status()).toBe(403);
     }
     // The admin API (/admin/v1) takes admin keys only: a signed-in console user's session is refused with 403 too.
@@ -324,8 +425,18 @@ describeInBrowser('Console in a real browser', () => {
     expect(await adminApi.json()).toMatchObject({ status: 403, code: 'PERMISSION_DENIED' });
 
     // Client A never sees client B: not by id, not in the lists.
-    await sandboxVerify(url, story.clientB, story.clientBKey, `e2e-client-b-${randomUUID()}`, '+962791230000');
-    for (const path of [`/console/api/client/${story.clientB}`, `/console/api/client/${story.clientB}/calls`, `/console/api/client/${story.clientB}/credentials`]) {
+    await sandboxVerify(
+      url,
+      story.clientB,
+      story.clientBKey,
+      `e2e-client-b-${randomUUID()}`,
+      '+962791230000',
+    );
+    for (const path of [
+      `/console/api/client/${story.clientB}`,
+      `/console/api/client/${story.clientB}/calls`,
+      `/console/api/client/${story.clientB}/credentials`,
+    ]) {
       expect((await client.request.get(path)).status()).toBe(404);
     }
     await client.goto('/console/client/calls');
@@ -339,13 +450,24 @@ describeInBrowser('Console in a real browser', () => {
     await shot(client, 'client-usage');
 
     // A state-changing call without the session's CSRF token is refused, and changes nothing.
-    const list = async () => ((await (await client.request.get(`/console/api/client/${story.clientA}/credentials`)).json()) as { items: unknown[] }).items.length;
+    const list = async () =>
+      (
+        (await (
+          await client.request.get(`/console/api/client/${story.clientA}/credentials`)
+        ).json()) as { items: unknown[] }
+      ).items.length;
     const before = await list();
-    const issue = (headers: Record<string, string>) => client.request.post(`/console/api/client/${story.clientA}/credentials`, { data: { kind: 'api_key' }, headers });
+    const issue = (headers: Record<string, string>) =>
+      client.request.post(`/console/api/client/${story.clientA}/credentials`, {
+        data: { kind: 'api_key' },
+        headers,
+      });
     expect((await issue({})).status()).toBe(401);
     expect((await issue({ 'x-csrf-token': 'forged' })).status()).toBe(401);
     expect(await list()).toBe(before);
-    const { csrfToken } = (await (await client.request.get('/console/api/session')).json()) as { csrfToken: string };
+    const { csrfToken } = (await (await client.request.get('/console/api/session')).json()) as {
+      csrfToken: string;
+    };
     expect((await issue({ 'x-csrf-token': csrfToken })).status()).toBe(201);
     expect(await list()).toBe(before + 1);
 
@@ -358,11 +480,17 @@ describeInBrowser('Console in a real browser', () => {
     await signIn(stranger, 'alice@acme.test', PASSWORD);
     await stranger.getByRole('alert').filter({ hasText: 'Sign-in failed' }).waitFor();
     expect(stranger.url()).toContain('/console/sign-in');
-    const locks = (await (await auditor.request.get('/console/api/audit/events?action=console_user.lock')).json()) as { items: { detail: { failedAttempts: number } }[] };
+    const locks = (await (
+      await auditor.request.get('/console/api/audit/events?action=console_user.lock')
+    ).json()) as { items: { detail: { failedAttempts: number } }[] };
     expect(locks.items).toHaveLength(1);
     expect(locks.items[0].detail.failedAttempts).toBe(5);
     await admin.goto('/console/admin/users');
-    await admin.getByRole('row').filter({ hasText: 'alice@acme.test' }).getByText(/locked until/).waitFor();
+    await admin
+      .getByRole('row')
+      .filter({ hasText: 'alice@acme.test' })
+      .getByText(/locked until/)
+      .waitFor();
   });
 
   it('admin pages: a client edited, topped up and suspended; a sandbox and a live client switched by one client user; JWT keys and sandbox numbers through the API; operators and admin keys; NDJSON export and retention', async () => {
@@ -382,7 +510,10 @@ describeInBrowser('Console in a real browser', () => {
     await admin.getByRole('button', { name: 'Save' }).click();
     await admin.getByText('Client saved.').waitFor();
     await admin.getByText('120/min').waitFor();
-    await admin.getByText(/DEVICE_SWAP/).first().waitFor();
+    await admin
+      .getByText(/DEVICE_SWAP/)
+      .first()
+      .waitFor();
     await admin.getByLabel('Credits to add').fill('100');
     await admin.getByRole('button', { name: 'Top up' }).click();
     await admin.getByText('Balance topped up.').waitFor();
@@ -391,25 +522,53 @@ describeInBrowser('Console in a real browser', () => {
     // Allowed origins (issue 15): the server's refusal shown beside the field, then a list that
     // opens CORS for exactly those origins, audited with the new list.
     const preflightFrom = (origin: string) =>
-      fetch(`${url}/v1/he/ZAIN_JO`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'GET', 'access-control-request-headers': 'x-sdk-token,x-client-id' } }).then((answer) => answer.status);
+      fetch(`${url}/v1/he/ZAIN_JO`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'x-sdk-token,x-client-id',
+        },
+      }).then((answer) => answer.status);
     expect(await preflightFrom('https://m.acme.example:8443')).toBe(403);
     await admin.getByRole('button', { name: 'Edit' }).click();
     const origins = admin.getByLabel('Allowed origins (one per line)');
     await origins.fill('http://acme.example');
     await admin.getByRole('button', { name: 'Save' }).click();
-    await admin.getByRole('alert').filter({ hasText: 'allowedOrigins: a LIVE client allows https origins only' }).waitFor();
+    await admin
+      .getByRole('alert')
+      .filter({ hasText: 'allowedOrigins: a LIVE client allows https origins only' })
+      .waitFor();
     await origins.fill('https://acme.example/login');
     await admin.getByRole('button', { name: 'Save' }).click();
-    await admin.getByRole('alert').filter({ hasText: /allowedOrigins.*without path/ }).waitFor();
+    await admin
+      .getByRole('alert')
+      .filter({ hasText: /allowedOrigins.*without path/ })
+      .waitFor();
     await origins.fill('https://acme.example\n\nhttps://m.acme.example:8443\n');
     await admin.getByRole('button', { name: 'Save' }).click();
     await admin.getByTestId('allowed-origins').getByText('https://m.acme.example:8443').waitFor();
-    expect(await admin.getByTestId('allowed-origins').getByRole('listitem').allTextContents()).toEqual(['https://acme.example', 'https://m.acme.example:8443']);
-    const stored = (await (await admin.request.get(`/console/api/admin/clients/${liveClient}`)).json()) as { client: { allowedOrigins: string[] } };
-    expect(stored.client.allowedOrigins).toEqual(['https://acme.example', 'https://m.acme.example:8443']);
+    expect(
+      await admin.getByTestId('allowed-origins').getByRole('listitem').allTextContents(),
+    ).toEqual(['https://acme.example', 'https://m.acme.example:8443']);
+    const stored = (await (
+      await admin.request.get(`/console/api/admin/clients/${liveClient}`)
+    ).json()) as { client: { allowedOrigins: string[] } };
+    expect(stored.client.allowedOrigins).toEqual([
+      'https://acme.example',
+      'https://m.acme.example:8443',
+    ]);
     expect(await preflightFrom('https://m.acme.example:8443')).toBe(204);
-    const updates = (await (await auditor.request.get(`/console/api/audit/events?action=client.update&clientId=${liveClient}`)).json()) as { items: { actorType: string; detail: { allowedOrigins?: string[] } }[] };
-    expect(updates.items.filter((event) => event.detail.allowedOrigins).map((event) => [event.actorType, event.detail.allowedOrigins])).toEqual([['console_user', ['https://acme.example', 'https://m.acme.example:8443']]]);
+    const updates = (await (
+      await auditor.request.get(
+        `/console/api/audit/events?action=client.update&clientId=${liveClient}`,
+      )
+    ).json()) as { items: { actorType: string; detail: { allowedOrigins?: string[] } }[] };
+    expect(
+      updates.items
+        .filter((event) => event.detail.allowedOrigins)
+        .map((event) => [event.actorType, event.detail.allowedOrigins]),
+    ).toEqual([['console_user', ['https://acme.example', 'https://m.acme.example:8443']]]);
     await shot(admin, 'admin-client-detail');
 
     // Intelligence policies of client A: the one in force per service type, a JSON draft refused
@@ -420,17 +579,25 @@ describeInBrowser('Console in a real browser', () => {
     await admin.goto(`/console/admin/clients/${story.clientA}`);
     await admin.getByRole('link', { name: 'Intelligence policies' }).click();
     await admin.getByRole('heading', { name: 'Intelligence policies' }).waitFor();
-    const loginRow = admin.getByRole('row').filter({ has: admin.getByRole('cell', { name: 'LOGIN', exact: true }) });
+    const loginRow = admin
+      .getByRole('row')
+      .filter({ has: admin.getByRole('cell', { name: 'LOGIN', exact: true }) });
     await loginRow.getByRole('cell', { name: '0 (default)', exact: true }).waitFor();
     await loginRow.getByRole('button', { name: 'Open the LOGIN policy' }).click();
     const editor = admin.getByLabel('Policy of LOGIN (JSON)');
-    expect(JSON.parse(await editor.inputValue())).toMatchObject({ base: 30, thresholds: { challenge: 40, review: 60, block: 80 } });
+    expect(JSON.parse(await editor.inputValue())).toMatchObject({
+      base: 30,
+      thresholds: { challenge: 40, review: 60, block: 80 },
+    });
     await editor.fill('{ "thresholds": ');
     await admin.getByRole('button', { name: 'Store as new version' }).click();
     await admin.getByRole('alert').filter({ hasText: 'Not valid JSON' }).waitFor();
     await editor.fill('{ "thresholds": { "challenge": 90 } }');
     await admin.getByRole('button', { name: 'Store as new version' }).click();
-    await admin.getByRole('alert').filter({ hasText: 'thresholds must satisfy challenge ≤ review ≤ block. (INVALID_POLICY)' }).waitFor();
+    await admin
+      .getByRole('alert')
+      .filter({ hasText: 'thresholds must satisfy challenge ≤ review ≤ block. (INVALID_POLICY)' })
+      .waitFor();
     await editor.fill('{ "thresholds": { "challenge": 35 }, "weights": { "not_a_factor": 3 } }');
     await admin.getByRole('button', { name: 'Store as new version' }).click();
     await admin.getByRole('alert').filter({ hasText: '(INVALID_ARGUMENT)' }).waitFor();
@@ -442,18 +609,46 @@ describeInBrowser('Console in a real browser', () => {
     await versionRows.nth(2).waitFor();
     expect(await versionRows.count()).toBe(3);
     await admin.getByText('Policy of version 1', { exact: true }).click();
-    expect(await admin.getByRole('table', { name: 'LOGIN: newest first' }).locator('pre').first().textContent()).toContain('"challenge": 35');
+    expect(
+      await admin
+        .getByRole('table', { name: 'LOGIN: newest first' })
+        .locator('pre')
+        .first()
+        .textContent(),
+    ).toContain('"challenge": 35');
     await shot(admin, 'admin-policies');
     // In force for the client, as its backend reads it through the public API.
-    const own = await fetch(`${url}/v1/api/me/intelligence/policies`, { headers: { 'x-client-id': story.clientA, 'x-api-key': story.rotatedKey } });
-    expect(((await own.json()) as { data: { LOGIN: { version: number; policy: { thresholds: { challenge: number } } } } }).data.LOGIN).toMatchObject({ version: 1, policy: { thresholds: { challenge: 35 } } });
+    const own = await fetch(`${url}/v1/api/me/intelligence/policies`, {
+      headers: { 'x-client-id': story.clientA, 'x-api-key': story.rotatedKey },
+    });
+    expect(
+      (
+        (await own.json()) as {
+          data: { LOGIN: { version: number; policy: { thresholds: { challenge: number } } } };
+        }
+      ).data.LOGIN,
+    ).toMatchObject({ version: 1, policy: { thresholds: { challenge: 35 } } });
     // Admins only, by the server: the auditor's page and API calls get 403.
-    expect((await auditor.goto(`/console/admin/clients/${story.clientA}/policies`))?.status()).toBe(403);
-    expect((await auditor.request.get(`/console/api/admin/clients/${story.clientA}/policies`)).status()).toBe(403);
-    expect((await client.request.get(`/console/api/admin/clients/${story.clientA}/policies/LOGIN/versions`)).status()).toBe(403);
+    expect((await auditor.goto(`/console/admin/clients/${story.clientA}/policies`))?.status()).toBe(
+      403,
+    );
+    expect(
+      (await auditor.request.get(`/console/api/admin/clients/${story.clientA}/policies`)).status(),
+    ).toBe(403);
+    expect(
+      (
+        await client.request.get(
+          `/console/api/admin/clients/${story.clientA}/policies/LOGIN/versions`,
+        )
+      ).status(),
+    ).toBe(403);
 
     // Suspending client B stops its key at once; reactivating restores it.
-    const tokenOfB = () => fetch(`${url}/v1/api/sdk/token`, { method: 'POST', headers: { 'x-client-id': story.clientB, 'x-api-key': story.clientBKey } }).then((answer) => answer.status);
+    const tokenOfB = () =>
+      fetch(`${url}/v1/api/sdk/token`, {
+        method: 'POST',
+        headers: { 'x-client-id': story.clientB, 'x-api-key': story.clientBKey },
+      }).then((answer) => answer.status);
     await admin.goto(`/console/admin/clients/${story.clientB}`);
     await admin.getByRole('button', { name: 'Suspend' }).click();
     await admin.getByText('Client suspended: its calls are refused.').waitFor();
@@ -469,24 +664,35 @@ describeInBrowser('Console in a real browser', () => {
     await admin.getByLabel(new RegExp(`Acme Bank \\(sandbox\\).*${story.clientA}`)).check();
     await admin.getByLabel(new RegExp(`Acme Bank \\(live\\).*${liveClient}`)).check();
     await admin.getByRole('button', { name: 'Invite' }).click();
-    const link = await admin.getByRole('textbox', { name: 'Invitation link for carol@acme.test', exact: true }).inputValue();
+    const link = await admin
+      .getByRole('textbox', { name: 'Invitation link for carol@acme.test', exact: true })
+      .inputValue();
     const carol = await newPage();
     await acceptInvitation(carol, link, false);
     await signIn(carol, 'carol@acme.test', PASSWORD);
     await carol.getByRole('heading', { name: 'Keys & balance' }).waitFor();
     const environment = carol.getByLabel('Environment');
     await environment.selectOption({ label: 'Live — Acme Bank (live)' });
-    await eventually(async () => ((await carol.getByTestId('client-id').textContent()) === liveClient ? true : undefined), 'the live client to be shown');
+    await eventually(
+      async () =>
+        (await carol.getByTestId('client-id').textContent()) === liveClient ? true : undefined,
+      'the live client to be shown',
+    );
     await carol.getByText(/100\s*verification credits/).waitFor();
     await shot(carol, 'client-live');
     await environment.selectOption({ label: 'Sandbox — Acme Bank (sandbox)' });
-    await eventually(async () => ((await carol.getByTestId('client-id').textContent()) === story.clientA ? true : undefined), 'the sandbox client to be shown');
+    await eventually(
+      async () =>
+        (await carol.getByTestId('client-id').textContent()) === story.clientA ? true : undefined,
+      'the sandbox client to be shown',
+    );
     await carol.getByText('Sandbox: calls are never charged.').waitFor();
 
     // The admin sets what a sandbox number answers; a JWT key Carol generates (kid + secret shown once) reads it through CAMARA.
     const swappedAt = new Date(Date.now() - 2 * 86_400_000);
     swappedAt.setSeconds(0, 0);
-    const local = (date: Date) => `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}T${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+    const local = (date: Date) =>
+      `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}T${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
     await admin.getByRole('link', { name: 'Sandbox numbers' }).click();
     await admin.getByLabel('Phone number (E.164)').fill('+31612345007');
     await admin.getByLabel('Latest SIM change (empty = never swapped)').fill(local(swappedAt));
@@ -495,12 +701,23 @@ describeInBrowser('Console in a real browser', () => {
     await shot(admin, 'admin-sandbox');
 
     await carol.getByRole('button', { name: 'Generate JWT key' }).click();
-    const jwtSecret = await carol.getByRole('textbox', { name: 'New JWT key', exact: true }).inputValue();
+    const jwtSecret = await carol
+      .getByRole('textbox', { name: 'New JWT key', exact: true })
+      .inputValue();
     const kid = (await carol.locator('.secret code').first().textContent())!;
     expect(kid).toMatch(/^[0-9a-f-]{36}$/);
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid }).setIssuedAt(now).setNotBefore(now).setExpirationTime(now + 60).sign(new TextEncoder().encode(jwtSecret));
-    const camara = await fetch(`${url}/sim-swap/v2/retrieve-date`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ phoneNumber: '+31612345007' }) });
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid })
+      .setIssuedAt(now)
+      .setNotBefore(now)
+      .setExpirationTime(now + 60)
+      .sign(new TextEncoder().encode(jwtSecret));
+    const camara = await fetch(`${url}/sim-swap/v2/retrieve-date`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ phoneNumber: '+31612345007' }),
+    });
     expect(camara.status).toBe(200);
     expect(await camara.json()).toEqual({ latestSimChange: swappedAt.toISOString() });
     await carol.reload();
@@ -521,28 +738,53 @@ describeInBrowser('Console in a real browser', () => {
     await admin.getByRole('link', { name: 'Admin keys' }).click();
     await admin.getByLabel('Role').selectOption('auditor');
     await admin.getByRole('button', { name: 'Create key' }).click();
-    const adminKey = await admin.getByRole('textbox', { name: 'New auditor key', exact: true }).inputValue();
-    const readAudit = () => fetch(`${url}/admin/v1/audit/events?limit=1`, { headers: { authorization: `Bearer ${adminKey}` } }).then((answer) => answer.status);
+    const adminKey = await admin
+      .getByRole('textbox', { name: 'New auditor key', exact: true })
+      .inputValue();
+    const readAudit = () =>
+      fetch(`${url}/admin/v1/audit/events?limit=1`, {
+        headers: { authorization: `Bearer ${adminKey}` },
+      }).then((answer) => answer.status);
     expect(await readAudit()).toBe(200);
     await admin.getByRole('button', { name: 'I have stored it' }).click();
-    await admin.getByRole('button', { name: `Revoke admin key ${fingerprintOf(adminKey)}` }).click();
-    await admin.getByRole('row').filter({ hasText: fingerprintOf(adminKey) }).getByRole('cell', { name: 'revoked' }).waitFor();
+    await admin
+      .getByRole('button', { name: `Revoke admin key ${fingerprintOf(adminKey)}` })
+      .click();
+    await admin
+      .getByRole('row')
+      .filter({ hasText: fingerprintOf(adminKey) })
+      .getByRole('cell', { name: 'revoked' })
+      .waitFor();
     expect(await readAudit()).toBe(401);
     await shot(admin, 'admin-keys');
 
     // The auditor's NDJSON export of the verify (streamed, one JSON object a line) and the retention page.
     await auditor.goto(`/console/audit/events?correlationId=${story.verifyCorrelator}`);
     await auditor.getByRole('row').filter({ hasText: story.verifyCorrelator }).waitFor();
-    const [download] = await Promise.all([auditor.waitForEvent('download'), auditor.getByRole('link', { name: 'Export NDJSON' }).click()]);
+    const [download] = await Promise.all([
+      auditor.waitForEvent('download'),
+      auditor.getByRole('link', { name: 'Export NDJSON' }).click(),
+    ]);
     expect(download.suggestedFilename()).toMatch(/^audit-.*\.ndjson$/);
-    const lines = readFileSync(await download.path(), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = readFileSync(await download.path(), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     // A header line naming the schema and fields, then the one matching event.
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ schema: 'mobile-identity-gateway.audit-event/v1' });
-    expect(lines[1]).toMatchObject({ correlationId: story.verifyCorrelator, action: 'verify', outcome: 'success' });
+    expect(lines[1]).toMatchObject({
+      correlationId: story.verifyCorrelator,
+      action: 'verify',
+      outcome: 'success',
+    });
     await auditor.getByRole('link', { name: 'Retention' }).click();
     await auditor.getByText(/\d+ days \(whole months past it are dropped daily\)/).waitFor();
-    await auditor.getByRole('table', { name: 'Monthly partitions' }).getByRole('row').nth(1).waitFor();
+    await auditor
+      .getByRole('table', { name: 'Monthly partitions' })
+      .getByRole('row')
+      .nth(1)
+      .waitFor();
     await shot(auditor, 'audit-retention');
   });
 
@@ -550,13 +792,19 @@ describeInBrowser('Console in a real browser', () => {
     // No quotes, so the event page (which shows values as JSON) shows it unchanged.
     const payload = '<img src=x onerror=window.__xss=1><script>window.__xss=2</script>';
     const dialogs: string[] = [];
-    for (const page of [admin, auditor]) page.on('dialog', (dialog) => void dialog.dismiss().then(() => dialogs.push(dialog.message())));
+    for (const page of [admin, auditor])
+      page.on(
+        'dialog',
+        (dialog) => void dialog.dismiss().then(() => dialogs.push(dialog.message())),
+      );
 
     await admin.goto('/console/admin/clients');
     await admin.getByLabel('Name').fill(payload);
     await admin.getByRole('button', { name: 'Create client' }).click();
     const xssClient = (await admin.locator('.secret code').first().textContent())!;
-    const xssKey = await admin.getByRole('textbox', { name: 'New client’s API key', exact: true }).inputValue();
+    const xssKey = await admin
+      .getByRole('textbox', { name: 'New client’s API key', exact: true })
+      .inputValue();
     await admin.getByRole('button', { name: 'I have stored it' }).click();
     await admin.getByRole('link', { name: payload }).waitFor();
     await admin.getByRole('link', { name: payload }).click();
@@ -564,7 +812,15 @@ describeInBrowser('Console in a real browser', () => {
 
     // A call whose User-Agent carries the payload: the auditor opens its event.
     const correlator = `e2e-xss-${randomUUID()}`;
-    const call = await fetch(`${url}/v1/api/sdk/token`, { method: 'POST', headers: { 'x-client-id': xssClient, 'x-api-key': xssKey, 'x-correlator': correlator, 'user-agent': payload } });
+    const call = await fetch(`${url}/v1/api/sdk/token`, {
+      method: 'POST',
+      headers: {
+        'x-client-id': xssClient,
+        'x-api-key': xssKey,
+        'x-correlator': correlator,
+        'user-agent': payload,
+      },
+    });
     expect(call.status).toBe(200);
     await auditor.goto(`/console/audit/events?correlationId=${correlator}`);
     const row = auditor.getByRole('row').filter({ hasText: correlator });
@@ -572,7 +828,9 @@ describeInBrowser('Console in a real browser', () => {
     await auditor.getByText(payload).first().waitFor();
 
     for (const page of [admin, auditor]) {
-      expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined();
+      expect(
+        await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss),
+      ).toBeUndefined();
       expect(await page.locator('img[src="x"], main script').count()).toBe(0);
     }
     expect(dialogs).toEqual([]);
@@ -580,9 +838,12 @@ describeInBrowser('Console in a real browser', () => {
 
   it('5. writes the screenshots the README shows; the pages load under the strict Content-Security-Policy without a violation and pass axe-core’s WCAG 2.1 AA checks', () => {
     const readme = readFileSync('README.md', 'utf8');
-    const shown = [...readme.matchAll(/\(docs\/screenshots\/([a-z0-9-]+)\.png\)/g)].map((match) => match[1]);
+    const shown = [...readme.matchAll(/\(docs\/screenshots\/([a-z0-9-]+)\.png\)/g)].map(
+      (match) => match[1],
+    );
     expect(shown.length).toBeGreaterThanOrEqual(15);
-    for (const name of shown) expect(`${name}: ${existsSync(`${SCREENSHOTS}/${name}.png`)}`).toBe(`${name}: true`);
+    for (const name of shown)
+      expect(`${name}: ${existsSync(`${SCREENSHOTS}/${name}.png`)}`).toBe(`${name}: true`);
     expect(cspViolations).toEqual([]);
     expect(accessibility).toEqual([]);
   });

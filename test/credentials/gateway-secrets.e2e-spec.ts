@@ -65,25 +65,34 @@ describeOnPostgres(
     });
 
     it('rolls the proof key only when due, once however many instances run the job', async () => {
-    const keys = app.get(ProofKeysService);
-    const current = await keys.roll(); // a fresh key, whatever the tests before did to the clock
-    expect(await keys.rollIfDue()).toBeNull();
-    clock.advance(app.get(Environment).PROOF_KEY_MAX_AGE_HOURS * 3_600_000 + 1_000);
-    const other = await startCredentialsTestApp(database, { imports: [ProbeModule], clock, overrides: { JWT_KEY_RATE_LIMIT_PER_SECOND: '0' } });
-    try {
-      const rolled = await Promise.all([keys.rollIfDue(), other.get(ProofKeysService).rollIfDue()]);
-      const kids = rolled.filter((kid): kid is string => kid !== null);
-      expect(kids).toHaveLength(1);
-      expect(kids[0]).not.toBe(current);
-      expect((await keys.current()).kid).toBe(kids[0]);
-      const events = await db.query("SELECT detail FROM audit_event WHERE action = 'proof_key.roll'");
-      expect(events.rows).toEqual([{ detail: expect.objectContaining({ kid: kids[0] }) }]);
-    } finally {
-      await other.close();
-    }
-  });
+      const keys = app.get(ProofKeysService);
+      const current = await keys.roll(); // a fresh key, whatever the tests before did to the clock
+      expect(await keys.rollIfDue()).toBeNull();
+      clock.advance(app.get(Environment).PROOF_KEY_MAX_AGE_HOURS * 3_600_000 + 1_000);
+      const other = await startCredentialsTestApp(database, {
+        imports: [ProbeModule],
+        clock,
+        overrides: { JWT_KEY_RATE_LIMIT_PER_SECOND: '0' },
+      });
+      try {
+        const rolled = await Promise.all([
+          keys.rollIfDue(),
+          other.get(ProofKeysService).rollIfDue(),
+        ]);
+        const kids = rolled.filter((kid): kid is string => kid !== null);
+        expect(kids).toHaveLength(1);
+        expect(kids[0]).not.toBe(current);
+        expect((await keys.current()).kid).toBe(kids[0]);
+        const events = await db.query(
+          "SELECT detail FROM audit_event WHERE action = 'proof_key.roll'",
+        );
+        expect(events.rows).toEqual([{ detail: expect.objectContaining({ kid: kids[0] }) }]);
+      } finally {
+        await other.close();
+      }
+    });
 
-  it('re-seals every stored secret under a newly configured KEK version, and they still work', async () => {
+    it('re-seals every stored secret under a newly configured KEK version, and they still work', async () => {
       const client = await createTestClient(app);
       await app.get(OperatorSecretsService).put('ORANGE_JO', 'api_key', 'orange-upstream-key');
       const rotatedApp = await startCredentialsTestApp(database, {

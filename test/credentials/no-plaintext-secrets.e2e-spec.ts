@@ -2,7 +2,11 @@ import { spawnSync } from 'node:child_process';
 import type pg from 'pg';
 import { signIdentityMatchJwt } from '../support/credentials-factory.js';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
-import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
+import {
+  createTestDatabase,
+  describeOnPostgres,
+  type TestDatabase,
+} from '../support/test-database.js';
 
 interface Secrets {
   clientId: string;
@@ -22,7 +26,9 @@ async function dumpAllText(db: pg.Client): Promise<string[]> {
   );
   const values: string[] = [];
   for (const { table_name: table, column_name: column } of columns.rows) {
-    const rows = await db.query<{ value: string | null }>(`SELECT "${column}"::text AS value FROM "${table}"`);
+    const rows = await db.query<{ value: string | null }>(
+      `SELECT "${column}"::text AS value FROM "${table}"`,
+    );
     for (const row of rows.rows) if (row.value !== null) values.push(row.value);
   }
   return values;
@@ -37,7 +43,11 @@ describeOnPostgres('no plaintext secret in the database or the logs', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     db = await database.connect();
-    gateway = await startGatewayProcess({ ...database.overrides, LOG_LEVEL: 'debug', JWT_KEY_RATE_LIMIT_PER_SECOND: '0' });
+    gateway = await startGatewayProcess({
+      ...database.overrides,
+      LOG_LEVEL: 'debug',
+      JWT_KEY_RATE_LIMIT_PER_SECOND: '0',
+    });
   }, 30_000);
 
   afterAll(async () => {
@@ -47,10 +57,14 @@ describeOnPostgres('no plaintext secret in the database or the logs', () => {
   });
 
   it('after issuing, using and rotating every kind of secret, none appears in any column or log line', async () => {
-    const cli = spawnSync('node', ['dist/cli.js', 'admin-key:create', '--role', 'admin', '--json'], {
-      env: { ...process.env, ...database.overrides, LOG_LEVEL: 'debug' },
-      encoding: 'utf8',
-    });
+    const cli = spawnSync(
+      'node',
+      ['dist/cli.js', 'admin-key:create', '--role', 'admin', '--json'],
+      {
+        env: { ...process.env, ...database.overrides, LOG_LEVEL: 'debug' },
+        encoding: 'utf8',
+      },
+    );
     expect(cli.status).toBe(0);
     const adminKey = (JSON.parse(cli.stdout) as { key: string }).key;
     issued.push(adminKey);
@@ -61,7 +75,13 @@ describeOnPostgres('no plaintext secret in the database or the logs', () => {
         body: body ? JSON.stringify(body) : undefined,
       });
 
-    const created = (await (await post('/admin/v1/clients', { authorization: `Bearer ${adminKey}` }, { name: 'Leak check', products: ['VERIFY', 'SIM_SWAP'] })).json()) as {
+    const created = (await (
+      await post(
+        '/admin/v1/clients',
+        { authorization: `Bearer ${adminKey}` },
+        { name: 'Leak check', products: ['VERIFY', 'SIM_SWAP'] },
+      )
+    ).json()) as {
       client: { clientId: string };
       credentials: Omit<Secrets, 'clientId'>;
     };
@@ -69,11 +89,17 @@ describeOnPostgres('no plaintext secret in the database or the logs', () => {
     issued.push(client.apiKey, client.clientSecret, client.jwtSecret);
     const keyHeaders = { 'x-client-id': client.clientId, 'x-api-key': client.apiKey };
 
-    const sdk = (await (await post('/v1/api/sdk/token', keyHeaders)).json()) as { data: { sdkToken: string } };
+    const sdk = (await (await post('/v1/api/sdk/token', keyHeaders)).json()) as {
+      data: { sdkToken: string };
+    };
     issued.push(sdk.data.sdkToken);
-    const wrongRotation = await post('/v1/api/clients/rotate-key', keyHeaders, { secretKey: `${client.clientSecret}x` });
+    const wrongRotation = await post('/v1/api/clients/rotate-key', keyHeaders, {
+      secretKey: `${client.clientSecret}x`,
+    });
     expect(wrongRotation.status).toBe(401);
-    const rotated = (await (await post('/v1/api/clients/rotate-key', keyHeaders, { secretKey: client.clientSecret })).json()) as { data: { newApiKey: string } };
+    const rotated = (await (
+      await post('/v1/api/clients/rotate-key', keyHeaders, { secretKey: client.clientSecret })
+    ).json()) as { data: { newApiKey: string } };
     issued.push(rotated.data.newApiKey);
     const jwt = signIdentityMatchJwt(client);
     issued.push(jwt);
@@ -83,7 +109,11 @@ describeOnPostgres('no plaintext secret in the database or the logs', () => {
       body: JSON.stringify({ phoneNumber: '+31612345678', serviceType: '24h' }),
     });
     const jwtRotation = (await (
-      await post(`/admin/v1/clients/${client.clientId}/credentials/${client.jwtKeyId}/rotate`, { authorization: `Bearer ${adminKey}` }, {})
+      await post(
+        `/admin/v1/clients/${client.clientId}/credentials/${client.jwtKeyId}/rotate`,
+        { authorization: `Bearer ${adminKey}` },
+        {},
+      )
     ).json()) as { secret: string };
     issued.push(jwtRotation.secret);
     expect(issued.every((secret) => typeof secret === 'string' && secret.length >= 40)).toBe(true);

@@ -1,12 +1,23 @@
 import { Controller, Get, HttpCode, Module, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { AdminAuth, ApiKeyAuth, CurrentAdmin, CurrentClient, JwtAuth, RequireProduct, SdkTokenAuth } from '../../src/common/auth/auth.decorators.js';
+import {
+  AdminAuth,
+  ApiKeyAuth,
+  CurrentAdmin,
+  CurrentClient,
+  JwtAuth,
+  RequireProduct,
+  SdkTokenAuth,
+} from '../../src/common/auth/auth.decorators.js';
 import type { AuthenticatedAdmin, AuthenticatedClient } from '../../src/common/auth/caller.js';
 
 /** Routes that exist only in the credentials tests, one per auth rule and contract. */
 // Documented like any route, so the contract check of every response covers them too.
 const AnswersCaller = (): MethodDecorator =>
-  ApiOkResponse({ description: 'The caller as the guard authenticated it.', schema: { type: 'object', additionalProperties: true } });
+  ApiOkResponse({
+    description: 'The caller as the guard authenticated it.',
+    schema: { type: 'object', additionalProperties: true },
+  });
 
 @ApiTags('Test probes')
 @Controller()

@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Redis } from 'ioredis';
 import { apiKeyHeaders, createTestClient } from '../support/credentials-factory.js';
-import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
+import {
+  createTestDatabase,
+  describeOnPostgres,
+  type TestDatabase,
+} from '../support/test-database.js';
 import { ManualClock, startCredentialsTestApp } from './credentials-test-app.js';
 import { ProbeModule } from './probe-routes.js';
 
@@ -40,11 +44,16 @@ describeOnPostgres('rate limits counted in Redis (REDIS_URL)', () => {
   });
 
   const newClient = async (rateLimitPerMinute: number) => {
-    const client = await createTestClient(first, { rateLimitPerMinute, name: `redis-rate-limit ${runId}` });
+    const client = await createTestClient(first, {
+      rateLimitPerMinute,
+      name: `redis-rate-limit ${runId}`,
+    });
     return { client, key: `mig:rl:client:${client.clientId}:${windowStart}` };
   };
-  const call = (app: NestFastifyApplication, client: Awaited<ReturnType<typeof newClient>>['client']) =>
-    app.inject({ method: 'GET', url: '/v1/api/probe', headers: apiKeyHeaders(client) });
+  const call = (
+    app: NestFastifyApplication,
+    client: Awaited<ReturnType<typeof newClient>>['client'],
+  ) => app.inject({ method: 'GET', url: '/v1/api/probe', headers: apiKeyHeaders(client) });
 
   it('counts a client’s requests on both instances together in one Redis key, not in PostgreSQL', async () => {
     const { client, key } = await newClient(3);
@@ -63,7 +72,9 @@ describeOnPostgres('rate limits counted in Redis (REDIS_URL)', () => {
       expect(ttl).toBeLessThanOrEqual(120_000);
       const pg = await database.connect();
       try {
-        const { rows } = await pg.query('SELECT 1 FROM rate_limit_window WHERE bucket = $1', [`client:${client.clientId}`]);
+        const { rows } = await pg.query('SELECT 1 FROM rate_limit_window WHERE bucket = $1', [
+          `client:${client.clientId}`,
+        ]);
         expect(rows).toHaveLength(0);
       } finally {
         await pg.end();

@@ -1,6 +1,10 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { apiKeyHeaders, createTestClient, jwtHeaders } from '../support/credentials-factory.js';
-import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
+import {
+  createTestDatabase,
+  describeOnPostgres,
+  type TestDatabase,
+} from '../support/test-database.js';
 import { ManualClock, startCredentialsTestApp } from './credentials-test-app.js';
 import { ProbeModule } from './probe-routes.js';
 
@@ -25,18 +29,25 @@ describeOnPostgres('rate limits shared across instances', () => {
 
   it('counts a client’s requests on both instances together and answers 429 with Retry-After', async () => {
     const client = await createTestClient(first, { rateLimitPerMinute: 3 });
-    const call = (app: NestFastifyApplication) => app.inject({ method: 'GET', url: '/v1/api/probe', headers: apiKeyHeaders(client) });
+    const call = (app: NestFastifyApplication) =>
+      app.inject({ method: 'GET', url: '/v1/api/probe', headers: apiKeyHeaders(client) });
     expect((await call(first)).statusCode).toBe(200);
     expect((await call(second)).statusCode).toBe(200);
     expect((await call(first)).statusCode).toBe(200);
     const refused = await call(second);
     expect(refused.statusCode).toBe(429);
     expect(refused.headers['retry-after']).toBe('50');
-    expect(refused.json().messages[0]).toMatchObject({ code: 'TOO_MANY_REQUESTS', httpStatus: 'TOO_MANY_REQUESTS' });
+    expect(refused.json().messages[0]).toMatchObject({
+      code: 'TOO_MANY_REQUESTS',
+      httpStatus: 'TOO_MANY_REQUESTS',
+    });
     expect((await call(first)).statusCode).toBe(429);
     // Another client is not affected.
     const other = await createTestClient(first, { rateLimitPerMinute: 3 });
-    expect((await first.inject({ method: 'GET', url: '/v1/api/probe', headers: apiKeyHeaders(other) })).statusCode).toBe(200);
+    expect(
+      (await first.inject({ method: 'GET', url: '/v1/api/probe', headers: apiKeyHeaders(other) }))
+        .statusCode,
+    ).toBe(200);
     // The next window admits the client again.
     clock.advance(60_000);
     expect((await call(second)).statusCode).toBe(200);
@@ -44,7 +55,8 @@ describeOnPostgres('rate limits shared across instances', () => {
 
   it('states the limit, what is left and when the window resets on every answer, and beside Retry-After', async () => {
     const client = await createTestClient(first, { rateLimitPerMinute: 3 });
-    const call = (app: NestFastifyApplication) => app.inject({ method: 'GET', url: '/v1/api/probe', headers: apiKeyHeaders(client) });
+    const call = (app: NestFastifyApplication) =>
+      app.inject({ method: 'GET', url: '/v1/api/probe', headers: apiKeyHeaders(client) });
     const limits = (response: Awaited<ReturnType<typeof call>>) => ({
       limit: response.headers['ratelimit-limit'],
       remaining: response.headers['ratelimit-remaining'],
@@ -55,7 +67,12 @@ describeOnPostgres('rate limits shared across instances', () => {
     expect(limits(await call(first))).toEqual({ limit: '3', remaining: '0', reset: '50' });
     const refused = await call(second);
     expect(refused.statusCode).toBe(429);
-    expect({ ...limits(refused), retryAfter: refused.headers['retry-after'] }).toEqual({ limit: '3', remaining: '0', reset: '50', retryAfter: '50' });
+    expect({ ...limits(refused), retryAfter: refused.headers['retry-after'] }).toEqual({
+      limit: '3',
+      remaining: '0',
+      reset: '50',
+      retryAfter: '50',
+    });
     // An unauthenticated request is not counted, so it says nothing about anyone's limit.
     const anonymous = await first.inject({ method: 'GET', url: '/v1/api/probe' });
     expect(anonymous.statusCode).toBe(401);
@@ -67,12 +84,21 @@ describeOnPostgres('rate limits shared across instances', () => {
     const client = await createTestClient(first);
     const iat = Math.floor(clock.now().getTime() / 1000);
     const call = (app: NestFastifyApplication) =>
-      app.inject({ method: 'GET', url: '/mobile-identity/probe', headers: jwtHeaders(client, { iat }) });
+      app.inject({
+        method: 'GET',
+        url: '/mobile-identity/probe',
+        headers: jwtHeaders(client, { iat }),
+      });
     const allowed = await call(first);
     expect(allowed.headers['ratelimit-limit']).toBe('1');
     expect(allowed.headers['ratelimit-remaining']).toBe('0');
     const refused = await call(second);
-    expect([refused.statusCode, refused.headers['ratelimit-limit'], refused.headers['ratelimit-reset'], refused.headers['retry-after']]).toEqual([429, '1', '1', '1']);
+    expect([
+      refused.statusCode,
+      refused.headers['ratelimit-limit'],
+      refused.headers['ratelimit-reset'],
+      refused.headers['retry-after'],
+    ]).toEqual([429, '1', '1', '1']);
     clock.advance(1_000);
   });
 
@@ -80,14 +106,26 @@ describeOnPostgres('rate limits shared across instances', () => {
     const client = await createTestClient(first);
     const iat = Math.floor(clock.now().getTime() / 1000);
     const call = (app: NestFastifyApplication) =>
-      app.inject({ method: 'GET', url: '/mobile-identity/probe', headers: jwtHeaders(client, { iat }) });
+      app.inject({
+        method: 'GET',
+        url: '/mobile-identity/probe',
+        headers: jwtHeaders(client, { iat }),
+      });
     expect((await call(first)).statusCode).toBe(200);
     const refused = await call(second);
     expect(refused.statusCode).toBe(429);
     expect(refused.headers['retry-after']).toBe('1');
-    expect(refused.json()).toEqual({ state: 'error', code: 'TOO_MANY_REQUESTS', message: expect.any(String) });
+    expect(refused.json()).toEqual({
+      state: 'error',
+      code: 'TOO_MANY_REQUESTS',
+      message: expect.any(String),
+    });
     // CAMARA paths carry only the client limit.
-    const camara = await second.inject({ method: 'POST', url: '/sim-swap/v2/probe', headers: jwtHeaders(client, { iat }) });
+    const camara = await second.inject({
+      method: 'POST',
+      url: '/sim-swap/v2/probe',
+      headers: jwtHeaders(client, { iat }),
+    });
     expect(camara.statusCode).toBe(200);
     clock.advance(1_000);
     expect((await call(second)).statusCode).toBe(200);
@@ -99,10 +137,17 @@ describeOnPostgres('rate limits shared across instances', () => {
       const forged = await first.inject({
         method: 'GET',
         url: '/v1/api/probe',
-        headers: { 'x-client-id': client.clientId, 'x-api-key': 'mig_test_wrong', 'x-forwarded-for': '10.0.0.1' },
+        headers: {
+          'x-client-id': client.clientId,
+          'x-api-key': 'mig_test_wrong',
+          'x-forwarded-for': '10.0.0.1',
+        },
       });
       expect(forged.statusCode).toBe(401);
     }
-    expect((await first.inject({ method: 'GET', url: '/v1/api/probe', headers: apiKeyHeaders(client) })).statusCode).toBe(200);
+    expect(
+      (await first.inject({ method: 'GET', url: '/v1/api/probe', headers: apiKeyHeaders(client) }))
+        .statusCode,
+    ).toBe(200);
   });
 });

@@ -2,8 +2,17 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type pg from 'pg';
 import { CredentialsMaintenanceService } from '../../src/modules/credentials/credentials-maintenance.service.js';
 import type { CreatedClient } from '../../src/modules/credentials/credential-views.js';
-import { apiKeyHeaders, createTestAdminKey, createTestClient, jwtHeaders } from '../support/credentials-factory.js';
-import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
+import {
+  apiKeyHeaders,
+  createTestAdminKey,
+  createTestClient,
+  jwtHeaders,
+} from '../support/credentials-factory.js';
+import {
+  createTestDatabase,
+  describeOnPostgres,
+  type TestDatabase,
+} from '../support/test-database.js';
 import { ManualClock, startCredentialsTestApp } from './credentials-test-app.js';
 import { ProbeModule } from './probe-routes.js';
 
@@ -30,8 +39,18 @@ describeOnPostgres('rotation, revocation and the credentials job across instance
 
   const probe = (app: NestFastifyApplication, headers: Record<string, string>) =>
     app.inject({ method: 'GET', url: '/v1/api/probe', headers });
-  const admin = (app: NestFastifyApplication, method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) =>
-    app.inject({ method, url, headers: { authorization: `Bearer ${adminKey}` }, ...(payload ? { payload } : {}) });
+  const admin = (
+    app: NestFastifyApplication,
+    method: 'GET' | 'POST' | 'PATCH',
+    url: string,
+    payload?: object,
+  ) =>
+    app.inject({
+      method,
+      url,
+      headers: { authorization: `Bearer ${adminKey}` },
+      ...(payload ? { payload } : {}),
+    });
 
   beforeAll(async () => {
     database = await createTestDatabase();
@@ -71,12 +90,21 @@ describeOnPostgres('rotation, revocation and the credentials job across instance
       expect(newApiKey).not.toBe(client.apiKey);
       expect(response.body).not.toContain(client.clientSecret);
 
-      expect((await probe(second, apiKeyHeaders({ ...client, apiKey: newApiKey }))).statusCode).toBe(200);
+      expect(
+        (await probe(second, apiKeyHeaders({ ...client, apiKey: newApiKey }))).statusCode,
+      ).toBe(200);
       expect((await probe(second, apiKeyHeaders(client))).statusCode).toBe(200);
 
       clock.advance(24 * HOUR + 1_000);
-      expect(await eventually(async () => (await probe(second, apiKeyHeaders(client))).statusCode === 401, 5_000)).toBe(true);
-      expect((await probe(second, apiKeyHeaders({ ...client, apiKey: newApiKey }))).statusCode).toBe(200);
+      expect(
+        await eventually(
+          async () => (await probe(second, apiKeyHeaders(client))).statusCode === 401,
+          5_000,
+        ),
+      ).toBe(true);
+      expect(
+        (await probe(second, apiKeyHeaders({ ...client, apiKey: newApiKey }))).statusCode,
+      ).toBe(200);
     });
 
     it('a second rotation ends the pending grace period of the first key at once', async () => {
@@ -92,9 +120,18 @@ describeOnPostgres('rotation, revocation and the credentials job across instance
       };
       const secondKey = await rotate(client.apiKey);
       const thirdKey = await rotate(secondKey);
-      expect(await eventually(async () => (await probe(second, apiKeyHeaders(client))).statusCode === 401, 5_000)).toBe(true);
-      expect((await probe(second, apiKeyHeaders({ ...client, apiKey: secondKey }))).statusCode).toBe(200);
-      expect((await probe(second, apiKeyHeaders({ ...client, apiKey: thirdKey }))).statusCode).toBe(200);
+      expect(
+        await eventually(
+          async () => (await probe(second, apiKeyHeaders(client))).statusCode === 401,
+          5_000,
+        ),
+      ).toBe(true);
+      expect(
+        (await probe(second, apiKeyHeaders({ ...client, apiKey: secondKey }))).statusCode,
+      ).toBe(200);
+      expect((await probe(second, apiKeyHeaders({ ...client, apiKey: thirdKey }))).statusCode).toBe(
+        200,
+      );
     });
 
     it('answers a wrong client secret with the uniform 401, issues nothing, and audits a failed rotation', async () => {
@@ -107,9 +144,15 @@ describeOnPostgres('rotation, revocation and the credentials job across instance
           payload: { secretKey },
         });
         expect(response.statusCode).toBe(401);
-        expect(response.json().messages[0]).toMatchObject({ code: 'UNAUTHORIZED', message: 'Unauthorized' });
+        expect(response.json().messages[0]).toMatchObject({
+          code: 'UNAUTHORIZED',
+          message: 'Unauthorized',
+        });
       }
-      const keys = await db.query("SELECT count(*)::int AS n FROM credential WHERE client_id = $1 AND kind = 'api_key'", [client.clientId]);
+      const keys = await db.query(
+        "SELECT count(*)::int AS n FROM credential WHERE client_id = $1 AND kind = 'api_key'",
+        [client.clientId],
+      );
       expect(keys.rows[0].n).toBe(1);
       const failures = await db.query(
         "SELECT count(*)::int AS n FROM audit_event WHERE client_id = $1 AND action = 'credential.rotate' AND outcome = 'failure'",
@@ -123,18 +166,32 @@ describeOnPostgres('rotation, revocation and the credentials job across instance
     it('rotates a JWT key: a new kid, the old kid valid during the grace period and not after', async () => {
       clock.set(new Date());
       const client = await createTestClient(first);
-      const response = await admin(first, 'POST', `/admin/v1/clients/${client.clientId}/credentials/${client.jwtKeyId}/rotate`, { gracePeriodSeconds: 600 });
+      const response = await admin(
+        first,
+        'POST',
+        `/admin/v1/clients/${client.clientId}/credentials/${client.jwtKeyId}/rotate`,
+        { gracePeriodSeconds: 600 },
+      );
       expect(response.statusCode).toBe(200);
       const rotated = response.json();
       expect(rotated.credential).toMatchObject({ kind: 'jwt_key', status: 'active' });
       expect(rotated.credential.id).not.toBe(client.jwtKeyId);
-      const successor = { jwtKeyId: rotated.credential.id as string, jwtSecret: rotated.secret as string };
+      const successor = {
+        jwtKeyId: rotated.credential.id as string,
+        jwtSecret: rotated.secret as string,
+      };
       const call = (app: NestFastifyApplication, keys: { jwtKeyId: string; jwtSecret: string }) =>
-        app.inject({ method: 'GET', url: '/mobile-identity/probe', headers: jwtHeaders(keys, { iat: Math.floor(clock.now().getTime() / 1000) }) });
+        app.inject({
+          method: 'GET',
+          url: '/mobile-identity/probe',
+          headers: jwtHeaders(keys, { iat: Math.floor(clock.now().getTime() / 1000) }),
+        });
       expect((await call(second, successor)).statusCode).toBe(200);
       expect((await call(second, client)).statusCode).toBe(200);
       clock.advance(601_000);
-      expect(await eventually(async () => (await call(second, client)).statusCode === 401, 5_000)).toBe(true);
+      expect(
+        await eventually(async () => (await call(second, client)).statusCode === 401, 5_000),
+      ).toBe(true);
       expect((await call(second, successor)).statusCode).toBe(200);
     });
 
@@ -142,14 +199,29 @@ describeOnPostgres('rotation, revocation and the credentials job across instance
       clock.set(new Date());
       const client = await createTestClient(first);
       expect((await probe(second, apiKeyHeaders(client))).statusCode).toBe(200); // now cached on the second instance
-      const listed = (await admin(first, 'GET', `/admin/v1/clients/${client.clientId}/credentials`)).json();
+      const listed = (
+        await admin(first, 'GET', `/admin/v1/clients/${client.clientId}/credentials`)
+      ).json();
       const apiKey = listed.items.find((item: { kind: string }) => item.kind === 'api_key');
-      const revoked = await admin(first, 'POST', `/admin/v1/clients/${client.clientId}/credentials/${apiKey.id}/revoke`);
+      const revoked = await admin(
+        first,
+        'POST',
+        `/admin/v1/clients/${client.clientId}/credentials/${apiKey.id}/revoke`,
+      );
       expect(revoked.statusCode).toBe(200);
       expect(revoked.json().credential).toMatchObject({ status: 'revoked' });
       // CREDENTIAL_CACHE_TTL_MS is 1 s here; the deadline leaves room for a slow machine.
-      expect(await eventually(async () => (await probe(second, apiKeyHeaders(client))).statusCode === 401, 10_000)).toBe(true);
-      const again = await admin(first, 'POST', `/admin/v1/clients/${client.clientId}/credentials/${apiKey.id}/revoke`);
+      expect(
+        await eventually(
+          async () => (await probe(second, apiKeyHeaders(client))).statusCode === 401,
+          10_000,
+        ),
+      ).toBe(true);
+      const again = await admin(
+        first,
+        'POST',
+        `/admin/v1/clients/${client.clientId}/credentials/${apiKey.id}/revoke`,
+      );
       expect(again.statusCode).toBe(409);
     });
 
@@ -157,9 +229,16 @@ describeOnPostgres('rotation, revocation and the credentials job across instance
       clock.set(new Date());
       const client = await createTestClient(first);
       expect((await probe(second, apiKeyHeaders(client))).statusCode).toBe(200);
-      const suspended = await admin(first, 'PATCH', `/admin/v1/clients/${client.clientId}`, { status: 'suspended' });
+      const suspended = await admin(first, 'PATCH', `/admin/v1/clients/${client.clientId}`, {
+        status: 'suspended',
+      });
       expect(suspended.json()).toMatchObject({ status: 'suspended' });
-      expect(await eventually(async () => (await probe(second, apiKeyHeaders(client))).statusCode === 401, 10_000)).toBe(true);
+      expect(
+        await eventually(
+          async () => (await probe(second, apiKeyHeaders(client))).statusCode === 401,
+          10_000,
+        ),
+      ).toBe(true);
     });
   });
 
@@ -167,7 +246,12 @@ describeOnPostgres('rotation, revocation and the credentials job across instance
     it('two instances running it at the same moment do the work once', async () => {
       clock.set(new Date());
       const client = await createTestClient(first);
-      const rotated = await admin(first, 'POST', `/admin/v1/clients/${client.clientId}/credentials/${client.jwtKeyId}/rotate`, { gracePeriodSeconds: 60 });
+      const rotated = await admin(
+        first,
+        'POST',
+        `/admin/v1/clients/${client.clientId}/credentials/${client.jwtKeyId}/rotate`,
+        { gracePeriodSeconds: 60 },
+      );
       expect(rotated.statusCode).toBe(200);
       clock.advance(61_000);
       const reports = await Promise.all([

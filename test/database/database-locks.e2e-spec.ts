@@ -2,7 +2,11 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DatabaseLock, tryLock, waitForLock } from '../../src/common/database/database-locks.js';
 import { PrismaService } from '../../src/common/database/prisma.service.js';
 import { startTestApp } from '../support/test-app.js';
-import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
+import {
+  createTestDatabase,
+  describeOnPostgres,
+  type TestDatabase,
+} from '../support/test-database.js';
 
 /** A promise with its resolver, to hold a transaction open until the test lets it commit. */
 function gate(): { promise: Promise<void>; open: () => void } {
@@ -46,9 +50,13 @@ describeOnPostgres(tryLock.name, () => {
       return locked;
     });
     await taken.promise;
-    expect(await prisma.transaction((tx) => tryLock(tx, DatabaseLock.IdempotencyPurge))).toBe(false);
+    expect(await prisma.transaction((tx) => tryLock(tx, DatabaseLock.IdempotencyPurge))).toBe(
+      false,
+    );
     // Another lock id is independent of the one held.
-    expect(await prisma.transaction((tx) => tryLock(tx, DatabaseLock.VerificationPurge))).toBe(true);
+    expect(await prisma.transaction((tx) => tryLock(tx, DatabaseLock.VerificationPurge))).toBe(
+      true,
+    );
     release.open();
     expect(await holder).toBe(true);
     expect(await prisma.transaction((tx) => tryLock(tx, DatabaseLock.IdempotencyPurge))).toBe(true);

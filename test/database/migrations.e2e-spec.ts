@@ -8,7 +8,11 @@ import {
   type MigrationFile,
 } from '../../src/common/database/migration-runner.js';
 import { startTestApp } from '../support/test-app.js';
-import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
+import {
+  createTestDatabase,
+  describeOnPostgres,
+  type TestDatabase,
+} from '../support/test-database.js';
 
 function sessionOf(client: pg.Client): SqlSession {
   return {
@@ -45,7 +49,11 @@ describeOnPostgres('migration runner', () => {
   async function records(): Promise<MigrationRecord[]> {
     const client = await database.connect();
     try {
-      return (await client.query<MigrationRecord>('SELECT * FROM "_prisma_migrations" ORDER BY migration_name')).rows;
+      return (
+        await client.query<MigrationRecord>(
+          'SELECT * FROM "_prisma_migrations" ORDER BY migration_name',
+        )
+      ).rows;
     } finally {
       await client.end();
     }
@@ -60,7 +68,9 @@ describeOnPostgres('migration runner', () => {
     expect(result.applied).toEqual(migrations.map((migration) => migration.name));
     expect(again.applied).toEqual([]);
     const rows = await records();
-    expect(rows.map((row) => row.migration_name)).toEqual(migrations.map((migration) => migration.name));
+    expect(rows.map((row) => row.migration_name)).toEqual(
+      migrations.map((migration) => migration.name),
+    );
     for (const [index, row] of rows.entries()) {
       expect(row.checksum).toBe(migrationChecksum(migrations[index].script));
       expect(row.checksum).toMatch(/^[0-9a-f]{64}$/);
@@ -76,9 +86,16 @@ describeOnPostgres('migration runner', () => {
       const edited = migrations.map((migration, index) =>
         index === 0 ? { ...migration, script: `${migration.script}\n-- edited` } : migration,
       );
-      await expect(applyMigrations(sessionOf(client), edited)).rejects.toThrow(/modified after it was applied/);
-      const crlf = migrations.map((migration) => ({ ...migration, script: migration.script.replace(/\n/g, '\r\n') }));
-      await expect(applyMigrations(sessionOf(client), crlf)).resolves.toEqual(expect.objectContaining({ applied: [] }));
+      await expect(applyMigrations(sessionOf(client), edited)).rejects.toThrow(
+        /modified after it was applied/,
+      );
+      const crlf = migrations.map((migration) => ({
+        ...migration,
+        script: migration.script.replace(/\n/g, '\r\n'),
+      }));
+      await expect(applyMigrations(sessionOf(client), crlf)).resolves.toEqual(
+        expect.objectContaining({ applied: [] }),
+      );
     } finally {
       await client.end();
     }
@@ -91,7 +108,9 @@ describeOnPostgres('migration runner', () => {
     };
     const client = await database.connect();
     try {
-      await expect(applyMigrations(sessionOf(client), [...migrations, broken])).rejects.toThrow(/99999999999999_broken failed/);
+      await expect(applyMigrations(sessionOf(client), [...migrations, broken])).rejects.toThrow(
+        /99999999999999_broken failed/,
+      );
       const failed = (await records()).find((row) => row.migration_name === broken.name);
       expect(failed).toMatchObject({ finished_at: null, applied_steps_count: 0 });
       expect(failed?.logs).toContain('no_such_function');
@@ -114,7 +133,9 @@ describeOnPostgres('migration runner', () => {
         expect(response.statusCode).toBe(200);
       }
       const rows = await records();
-      expect(rows.map((row) => row.migration_name)).toEqual(migrations.map((migration) => migration.name));
+      expect(rows.map((row) => row.migration_name)).toEqual(
+        migrations.map((migration) => migration.name),
+      );
     } finally {
       await Promise.all(instances.map((instance) => instance.close()));
     }

@@ -1,7 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type pg from 'pg';
-import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
+import {
+  createTestDatabase,
+  describeOnPostgres,
+  type TestDatabase,
+} from '../support/test-database.js';
 
 // Prisma's own schema parser (the wasm the CLI uses), so the test reads the schema as Prisma does.
 const { get_dmmf } = createRequire(import.meta.url)('@prisma/prisma-schema-wasm') as {
@@ -29,11 +33,19 @@ interface DmmfIndex {
   fields: { name: string }[];
 }
 interface Dmmf {
-  datamodel: { models: DmmfModel[]; enums: { name: string; dbName?: string | null }[]; indexes: DmmfIndex[] };
+  datamodel: {
+    models: DmmfModel[];
+    enums: { name: string; dbName?: string | null }[];
+    indexes: DmmfIndex[];
+  };
 }
 
 const dmmf = JSON.parse(
-  get_dmmf(JSON.stringify({ prismaSchema: [['schema.prisma', readFileSync('prisma/schema.prisma', 'utf8')]] })),
+  get_dmmf(
+    JSON.stringify({
+      prismaSchema: [['schema.prisma', readFileSync('prisma/schema.prisma', 'utf8')]],
+    }),
+  ),
 ) as Dmmf;
 
 /** The PostgreSQL type Prisma's migrate would create for a field, as information_schema spells it. */
@@ -91,7 +103,11 @@ interface ColumnRow {
   datetime_precision: number | null;
 }
 
-function describeColumn(column: ColumnRow): { type: string; nullable: boolean; precision: number | null } {
+function describeColumn(column: ColumnRow): {
+  type: string;
+  nullable: boolean;
+  precision: number | null;
+} {
   const length = column.character_maximum_length;
   return {
     type: length === null ? column.data_type : `${column.data_type}(${length})`,
@@ -137,24 +153,37 @@ describeOnPostgres('schema.prisma and the migrations', () => {
       );
       expect(columns.rows.length).toBeGreaterThan(0);
       const byName = new Map(columns.rows.map((row) => [row.column_name, row]));
-      const scalarFields = model.fields.filter((field) => field.kind === 'scalar' || field.kind === 'enum');
+      const scalarFields = model.fields.filter(
+        (field) => field.kind === 'scalar' || field.kind === 'enum',
+      );
       for (const field of scalarFields) {
         const column = byName.get(field.dbName ?? field.name);
         // Objects that name the field, so a failure says which one drifted.
         expect({ field: field.name, column: column && describeColumn(column) }).toEqual({
           field: field.name,
           // Prisma creates scalar lists as nullable arrays (`TEXT[]`) whatever the schema says.
-          column: { type: expectedType(field), nullable: field.isList || !field.isRequired, precision: expectedPrecision(field) },
+          column: {
+            type: expectedType(field),
+            nullable: field.isList || !field.isRequired,
+            precision: expectedPrecision(field),
+          },
         });
       }
       // No column the schema does not know about.
       const known = new Set(scalarFields.map((field) => field.dbName ?? field.name));
-      expect(columns.rows.map((row) => row.column_name).filter((name) => !known.has(name))).toEqual([]);
+      expect(columns.rows.map((row) => row.column_name).filter((name) => !known.has(name))).toEqual(
+        [],
+      );
     },
   );
 
   it('has every primary key, unique constraint and index the schema declares', async () => {
-    const indexes = await client.query<{ table: string; unique: boolean; primary: boolean; columns: string[] }>(
+    const indexes = await client.query<{
+      table: string;
+      unique: boolean;
+      primary: boolean;
+      columns: string[];
+    }>(
       `SELECT t.relname AS table, ix.indisunique AS unique, ix.indisprimary AS primary,
               array_agg(a.attname::text ORDER BY k.ord) AS columns
          FROM pg_index ix
@@ -165,7 +194,8 @@ describeOnPostgres('schema.prisma and the migrations', () => {
         GROUP BY t.relname, ix.indexrelid, ix.indisunique, ix.indisprimary`,
     );
     const present = indexes.rows.map(
-      (row) => `${row.table}|${row.primary ? 'id' : row.unique ? 'unique' : 'normal'}|${row.columns.join(',')}`,
+      (row) =>
+        `${row.table}|${row.primary ? 'id' : row.unique ? 'unique' : 'normal'}|${row.columns.join(',')}`,
     );
     for (const index of dmmf.datamodel.indexes) {
       const model = models.find((candidate) => candidate.name === index.model)!;
@@ -180,7 +210,9 @@ describeOnPostgres('schema.prisma and the migrations', () => {
         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition`,
     );
     const declared = new Set([...models.map(tableOf), '_prisma_migrations']);
-    expect(tables.rows.map((row) => row.tablename).filter((name) => !declared.has(name))).toEqual([]);
+    expect(tables.rows.map((row) => row.tablename).filter((name) => !declared.has(name))).toEqual(
+      [],
+    );
   });
 
   it('has every enum type the schema declares', async () => {
@@ -188,6 +220,7 @@ describeOnPostgres('schema.prisma and the migrations', () => {
       "SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = 'public' AND t.typtype = 'e'",
     );
     const present = enums.rows.map((row) => row.typname);
-    for (const declared of dmmf.datamodel.enums) expect(present).toContain(declared.dbName ?? declared.name);
+    for (const declared of dmmf.datamodel.enums)
+      expect(present).toContain(declared.dbName ?? declared.name);
   });
 });

@@ -6,11 +6,20 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { eventsByCorrelation } from '../audit/audit-kit.js';
 import { createTestAdminKey } from '../support/credentials-factory.js';
 import { startTestApp } from '../support/test-app.js';
-import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
+import {
+  createTestDatabase,
+  describeOnPostgres,
+  type TestDatabase,
+} from '../support/test-database.js';
 
 /** PostgreSQL's ErrorResponse for a server still starting up (SQLSTATE 57P03), as it sends it to a new connection. */
 function startingUpError(): Buffer {
-  const fields = Buffer.from(['SFATAL', 'VFATAL', 'C57P03', 'Mthe database system is starting up'].map((field) => `${field}\0`).join('') + '\0', 'utf8');
+  const fields = Buffer.from(
+    ['SFATAL', 'VFATAL', 'C57P03', 'Mthe database system is starting up']
+      .map((field) => `${field}\0`)
+      .join('') + '\0',
+    'utf8',
+  );
   const header = Buffer.alloc(5);
   header.write('E', 0);
   header.writeInt32BE(fields.length + 4, 1);
@@ -22,7 +31,9 @@ function startingUpError(): Buffer {
  * cuts the open connections and answers every new one with 57P03, as PostgreSQL does during
  * recovery. Cheaper and more exact than stopping the shared server.
  */
-async function startingUpProxy(target: URL): Promise<{ port: number; startingUp(on: boolean): void; close(): Promise<void> }> {
+async function startingUpProxy(
+  target: URL,
+): Promise<{ port: number; startingUp(on: boolean): void; close(): Promise<void> }> {
   let starting = false;
   const open = new Set<net.Socket>();
   const server = net.createServer((incoming) => {
@@ -52,7 +63,11 @@ async function startingUpProxy(target: URL): Promise<{ port: number; startingUp(
     },
     close: () => {
       for (const socket of open) socket.destroy();
-      return new Promise((resolve) => server.close(() => { resolve(); }));
+      return new Promise((resolve) =>
+        server.close(() => {
+          resolve();
+        }),
+      );
     },
   };
 }
@@ -70,9 +85,15 @@ describeOnPostgres('a database that is starting up', () => {
     const viaProxy = new URL(url);
     viaProxy.hostname = '127.0.0.1';
     viaProxy.port = String(proxy.port);
-    app = await startTestApp(database, { DATABASE_URL: viaProxy.toString(), CREDENTIAL_CACHE_TTL_MS: '0' });
+    app = await startTestApp(database, {
+      DATABASE_URL: viaProxy.toString(),
+      CREDENTIAL_CACHE_TTL_MS: '0',
+    });
     for (const level of ['error', 'warn'] as const) {
-      jest.spyOn(Logger.prototype, level).mockImplementation(function (this: Logger, message: unknown) {
+      jest.spyOn(Logger.prototype, level).mockImplementation(function (
+        this: Logger,
+        message: unknown,
+      ) {
         logged.push(`${level}: ${String(message)}`);
       });
     }
@@ -92,21 +113,40 @@ describeOnPostgres('a database that is starting up', () => {
     const correlators: string[] = [];
     for (const [url, envelope] of [
       ['/admin/v1/clients', { status: 503, code: 'UNAVAILABLE', message: expect.any(String) }],
-      ['/v1/api/me/products', { success: false, messages: [expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', httpStatus: 'SERVICE_UNAVAILABLE' })], data: null }],
+      [
+        '/v1/api/me/products',
+        {
+          success: false,
+          messages: [
+            expect.objectContaining({
+              code: 'SERVICE_UNAVAILABLE',
+              httpStatus: 'SERVICE_UNAVAILABLE',
+            }),
+          ],
+          data: null,
+        },
+      ],
     ] as const) {
       const correlator = `starting-${randomUUID()}`;
       correlators.push(correlator);
       const response = await app.inject({
         method: 'GET',
         url,
-        headers: { 'x-correlator': correlator, authorization: `Bearer ${adminKey}`, 'x-api-key': 'mig_test_x', 'x-client-id': 'cli_x' },
+        headers: {
+          'x-correlator': correlator,
+          authorization: `Bearer ${adminKey}`,
+          'x-api-key': 'mig_test_x',
+          'x-client-id': 'cli_x',
+        },
       });
       expect({ url, status: response.statusCode }).toEqual({ url, status: 503 });
       expect(response.json()).toEqual(envelope);
     }
     // Told apart from a bug: no stack trace, a warning naming the condition.
     expect(logged.filter((line) => /\n\s+at /.test(line))).toEqual([]);
-    expect(logged).toContainEqual(expect.stringMatching(/^warn: database unavailable \((57P03|connection)\): answering 503$/));
+    expect(logged).toContainEqual(
+      expect.stringMatching(/^warn: database unavailable \((57P03|connection)\): answering 503$/),
+    );
 
     proxy.startingUp(false);
     const deadline = Date.now() + 15_000;

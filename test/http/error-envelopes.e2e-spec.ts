@@ -11,7 +11,10 @@ import { ApiCreatedResponse, ApiTags } from '@nestjs/swagger';
 @Controller()
 class ProbeController {
   @Post('v1/api/probe')
-  @ApiCreatedResponse({ description: 'Accepted.', schema: { type: 'object', properties: { ok: { type: 'boolean' } } } })
+  @ApiCreatedResponse({
+    description: 'Accepted.',
+    schema: { type: 'object', properties: { ok: { type: 'boolean' } } },
+  })
   accept(): { ok: true } {
     return { ok: true };
   }
@@ -33,7 +36,14 @@ class ProbeModule {}
 const authmatechError = (code: string, httpStatus: string) => ({
   success: false,
   messages: [
-    { type: 'FAILURE', code, message: expect.any(String), httpStatus, technical: expect.any(Boolean), arguments: null },
+    {
+      type: 'FAILURE',
+      code,
+      message: expect.any(String),
+      httpStatus,
+      technical: expect.any(Boolean),
+      arguments: null,
+    },
   ],
   data: null,
 });
@@ -83,7 +93,11 @@ describe('error envelopes', () => {
     });
 
     it('answers a non-JSON content type with 415', async () => {
-      for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
+      for (const contentType of [
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'application/xml',
+      ]) {
         const response = await app.inject({
           method: 'POST',
           url: '/v1/api/probe',
@@ -91,7 +105,9 @@ describe('error envelopes', () => {
           payload: 'a=1',
         });
         expect(response.statusCode).toBe(415);
-        expect(response.json()).toEqual(authmatechError('UNSUPPORTED_MEDIA_TYPE', 'UNSUPPORTED_MEDIA_TYPE'));
+        expect(response.json()).toEqual(
+          authmatechError('UNSUPPORTED_MEDIA_TYPE', 'UNSUPPORTED_MEDIA_TYPE'),
+        );
       }
     });
 
@@ -119,7 +135,11 @@ describe('error envelopes', () => {
       });
       expect(response.statusCode).toBe(404);
       expect(response.headers['x-correlator']).toBe('b4333c46-49c0-4f62-80d7-f0ef930f1c46');
-      expect(response.json()).toEqual({ status: 404, code: 'NOT_FOUND', message: expect.any(String) });
+      expect(response.json()).toEqual({
+        status: 404,
+        code: 'NOT_FOUND',
+        message: expect.any(String),
+      });
     });
 
     it('answers a 2 MB body with 413 in CAMARA form', async () => {
@@ -130,13 +150,21 @@ describe('error envelopes', () => {
         payload: JSON.stringify({ padding: 'x'.repeat(2 * 1024 * 1024) }),
       });
       expect(response.statusCode).toBe(413);
-      expect(response.json()).toEqual({ status: 413, code: 'PAYLOAD_TOO_LARGE', message: expect.any(String) });
+      expect(response.json()).toEqual({
+        status: 413,
+        code: 'PAYLOAD_TOO_LARGE',
+        message: expect.any(String),
+      });
     });
 
     it('answers an unexpected exception with 500 INTERNAL', async () => {
       const response = await app.inject({ method: 'GET', url: '/sim-swap/v2/explode' });
       expect(response.statusCode).toBe(500);
-      expect(response.json()).toEqual({ status: 500, code: 'INTERNAL', message: expect.any(String) });
+      expect(response.json()).toEqual({
+        status: 500,
+        code: 'INTERNAL',
+        message: expect.any(String),
+      });
       expect(response.body).not.toContain('Cannot read');
     });
   });
@@ -154,7 +182,11 @@ describe('error envelopes', () => {
         headers: { 'x-correlator': 'has spaces & "quotes"' },
       });
       expect(response.statusCode).toBe(400);
-      expect(response.json()).toEqual({ status: 400, code: 'INVALID_ARGUMENT', message: expect.any(String) });
+      expect(response.json()).toEqual({
+        status: 400,
+        code: 'INVALID_ARGUMENT',
+        message: expect.any(String),
+      });
       expect(response.headers['x-correlator']).not.toContain('quotes');
       expect(response.body).not.toContain('quotes');
     });

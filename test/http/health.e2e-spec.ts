@@ -29,7 +29,10 @@ describe('health', () => {
   it('reports ready after a real database query, with the audit trail appendable', async () => {
     const response = await app.inject({ method: 'GET', url: '/health/ready' });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, audit: { status: 'up' } } });
+    expect(response.json()).toMatchObject({
+      status: 'ok',
+      info: { database: { status: 'up' }, audit: { status: 'up' } },
+    });
   });
 
   it('answers 503 shutting_down once the drain began', async () => {
@@ -46,20 +49,37 @@ describe('health', () => {
 
   it('lets a request in flight at SIGTERM finish before the process exits', async () => {
     const gateway = await startGatewayProcess({ ...database.overrides, LOG_LEVEL: 'info' });
-    const exited = new Promise<number | null>((resolve) => gateway.child.once('exit', (code) => { resolve(code); }));
+    const exited = new Promise<number | null>((resolve) =>
+      gateway.child.once('exit', (code) => {
+        resolve(code);
+      }),
+    );
     try {
       const { hostname, port } = new URL(gateway.url);
       const body = JSON.stringify({ mobileNumber: '+962791234567', serviceType: 'LOGIN' });
       const answered = new Promise<number>((resolve, reject) => {
-        const request = http.request({ host: hostname, port, method: 'POST', path: '/v1/api/verify', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (response) => {
-          response.resume();
-          resolve(response.statusCode ?? 0);
-        });
+        const request = http.request(
+          {
+            host: hostname,
+            port,
+            method: 'POST',
+            path: '/v1/api/verify',
+            headers: {
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(body),
+            },
+          },
+          (response) => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+          },
+        );
         request.on('error', reject);
         // Half the body, then SIGTERM, then the rest once the drain has begun: the request is in flight throughout.
         const deadline = Date.now() + 20_000;
         const rest = (): void => {
-          if (gateway.output().includes('SIGTERM: draining') || Date.now() > deadline) request.end(body.slice(10));
+          if (gateway.output().includes('SIGTERM: draining') || Date.now() > deadline)
+            request.end(body.slice(10));
           else setTimeout(rest, 20);
         };
         request.write(body.slice(0, 10), () => {
@@ -73,7 +93,9 @@ describe('health', () => {
       expect(await answered).toBe(401);
       // Not `stop()`: a second SIGTERM would end the drain at once.
       expect(await exited).toBe(0);
-      expect(gateway.output()).toMatch(/SIGTERM: draining[\s\S]*request completed[\s\S]*stopped after \d+ ms/);
+      expect(gateway.output()).toMatch(
+        /SIGTERM: draining[\s\S]*request completed[\s\S]*stopped after \d+ ms/,
+      );
     } finally {
       await gateway.stop('SIGKILL');
     }
@@ -85,7 +107,9 @@ describe('health', () => {
     const port = await new Promise<number>((resolve) => {
       const server = net.createServer().listen(0, '127.0.0.1', () => {
         const address = server.address() as net.AddressInfo;
-        server.close(() => { resolve(address.port); });
+        server.close(() => {
+          resolve(address.port);
+        });
       });
     });
     const unreachable = await startTestApp(database, {
@@ -100,7 +124,10 @@ describe('health', () => {
       // for a TCP timeout or hung on the pool would fail it.
       expect(performance.now() - started).toBeLessThan(5_000);
       expect(response.statusCode).toBe(503);
-      expect(response.json()).toMatchObject({ status: 'error', error: { database: { status: 'down' } } });
+      expect(response.json()).toMatchObject({
+        status: 'error',
+        error: { database: { status: 'down' } },
+      });
       expect(response.body).not.toContain(String(port));
     } finally {
       await unreachable.close();

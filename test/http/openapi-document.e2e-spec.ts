@@ -32,7 +32,9 @@ function flatten(document: Json, node: Json | undefined): Json {
   const merged: Json = { ...rest };
   const properties: Record<string, Json> = {};
   const mergeProperties = (from: Json): void => {
-    for (const [name, property] of Object.entries((from.properties ?? {}) as Record<string, Json>)) {
+    for (const [name, property] of Object.entries(
+      (from.properties ?? {}) as Record<string, Json>,
+    )) {
       properties[name] = { ...properties[name], ...flatten(document, property) };
     }
   };
@@ -40,16 +42,33 @@ function flatten(document: Json, node: Json | undefined): Json {
   for (const part of allOf ?? []) {
     const flat = flatten(document, part);
     mergeProperties(flat);
-    merged.required = [...new Set([...((merged.required as string[]) ?? []), ...((flat.required as string[]) ?? [])])];
-    for (const [key, value] of Object.entries(flat)) if (!['properties', 'required'].includes(key) && !(key in merged)) merged[key] = value;
+    merged.required = [
+      ...new Set([
+        ...((merged.required as string[]) ?? []),
+        ...((flat.required as string[]) ?? []),
+      ]),
+    ];
+    for (const [key, value] of Object.entries(flat))
+      if (!['properties', 'required'].includes(key) && !(key in merged)) merged[key] = value;
   }
   if (Object.keys(properties).length > 0) merged.properties = properties;
   return merged;
 }
 
-const SCHEMA_FACTS = ['type', 'format', 'pattern', 'minimum', 'maximum', 'default', 'nullable', 'enum'] as const;
+const SCHEMA_FACTS = [
+  'type',
+  'format',
+  'pattern',
+  'minimum',
+  'maximum',
+  'default',
+  'nullable',
+  'enum',
+] as const;
 function facts(schema: Json): Json {
-  return Object.fromEntries(SCHEMA_FACTS.filter((key) => schema[key] !== undefined).map((key) => [key, schema[key]]));
+  return Object.fromEntries(
+    SCHEMA_FACTS.filter((key) => schema[key] !== undefined).map((key) => [key, schema[key]]),
+  );
 }
 
 /**
@@ -57,12 +76,19 @@ function facts(schema: Json): Json {
  * `{items, nextCursor}`.
  */
 const UNPAGED_ARRAY_LISTS: Record<string, string> = {
-  '/sim-swap-subscriptions/v0.3/subscriptions': 'CAMARA SIM Swap Subscriptions 0.3.0 defines the list as an array (at most 1,000, README §Push)',
-  '/device-swap-subscriptions/v0.1/subscriptions': 'CAMARA-shaped like the SIM swap list (our extension, README §Push)',
+  '/sim-swap-subscriptions/v0.3/subscriptions':
+    'CAMARA SIM Swap Subscriptions 0.3.0 defines the list as an array (at most 1,000, README §Push)',
+  '/device-swap-subscriptions/v0.1/subscriptions':
+    'CAMARA-shaped like the SIM swap list (our extension, README §Push)',
 };
 
 function propertiesOf(schema: Json): Record<string, Json> {
-  return Object.fromEntries(Object.entries((schema.properties ?? {}) as Record<string, Json>).map(([name, property]) => [name, facts(property)]));
+  return Object.fromEntries(
+    Object.entries((schema.properties ?? {}) as Record<string, Json>).map(([name, property]) => [
+      name,
+      facts(property),
+    ]),
+  );
 }
 
 /** The codes a CAMARA error response allows: its enum, else the codes of its examples. */
@@ -101,19 +127,34 @@ describe('OpenAPI document', () => {
 
   const operations = (): { path: string; method: string; operation: Json }[] =>
     Object.entries(document.paths as Record<string, Json>).flatMap(([path, item]) =>
-      METHODS.filter((method) => item[method]).map((method) => ({ path, method, operation: item[method] as Json })),
+      METHODS.filter((method) => item[method]).map((method) => ({
+        path,
+        method,
+        operation: item[method] as Json,
+      })),
     );
 
   it('is what `npm run cli -- openapi` prints, and as YAML the same', async () => {
-    const printed = JSON.parse(execFileSync('node', ['dist/cli.js', 'openapi'], { encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'error' } })) as Json;
+    const printed = JSON.parse(
+      execFileSync('node', ['dist/cli.js', 'openapi'], {
+        encoding: 'utf8',
+        env: { ...process.env, LOG_LEVEL: 'error' },
+      }),
+    ) as Json;
     expect(printed).toEqual(document);
     const yaml = await app.inject({ method: 'GET', url: '/docs/openapi.yaml' });
     expect(load(yaml.body)).toEqual(document);
   });
 
   it('states the version of package.json, the Apache-2.0 licence and a server', () => {
-    const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string; license: string };
-    expect(document.info).toMatchObject({ version: manifest.version, license: { name: 'Apache-2.0', url: expect.stringContaining('apache.org') } });
+    const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as {
+      version: string;
+      license: string;
+    };
+    expect(document.info).toMatchObject({
+      version: manifest.version,
+      license: { name: 'Apache-2.0', url: expect.stringContaining('apache.org') },
+    });
     expect(manifest.license).toBe('Apache-2.0');
     expect(document.servers).toEqual([expect.objectContaining({ url: '/' })]);
   });
@@ -135,13 +176,19 @@ describe('OpenAPI document', () => {
       for (const requirement of security) {
         for (const name of Object.keys(requirement)) expect(schemes).toHaveProperty(name);
         // An API key or SDK token alone would be an alternative; both headers are required.
-        if ('apiKey' in requirement || 'sdkToken' in requirement) expect(Object.keys(requirement).sort()).toContain('clientId');
+        if ('apiKey' in requirement || 'sdkToken' in requirement)
+          expect(Object.keys(requirement).sort()).toContain('clientId');
         expect(Object.keys(requirement)).not.toEqual(['clientId']);
       }
     }
     // Every other route names its credential; a new open route must be added here on purpose.
     // The first-admin bootstrap is open on purpose: its one-time secret is in the body.
-    expect(open.sort()).toEqual(['get /health/live', 'get /health/ready', 'get /v1/he/{operatorId}/check', 'post /admin/v1/bootstrap']);
+    expect(open.sort()).toEqual([
+      'get /health/live',
+      'get /health/ready',
+      'get /v1/he/{operatorId}/check',
+      'post /admin/v1/bootstrap',
+    ]);
   });
 
   it('takes x-correlator on every operation and returns it on every response', () => {
@@ -174,7 +221,13 @@ describe('OpenAPI document', () => {
       const tooMany = (operation.responses as Record<string, Json>)['429'];
       if (!tooMany) continue;
       expect(Object.keys(deref(document, tooMany).headers as Json).sort()).toEqual(
-        ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After', 'x-correlator'].sort(),
+        [
+          'RateLimit-Limit',
+          'RateLimit-Remaining',
+          'RateLimit-Reset',
+          'Retry-After',
+          'x-correlator',
+        ].sort(),
       );
     }
   });
@@ -182,17 +235,31 @@ describe('OpenAPI document', () => {
   it('pages every list with limit and cursor and answers {items, nextCursor}', () => {
     for (const { path, method, operation } of operations()) {
       const ok = deref(document, (operation.responses as Record<string, Json>)['200']);
-      const schema = flatten(document, ((ok.content as Json | undefined)?.['application/json'] as Json | undefined)?.schema as Json);
-      const data = path.startsWith('/v1/') ? flatten(document, (schema.properties as Record<string, Json> | undefined)?.data) : schema;
+      const schema = flatten(
+        document,
+        ((ok.content as Json | undefined)?.['application/json'] as Json | undefined)
+          ?.schema as Json,
+      );
+      const data = path.startsWith('/v1/')
+        ? flatten(document, (schema.properties as Record<string, Json> | undefined)?.data)
+        : schema;
       const items = (data.properties as Record<string, Json> | undefined)?.items;
       if (method === 'get' && data.type === 'array') {
         // A list answered as a bare array is one a standard defines that way; nothing else may be.
-        expect([path, UNPAGED_ARRAY_LISTS[path] ?? 'not an allowed bare-array list']).toEqual([path, expect.stringMatching(/^CAMARA/)]);
+        expect([path, UNPAGED_ARRAY_LISTS[path] ?? 'not an allowed bare-array list']).toEqual([
+          path,
+          expect.stringMatching(/^CAMARA/),
+        ]);
         continue;
       }
       if (method !== 'get' || items?.type !== 'array') continue;
-      expect([path, Object.keys(data.properties as Json).sort()]).toEqual([path, ['items', 'nextCursor']]);
-      const parameters = (operation.parameters as Json[]).map((parameter) => deref(document, parameter).name);
+      expect([path, Object.keys(data.properties as Json).sort()]).toEqual([
+        path,
+        ['items', 'nextCursor'],
+      ]);
+      const parameters = (operation.parameters as Json[]).map(
+        (parameter) => deref(document, parameter).name,
+      );
       expect([path, parameters]).toEqual([path, expect.arrayContaining(['limit', 'cursor'])]);
     }
   });
@@ -200,67 +267,126 @@ describe('OpenAPI document', () => {
   describe.each(OFFICIAL)('is schema-compatible with CAMARA $file', ({ file, base }) => {
     const official = load(readFileSync(`test/fixtures/camara/${file}`, 'utf8')) as Json;
     const paths = Object.entries(official.paths as Record<string, Json>).flatMap(([path, item]) =>
-      METHODS.filter((method) => item[method]).map((method) => ({ path, method, theirs: item[method] as Json })),
+      METHODS.filter((method) => item[method]).map((method) => ({
+        path,
+        method,
+        theirs: item[method] as Json,
+      })),
     );
 
-    it.each(paths)('$method $path: same path, operation id and x-correlator', ({ path, method, theirs }) => {
-      const ours = ((document.paths as Record<string, Json>)[`${base}${path}`])[method] as Json;
-      expect(ours.operationId).toBe(theirs.operationId);
-      const correlator = deref(document, { $ref: '#/components/parameters/x-correlator' });
-      expect(correlator).toMatchObject({ name: 'x-correlator', in: 'header' });
-      expect(deref(document, correlator.schema as Json).pattern).toBe(deref(official, { $ref: '#/components/schemas/XCorrelator' }).pattern);
-    });
+    it.each(paths)(
+      '$method $path: same path, operation id and x-correlator',
+      ({ path, method, theirs }) => {
+        const ours = (document.paths as Record<string, Json>)[`${base}${path}`][method] as Json;
+        expect(ours.operationId).toBe(theirs.operationId);
+        const correlator = deref(document, { $ref: '#/components/parameters/x-correlator' });
+        expect(correlator).toMatchObject({ name: 'x-correlator', in: 'header' });
+        expect(deref(document, correlator.schema as Json).pattern).toBe(
+          deref(official, { $ref: '#/components/schemas/XCorrelator' }).pattern,
+        );
+      },
+    );
 
-    it.each(paths)('$method $path: the same request schema, and unknown fields allowed', ({ path, method, theirs }) => {
-      const ours = ((document.paths as Record<string, Json>)[`${base}${path}`])[method] as Json;
-      const schemaOf = (doc: Json, operation: Json): Json =>
-        flatten(doc, ((deref(doc, operation.requestBody as Json).content as Json)['application/json'] as Json).schema as Json);
-      const their = schemaOf(official, theirs);
-      const our = schemaOf(document, ours);
-      expect((deref(document, ours.requestBody as Json)).required).toBe(true);
-      expect(propertiesOf(our)).toEqual(propertiesOf(their));
-      expect(our.required ?? []).toEqual(their.required ?? []);
-      expect(our.additionalProperties).not.toBe(false);
-      // The same named schemas where the definition names them (PhoneNumber), not only equal facts.
-      const refsOf = (doc: Json, operation: Json): Record<string, unknown> => {
-        const schema = deref(doc, ((deref(doc, operation.requestBody as Json).content as Json)['application/json'] as Json).schema as Json);
-        return Object.fromEntries(Object.entries((schema.properties ?? {}) as Record<string, Json>).map(([name, property]) => [name, property.$ref ?? null]));
-      };
-      expect(refsOf(document, ours)).toEqual(refsOf(official, theirs));
-    });
+    it.each(paths)(
+      '$method $path: the same request schema, and unknown fields allowed',
+      ({ path, method, theirs }) => {
+        const ours = (document.paths as Record<string, Json>)[`${base}${path}`][method] as Json;
+        const schemaOf = (doc: Json, operation: Json): Json =>
+          flatten(
+            doc,
+            (
+              (deref(doc, operation.requestBody as Json).content as Json)[
+                'application/json'
+              ] as Json
+            ).schema as Json,
+          );
+        const their = schemaOf(official, theirs);
+        const our = schemaOf(document, ours);
+        expect(deref(document, ours.requestBody as Json).required).toBe(true);
+        expect(propertiesOf(our)).toEqual(propertiesOf(their));
+        expect(our.required ?? []).toEqual(their.required ?? []);
+        expect(our.additionalProperties).not.toBe(false);
+        // The same named schemas where the definition names them (PhoneNumber), not only equal facts.
+        const refsOf = (doc: Json, operation: Json): Record<string, unknown> => {
+          const schema = deref(
+            doc,
+            (
+              (deref(doc, operation.requestBody as Json).content as Json)[
+                'application/json'
+              ] as Json
+            ).schema as Json,
+          );
+          return Object.fromEntries(
+            Object.entries((schema.properties ?? {}) as Record<string, Json>).map(
+              ([name, property]) => [name, property.$ref ?? null],
+            ),
+          );
+        };
+        expect(refsOf(document, ours)).toEqual(refsOf(official, theirs));
+      },
+    );
 
     it.each(paths)('$method $path: the same 200 schema', ({ path, method, theirs }) => {
-      const ours = ((document.paths as Record<string, Json>)[`${base}${path}`])[method] as Json;
+      const ours = (document.paths as Record<string, Json>)[`${base}${path}`][method] as Json;
       const okOf = (doc: Json, operation: Json): Json =>
-        flatten(doc, ((deref(doc, (operation.responses as Json)['200'] as Json).content as Json)['application/json'] as Json).schema as Json);
+        flatten(
+          doc,
+          (
+            (deref(doc, (operation.responses as Json)['200'] as Json).content as Json)[
+              'application/json'
+            ] as Json
+          ).schema as Json,
+        );
       const their = okOf(official, theirs);
       const our = okOf(document, ours);
       expect(propertiesOf(our)).toEqual(propertiesOf(their));
-      expect([...((our.required as string[]) ?? [])].sort()).toEqual([...((their.required as string[]) ?? [])].sort());
+      expect([...((our.required as string[]) ?? [])].sort()).toEqual(
+        [...((their.required as string[]) ?? [])].sort(),
+      );
     });
 
-    it.each(paths)('$method $path: every status of the definition, with its codes and the error envelope', ({ path, method, theirs }) => {
-      const ours = ((document.paths as Record<string, Json>)[`${base}${path}`])[method] as Json;
-      for (const [status, response] of Object.entries(theirs.responses as Record<string, Json>)) {
-        if (status === '200') continue;
-        const our = (ours.responses as Record<string, Json>)[status];
-        expect([status, our]).toEqual([status, expect.anything()]);
-        expect([status, codesOf(document, our)]).toEqual([status, codesOf(official, response)]);
-        const envelope = flatten(document, ((deref(document, our).content as Json)['application/json'] as Json).schema as Json);
-        expect([...(envelope.required as string[])].sort()).toEqual(['code', 'message', 'status']);
-        expect(deref(document, our).headers).toHaveProperty('x-correlator');
-      }
-    });
+    it.each(paths)(
+      '$method $path: every status of the definition, with its codes and the error envelope',
+      ({ path, method, theirs }) => {
+        const ours = (document.paths as Record<string, Json>)[`${base}${path}`][method] as Json;
+        for (const [status, response] of Object.entries(theirs.responses as Record<string, Json>)) {
+          if (status === '200') continue;
+          const our = (ours.responses as Record<string, Json>)[status];
+          expect([status, our]).toEqual([status, expect.anything()]);
+          expect([status, codesOf(document, our)]).toEqual([status, codesOf(official, response)]);
+          const envelope = flatten(
+            document,
+            ((deref(document, our).content as Json)['application/json'] as Json).schema as Json,
+          );
+          expect([...(envelope.required as string[])].sort()).toEqual([
+            'code',
+            'message',
+            'status',
+          ]);
+          expect(deref(document, our).headers).toHaveProperty('x-correlator');
+        }
+      },
+    );
   });
 
   describe('the contract check of the HTTP tests', () => {
     const contract = (): OpenApiContract =>
-      new OpenApiContract((app.getHttpAdapter().getInstance() as unknown as Record<string, () => OpenAPIObject>)[OPENAPI_DOCUMENT]());
+      new OpenApiContract(
+        (app.getHttpAdapter().getInstance() as unknown as Record<string, () => OpenAPIObject>)[
+          OPENAPI_DOCUMENT
+        ](),
+      );
     const ok = {
       method: 'POST',
       route: '/sim-swap/v2/check',
       status: 200,
-      headers: { 'content-type': 'application/json; charset=utf-8', 'x-correlator': 'c-1', 'ratelimit-limit': '10', 'ratelimit-remaining': '9', 'ratelimit-reset': '30' },
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        'x-correlator': 'c-1',
+        'ratelimit-limit': '10',
+        'ratelimit-remaining': '9',
+        'ratelimit-reset': '30',
+      },
       body: JSON.stringify({ swapped: true }),
     };
 
@@ -270,14 +396,34 @@ describe('OpenAPI document', () => {
 
     it.each([
       ['an undocumented status', { status: 418 }, /does not list/],
-      ['a field the schema does not define', { body: JSON.stringify({ swapped: true, extra: 1 }) }, /additional properties/],
+      [
+        'a field the schema does not define',
+        { body: JSON.stringify({ swapped: true, extra: 1 }) },
+        /additional properties/,
+      ],
       ['a wrong type', { body: JSON.stringify({ swapped: 'yes' }) }, /must be boolean/],
-      ['a missing required header', { headers: { ...ok.headers, 'x-correlator': undefined } }, /x-correlator is missing/],
-      ['another media type', { headers: { ...ok.headers, 'content-type': 'text/plain' } }, /content type text\/plain/],
-      ['an error code of another status', { status: 404, body: JSON.stringify({ status: 404, code: 'OUT_OF_RANGE', message: 'x' }) }, /must be equal to one of the allowed values/],
+      [
+        'a missing required header',
+        { headers: { ...ok.headers, 'x-correlator': undefined } },
+        /x-correlator is missing/,
+      ],
+      [
+        'another media type',
+        { headers: { ...ok.headers, 'content-type': 'text/plain' } },
+        /content type text\/plain/,
+      ],
+      [
+        'an error code of another status',
+        { status: 404, body: JSON.stringify({ status: 404, code: 'OUT_OF_RANGE', message: 'x' }) },
+        /must be equal to one of the allowed values/,
+      ],
       ['an undocumented route', { route: '/sim-swap/v2/other' }, /not in the document/],
     ])('refuses %s', (_, change, problem) => {
-      expect(contract().check({ ...ok, ...change }).problems.join('\n')).toMatch(problem);
+      expect(
+        contract()
+          .check({ ...ok, ...change })
+          .problems.join('\n'),
+      ).toMatch(problem);
     });
   });
 

@@ -7,7 +7,11 @@ import { apiKeyHeaders, createTestClient } from '../support/credentials-factory.
 import { VerificationKit, type Reply } from '../verification/verification-kit.js';
 
 export type Product = 'trust' | 'shield' | 'detect';
-const PATHS: Record<Product, string> = { trust: '/v1/api/trust/score', shield: '/v1/api/shield/assess', detect: '/v1/api/detect/analyze' };
+const PATHS: Record<Product, string> = {
+  trust: '/v1/api/trust/score',
+  shield: '/v1/api/shield/assess',
+  detect: '/v1/api/detect/analyze',
+};
 
 export interface ShieldData {
   decision: string;
@@ -27,7 +31,14 @@ export interface AssessmentAuditRow {
   operator_id: string | null;
   phone_hash: string | null;
   phone_masked: string | null;
-  verdict: { transactionId: string; decision: string; score: number; policyVersion: number; factors: string[]; rules?: string[] } | null;
+  verdict: {
+    transactionId: string;
+    decision: string;
+    score: number;
+    policyVersion: number;
+    factors: string[];
+    rules?: string[];
+  } | null;
   http_status: number;
   error_code: string | null;
   detail: Record<string, unknown> | null;
@@ -42,12 +53,20 @@ export class IntelligenceKit {
     this.verification = new VerificationKit(app);
   }
 
-  client(environment: 'SANDBOX' | 'LIVE' = 'SANDBOX', products?: ClientProduct[]): Promise<CreatedClient> {
+  client(
+    environment: 'SANDBOX' | 'LIVE' = 'SANDBOX',
+    products?: ClientProduct[],
+  ): Promise<CreatedClient> {
     return createTestClient(this.app, { environment, products, rateLimitPerMinute: 100_000 });
   }
 
   /** POSTs to a product with a correlation id the audit event can be found by. */
-  async assess(client: CreatedClient, product: Product, body: Record<string, unknown>, target = this.app): Promise<Reply & { correlationId: string }> {
+  async assess(
+    client: CreatedClient,
+    product: Product,
+    body: Record<string, unknown>,
+    target = this.app,
+  ): Promise<Reply & { correlationId: string }> {
     const correlationId = `intel-${randomUUID()}`;
     const reply = await target.inject({
       method: 'POST',
@@ -58,7 +77,11 @@ export class IntelligenceKit {
     return Object.assign(reply, { correlationId });
   }
 
-  async shield(client: CreatedClient, body: Record<string, unknown>, target = this.app): Promise<ShieldData> {
+  async shield(
+    client: CreatedClient,
+    body: Record<string, unknown>,
+    target = this.app,
+  ): Promise<ShieldData> {
     const reply = await this.assess(client, 'shield', body, target);
     if (reply.statusCode !== 200) throw new Error(`shield: ${reply.statusCode} ${reply.body}`);
     return reply.json<{ data: ShieldData }>().data;
@@ -81,10 +104,14 @@ export class IntelligenceKit {
         sdkSessionId,
         mnoId: operatorId,
         authmatechCodePresent: true,
-        deviceContext: { deviceIdHash: options.deviceIdHash ?? 'device-hash-0001', platform: 'android' },
+        deviceContext: {
+          deviceIdHash: options.deviceIdHash ?? 'device-hash-0001',
+          platform: 'android',
+        },
       },
     });
-    if (session.statusCode !== 200) throw new Error(`sdk session: ${session.statusCode} ${session.body}`);
+    if (session.statusCode !== 200)
+      throw new Error(`sdk session: ${session.statusCode} ${session.body}`);
     const verify = await this.verification.verify(client, {
       mobileNumber: options.claimed ?? number,
       encryptedMobileNumber: proof,
@@ -93,7 +120,10 @@ export class IntelligenceKit {
       sdkSessionId,
     });
     if (verify.statusCode !== 200) throw new Error(`verify: ${verify.statusCode} ${verify.body}`);
-    return { sdkSessionId, validNumber: verify.json<{ data: { validNumber: boolean } }>().data.validNumber };
+    return {
+      sdkSessionId,
+      validNumber: verify.json<{ data: { validNumber: boolean } }>().data.validNumber,
+    };
   }
 
   /** The audit events of one request, with the whole row as text (to look for identifiers in clear). */
@@ -106,10 +136,14 @@ export class IntelligenceKit {
   }
 
   /** Stored assessments of a client, as text rows. */
-  assessmentsOf(clientId: string): Promise<{ transaction_id: string; decision: string; row: string }[]> {
-    return this.app.get(PrismaService).client.$queryRawUnsafe(
-      `SELECT transaction_id, decision, row_to_json(a)::text AS row FROM assessment a WHERE client_id = $1 ORDER BY created_at`,
-      clientId,
-    );
+  assessmentsOf(
+    clientId: string,
+  ): Promise<{ transaction_id: string; decision: string; row: string }[]> {
+    return this.app
+      .get(PrismaService)
+      .client.$queryRawUnsafe(
+        `SELECT transaction_id, decision, row_to_json(a)::text AS row FROM assessment a WHERE client_id = $1 ORDER BY created_at`,
+        clientId,
+      );
   }
 }

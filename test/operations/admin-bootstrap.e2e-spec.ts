@@ -1,6 +1,10 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startTestApp } from '../support/test-app.js';
-import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
+import {
+  createTestDatabase,
+  describeOnPostgres,
+  type TestDatabase,
+} from '../support/test-database.js';
 
 const SECRET = 'bootstrap-secret-of-at-least-32-characters';
 
@@ -10,7 +14,11 @@ describeOnPostgres('first admin in production (ADMIN_BOOTSTRAP_SECRET)', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    app = await startTestApp(database, { NODE_ENV: 'production', ADMIN_BOOTSTRAP_SECRET: SECRET, METRICS_TOKEN: 'metrics-token-0123456789' });
+    app = await startTestApp(database, {
+      NODE_ENV: 'production',
+      ADMIN_BOOTSTRAP_SECRET: SECRET,
+      METRICS_TOKEN: 'metrics-token-0123456789',
+    });
   });
 
   afterAll(async () => {
@@ -18,7 +26,8 @@ describeOnPostgres('first admin in production (ADMIN_BOOTSTRAP_SECRET)', () => {
     await database.drop();
   });
 
-  const bootstrap = (secret: string) => app.inject({ method: 'POST', url: '/admin/v1/bootstrap', payload: { secret } });
+  const bootstrap = (secret: string) =>
+    app.inject({ method: 'POST', url: '/admin/v1/bootstrap', payload: { secret } });
 
   it('refuses a wrong secret, answers the first admin key once, then refuses, each attempt audited without the secret', async () => {
     const wrong = await bootstrap(`${SECRET}x`);
@@ -28,7 +37,11 @@ describeOnPostgres('first admin in production (ADMIN_BOOTSTRAP_SECRET)', () => {
     expect(first.statusCode).toBe(201);
     const created = first.json<{ id: string; key: string; role: string }>();
     expect(created.role).toBe('admin');
-    const keys = await app.inject({ method: 'GET', url: '/admin/v1/admin-keys', headers: { authorization: `Bearer ${created.key}` } });
+    const keys = await app.inject({
+      method: 'GET',
+      url: '/admin/v1/admin-keys',
+      headers: { authorization: `Bearer ${created.key}` },
+    });
     expect(keys.statusCode).toBe(200);
 
     const again = await bootstrap(SECRET);
@@ -42,7 +55,10 @@ describeOnPostgres('first admin in production (ADMIN_BOOTSTRAP_SECRET)', () => {
         `SELECT outcome, http_status FROM audit_event WHERE action = 'admin_key.bootstrap' ORDER BY id`,
       );
       expect(rows.map((row) => row.http_status)).toEqual([401, 201, 409]);
-      const leaked = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_event e WHERE e::text LIKE '%' || $1 || '%'`, [SECRET]);
+      const leaked = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM audit_event e WHERE e::text LIKE '%' || $1 || '%'`,
+        [SECRET],
+      );
       expect(leaked.rows[0].n).toBe(0);
     } finally {
       await client.end();

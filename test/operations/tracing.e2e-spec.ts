@@ -6,7 +6,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startGatewayProcess, type GatewayProcess } from '../support/gateway-process.js';
-import { createTestDatabase, describeOnPostgres, type TestDatabase } from '../support/test-database.js';
+import {
+  createTestDatabase,
+  describeOnPostgres,
+  type TestDatabase,
+} from '../support/test-database.js';
 import { FakeUpstream, json, verdictEnvelope } from '../verification/fake-upstream.js';
 
 /** One span as OTLP/JSON carries it (the fields the test reads). */
@@ -39,7 +43,9 @@ class FakeCollector {
         const contentType = request.headers['content-type'] ?? '';
         this.requests.push({ path: request.url ?? '', contentType, body });
         if (contentType.startsWith('application/json')) this.record(body);
-        response.writeHead(200, { 'content-type': contentType }).end(contentType.startsWith('application/json') ? '{}' : '');
+        response
+          .writeHead(200, { 'content-type': contentType })
+          .end(contentType.startsWith('application/json') ? '{}' : '');
       });
     });
   }
@@ -62,16 +68,23 @@ class FakeCollector {
       }[];
     };
     for (const resourceSpans of parsed.resourceSpans) {
-      const service = resourceSpans.resource.attributes.find((entry) => entry.key === 'service.name')?.value.stringValue ?? '';
+      const service =
+        resourceSpans.resource.attributes.find((entry) => entry.key === 'service.name')?.value
+          .stringValue ?? '';
       for (const scopeSpans of resourceSpans.scopeSpans) {
-        for (const span of scopeSpans.spans) this.spans.push({ ...span, scope: scopeSpans.scope.name, service });
+        for (const span of scopeSpans.spans)
+          this.spans.push({ ...span, scope: scopeSpans.scope.name, service });
       }
     }
   }
 
   async stop(): Promise<void> {
     this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => { resolve(); }));
+    await new Promise<void>((resolve) =>
+      this.server.close(() => {
+        resolve();
+      }),
+    );
   }
 }
 
@@ -85,7 +98,9 @@ function attribute(span: OtlpSpan, ...keys: string[]): string | undefined {
  * a file: how the tests see which modules the gateway loaded (ESM imports; OpenTelemetry's own
  * entry points are all imported so).
  */
-async function writeModuleProbe(folder: string): Promise<{ options: string; loaded: () => Promise<string[]> }> {
+async function writeModuleProbe(
+  folder: string,
+): Promise<{ options: string; loaded: () => Promise<string[]> }> {
   const log = path.join(folder, 'modules.log');
   const hooks = path.join(folder, 'probe-hooks.mjs');
   const registration = path.join(folder, 'probe.mjs');
@@ -100,14 +115,18 @@ export async function resolve(specifier, context, next) {
 }
 `,
   );
-  await writeFile(registration, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+  await writeFile(
+    registration,
+    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+  );
   return {
     options: `--import ${pathToFileURL(registration).href}`,
     loaded: async () => (await readFile(log, 'utf8')).split('\n').filter((line) => line !== ''),
   };
 }
 
-const OPENTELEMETRY_MODULE = /\/node_modules\/(@opentelemetry|@fastify\/otel|import-in-the-middle|require-in-the-middle)\//;
+const OPENTELEMETRY_MODULE =
+  /\/node_modules\/(@opentelemetry|@fastify\/otel|import-in-the-middle|require-in-the-middle)\//;
 // The one exception: pg-boss (webhook delivery) imports the OpenTelemetry API package itself, which
 // does nothing without an SDK (no tracer, no hook, no exporter); every other OpenTelemetry module stays unloaded.
 const OPENTELEMETRY_API = /\/node_modules\/@opentelemetry\/api\//;
@@ -133,17 +152,32 @@ describeOnPostgres('tracing (OpenTelemetry, OTLP/HTTP)', () => {
     await rm(folder, { recursive: true, force: true });
   });
 
-  function gatewayEnv(extra: Record<string, string | undefined>): Record<string, string | undefined> {
-    return { ...database.overrides, NODE_ENV: 'development', LOG_LEVEL: 'info', EMBEDDED_DATA_DIR: path.join(folder, 'pglite'), ...extra };
+  function gatewayEnv(
+    extra: Record<string, string | undefined>,
+  ): Record<string, string | undefined> {
+    return {
+      ...database.overrides,
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'info',
+      EMBEDDED_DATA_DIR: path.join(folder, 'pglite'),
+      ...extra,
+    };
   }
 
-  async function call(gateway: GatewayProcess, adminKey: string, method: string, url: string, body: unknown): Promise<unknown> {
+  async function call(
+    gateway: GatewayProcess,
+    adminKey: string,
+    method: string,
+    url: string,
+    body: unknown,
+  ): Promise<unknown> {
     const response = await fetch(`${gateway.url}${url}`, {
       method,
       headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
+    if (!response.ok)
+      throw new Error(`${method} ${url}: ${response.status} ${await response.text()}`);
     return response.status === 204 ? undefined : response.json();
   }
 
@@ -165,13 +199,21 @@ describeOnPostgres('tracing (OpenTelemetry, OTLP/HTTP)', () => {
     let secrets: string[];
     const exportsBefore = collector.requests.length;
     try {
-      const adminKey = (JSON.parse(await readFile(path.join(folder, 'admin-key.json'), 'utf8')) as { key: string }).key;
-      const created = (await call(gateway, adminKey, 'POST', '/admin/v1/clients', { name: 'Traced bank', environment: 'LIVE', products: ['VERIFY'] })) as {
+      const adminKey = (
+        JSON.parse(await readFile(path.join(folder, 'admin-key.json'), 'utf8')) as { key: string }
+      ).key;
+      const created = (await call(gateway, adminKey, 'POST', '/admin/v1/clients', {
+        name: 'Traced bank',
+        environment: 'LIVE',
+        products: ['VERIFY'],
+      })) as {
         client: { clientId: string };
         credentials: { apiKey: string };
       };
       const clientId = created.client.clientId;
-      await call(gateway, adminKey, 'POST', `/admin/v1/clients/${clientId}/balance/top-up`, { credits: 10 });
+      await call(gateway, adminKey, 'POST', `/admin/v1/clients/${clientId}/balance/top-up`, {
+        credits: 10,
+      });
       await call(gateway, adminKey, 'POST', '/admin/v1/operators', {
         id: 'TRACE_UP',
         name: 'Traced upstream',
@@ -180,7 +222,9 @@ describeOnPostgres('tracing (OpenTelemetry, OTLP/HTTP)', () => {
         adapterKind: 'upstream',
         settings: { baseUrl: operator.url, clientId: 'cli_traced', upstreamOperatorId: 'ZAIN_JO' },
       });
-      await call(gateway, adminKey, 'PUT', '/admin/v1/operators/TRACE_UP/secrets/apiKey', { value: 'upstream-key' });
+      await call(gateway, adminKey, 'PUT', '/admin/v1/operators/TRACE_UP/secrets/apiKey', {
+        value: 'upstream-key',
+      });
 
       const verify = await fetch(`${gateway.url}/v1/api/verify`, {
         method: 'POST',
@@ -190,14 +234,22 @@ describeOnPostgres('tracing (OpenTelemetry, OTLP/HTTP)', () => {
           'x-api-key': created.credentials.apiKey,
           traceparent: `00-${traceId}-${callerSpanId}-01`,
         },
-        body: JSON.stringify({ mobileNumber: '+962791234567', encryptedMobileNumber: 'a.b.c.d.e', operatorId: 'TRACE_UP', serviceType: 'LOGIN' }),
+        body: JSON.stringify({
+          mobileNumber: '+962791234567',
+          encryptedMobileNumber: 'a.b.c.d.e',
+          operatorId: 'TRACE_UP',
+          serviceType: 'LOGIN',
+        }),
       });
       expect(verify.status).toBe(200);
       expect(await verify.json()).toEqual(expect.objectContaining({ data: { validNumber: true } }));
       secrets = [adminKey, created.credentials.apiKey, 'upstream-key'];
 
       // A number in a matched route's query and in an unmatched path: spans name neither.
-      const search = await fetch(`${gateway.url}/admin/v1/audit/events?phoneNumber=%2B962791234567&limit=1`, { headers: { authorization: `Bearer ${adminKey}` } });
+      const search = await fetch(
+        `${gateway.url}/admin/v1/audit/events?phoneNumber=%2B962791234567&limit=1`,
+        { headers: { authorization: `Bearer ${adminKey}` } },
+      );
       expect(search.status).toBe(200);
       expect((await fetch(`${gateway.url}/nothing/+962791234567`)).status).toBe(404);
     } finally {
@@ -209,25 +261,41 @@ describeOnPostgres('tracing (OpenTelemetry, OTLP/HTTP)', () => {
     const spans = collector.spans.filter((span) => span.traceId === traceId);
     const byId = new Map(spans.map((span) => [span.spanId, span]));
 
-    const server = spans.find((span) => span.kind === SPAN_KIND_SERVER && span.scope === '@opentelemetry/instrumentation-http');
+    const server = spans.find(
+      (span) =>
+        span.kind === SPAN_KIND_SERVER && span.scope === '@opentelemetry/instrumentation-http',
+    );
     expect(server).toBeDefined();
     expect(server!.parentSpanId).toBe(callerSpanId);
     expect(attribute(server!, 'http.route', 'url.path', 'http.target')).toContain('/v1/api/verify');
 
     // The route handler (Nest's guard, pipes and interceptors run inside it), from @fastify/otel.
-    expect(spans.filter((span) => span.scope === '@fastify/otel' && span.name.startsWith('handler - ')).map((span) => span.name)).toEqual(['handler - VerificationController.verify']);
+    expect(
+      spans
+        .filter((span) => span.scope === '@fastify/otel' && span.name.startsWith('handler - '))
+        .map((span) => span.name),
+    ).toEqual(['handler - VerificationController.verify']);
     // OTEL_SERVICE_NAME names the resource.
     expect(new Set(spans.map((span) => span.service))).toEqual(new Set(['gateway-under-test']));
 
     // The operator call: axios over node:http, with the trace propagated to the operator.
     const operatorPort = new URL(operator.url).port;
-    const outgoing = spans.find((span) => span.kind === SPAN_KIND_CLIENT && span.scope === '@opentelemetry/instrumentation-http' && attribute(span, 'server.port', 'net.peer.port') === operatorPort);
+    const outgoing = spans.find(
+      (span) =>
+        span.kind === SPAN_KIND_CLIENT &&
+        span.scope === '@opentelemetry/instrumentation-http' &&
+        attribute(span, 'server.port', 'net.peer.port') === operatorPort,
+    );
     expect(outgoing).toBeDefined();
     const sent = operator.requests.at(-1)!;
     expect(sent.headers.traceparent).toBe(`00-${traceId}-${outgoing!.spanId}-01`);
 
     // The audit commit: the group-commit statement that inserts the verify's event.
-    const auditInsert = spans.find((span) => span.scope === '@opentelemetry/instrumentation-pg' && /INSERT INTO audit_event/i.test(attribute(span, 'db.query.text', 'db.statement') ?? ''));
+    const auditInsert = spans.find(
+      (span) =>
+        span.scope === '@opentelemetry/instrumentation-pg' &&
+        /INSERT INTO audit_event/i.test(attribute(span, 'db.query.text', 'db.statement') ?? ''),
+    );
     expect(auditInsert).toBeDefined();
     // Statements only: no bound parameter (hashes, numbers) reaches the collector.
     expect(auditInsert!.attributes.map((entry) => entry.key)).not.toContain('db.postgresql.values');
@@ -235,41 +303,68 @@ describeOnPostgres('tracing (OpenTelemetry, OTLP/HTTP)', () => {
     // One tree: every span of the trace hangs, through spans of the trace, from the server span.
     for (const span of spans) {
       let node: OtlpSpan | undefined = span;
-      while (node && node !== server) node = node.parentSpanId ? byId.get(node.parentSpanId) : undefined;
-      expect({ span: span.name, rooted: node === server }).toEqual({ span: span.name, rooted: true });
+      while (node && node !== server)
+        node = node.parentSpanId ? byId.get(node.parentSpanId) : undefined;
+      expect({ span: span.name, rooted: node === server }).toEqual({
+        span: span.name,
+        rooted: true,
+      });
     }
     // No phone number (body, path, query, statement parameters) and no credential reaches the collector.
-    const exported = collector.requests.slice(exportsBefore).map((request) => request.body.toString('utf8')).join('\n');
+    const exported = collector.requests
+      .slice(exportsBefore)
+      .map((request) => request.body.toString('utf8'))
+      .join('\n');
     expect(exported).toContain('/admin/v1/audit/events');
     expect(exported).toContain('/nothing/…');
-    for (const secret of ['962791234567', ...secrets]) expect({ secret, exported: exported.includes(secret) }).toEqual({ secret, exported: false });
+    for (const secret of ['962791234567', ...secrets])
+      expect({ secret, exported: exported.includes(secret) }).toEqual({ secret, exported: false });
     // Health probes are not traced.
-    expect(collector.spans.some((span) => attribute(span, 'url.path', 'http.target') === '/health/ready')).toBe(false);
+    expect(
+      collector.spans.some(
+        (span) => attribute(span, 'url.path', 'http.target') === '/health/ready',
+      ),
+    ).toBe(false);
     expect((await probe.loaded()).some((url) => OPENTELEMETRY_MODULE.test(url))).toBe(true);
   });
 
   it('exports OTLP http/protobuf by default', async () => {
     const before = collector.requests.length;
     const gateway = await startGatewayProcess(
-      gatewayEnv({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '100' }),
+      gatewayEnv({
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      }),
     );
     const traceId = randomBytes(16).toString('hex');
     try {
-      const reply = await fetch(`${gateway.url}/v1/api/me/usage`, { headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` } });
+      const reply = await fetch(`${gateway.url}/v1/api/me/usage`, {
+        headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+      });
       expect(reply.status).toBe(401);
     } finally {
       expect(await gateway.stop()).toBe(0);
     }
     const exports = collector.requests.slice(before);
     expect(exports.length).toBeGreaterThan(0);
-    expect(exports.every((request) => request.path === '/v1/traces' && request.contentType === 'application/x-protobuf')).toBe(true);
+    expect(
+      exports.every(
+        (request) =>
+          request.path === '/v1/traces' && request.contentType === 'application/x-protobuf',
+      ),
+    ).toBe(true);
     // Trace ids are raw 16-byte fields in the protobuf encoding.
-    expect(exports.some((request) => request.body.includes(Buffer.from(traceId, 'hex')))).toBe(true);
+    expect(exports.some((request) => request.body.includes(Buffer.from(traceId, 'hex')))).toBe(
+      true,
+    );
   });
 
   it('with tracing off (no OTEL_TRACES_EXPORTER) the gateway loads no OpenTelemetry SDK, instrumentation or hook (only the API pg-boss imports)', async () => {
     const probe = await writeModuleProbe(folder);
-    const gateway = await startGatewayProcess(gatewayEnv({ NODE_OPTIONS: probe.options, OTEL_TRACES_EXPORTER: undefined }));
+    const gateway = await startGatewayProcess(
+      gatewayEnv({ NODE_OPTIONS: probe.options, OTEL_TRACES_EXPORTER: undefined }),
+    );
     try {
       expect((await fetch(`${gateway.url}/v1/api/me/usage`)).status).toBe(401);
     } finally {
@@ -278,11 +373,18 @@ describeOnPostgres('tracing (OpenTelemetry, OTLP/HTTP)', () => {
     const loaded = await probe.loaded();
     // The probe saw the application (so an empty list cannot pass for "nothing loaded").
     expect(loaded.some((url) => url.includes('/node_modules/fastify/'))).toBe(true);
-    expect(loaded.filter((url) => OPENTELEMETRY_MODULE.test(url) && !OPENTELEMETRY_API.test(url))).toEqual([]);
+    expect(
+      loaded.filter((url) => OPENTELEMETRY_MODULE.test(url) && !OPENTELEMETRY_API.test(url)),
+    ).toEqual([]);
   });
 
   it('refuses an unsupported exporter setting at start-up in one line naming the variable', async () => {
-    await expect(startGatewayProcess(gatewayEnv({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }), 10_000)).rejects.toThrow(
+    await expect(
+      startGatewayProcess(
+        gatewayEnv({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }),
+        10_000,
+      ),
+    ).rejects.toThrow(
       /exited with 1 before listening:\nInvalid configuration: OTEL_EXPORTER_OTLP_PROTOCOL: only http\/protobuf \(default\) and http\/json are supported\n$/,
     );
   });

@@ -6,7 +6,12 @@ import { DeliveryService } from '../../src/modules/push/delivery.service.js';
 import { SwapPollingService } from '../../src/modules/swap-polling/swap-polling.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { FakeCamaraOperator } from '../sim-swap/fake-camara-operator.js';
-import { createSwapClient, PinnedClock, startSimSwapApp, type SwapClient } from '../sim-swap/sim-swap-test-kit.js';
+import {
+  createSwapClient,
+  PinnedClock,
+  startSimSwapApp,
+  type SwapClient,
+} from '../sim-swap/sim-swap-test-kit.js';
 import { callAs, SIM_ENDED, SIM_PATH, SIM_SWAPPED, subscriptionRequest } from './push-test-kit.js';
 import { WebhookReceiver } from './webhook-receiver.js';
 
@@ -58,9 +63,15 @@ describe('Swap events of camara operators (retrieve-date polling)', () => {
       numberPrefixes: ['+49171'],
       adapterKind: 'CAMARA',
       monitoredPeriodDays: null,
-      settings: { baseUrl: operator.baseUrl, tokenUrl: operator.tokenUrl, clientId: operator.clientId },
+      settings: {
+        baseUrl: operator.baseUrl,
+        tokenUrl: operator.tokenUrl,
+        clientId: operator.clientId,
+      },
     });
-    await app.get(OperatorSecretsService).put('CAMARA_POLLED', 'clientSecret', operator.clientSecret);
+    await app
+      .get(OperatorSecretsService)
+      .put('CAMARA_POLLED', 'clientSecret', operator.clientSecret);
   }, 60_000);
 
   afterAll(async () => {
@@ -75,23 +86,50 @@ describe('Swap events of camara operators (retrieve-date polling)', () => {
   const deliver = async () => {
     while ((await app.get(DeliveryService).runOnce()) > 0);
   };
-  const advance = (ms: number) => { clock.set(new Date(clock.now().getTime() + ms)); };
+  const advance = (ms: number) => {
+    clock.set(new Date(clock.now().getTime() + ms));
+  };
   const operatorAnswers = (latestSimChange: string | null) =>
-    operator.behaviours.set(RETRIEVE_DATE, { kind: 'answer', status: 200, body: { latestSimChange } });
+    operator.behaviours.set(RETRIEVE_DATE, {
+      kind: 'answer',
+      status: 200,
+      body: { latestSimChange },
+    });
   const operatorFails = () =>
-    operator.behaviours.set(RETRIEVE_DATE, { kind: 'answer', status: 503, body: { status: 503, code: 'UNAVAILABLE', message: 'down' } });
-  const pollsOf = (phoneNumber: string) => operator.callsTo(RETRIEVE_DATE).filter((call) => call.body.phoneNumber === phoneNumber).length;
+    operator.behaviours.set(RETRIEVE_DATE, {
+      kind: 'answer',
+      status: 503,
+      body: { status: 503, code: 'UNAVAILABLE', message: 'down' },
+    });
+  const pollsOf = (phoneNumber: string) =>
+    operator.callsTo(RETRIEVE_DATE).filter((call) => call.body.phoneNumber === phoneNumber).length;
   const eventsOf = (subscriptionId: string): CloudEvent[] =>
-    receiver.received.map((event) => JSON.parse(event.body) as CloudEvent).filter((event) => event.data.subscriptionId === subscriptionId);
-  const statusOf = async (id: string) => ((await callAs(app, client, 'GET', `${SIM_PATH}/${id}`, undefined, clock.now())).body as { status: string }).status;
+    receiver.received
+      .map((event) => JSON.parse(event.body) as CloudEvent)
+      .filter((event) => event.data.subscriptionId === subscriptionId);
+  const statusOf = async (id: string) =>
+    (
+      (await callAs(app, client, 'GET', `${SIM_PATH}/${id}`, undefined, clock.now())).body as {
+        status: string;
+      }
+    ).status;
   const subscribe = async (phoneNumber: string, config: Record<string, unknown> = {}) => {
-    const created = await callAs(app, client, 'POST', SIM_PATH, subscriptionRequest(`${receiver.url}/hook`, phoneNumber, {}, config), clock.now());
+    const created = await callAs(
+      app,
+      client,
+      'POST',
+      SIM_PATH,
+      subscriptionRequest(`${receiver.url}/hook`, phoneNumber, {}, config),
+      clock.now(),
+    );
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ status: 'ACTIVATION_REQUESTED' });
     return (created.body as { id: string }).id;
   };
   const unsubscribe = async (id: string) => {
-    expect((await callAs(app, client, 'DELETE', `${SIM_PATH}/${id}`, undefined, clock.now())).status).toBe(204);
+    expect(
+      (await callAs(app, client, 'DELETE', `${SIM_PATH}/${id}`, undefined, clock.now())).status,
+    ).toBe(204);
   };
 
   it('activates on the first successful poll without an event, then delivers exactly one swapped event when the date moves later', async () => {
@@ -124,14 +162,25 @@ describe('Swap events of camara operators (retrieve-date polling)', () => {
     await deliver();
     expect(pollsOf(phoneNumber)).toBe(4);
     expect(eventsOf(id)).toEqual([
-      expect.objectContaining({ type: SIM_SWAPPED, time: '2026-12-05T11:58:00.000Z', data: { subscriptionId: id, phoneNumber } }),
+      expect.objectContaining({
+        type: SIM_SWAPPED,
+        time: '2026-12-05T11:58:00.000Z',
+        data: { subscriptionId: id, phoneNumber },
+      }),
     ]);
 
-    const [audit] = await app.get(PrismaService).client.$queryRawUnsafe<{ phone_masked: string; operator_id: string; detail: Record<string, unknown> }[]>(
-      `SELECT phone_masked, operator_id, detail FROM audit_event WHERE action = 'push.swap_detected' AND detail->>'subscriptionId' = $1`,
-      id,
-    );
-    expect(audit).toMatchObject({ operator_id: 'CAMARA_POLLED', detail: { eventId: eventsOf(id)[0].id, changedAt: '2026-12-05T11:58:00.000Z' } });
+    const [audit] = await app
+      .get(PrismaService)
+      .client.$queryRawUnsafe<
+        { phone_masked: string; operator_id: string; detail: Record<string, unknown> }[]
+      >(
+        `SELECT phone_masked, operator_id, detail FROM audit_event WHERE action = 'push.swap_detected' AND detail->>'subscriptionId' = $1`,
+        id,
+      );
+    expect(audit).toMatchObject({
+      operator_id: 'CAMARA_POLLED',
+      detail: { eventId: eventsOf(id)[0].id, changedAt: '2026-12-05T11:58:00.000Z' },
+    });
     expect(audit.phone_masked).not.toContain('1000001');
     await unsubscribe(id);
   });
@@ -180,7 +229,9 @@ describe('Swap events of camara operators (retrieve-date polling)', () => {
     operatorAnswers('2026-12-05T11:00:00Z');
     await tick();
     await deliver();
-    expect(eventsOf(id).map((event) => [event.type, event.time])).toEqual([[SIM_SWAPPED, '2026-12-05T11:00:00.000Z']]);
+    expect(eventsOf(id).map((event) => [event.type, event.time])).toEqual([
+      [SIM_SWAPPED, '2026-12-05T11:00:00.000Z'],
+    ]);
     await unsubscribe(id);
   });
 
@@ -205,7 +256,11 @@ describe('Swap events of camara operators (retrieve-date polling)', () => {
 
   it('asks each operator at most PUSH_CAMARA_POLL_MAX_PER_TICK times per tick, on one instance at a time', async () => {
     const numbers = ['+491711000005', '+491711000006', '+491711000007'];
-    const ids = [await subscribe(numbers[0]), await subscribe(numbers[1]), await subscribe(numbers[2])];
+    const ids = [
+      await subscribe(numbers[0]),
+      await subscribe(numbers[1]),
+      await subscribe(numbers[2]),
+    ];
     operatorAnswers('2026-11-01T08:00:00Z');
     const calls = () => operator.callsTo(RETRIEVE_DATE).length;
     const before = calls();

@@ -6,7 +6,11 @@ import { PrismaService } from '../../src/common/database/prisma.service.js';
 import { CredentialIssuanceService } from '../../src/modules/credentials/credential-issuance.service.js';
 import { DeliveryService } from '../../src/modules/push/delivery.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { createSwapClient, startSimSwapApp, type SwapClient } from '../sim-swap/sim-swap-test-kit.js';
+import {
+  createSwapClient,
+  startSimSwapApp,
+  type SwapClient,
+} from '../sim-swap/sim-swap-test-kit.js';
 import { callAs, QueuePinnedClock, SIM_PATH, subscriptionRequest } from './push-test-kit.js';
 import { WebhookReceiver } from './webhook-receiver.js';
 
@@ -32,7 +36,11 @@ describe('Webhook delivery limits', () => {
     app = await startSimSwapApp(database, {
       clock,
       queueClock: clock.queue,
-      environment: { PUSH_SINK_CONCURRENCY: String(SINK_CONCURRENCY), PUSH_ATTEMPT_TIMEOUT_MS: String(ATTEMPT_TIMEOUT_MS), PUSH_RETRY_DELAYS_S: '5,30,60' },
+      environment: {
+        PUSH_SINK_CONCURRENCY: String(SINK_CONCURRENCY),
+        PUSH_ATTEMPT_TIMEOUT_MS: String(ATTEMPT_TIMEOUT_MS),
+        PUSH_RETRY_DELAYS_S: '5,30,60',
+      },
     });
     client = await createSwapClient(app);
     adminKey = (await app.get(CredentialIssuanceService).createAdminKey('admin')).key;
@@ -46,7 +54,8 @@ describe('Webhook delivery limits', () => {
   });
 
   const delivery = () => app.get(DeliveryService);
-  const sql = <T>(query: string, ...values: unknown[]) => app.get(PrismaService).client.$queryRawUnsafe<T[]>(query, ...values);
+  const sql = <T>(query: string, ...values: unknown[]) =>
+    app.get(PrismaService).client.$queryRawUnsafe<T[]>(query, ...values);
   let numberSeq = 10;
 
   /** Subscriptions of one fresh number to each sink, then one swap of it: one event per sink in the outbox. */
@@ -54,32 +63,62 @@ describe('Webhook delivery limits', () => {
     const phoneNumber = `+316123451${numberSeq++}`;
     const subscriptionIds: string[] = [];
     for (const sink of sinks) {
-      const created = await callAs(app, client, 'POST', SIM_PATH, subscriptionRequest(sink, phoneNumber), clock.now());
+      const created = await callAs(
+        app,
+        client,
+        'POST',
+        SIM_PATH,
+        subscriptionRequest(sink, phoneNumber),
+        clock.now(),
+      );
       expect(created.status).toBe(201);
       subscriptionIds.push((created.body as { id: string }).id);
     }
     const swapped = await app.inject({
       method: 'PUT',
       url: `/admin/v1/sandbox/sim-swap/${encodeURIComponent(phoneNumber)}`,
-      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json', 'x-correlator': `push-limits-${randomUUID()}` },
-      payload: JSON.stringify({ latestSimChange: clock.now().toISOString(), latestDeviceChange: null }),
+      headers: {
+        authorization: `Bearer ${adminKey}`,
+        'content-type': 'application/json',
+        'x-correlator': `push-limits-${randomUUID()}`,
+      },
+      payload: JSON.stringify({
+        latestSimChange: clock.now().toISOString(),
+        latestDeviceChange: null,
+      }),
     });
     expect(swapped.statusCode).toBe(200);
-    const rows = await sql<{ id: string }>('SELECT id::text FROM push_delivery WHERE subscription_id = ANY($1::uuid[]) ORDER BY id', subscriptionIds);
+    const rows = await sql<{ id: string }>(
+      'SELECT id::text FROM push_delivery WHERE subscription_id = ANY($1::uuid[]) ORDER BY id',
+      subscriptionIds,
+    );
     expect(rows).toHaveLength(sinks.length);
     return rows.map((row) => row.id);
   }
   const stateOf = async (eventId: string) =>
-    (await sql<{ status: string; attempts: number; next_attempt_at: Date }>('SELECT status::text, attempts, next_attempt_at FROM push_delivery WHERE id = $1::uuid', eventId))[0];
+    (
+      await sql<{ status: string; attempts: number; next_attempt_at: Date }>(
+        'SELECT status::text, attempts, next_attempt_at FROM push_delivery WHERE id = $1::uuid',
+        eventId,
+      )
+    )[0];
   const attemptsOf = (eventId: string) =>
-    sql<{ attempt: number; http_status: number | null; outcome: string; error: string | null; latency_ms: number }>(
+    sql<{
+      attempt: number;
+      http_status: number | null;
+      outcome: string;
+      error: string | null;
+      latency_ms: number;
+    }>(
       'SELECT attempt, http_status, outcome, error, latency_ms FROM push_delivery_attempt WHERE delivery_id = $1::uuid ORDER BY attempt',
       eventId,
     );
 
   it(`keeps at most PUSH_SINK_CONCURRENCY (${SINK_CONCURRENCY}) deliveries in flight to one slow sink`, async () => {
     const events = 8;
-    const eventIds = await subscribeAndSwap(Array.from({ length: events }, (_, index) => `${receiver.url}/slow/${index}`));
+    const eventIds = await subscribeAndSwap(
+      Array.from({ length: events }, (_, index) => `${receiver.url}/slow/${index}`),
+    );
     const first = receiver.received.length;
     // A slow sink: it answers nothing until it holds as many requests as the limit allows (or the
     // last one), and then only after another 200 ms, in which a gateway sending more than the limit
@@ -90,7 +129,11 @@ describe('Webhook delivery limits', () => {
       () =>
         new Promise<void>((release) => {
           held.push(release);
-          if (releasing || (receiver.inFlight < SINK_CONCURRENCY && receiver.received.length - first < events)) return;
+          if (
+            releasing ||
+            (receiver.inFlight < SINK_CONCURRENCY && receiver.received.length - first < events)
+          )
+            return;
           releasing = true;
           setTimeout(() => {
             releasing = false;
@@ -113,7 +156,9 @@ describe('Webhook delivery limits', () => {
 
   it('ends an attempt the sink never answers at PUSH_ATTEMPT_TIMEOUT_MS, records it as a timeout and retries it with the same id', async () => {
     const [eventId] = await subscribeAndSwap([`${receiver.url}/never`]);
-    receiver.holdWith((event) => (event.url === '/never' ? new Promise<void>(() => undefined) : Promise.resolve()));
+    receiver.holdWith((event) =>
+      event.url === '/never' ? new Promise<void>(() => undefined) : Promise.resolve(),
+    );
     const started = performance.now();
     try {
       expect(await delivery().runOnce()).toBe(1);
@@ -124,7 +169,12 @@ describe('Webhook delivery limits', () => {
     expect(elapsed).toBeGreaterThanOrEqual(ATTEMPT_TIMEOUT_MS - 50);
     expect(elapsed).toBeLessThan(ATTEMPT_TIMEOUT_MS + 4_000);
     const [timedOut] = await attemptsOf(eventId);
-    expect(timedOut).toMatchObject({ attempt: 1, http_status: null, outcome: 'retry', error: expect.stringContaining('timeout') });
+    expect(timedOut).toMatchObject({
+      attempt: 1,
+      http_status: null,
+      outcome: 'retry',
+      error: expect.stringContaining('timeout'),
+    });
     expect(timedOut.latency_ms).toBeGreaterThanOrEqual(ATTEMPT_TIMEOUT_MS - 50);
     const state = await stateOf(eventId);
     expect(state).toMatchObject({ status: 'pending', attempts: 1 });
@@ -137,11 +187,15 @@ describe('Webhook delivery limits', () => {
     await clock.travel(state.next_attempt_at);
     expect(await delivery().runOnce()).toBe(1);
     expect(await stateOf(eventId)).toMatchObject({ status: 'delivered', attempts: 2 });
-    expect((await attemptsOf(eventId)).map((row) => [row.attempt, row.http_status, row.outcome])).toEqual([
+    expect(
+      (await attemptsOf(eventId)).map((row) => [row.attempt, row.http_status, row.outcome]),
+    ).toEqual([
       [1, null, 'retry'],
       [2, 204, 'delivered'],
     ]);
-    expect(receiver.eventsWithId(eventId).map((event) => (JSON.parse(event.body) as { id: string }).id)).toEqual([eventId, eventId]);
+    expect(
+      receiver.eventsWithId(eventId).map((event) => (JSON.parse(event.body) as { id: string }).id),
+    ).toEqual([eventId, eventId]);
   });
 
   it('retries after a connection error: a sink whose port is closed gets the event once it listens', async () => {
@@ -149,12 +203,21 @@ describe('Webhook delivery limits', () => {
     const probe = createServer();
     await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
     const port = (probe.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => probe.close(() => { resolve(); }));
+    await new Promise<void>((resolve) =>
+      probe.close(() => {
+        resolve();
+      }),
+    );
     const [eventId] = await subscribeAndSwap([`http://127.0.0.1:${port}/late`]);
 
     expect(await delivery().runOnce()).toBe(1);
     const [refused] = await attemptsOf(eventId);
-    expect(refused).toMatchObject({ attempt: 1, http_status: null, outcome: 'retry', error: 'connection failed (ECONNREFUSED)' });
+    expect(refused).toMatchObject({
+      attempt: 1,
+      http_status: null,
+      outcome: 'retry',
+      error: 'connection failed (ECONNREFUSED)',
+    });
     const state = await stateOf(eventId);
     expect(state).toMatchObject({ status: 'pending', attempts: 1 });
 

@@ -9,8 +9,19 @@ import { CredentialIssuanceService } from '../../src/modules/credentials/credent
 import { DeliveryService } from '../../src/modules/push/delivery.service.js';
 import { PushAdminService } from '../../src/modules/push/push-admin.service.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { createSwapClient, startSimSwapApp, type SwapClient } from '../sim-swap/sim-swap-test-kit.js';
-import { callAs, QueuePinnedClock, SIM_ENDED, SIM_PATH, SIM_SWAPPED, subscriptionRequest } from './push-test-kit.js';
+import {
+  createSwapClient,
+  startSimSwapApp,
+  type SwapClient,
+} from '../sim-swap/sim-swap-test-kit.js';
+import {
+  callAs,
+  QueuePinnedClock,
+  SIM_ENDED,
+  SIM_PATH,
+  SIM_SWAPPED,
+  subscriptionRequest,
+} from './push-test-kit.js';
 import { WebhookReceiver } from './webhook-receiver.js';
 
 const NOW = new Date('2026-12-01T12:00:00.000Z');
@@ -34,7 +45,11 @@ describe('Webhook delivery', () => {
     app = await startSimSwapApp(database, {
       clock,
       queueClock: clock.queue,
-      environment: { PUSH_SINK_ALLOWED_HOSTS: '127.0.0.1', PUSH_RETRY_DELAYS_S: '5,30,60', PUSH_ATTEMPT_TIMEOUT_MS: '2000' },
+      environment: {
+        PUSH_SINK_ALLOWED_HOSTS: '127.0.0.1',
+        PUSH_RETRY_DELAYS_S: '5,30,60',
+        PUSH_ATTEMPT_TIMEOUT_MS: '2000',
+      },
     });
     client = await createSwapClient(app);
     adminKey = (await app.get(CredentialIssuanceService).createAdminKey('admin')).key;
@@ -51,33 +66,62 @@ describe('Webhook delivery', () => {
   });
 
   const delivery = () => app.get(DeliveryService);
-  const sql = <T>(query: string, ...values: unknown[]) => app.get(PrismaService).client.$queryRawUnsafe<T[]>(query, ...values);
+  const sql = <T>(query: string, ...values: unknown[]) =>
+    app.get(PrismaService).client.$queryRawUnsafe<T[]>(query, ...values);
   async function admin(method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown) {
     const response = await app.inject({
       method,
       url,
-      headers: { authorization: `Bearer ${adminKey}`, 'x-correlator': `push-admin-${randomUUID()}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${adminKey}`,
+        'x-correlator': `push-admin-${randomUUID()}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body ? { payload: JSON.stringify(body) } : {}),
     });
     return { status: response.statusCode, body: response.json<unknown>() };
   }
   let numberSeq = 20;
   /** A subscription of its own number to the receiver, and one swap of that number: one event in the outbox. */
-  async function subscribeAndSwap(config: Record<string, unknown> = {}, path = '/hook'): Promise<{ subscriptionId: string; eventId: string; phoneNumber: string }> {
+  async function subscribeAndSwap(
+    config: Record<string, unknown> = {},
+    path = '/hook',
+  ): Promise<{ subscriptionId: string; eventId: string; phoneNumber: string }> {
     const phoneNumber = `+316123450${numberSeq++}`;
-    const created = await callAs(app, client, 'POST', SIM_PATH, subscriptionRequest(`${receiver.url}${path}`, phoneNumber, {}, config), clock.now());
+    const created = await callAs(
+      app,
+      client,
+      'POST',
+      SIM_PATH,
+      subscriptionRequest(`${receiver.url}${path}`, phoneNumber, {}, config),
+      clock.now(),
+    );
     expect(created.status).toBe(201);
     const subscriptionId = (created.body as { id: string }).id;
-    const swapped = await admin('PUT', `/admin/v1/sandbox/sim-swap/${encodeURIComponent(phoneNumber)}`, { latestSimChange: '2026-12-01T11:59:00.000Z', latestDeviceChange: null });
+    const swapped = await admin(
+      'PUT',
+      `/admin/v1/sandbox/sim-swap/${encodeURIComponent(phoneNumber)}`,
+      { latestSimChange: '2026-12-01T11:59:00.000Z', latestDeviceChange: null },
+    );
     expect(swapped.status).toBe(200);
-    const [row] = await sql<{ id: string }>('SELECT id::text FROM push_delivery WHERE subscription_id = $1::uuid', subscriptionId);
+    const [row] = await sql<{ id: string }>(
+      'SELECT id::text FROM push_delivery WHERE subscription_id = $1::uuid',
+      subscriptionId,
+    );
     return { subscriptionId, eventId: row.id, phoneNumber };
   }
   const stateOf = async (eventId: string) =>
-    (await sql<{ status: string; attempts: number; next_attempt_at: Date; last_http_status: number | null }>(
-      'SELECT status::text, attempts, next_attempt_at, last_http_status FROM push_delivery WHERE id = $1::uuid',
-      eventId,
-    ))[0];
+    (
+      await sql<{
+        status: string;
+        attempts: number;
+        next_attempt_at: Date;
+        last_http_status: number | null;
+      }>(
+        'SELECT status::text, attempts, next_attempt_at, last_http_status FROM push_delivery WHERE id = $1::uuid',
+        eventId,
+      )
+    )[0];
   const advance = (ms: number) => clock.travel(new Date(clock.now().getTime() + ms));
 
   it('retries a sink that fails 3 times on the documented schedule, then delivers once; every attempt carries the same id', async () => {
@@ -92,9 +136,12 @@ describe('Webhook delivery', () => {
     expect(state.next_attempt_at.getTime() - start).toBeGreaterThanOrEqual(4_000);
     expect(state.next_attempt_at.getTime() - start).toBeLessThanOrEqual(6_000);
     // The retry is the event's next pg-boss job, due exactly then (the database decides when it is due).
-    expect(await sql('SELECT j.start_after, j.state::text AS state FROM pgboss.job j JOIN push_delivery d ON d.job_id = j.id WHERE d.id = $1::uuid', eventId)).toEqual([
-      { start_after: state.next_attempt_at, state: 'created' },
-    ]);
+    expect(
+      await sql(
+        'SELECT j.start_after, j.state::text AS state FROM pgboss.job j JOIN push_delivery d ON d.job_id = j.id WHERE d.id = $1::uuid',
+        eventId,
+      ),
+    ).toEqual([{ start_after: state.next_attempt_at, state: 'created' }]);
     expect(await delivery().runOnce()).toBe(0);
 
     await clock.travel(state.next_attempt_at);
@@ -113,13 +160,19 @@ describe('Webhook delivery', () => {
 
     await clock.travel(state.next_attempt_at);
     await delivery().runOnce();
-    expect(await stateOf(eventId)).toMatchObject({ status: 'delivered', attempts: 4, last_http_status: 200 });
+    expect(await stateOf(eventId)).toMatchObject({
+      status: 'delivered',
+      attempts: 4,
+      last_http_status: 200,
+    });
     await advance(3_600_000);
     expect(await delivery().runOnce()).toBe(0);
 
     const received = receiver.eventsWithId(eventId);
     expect(received.map((event) => event.status)).toEqual([500, 503, 502, 200]);
-    expect(new Set(received.map((event) => (JSON.parse(event.body) as { id: string }).id))).toEqual(new Set([eventId]));
+    expect(new Set(received.map((event) => (JSON.parse(event.body) as { id: string }).id))).toEqual(
+      new Set([eventId]),
+    );
     const event = JSON.parse(received[3].body) as Record<string, unknown>;
     expect(event).toEqual({
       id: eventId,
@@ -130,9 +183,17 @@ describe('Webhook delivery', () => {
       datacontenttype: 'application/json',
       data: { subscriptionId, phoneNumber },
     });
-    expect(received[3].headers).toMatchObject({ 'content-type': 'application/cloudevents+json', authorization: `Bearer ${SINK_TOKEN}` });
+    expect(received[3].headers).toMatchObject({
+      'content-type': 'application/cloudevents+json',
+      authorization: `Bearer ${SINK_TOKEN}`,
+    });
 
-    const attempts = await sql<{ attempt: number; http_status: number; outcome: string; error: string | null }>(
+    const attempts = await sql<{
+      attempt: number;
+      http_status: number;
+      outcome: string;
+      error: string | null;
+    }>(
       'SELECT attempt, http_status, outcome, error FROM push_delivery_attempt WHERE delivery_id = $1::uuid ORDER BY attempt',
       eventId,
     );
@@ -142,17 +203,32 @@ describe('Webhook delivery', () => {
       [3, 502, 'retry'],
       [4, 200, 'delivered'],
     ]);
-    const audit = await sql<{ detail: Record<string, unknown>; outcome: string; phone_masked: string; phone_hash: string }>(
+    const audit = await sql<{
+      detail: Record<string, unknown>;
+      outcome: string;
+      phone_masked: string;
+      phone_hash: string;
+    }>(
       "SELECT detail, outcome, phone_masked, phone_hash FROM audit_event WHERE action = 'push.delivery_attempt' AND detail->>'eventId' = $1 ORDER BY id",
       eventId,
     );
-    expect(audit.map((row) => [row.detail.attempt, row.detail.sinkStatus, row.detail.result, row.outcome])).toEqual([
+    expect(
+      audit.map((row) => [
+        row.detail.attempt,
+        row.detail.sinkStatus,
+        row.detail.result,
+        row.outcome,
+      ]),
+    ).toEqual([
       [1, 500, 'retry', 'failure'],
       [2, 503, 'retry', 'failure'],
       [3, 502, 'retry', 'failure'],
       [4, 200, 'delivered', 'success'],
     ]);
-    expect(audit[0]).toMatchObject({ phone_masked: '+*********20', phone_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(audit[0]).toMatchObject({
+      phone_masked: '+*********20',
+      phone_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
     expect(JSON.stringify(audit)).not.toContain(SINK_TOKEN);
   });
 
@@ -165,11 +241,32 @@ describe('Webhook delivery', () => {
     const verifier = new Webhook(signingSecret);
     // The library checks the timestamp against the real time; the gateway signed with the pinned clock's.
     const now = Math.floor(Number(headers['webhook-timestamp']));
-    jest.useFakeTimers({ now: now * 1000, doNotFake: ['setTimeout', 'setImmediate', 'nextTick', 'queueMicrotask', 'setInterval', 'clearTimeout', 'clearInterval'] });
+    jest.useFakeTimers({
+      now: now * 1000,
+      doNotFake: [
+        'setTimeout',
+        'setImmediate',
+        'nextTick',
+        'queueMicrotask',
+        'setInterval',
+        'clearTimeout',
+        'clearInterval',
+      ],
+    });
     try {
       expect(verifier.verify(received.body, headers)).toMatchObject({ id: eventId });
-      expect(() => verifier.verify(received.body.replace('"specversion":"1.0"', '"specversion":"1.1"'), headers)).toThrow();
-      expect(() => new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`).verify(received.body, headers)).toThrow();
+      expect(() =>
+        verifier.verify(
+          received.body.replace('"specversion":"1.0"', '"specversion":"1.1"'),
+          headers,
+        ),
+      ).toThrow();
+      expect(() =>
+        new Webhook(`whsec_${Buffer.alloc(32, 7).toString('base64')}`).verify(
+          received.body,
+          headers,
+        ),
+      ).toThrow();
     } finally {
       jest.useRealTimers();
     }
@@ -180,7 +277,9 @@ describe('Webhook delivery', () => {
     const { eventId } = await subscribeAndSwap();
     receiver.answer([{ status: 429, headers: { 'retry-after': '120' } }], 204);
     await delivery().runOnce();
-    expect((await stateOf(eventId)).next_attempt_at.getTime() - clock.now().getTime()).toBe(120_000);
+    expect((await stateOf(eventId)).next_attempt_at.getTime() - clock.now().getTime()).toBe(
+      120_000,
+    );
     await advance(120_000);
     await delivery().runOnce();
     expect(await stateOf(eventId)).toMatchObject({ status: 'delivered' });
@@ -188,16 +287,30 @@ describe('Webhook delivery', () => {
 
   it('ends the subscription when the sink answers 410: its events are cancelled and no new ones are written', async () => {
     const { subscriptionId, eventId, phoneNumber } = await subscribeAndSwap({}, '/gone');
-    await admin('PUT', `/admin/v1/sandbox/sim-swap/${encodeURIComponent(phoneNumber)}`, { latestSimChange: '2026-12-01T11:59:30.000Z', latestDeviceChange: null });
+    await admin('PUT', `/admin/v1/sandbox/sim-swap/${encodeURIComponent(phoneNumber)}`, {
+      latestSimChange: '2026-12-01T11:59:30.000Z',
+      latestDeviceChange: null,
+    });
     receiver.answer([410], 410);
     await delivery().runOnce();
-    const states = await sql<{ id: string; status: string }>('SELECT id::text, status::text FROM push_delivery WHERE subscription_id = $1::uuid', subscriptionId);
+    const states = await sql<{ id: string; status: string }>(
+      'SELECT id::text, status::text FROM push_delivery WHERE subscription_id = $1::uuid',
+      subscriptionId,
+    );
     expect(states.map((row) => row.status)).toEqual(['cancelled', 'cancelled']);
     expect(states.some((row) => row.id === eventId)).toBe(true);
     // A later swap of the number produces nothing for the ended subscription.
-    await admin('PUT', `/admin/v1/sandbox/sim-swap/${encodeURIComponent(phoneNumber)}`, { latestSimChange: '2026-12-01T11:59:45.000Z', latestDeviceChange: null });
-    expect(await sql('SELECT 1 FROM push_delivery WHERE subscription_id = $1::uuid', subscriptionId)).toHaveLength(2);
-    expect((await callAs(app, client, 'GET', `${SIM_PATH}/${subscriptionId}`, undefined, clock.now())).body).toMatchObject({ status: 'DELETED' });
+    await admin('PUT', `/admin/v1/sandbox/sim-swap/${encodeURIComponent(phoneNumber)}`, {
+      latestSimChange: '2026-12-01T11:59:45.000Z',
+      latestDeviceChange: null,
+    });
+    expect(
+      await sql('SELECT 1 FROM push_delivery WHERE subscription_id = $1::uuid', subscriptionId),
+    ).toHaveLength(2);
+    expect(
+      (await callAs(app, client, 'GET', `${SIM_PATH}/${subscriptionId}`, undefined, clock.now()))
+        .body,
+    ).toMatchObject({ status: 'DELETED' });
   });
 
   it('dead-letters an event after its last attempt; admins see every attempt without secrets and replay it by API and by CLI', async () => {
@@ -210,12 +323,22 @@ describe('Webhook delivery', () => {
     expect(await stateOf(eventId)).toMatchObject({ status: 'dead', attempts: 4 });
 
     const dead = await admin('GET', '/admin/v1/push/deliveries?status=dead');
-    expect((dead.body as { items: { id: string }[] }).items.map((item) => item.id)).toContain(eventId);
+    expect((dead.body as { items: { id: string }[] }).items.map((item) => item.id)).toContain(
+      eventId,
+    );
     const detail = await admin('GET', `/admin/v1/push/deliveries/${eventId}`);
-    expect(detail.body).toMatchObject({ id: eventId, status: 'dead', phoneMasked: expect.stringMatching(/^\+\*+\d\d$/) });
-    const attempts = (detail.body as { attemptLog: { httpStatus: number; latencyMs: number; outcome: string }[] }).attemptLog;
+    expect(detail.body).toMatchObject({
+      id: eventId,
+      status: 'dead',
+      phoneMasked: expect.stringMatching(/^\+\*+\d\d$/),
+    });
+    const attempts = (
+      detail.body as { attemptLog: { httpStatus: number; latencyMs: number; outcome: string }[] }
+    ).attemptLog;
     expect(attempts.map((attempt) => attempt.outcome)).toEqual(['retry', 'retry', 'retry', 'dead']);
-    expect(attempts.every((attempt) => attempt.httpStatus === 500 && attempt.latencyMs >= 0)).toBe(true);
+    expect(attempts.every((attempt) => attempt.httpStatus === 500 && attempt.latencyMs >= 0)).toBe(
+      true,
+    );
     expect(JSON.stringify(detail.body)).not.toContain(SINK_TOKEN);
 
     receiver.answer([], 204);
@@ -233,9 +356,13 @@ describe('Webhook delivery', () => {
       await advance(100_000);
     }
     expect(await stateOf(second.eventId)).toMatchObject({ status: 'dead' });
-    const { stdout } = await promisify(execFile)('node', ['dist/cli.js', 'push:replay', second.eventId, '--json'], {
-      env: { ...process.env, ...database.overrides },
-    });
+    const { stdout } = await promisify(execFile)(
+      'node',
+      ['dist/cli.js', 'push:replay', second.eventId, '--json'],
+      {
+        env: { ...process.env, ...database.overrides },
+      },
+    );
     expect(JSON.parse(stdout)).toMatchObject({ id: second.eventId, status: 'pending' });
     const [replayEvent] = await sql<{ actor_id: string }>(
       "SELECT actor_id FROM audit_event WHERE action = 'push.delivery_replay' AND detail->>'eventId' = $1",
@@ -247,43 +374,91 @@ describe('Webhook delivery', () => {
   it('sends subscription-ended on max events and on expiry', async () => {
     receiver.answer([], 204);
     const maxed = await subscribeAndSwap({ subscriptionMaxEvents: 1 });
-    const expiring = await subscribeAndSwap({ subscriptionExpireTime: new Date(clock.now().getTime() + 3_600_000).toISOString() });
+    const expiring = await subscribeAndSwap({
+      subscriptionExpireTime: new Date(clock.now().getTime() + 3_600_000).toISOString(),
+    });
     await advance(2 * 3_600_000);
     expect(await app.get(PushAdminService).endExpired()).toBe(1);
     await delivery().runOnce();
     const endedOf = (subscriptionId: string) =>
       receiver.received
-        .map((event) => JSON.parse(event.body) as { type: string; data: { subscriptionId: string; terminationReason?: string } })
+        .map(
+          (event) =>
+            JSON.parse(event.body) as {
+              type: string;
+              data: { subscriptionId: string; terminationReason?: string };
+            },
+        )
         .filter((event) => event.type === SIM_ENDED && event.data.subscriptionId === subscriptionId)
         .map((event) => event.data.terminationReason);
     expect(endedOf(maxed.subscriptionId)).toEqual(['MAX_EVENTS_REACHED']);
     expect(endedOf(expiring.subscriptionId)).toEqual(['SUBSCRIPTION_EXPIRED']);
-    expect((await callAs(app, client, 'GET', `${SIM_PATH}/${expiring.subscriptionId}`, undefined, clock.now())).body).toMatchObject({ status: 'EXPIRED' });
+    expect(
+      (
+        await callAs(
+          app,
+          client,
+          'GET',
+          `${SIM_PATH}/${expiring.subscriptionId}`,
+          undefined,
+          clock.now(),
+        )
+      ).body,
+    ).toMatchObject({ status: 'EXPIRED' });
   });
 
   it('sends subscription-ended (ACCESS_TOKEN_EXPIRED) the documented lead before the sink token expires, with that still-valid token', async () => {
     receiver.answer([], 204);
     const leadMs = 300_000; // PUSH_ACCESS_TOKEN_END_LEAD_S, default
     const tokenExpiresAt = new Date(clock.now().getTime() + 3_600_000);
-    const shortLived = { credentialType: 'ACCESSTOKEN', accessToken: 'short-lived-sink-token', accessTokenExpiresUtc: tokenExpiresAt.toISOString(), accessTokenType: 'bearer' };
-    const created = await callAs(app, client, 'POST', SIM_PATH, subscriptionRequest(`${receiver.url}/short-lived`, `+316123450${numberSeq++}`, { sinkCredential: shortLived }), clock.now());
+    const shortLived = {
+      credentialType: 'ACCESSTOKEN',
+      accessToken: 'short-lived-sink-token',
+      accessTokenExpiresUtc: tokenExpiresAt.toISOString(),
+      accessTokenType: 'bearer',
+    };
+    const created = await callAs(
+      app,
+      client,
+      'POST',
+      SIM_PATH,
+      subscriptionRequest(`${receiver.url}/short-lived`, `+316123450${numberSeq++}`, {
+        sinkCredential: shortLived,
+      }),
+      clock.now(),
+    );
     expect(created.status).toBe(201);
     const subscriptionId = (created.body as { id: string }).id;
     const endedEvents = () =>
       receiver.received
         .filter((event) => event.body.includes(subscriptionId))
-        .map((event) => ({ event: JSON.parse(event.body) as { type: string; data: Record<string, unknown> }, authorization: event.headers.authorization }));
+        .map((event) => ({
+          event: JSON.parse(event.body) as { type: string; data: Record<string, unknown> },
+          authorization: event.headers.authorization,
+        }));
 
     await clock.travel(new Date(tokenExpiresAt.getTime() - leadMs - 1_000));
     expect(await app.get(PushAdminService).endExpired()).toBe(0);
-    expect((await callAs(app, client, 'GET', `${SIM_PATH}/${subscriptionId}`, undefined, clock.now())).body).toMatchObject({ status: 'ACTIVE' });
+    expect(
+      (await callAs(app, client, 'GET', `${SIM_PATH}/${subscriptionId}`, undefined, clock.now()))
+        .body,
+    ).toMatchObject({ status: 'ACTIVE' });
 
     await clock.travel(new Date(tokenExpiresAt.getTime() - leadMs));
     expect(await app.get(PushAdminService).endExpired()).toBe(1);
-    expect((await callAs(app, client, 'GET', `${SIM_PATH}/${subscriptionId}`, undefined, clock.now())).body).toMatchObject({ status: 'INACTIVE' });
+    expect(
+      (await callAs(app, client, 'GET', `${SIM_PATH}/${subscriptionId}`, undefined, clock.now()))
+        .body,
+    ).toMatchObject({ status: 'INACTIVE' });
     await delivery().runOnce();
     expect(endedEvents()).toEqual([
-      { event: expect.objectContaining({ type: SIM_ENDED, data: { subscriptionId, terminationReason: 'ACCESS_TOKEN_EXPIRED' } }), authorization: 'Bearer short-lived-sink-token' },
+      {
+        event: expect.objectContaining({
+          type: SIM_ENDED,
+          data: { subscriptionId, terminationReason: 'ACCESS_TOKEN_EXPIRED' },
+        }),
+        authorization: 'Bearer short-lived-sink-token',
+      },
     ]);
     const [attempt] = await sql<{ started_at: Date; outcome: string }>(
       'SELECT a.started_at, a.outcome FROM push_delivery_attempt a JOIN push_delivery d ON d.id = a.delivery_id WHERE d.subscription_id = $1::uuid',
@@ -299,9 +474,23 @@ describe('Webhook delivery', () => {
   it('after a signing-key rotation signs with both keys during the overlap, then with the new key only', async () => {
     receiver.answer([], 204);
     /** Whether an independent Standard Webhooks implementation accepts the delivery under `secret`, at the time it was signed. */
-    const verifiesWith = (secret: string, received: { body: string; headers: Record<string, unknown> }): boolean => {
+    const verifiesWith = (
+      secret: string,
+      received: { body: string; headers: Record<string, unknown> },
+    ): boolean => {
       const headers = received.headers as Record<string, string>;
-      jest.useFakeTimers({ now: Number(headers['webhook-timestamp']) * 1000, doNotFake: ['setTimeout', 'setImmediate', 'nextTick', 'queueMicrotask', 'setInterval', 'clearTimeout', 'clearInterval'] });
+      jest.useFakeTimers({
+        now: Number(headers['webhook-timestamp']) * 1000,
+        doNotFake: [
+          'setTimeout',
+          'setImmediate',
+          'nextTick',
+          'queueMicrotask',
+          'setInterval',
+          'clearTimeout',
+          'clearInterval',
+        ],
+      });
       try {
         new Webhook(secret).verify(received.body, headers);
         return true;
@@ -319,13 +508,20 @@ describe('Webhook delivery', () => {
     const before = await subscribeAndSwap();
     await delivery().runOnce();
     const [beforeEvent] = receiver.eventsWithId(before.eventId);
-    const { ids: [oldKeyId], signatures } = keysOf(beforeEvent.headers);
+    const {
+      ids: [oldKeyId],
+      signatures,
+    } = keysOf(beforeEvent.headers);
     expect(signatures).toHaveLength(1);
     expect(verifiesWith(oldSecret, beforeEvent)).toBe(true);
     const rotatedAt = clock.now();
     const rotated = await admin('POST', `/admin/v1/push/clients/${client.clientId}/signing-keys`);
     expect(rotated.status).toBe(201);
-    const { id: newKeyId, secret: newSecret, previousKeysRetireAt } = rotated.body as { id: string; secret: string; previousKeysRetireAt: string };
+    const {
+      id: newKeyId,
+      secret: newSecret,
+      previousKeysRetireAt,
+    } = rotated.body as { id: string; secret: string; previousKeysRetireAt: string };
     const overlapMs = 24 * 3_600_000; // PUSH_SIGNING_KEY_OVERLAP_HOURS, default
     expect(new Date(previousKeysRetireAt).getTime() - rotatedAt.getTime()).toBe(overlapMs);
 
@@ -333,7 +529,10 @@ describe('Webhook delivery', () => {
     const during = await subscribeAndSwap();
     await delivery().runOnce();
     const [duringEvent] = receiver.eventsWithId(during.eventId);
-    expect(keysOf(duringEvent.headers)).toEqual({ ids: [newKeyId, oldKeyId], signatures: [expect.stringMatching(/^v1,/), expect.stringMatching(/^v1,/)] });
+    expect(keysOf(duringEvent.headers)).toEqual({
+      ids: [newKeyId, oldKeyId],
+      signatures: [expect.stringMatching(/^v1,/), expect.stringMatching(/^v1,/)],
+    });
     expect(verifiesWith(newSecret, duringEvent)).toBe(true);
     expect(verifiesWith(oldSecret, duringEvent)).toBe(true);
 
@@ -341,12 +540,18 @@ describe('Webhook delivery', () => {
     await clock.travel(new Date(rotatedAt.getTime() + overlapMs - 1_000));
     const last = await subscribeAndSwap();
     await delivery().runOnce();
-    expect(keysOf(receiver.eventsWithId(last.eventId)[0].headers).ids).toEqual([newKeyId, oldKeyId]);
+    expect(keysOf(receiver.eventsWithId(last.eventId)[0].headers).ids).toEqual([
+      newKeyId,
+      oldKeyId,
+    ]);
     await clock.travel(new Date(rotatedAt.getTime() + overlapMs));
     const after = await subscribeAndSwap();
     await delivery().runOnce();
     const [afterEvent] = receiver.eventsWithId(after.eventId);
-    expect(keysOf(afterEvent.headers)).toEqual({ ids: [newKeyId], signatures: [expect.stringMatching(/^v1,/)] });
+    expect(keysOf(afterEvent.headers)).toEqual({
+      ids: [newKeyId],
+      signatures: [expect.stringMatching(/^v1,/)],
+    });
     expect(verifiesWith(newSecret, afterEvent)).toBe(true);
     expect(verifiesWith(oldSecret, afterEvent)).toBe(false);
   });

@@ -93,7 +93,9 @@ describeOnPostgres('pg-boss schema (offline migration)', () => {
       const jobs = await boss.fetch(QUEUE, { batchSize: 10 });
       expect(jobs.map((job) => [job.id, job.data])).toEqual([[id, { deliveryId: 'committed' }]]);
       await boss.complete(QUEUE, jobs[0].id);
-      expect((await boss.findJobs(QUEUE, { id: String(id) })).map((job) => job.state)).toEqual(['completed']);
+      expect((await boss.findJobs(QUEUE, { id: String(id) })).map((job) => job.state)).toEqual([
+        'completed',
+      ]);
     } finally {
       await session.end();
     }

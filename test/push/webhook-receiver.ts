@@ -32,8 +32,15 @@ export class WebhookReceiver {
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
         const answer = this.script.shift() ?? this.otherwise;
-        const { status, headers } = typeof answer === 'number' ? { status: answer, headers: {} } : answer;
-        const event = { url: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), status, at: Date.now() };
+        const { status, headers } =
+          typeof answer === 'number' ? { status: answer, headers: {} } : answer;
+        const event = {
+          url: request.url ?? '',
+          headers: request.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          status,
+          at: Date.now(),
+        };
         this.received.push(event);
         this.inFlight += 1;
         this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
@@ -74,14 +81,20 @@ export class WebhookReceiver {
   async stop(): Promise<void> {
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => {
-      if (this.server) this.server.close(() => { resolve(); });
+      if (this.server)
+        this.server.close(() => {
+          resolve();
+        });
       else resolve();
     });
   }
 }
 
 /** Polls `check` until it holds or the deadline passes (no sleeps to wait for things). */
-export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -22,7 +22,9 @@ const readBody = (request: IncomingMessage): Promise<string> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => { resolve(Buffer.concat(chunks).toString('utf8')); });
+    request.on('end', () => {
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
     request.on('error', reject);
   });
 
@@ -75,7 +77,10 @@ export class FakeCamaraOperator {
     for (const response of this.hanging) response.destroy();
     this.server?.closeAllConnections();
     await new Promise<void>((resolve) => {
-      if (this.server) this.server.close(() => { resolve(); });
+      if (this.server)
+        this.server.close(() => {
+          resolve();
+        });
       else resolve();
     });
   }
@@ -83,9 +88,14 @@ export class FakeCamaraOperator {
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const raw = await readBody(request);
     const path = (request.url ?? '').replace(/^\/+/, '');
-    if (path === 'oauth2/token') { this.token(request, raw, response); return; }
-    if (!path.startsWith('camara/'))
-      { this.send(response, 404, { status: 404, code: 'NOT_FOUND', message: 'no such path' }); return; }
+    if (path === 'oauth2/token') {
+      this.token(request, raw, response);
+      return;
+    }
+    if (!path.startsWith('camara/')) {
+      this.send(response, 404, { status: 404, code: 'NOT_FOUND', message: 'no such path' });
+      return;
+    }
     const apiPath = path.slice('camara/'.length);
     let body: Record<string, unknown>;
     try {
@@ -96,7 +106,8 @@ export class FakeCamaraOperator {
         status: 400,
         code: 'INVALID_ARGUMENT',
         message: 'bad JSON',
-      }); return;
+      });
+      return;
     }
     const authorization = request.headers.authorization;
     const correlator = request.headers['x-correlator'];
@@ -114,7 +125,8 @@ export class FakeCamaraOperator {
         status: 401,
         code: 'UNAUTHENTICATED',
         message: 'token expired',
-      }); return;
+      });
+      return;
     }
     const behaviour = this.behaviours.get(apiPath) ?? { kind: 'answer', status: 200, body: {} };
     switch (behaviour.kind) {
@@ -146,10 +158,13 @@ export class FakeCamaraOperator {
       request.headers.authorization !== expected ||
       form.get('grant_type') !== 'client_credentials'
     ) {
-      this.send(response, 401, { error: 'invalid_client' }); return;
+      this.send(response, 401, { error: 'invalid_client' });
+      return;
     }
-    if (this.tokenStatus !== 200)
-      { this.send(response, this.tokenStatus, { error: 'server_error' }); return; }
+    if (this.tokenStatus !== 200) {
+      this.send(response, this.tokenStatus, { error: 'server_error' });
+      return;
+    }
     const token = `token-${this.tokenRequests}`;
     this.validTokens.add(token);
     this.send(response, 200, {

@@ -16,8 +16,14 @@ describe('SIM swap for LIVE clients', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     app = await startTestApp(database);
-    live = await createTestClient(app, { environment: 'LIVE', products: ['SIM_SWAP', 'DEVICE_SWAP'] });
-    sandbox = await createTestClient(app, { environment: 'SANDBOX', products: ['SIM_SWAP', 'DEVICE_SWAP'] });
+    live = await createTestClient(app, {
+      environment: 'LIVE',
+      products: ['SIM_SWAP', 'DEVICE_SWAP'],
+    });
+    sandbox = await createTestClient(app, {
+      environment: 'SANDBOX',
+      products: ['SIM_SWAP', 'DEVICE_SWAP'],
+    });
   });
 
   afterAll(async () => {
@@ -26,17 +32,29 @@ describe('SIM swap for LIVE clients', () => {
   });
 
   const post = (url: string, client: CreatedClient, payload: object) =>
-    app.inject({ method: 'POST', url, headers: { ...jwtHeaders(client), 'content-type': 'application/json' }, payload });
+    app.inject({
+      method: 'POST',
+      url,
+      headers: { ...jwtHeaders(client), 'content-type': 'application/json' },
+      payload,
+    });
 
   it('never answers a LIVE client from sandbox data: the number is unknown to it (CAMARA)', async () => {
     const response = await post('/sim-swap/v2/check', live, { phoneNumber: SANDBOX_NUMBER });
     expect(response.statusCode).toBe(404);
-    expect(response.json()).toEqual({ status: 404, code: 'IDENTIFIER_NOT_FOUND', message: expect.any(String) });
+    expect(response.json()).toEqual({
+      status: 404,
+      code: 'IDENTIFIER_NOT_FOUND',
+      message: expect.any(String),
+    });
     expect(response.body).not.toContain('swapped');
   });
 
   it('never answers a LIVE client from sandbox data (Identity Match)', async () => {
-    const response = await post('/mobile-identity/v1/sim-swap', live, { phoneNumber: SANDBOX_NUMBER, serviceType: '24h' });
+    const response = await post('/mobile-identity/v1/sim-swap', live, {
+      phoneNumber: SANDBOX_NUMBER,
+      serviceType: '24h',
+    });
     expect(response.statusCode).toBe(404);
     expect(response.json()).toMatchObject({ state: 'error' });
   });
@@ -46,7 +64,10 @@ describe('SIM swap for LIVE clients', () => {
     const response = await post('/sim-swap/v2/check', sandbox, { phoneNumber: SANDBOX_NUMBER });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ swapped: true });
-    const withinAnHour = await post('/sim-swap/v2/check', sandbox, { phoneNumber: SANDBOX_NUMBER, maxAge: 1 });
+    const withinAnHour = await post('/sim-swap/v2/check', sandbox, {
+      phoneNumber: SANDBOX_NUMBER,
+      maxAge: 1,
+    });
     expect(withinAnHour.statusCode).toBe(200);
     expect(withinAnHour.json()).toEqual({ swapped: false });
   });

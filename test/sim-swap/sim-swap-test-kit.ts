@@ -19,7 +19,9 @@ export function startSimSwapApp(
   options: { environment?: EnvironmentOverrides; clock?: Clock; queueClock?: QueueClock } = {},
 ): Promise<NestFastifyApplication> {
   // pg-boss's clock (the database's job_now(), which decides when a delivery job is due).
-  const providers = options.queueClock ? [{ token: DELIVERY_QUEUE_CLOCK, value: options.queueClock }] : undefined;
+  const providers = options.queueClock
+    ? [{ token: DELIVERY_QUEUE_CLOCK, value: options.queueClock }]
+    : undefined;
   return startTestApp(database, options.environment, { clock: options.clock, providers });
 }
 

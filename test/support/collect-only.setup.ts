@@ -13,7 +13,9 @@ for (const hook of ['beforeAll', 'beforeEach', 'afterAll', 'afterEach'] as const
 
 /** `it` with its body dropped; `.skip`, `.todo` and the rest keep their meaning. */
 function withoutBodies(original: jest.It): jest.It {
-  const call = (name: string, _body?: unknown, timeout?: number) => { original(name, noop, timeout); };
+  const call = (name: string, _body?: unknown, timeout?: number) => {
+    original(name, noop, timeout);
+  };
   const each =
     (source: Callable) =>
     (...table: unknown[]) =>
@@ -21,7 +23,9 @@ function withoutBodies(original: jest.It): jest.It {
       (source(...table) as Callable)(name, noop, timeout);
   return Object.assign(call, original, {
     only: Object.assign(
-      (name: string, _body?: unknown, timeout?: number) => { original.only(name, noop, timeout); },
+      (name: string, _body?: unknown, timeout?: number) => {
+        original.only(name, noop, timeout);
+      },
       { each: each(original.only.each as Callable) },
     ),
     each: each(original.each as Callable),

@@ -15,7 +15,10 @@ export interface ClientOverrides {
 }
 
 /** A client with every product, made through the real service; secrets as shown once. */
-export function createTestClient(app: INestApplicationContext, overrides: ClientOverrides = {}): Promise<CreatedClient> {
+export function createTestClient(
+  app: INestApplicationContext,
+  overrides: ClientOverrides = {},
+): Promise<CreatedClient> {
   return app.get(ClientManagementService).createClient({
     name: overrides.name ?? 'Test client',
     environment: overrides.environment ?? 'SANDBOX',
@@ -24,12 +27,17 @@ export function createTestClient(app: INestApplicationContext, overrides: Client
   });
 }
 
-export function createTestAdminKey(app: INestApplicationContext, role: 'admin' | 'auditor' = 'admin'): Promise<{ id: string; key: string }> {
+export function createTestAdminKey(
+  app: INestApplicationContext,
+  role: 'admin' | 'auditor' = 'admin',
+): Promise<{ id: string; key: string }> {
   return app.get(CredentialIssuanceService).createAdminKey(role);
 }
 
 /** Headers of the Authmatech contract (`X-CLIENT-ID` + `X-API-KEY`). */
-export function apiKeyHeaders(client: Pick<CreatedClient, 'clientId' | 'apiKey'>): Record<string, string> {
+export function apiKeyHeaders(
+  client: Pick<CreatedClient, 'clientId' | 'apiKey'>,
+): Record<string, string> {
   return { 'x-client-id': client.clientId, 'x-api-key': client.apiKey };
 }
 
@@ -49,9 +57,16 @@ export interface JwtOptions {
  * The one test JWT signer. An Identity Match style token exactly as the seed describes it (header alg/typ/kid, payload
  * iat = nbf, exp = iat + 60), built with `jsonwebtoken`, a different library than the gateway's.
  */
-export function signIdentityMatchJwt(client: Pick<CreatedClient, 'jwtKeyId' | 'jwtSecret'>, options: JwtOptions = {}): string {
+export function signIdentityMatchJwt(
+  client: Pick<CreatedClient, 'jwtKeyId' | 'jwtSecret'>,
+  options: JwtOptions = {},
+): string {
   const iat = options.iat ?? Math.floor(Date.now() / 1000);
-  const payload: Record<string, unknown> = { iat, nbf: iat, exp: iat + (options.lifetimeSeconds ?? 60) };
+  const payload: Record<string, unknown> = {
+    iat,
+    nbf: iat,
+    exp: iat + (options.lifetimeSeconds ?? 60),
+  };
   if (options.jti !== undefined) payload.jti = options.jti;
   return jwt.sign(payload, options.secret ?? client.jwtSecret, {
     algorithm: 'HS256',
@@ -60,6 +75,9 @@ export function signIdentityMatchJwt(client: Pick<CreatedClient, 'jwtKeyId' | 'j
 }
 
 /** `Authorization: Bearer <seed-shaped JWT>`. */
-export function jwtHeaders(client: Pick<CreatedClient, 'jwtKeyId' | 'jwtSecret'>, options: JwtOptions = {}): Record<string, string> {
+export function jwtHeaders(
+  client: Pick<CreatedClient, 'jwtKeyId' | 'jwtSecret'>,
+  options: JwtOptions = {},
+): Record<string, string> {
   return { authorization: `Bearer ${signIdentityMatchJwt(client, options)}` };
 }

@@ -13,13 +13,17 @@ export function testServer() {
   const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
   // Tests create and drop databases: never next to anything not plainly meant for tests.
   if (!name.includes('test')) {
-    throw new Error(`Refusing to run tests on database "${name}": its name must contain "test" (DATABASE_URL).`);
+    throw new Error(
+      `Refusing to run tests on database "${name}": its name must contain "test" (DATABASE_URL).`,
+    );
   }
   return { url, name };
 }
 
 export async function dropTestDatabases(server) {
-  const admin = new pg.Client({ connectionString: Object.assign(new URL(server.url), { pathname: '/postgres' }).toString() });
+  const admin = new pg.Client({
+    connectionString: Object.assign(new URL(server.url), { pathname: '/postgres' }).toString(),
+  });
   await admin.connect();
   try {
     const { rows } = await admin.query(
@@ -37,12 +41,17 @@ export async function dropTestDatabases(server) {
 
 export default async function globalSetup() {
   // The contract check's per-file reports (test/support/openapi-contract.setup.ts) start afresh.
-  rmSync(process.env.MIG_CONTRACT_REPORT_DIR ?? 'coverage/openapi-contract', { recursive: true, force: true });
+  rmSync(process.env.MIG_CONTRACT_REPORT_DIR ?? 'coverage/openapi-contract', {
+    recursive: true,
+    force: true,
+  });
   const server = testServer();
   if (!server) return;
   await dropTestDatabases(server);
   const template = `${server.name}_template`;
-  const admin = new pg.Client({ connectionString: Object.assign(new URL(server.url), { pathname: '/postgres' }).toString() });
+  const admin = new pg.Client({
+    connectionString: Object.assign(new URL(server.url), { pathname: '/postgres' }).toString(),
+  });
   await admin.connect();
   try {
     await admin.query(`CREATE DATABASE "${template}"`);

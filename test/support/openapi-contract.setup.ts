@@ -10,14 +10,16 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OPENAPI_DOCUMENT } from '../../src/common/openapi/openapi-document.js';
 import { OpenApiContract } from './openapi-contract.js';
 
-export const CONTRACT_REPORT_DIR = process.env.MIG_CONTRACT_REPORT_DIR ?? join(process.cwd(), 'coverage', 'openapi-contract');
+export const CONTRACT_REPORT_DIR =
+  process.env.MIG_CONTRACT_REPORT_DIR ?? join(process.cwd(), 'coverage', 'openapi-contract');
 
 const contracts = new WeakMap<object, OpenApiContract>();
 const problems: string[] = [];
 const seen = new Map<string, Set<number>>();
 
 function contractFor(server: FastifyInstance): OpenApiContract | undefined {
-  const documentOf = (server as unknown as Record<string, unknown>)[OPENAPI_DOCUMENT] as (() => OpenAPIObject) | undefined;
+  const documentOf = (server as unknown as Record<string, unknown>)[OPENAPI_DOCUMENT] as
+    (() => OpenAPIObject) | undefined;
   if (!documentOf) return undefined;
   const document = documentOf();
   let contract = contracts.get(document);
@@ -31,7 +33,12 @@ function contractFor(server: FastifyInstance): OpenApiContract | undefined {
 function record(request: FastifyRequest, reply: FastifyReply, payload: unknown): void {
   const contract = contractFor(request.server);
   if (!contract) return;
-  const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : undefined;
+  const body =
+    typeof payload === 'string'
+      ? payload
+      : Buffer.isBuffer(payload)
+        ? payload.toString('utf8')
+        : undefined;
   const verdict = contract.check({
     method: request.method,
     route: request.routeOptions.url,
@@ -63,7 +70,13 @@ afterAll(() => {
   const file = expect.getState().testPath ?? 'unknown';
   writeFileSync(
     join(CONTRACT_REPORT_DIR, `${basename(file).replace(/[^A-Za-z0-9.-]/g, '_')}.json`),
-    JSON.stringify({ file, problems, responses: Object.fromEntries([...seen].map(([operation, statuses]) => [operation, [...statuses].sort()])) }),
+    JSON.stringify({
+      file,
+      problems,
+      responses: Object.fromEntries(
+        [...seen].map(([operation, statuses]) => [operation, [...statuses].sort()]),
+      ),
+    }),
   );
   if (problems.length > 0) {
     throw new Error(

@@ -3,7 +3,8 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 
 // ajv-formats is CommonJS with a default export; under ESM its callable is the module itself or `.default`.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
+  addFormatsModule) as (ajv: Ajv) => Ajv;
 
 const DOCUMENT_ID = 'https://gateway.invalid/openapi.json';
 
@@ -26,8 +27,10 @@ export interface Verdict {
   problems: string[];
 }
 
-const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
-const pointer = (...segments: string[]): string => segments.map((segment) => segment.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+const isObject = (value: unknown): value is Json =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+const pointer = (...segments: string[]): string =>
+  segments.map((segment) => segment.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 
 /**
  * Makes the document's schemas say exactly what a response may hold, for validation only:
@@ -41,19 +44,24 @@ function tighten(node: unknown, open = false): unknown {
   if (!isObject(node) || typeof node.$ref === 'string') return node;
   const schema: Json = { ...node };
   if (isObject(schema.properties)) {
-    schema.properties = Object.fromEntries(Object.entries(schema.properties).map(([key, value]) => [key, tighten(value, open)]));
+    schema.properties = Object.fromEntries(
+      Object.entries(schema.properties).map(([key, value]) => [key, tighten(value, open)]),
+    );
     if (schema.additionalProperties === undefined && !open) schema.additionalProperties = false;
   }
-  if (isObject(schema.additionalProperties)) schema.additionalProperties = tighten(schema.additionalProperties, open);
+  if (isObject(schema.additionalProperties))
+    schema.additionalProperties = tighten(schema.additionalProperties, open);
   if (schema.items !== undefined) schema.items = tighten(schema.items, open);
-  for (const key of ['oneOf', 'anyOf']) if (Array.isArray(schema[key])) schema[key] = tighten(schema[key], open);
+  for (const key of ['oneOf', 'anyOf'])
+    if (Array.isArray(schema[key])) schema[key] = tighten(schema[key], open);
   if (Array.isArray(schema.allOf)) schema.allOf = tighten(schema.allOf, true);
   if (schema.nullable === true) {
     delete schema.nullable;
     const composed = ['allOf', 'oneOf', 'anyOf'].some((key) => key in schema);
     if (typeof schema.type === 'string' && !composed) {
       schema.type = [schema.type, 'null'];
-      if (Array.isArray(schema.enum) && !schema.enum.includes(null)) schema.enum = [...schema.enum, null];
+      if (Array.isArray(schema.enum) && !schema.enum.includes(null))
+        schema.enum = [...schema.enum, null];
       return schema;
     }
     return { anyOf: [{ type: 'null' }, schema] };
@@ -66,12 +74,19 @@ function tightenDocument(document: OpenAPIObject): Json {
   const walk = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(walk);
     if (!isObject(node)) return node;
-    return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, key === 'schema' ? tighten(value) : walk(value)]));
+    return Object.fromEntries(
+      Object.entries(node).map(([key, value]) => [
+        key,
+        key === 'schema' ? tighten(value) : walk(value),
+      ]),
+    );
   };
   const copy = walk(structuredClone(document)) as Json;
   const components = copy.components as Json | undefined;
   if (components && isObject(components.schemas)) {
-    components.schemas = Object.fromEntries(Object.entries(components.schemas).map(([name, schema]) => [name, tighten(schema)]));
+    components.schemas = Object.fromEntries(
+      Object.entries(components.schemas).map(([name, schema]) => [name, tighten(schema)]),
+    );
   }
   return copy;
 }
@@ -80,7 +95,9 @@ function headerValue(headers: Record<string, unknown>, name: string): string | u
   const value = headers[name.toLowerCase()];
   if (value === undefined) return undefined;
   if (Array.isArray(value)) return value.join(', ');
-  return typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value);
+  return typeof value === 'string' || typeof value === 'number'
+    ? String(value)
+    : JSON.stringify(value);
 }
 
 /** Validates observed responses against the served OpenAPI document: status, headers, media type, body. */
@@ -99,51 +116,88 @@ export class OpenApiContract {
   check(observation: Observation): Verdict {
     const method = observation.method.toLowerCase();
     // No route matched (404/405), or a CORS preflight (@fastify/cors's `OPTIONS *`): not operations.
-    if (observation.route === undefined || (method === 'options' && observation.route === '*')) return { operation: null, problems: [] };
+    if (observation.route === undefined || (method === 'options' && observation.route === '*'))
+      return { operation: null, problems: [] };
     const path = observation.route.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-    const operation = ((this.document.paths as Json)[path] as Json | undefined)?.[method] as Json | undefined;
+    const operation = ((this.document.paths as Json)[path] as Json | undefined)?.[method] as
+      Json | undefined;
     const name = `${observation.method.toUpperCase()} ${path}`;
     if (!operation) {
       // The documentation routes themselves are not part of the API they describe, nor is the
       // web console (its pages and the private API they call, /console/api, are one application),
       // nor is Prometheus's scrape endpoint.
-      if (path.startsWith('/docs') || path === '/console' || path.startsWith('/console/') || path === '/metrics') return { operation: null, problems: [] };
+      if (
+        path.startsWith('/docs') ||
+        path === '/console' ||
+        path.startsWith('/console/') ||
+        path === '/metrics'
+      )
+        return { operation: null, problems: [] };
       return { operation: name, problems: [`${name}: the route is not in the document`] };
     }
     const responses = operation.responses as Json;
     const key = String(observation.status);
     if (responses[key] === undefined) {
-      return { operation: name, problems: [`${name} answered ${observation.status}, which the document does not list (${Object.keys(responses).join(', ')})`] };
+      return {
+        operation: name,
+        problems: [
+          `${name} answered ${observation.status}, which the document does not list (${Object.keys(responses).join(', ')})`,
+        ],
+      };
     }
-    const [response, responsePointer] = this.resolve(responses[key] as Json, pointer('', 'paths', path, method, 'responses', key));
+    const [response, responsePointer] = this.resolve(
+      responses[key] as Json,
+      pointer('', 'paths', path, method, 'responses', key),
+    );
     const problems: string[] = [];
     const where = `${name} ${observation.status}`;
 
     for (const [header, spec] of Object.entries((response.headers ?? {}) as Json)) {
-      const [definition, headerPointer] = this.resolve(spec as Json, `${responsePointer}/headers/${pointer(header)}`);
+      const [definition, headerPointer] = this.resolve(
+        spec as Json,
+        `${responsePointer}/headers/${pointer(header)}`,
+      );
       const value = headerValue(observation.headers, header);
       if (value === undefined) {
         if (definition.required === true) problems.push(`${where}: header ${header} is missing`);
         continue;
       }
       const schema = definition.schema as Json | undefined;
-      const resolved = schema && typeof schema.$ref === 'string' ? this.resolve(schema, `${headerPointer}/schema`)[0] : schema;
-      const typed = resolved?.type === 'integer' || resolved?.type === 'number' ? (/^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value) : value;
+      const resolved =
+        schema && typeof schema.$ref === 'string'
+          ? this.resolve(schema, `${headerPointer}/schema`)[0]
+          : schema;
+      const typed =
+        resolved?.type === 'integer' || resolved?.type === 'number'
+          ? /^-?\d+(\.\d+)?$/.test(value)
+            ? Number(value)
+            : value
+          : value;
       const validate = this.validator(`${headerPointer}/schema`);
-      if (!validate(typed)) problems.push(`${where}: header ${header}=${JSON.stringify(value)} ${this.ajv.errorsText(validate.errors)}`);
+      if (!validate(typed))
+        problems.push(
+          `${where}: header ${header}=${JSON.stringify(value)} ${this.ajv.errorsText(validate.errors)}`,
+        );
     }
 
     const content = response.content as Json | undefined;
-    const mediaType = headerValue(observation.headers, 'content-type')?.split(';', 1)[0].trim().toLowerCase();
+    const mediaType = headerValue(observation.headers, 'content-type')
+      ?.split(';', 1)[0]
+      .trim()
+      .toLowerCase();
     if (!content) {
-      if (observation.body) problems.push(`${where}: the document says no body, the gateway sent one`);
+      if (observation.body)
+        problems.push(`${where}: the document says no body, the gateway sent one`);
       return { operation: name, problems };
     }
     if (!mediaType || content[mediaType] === undefined) {
-      problems.push(`${where}: content type ${mediaType ?? '(none)'} is not one of ${Object.keys(content).join(', ')}`);
+      problems.push(
+        `${where}: content type ${mediaType ?? '(none)'} is not one of ${Object.keys(content).join(', ')}`,
+      );
       return { operation: name, problems };
     }
-    if (mediaType !== 'application/json' || observation.body === undefined) return { operation: name, problems };
+    if (mediaType !== 'application/json' || observation.body === undefined)
+      return { operation: name, problems };
     let body: unknown;
     try {
       body = JSON.parse(observation.body);
@@ -153,7 +207,9 @@ export class OpenApiContract {
     }
     const validate = this.validator(`${responsePointer}/content/${pointer(mediaType)}/schema`);
     if (!validate(body)) {
-      problems.push(`${where}: ${this.ajv.errorsText(validate.errors, { separator: '; ' })} in ${observation.body.slice(0, 600)}`);
+      problems.push(
+        `${where}: ${this.ajv.errorsText(validate.errors, { separator: '; ' })} in ${observation.body.slice(0, 600)}`,
+      );
     }
     return { operation: name, problems };
   }
@@ -166,7 +222,10 @@ export class OpenApiContract {
       .split('/')
       .slice(1)
       .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'))
-      .reduce<unknown>((value, segment) => (isObject(value) ? value[segment] : undefined), this.document);
+      .reduce<unknown>(
+        (value, segment) => (isObject(value) ? value[segment] : undefined),
+        this.document,
+      );
     if (!isObject(found)) throw new Error(`unresolved reference ${node.$ref}`);
     return this.resolve(found, target);
   }

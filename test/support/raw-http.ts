@@ -10,7 +10,9 @@ export interface RawResponse {
 }
 
 /** Starts the app on a loopback port, for requests `inject` cannot make (raw request targets, raw headers). */
-export async function listenOnLoopback(app: NestFastifyApplication): Promise<{ host: string; port: number }> {
+export async function listenOnLoopback(
+  app: NestFastifyApplication,
+): Promise<{ host: string; port: number }> {
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as AddressInfo;
   return { host: '127.0.0.1', port: address.port };
@@ -32,7 +34,10 @@ export function rawRequest(
         port: server.port,
         method: options.method,
         path: options.target,
-        headers: { ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}), ...options.headers },
+        headers: {
+          ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...options.headers,
+        },
         agent: false,
       },
       (response) => {
@@ -40,7 +45,12 @@ export function rawRequest(
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => {
           const body = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body, json: () => JSON.parse(body) as Record<string, unknown> });
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body,
+            json: () => JSON.parse(body) as Record<string, unknown>,
+          });
         });
         response.on('error', reject);
       },
@@ -51,13 +61,21 @@ export function rawRequest(
 }
 
 /** Writes raw bytes and reads the whole answer (the server closes the connection). */
-export function rawExchange(server: { host: string; port: number }, bytes: string): Promise<string> {
+export function rawExchange(
+  server: { host: string; port: number },
+  bytes: string,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(server.port, server.host);
     const chunks: Buffer[] = [];
     socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('end', () => { resolve(Buffer.concat(chunks).toString('utf8')); });
-    socket.on('error', (error: NodeJS.ErrnoException) => { if (error.code === 'ECONNRESET') resolve(Buffer.concat(chunks).toString('utf8')); else reject(error); });
+    socket.on('end', () => {
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ECONNRESET') resolve(Buffer.concat(chunks).toString('utf8'));
+      else reject(error);
+    });
     socket.write(bytes);
   });
 }

@@ -50,7 +50,8 @@ async function createTestingApp(
     imports: [AppModule.forRoot(overrides), ...(options.imports ?? [])],
   });
   if (options.clock) builder = builder.overrideProvider(Clock).useValue(options.clock);
-  for (const { token, value } of options.providers ?? []) builder = builder.overrideProvider(token).useValue(value);
+  for (const { token, value } of options.providers ?? [])
+    builder = builder.overrideProvider(token).useValue(value);
   const moduleRef = await builder.compile();
   const environment = validateEnvironment({ ...process.env, ...overrides });
   return configureApp(

@@ -36,7 +36,15 @@ export const TEST_SECRETS = {
 };
 
 // Suites send many refused requests from one address; the flood tests turn throttling and roll-ups on.
-const QUIET: EnvironmentOverrides = { LOG_LEVEL: 'silent', JOBS_ENABLED: 'false', PUSH_DELIVERY_ENABLED: 'false', NODE_ENV: 'test', AUTH_FAILURE_LIMIT_PER_MINUTE: '0', AUDIT_ROLLUP_AFTER: '0', ...TEST_SECRETS };
+const QUIET: EnvironmentOverrides = {
+  LOG_LEVEL: 'silent',
+  JOBS_ENABLED: 'false',
+  PUSH_DELIVERY_ENABLED: 'false',
+  NODE_ENV: 'test',
+  AUTH_FAILURE_LIMIT_PER_MINUTE: '0',
+  AUDIT_ROLLUP_AFTER: '0',
+  ...TEST_SECRETS,
+};
 
 /**
  * A database of this test file's own. On PostgreSQL: a copy of the migrated template
@@ -56,10 +64,13 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
       },
       // The app's own single PGlite session, shaped like the pg.Client calls tests make.
       connect: async () => {
-        if (!attached) throw new Error('start the app first: an in-memory PGlite exists only inside it');
+        if (!attached)
+          throw new Error('start the app first: an in-memory PGlite exists only inside it');
         const session = await attached.openSession();
         const client = {
-          query: async (sql: string, params?: unknown[]) => ({ rows: await session.query(sql, params) }),
+          query: async (sql: string, params?: unknown[]) => ({
+            rows: await session.query(sql, params),
+          }),
           end: () => Promise.resolve(),
         };
         return client as unknown as pg.Client;
@@ -100,7 +111,9 @@ export async function createTestDatabase(options: { empty?: boolean } = {}): Pro
 }
 
 /** `describe` on PostgreSQL; on embedded PGlite these cases (several instances, one database) cannot run. */
-export const describeOnPostgres: jest.Describe = process.env.DATABASE_URL ? describe : describe.skip;
+export const describeOnPostgres: jest.Describe = process.env.DATABASE_URL
+  ? describe
+  : describe.skip;
 
 /** `it` on PostgreSQL only: for a case that starts a second app on the same database. */
 export const itOnPostgres: jest.It = process.env.DATABASE_URL ? it : it.skip;

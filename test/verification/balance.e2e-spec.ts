@@ -225,9 +225,17 @@ describe('verification balances', () => {
       expect((await topUp(client.clientId, { credits: 1 }, auditor.key)).statusCode).toBe(403);
       expect((await topUp(client.clientId, { credits: 1 }, 'not-a-key')).statusCode).toBe(401);
       const read = (key: string) =>
-        app.inject({ method: 'GET', url: `/admin/v1/clients/${client.clientId}/balance`, headers: { authorization: `Bearer ${key}` } });
+        app.inject({
+          method: 'GET',
+          url: `/admin/v1/clients/${client.clientId}/balance`,
+          headers: { authorization: `Bearer ${key}` },
+        });
       // Balances are billing data: an auditor reads the audit trail, not a client's account.
-      expect((await read(auditor.key)).json()).toEqual({ status: 403, code: 'PERMISSION_DENIED', message: expect.any(String) });
+      expect((await read(auditor.key)).json()).toEqual({
+        status: 403,
+        code: 'PERMISSION_DENIED',
+        message: expect.any(String),
+      });
       expect((await read(admin.key)).json()).toEqual({
         clientId: client.clientId,
         credits: 0,

@@ -198,16 +198,19 @@ describe('GET /v1/he/{operatorId}', () => {
     });
 
     // A second gateway on the same database: PostgreSQL only (an in-memory PGlite lives in one app).
-    itOnPostgres('is trusted through X-Forwarded-For only when the TCP peer is a configured trusted proxy', async () => {
-      proxied = await startTestApp(database, { TRUSTED_PROXIES: '192.0.2.10' });
-      const proxiedKit = new VerificationKit(proxied);
-      const reply = await proxiedKit.enrich(live, {
-        operatorId: 'LIVE_JO',
-        remoteAddress: '192.0.2.10',
-        headers: { 'x-msisdn': '962761234567', 'x-forwarded-for': '10.20.3.4' },
-      });
-      expect(reply.json<EnrichmentBody>().messages[0].type).toBe('SUCCESS');
-    });
+    itOnPostgres(
+      'is trusted through X-Forwarded-For only when the TCP peer is a configured trusted proxy',
+      async () => {
+        proxied = await startTestApp(database, { TRUSTED_PROXIES: '192.0.2.10' });
+        const proxiedKit = new VerificationKit(proxied);
+        const reply = await proxiedKit.enrich(live, {
+          operatorId: 'LIVE_JO',
+          remoteAddress: '192.0.2.10',
+          headers: { 'x-msisdn': '962761234567', 'x-forwarded-for': '10.20.3.4' },
+        });
+        expect(reply.json<EnrichmentBody>().messages[0].type).toBe('SUCCESS');
+      },
+    );
 
     it('is ignored when it is not a plausible number', async () => {
       expectNoResult(

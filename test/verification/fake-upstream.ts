@@ -52,7 +52,11 @@ export class FakeUpstream {
   async stop(): Promise<void> {
     for (const response of this.open) response.destroy();
     this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => { resolve(); }));
+    await new Promise<void>((resolve) =>
+      this.server.close(() => {
+        resolve();
+      }),
+    );
   }
 }
 

@@ -148,7 +148,9 @@ describe('the upstream operator adapter', () => {
         () => response.writeHead(200).end(JSON.stringify(verdictEnvelope(true))),
         2_000,
       );
-      response.on('close', () => { clearTimeout(timer); });
+      response.on('close', () => {
+        clearTimeout(timer);
+      });
     });
     await expectUnavailable(service.upstreamVerify(operator(fake.url), request, {}, 'c'));
   });

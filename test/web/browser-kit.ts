@@ -5,15 +5,25 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 
 const CHROMIUM = '/usr/bin/chromium';
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 /**
  * Headless Chromium; with `proxy`, every request goes through it ("mobile data"), localhost
  * included (Chromium bypasses proxies for loopback unless told `<-loopback>`).
  */
 export function launchChromium(proxy?: string): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it)`);
-  const args = proxy ? [...CHROMIUM_ARGS, `--proxy-server=${proxy}`, '--proxy-bypass-list=<-loopback>'] : CHROMIUM_ARGS;
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (.ci/run installs it)`);
+  const args = proxy
+    ? [...CHROMIUM_ARGS, `--proxy-server=${proxy}`, '--proxy-bypass-list=<-loopback>']
+    : CHROMIUM_ARGS;
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
 }
 
@@ -24,15 +34,27 @@ export class Traffic {
 
   constructor(context: BrowserContext) {
     context.on('request', (request) => {
-      this.seen.push(`${request.method()} ${request.url()}\n${JSON.stringify(request.headers())}\n${request.postData() ?? ''}`);
+      this.seen.push(
+        `${request.method()} ${request.url()}\n${JSON.stringify(request.headers())}\n${request.postData() ?? ''}`,
+      );
     });
     context.on('response', (response) => {
       this.pending.push(
         response
           .text()
-          .then((body) => void this.seen.push(`${response.status()} ${response.url()}\n${JSON.stringify(response.headers())}\n${body}`))
+          .then(
+            (body) =>
+              void this.seen.push(
+                `${response.status()} ${response.url()}\n${JSON.stringify(response.headers())}\n${body}`,
+              ),
+          )
           // Bodies of redirects and aborted requests cannot be read; their headers were recorded.
-          .catch(() => void this.seen.push(`${response.status()} ${response.url()}\n${JSON.stringify(response.headers())}`)),
+          .catch(
+            () =>
+              void this.seen.push(
+                `${response.status()} ${response.url()}\n${JSON.stringify(response.headers())}`,
+              ),
+          ),
       );
     });
   }
@@ -48,7 +70,10 @@ export class Traffic {
 }
 
 /** A new context whose pages record unhandled promise rejections in `window.__unhandled`. */
-export async function newContext(browser: Browser, options: { bypassCSP?: boolean } = {}): Promise<{ context: BrowserContext; traffic: Traffic }> {
+export async function newContext(
+  browser: Browser,
+  options: { bypassCSP?: boolean } = {},
+): Promise<{ context: BrowserContext; traffic: Traffic }> {
   const context = await browser.newContext(options);
   await context.addInitScript(
     "window.__unhandled = []; window.addEventListener('unhandledrejection', (event) => window.__unhandled.push(String(event.reason)));",
@@ -86,18 +111,26 @@ export function runSdk(page: Page, call: string): Promise<SdkOutcome> {
 }
 
 /** `new AuthmatechWebSDK(options).method(argument)` as an expression for `runSdk`. */
-export function sdkCall(options: Record<string, unknown>, method: 'startHeaderEnrichment' | 'initAuthmatechCheck', argument: Record<string, unknown>): string {
+export function sdkCall(
+  options: Record<string, unknown>,
+  method: 'startHeaderEnrichment' | 'initAuthmatechCheck',
+  argument: Record<string, unknown>,
+): string {
   return `new AuthmatechWebSDK(${JSON.stringify(options)}).${method}(${JSON.stringify(argument)})`;
 }
 
 /** Another site: a page that loads the Web SDK from its own origin, as any site could. */
-export async function startForeignSite(sdkFile: string): Promise<{ origin: string; close(): Promise<void> }> {
+export async function startForeignSite(
+  sdkFile: string,
+): Promise<{ origin: string; close(): Promise<void> }> {
   const server = createServer((request, response) => {
     if (request.url === '/sdk.mjs') {
       response.writeHead(200, { 'content-type': 'text/javascript' }).end(readFileSync(sdkFile));
       return;
     }
-    response.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Another site</title><p>Another site</p>');
+    response
+      .writeHead(200, { 'content-type': 'text/html' })
+      .end('<!doctype html><title>Another site</title><p>Another site</p>');
   });
   return listen(server);
 }
@@ -113,7 +146,9 @@ async function listen(server: Server): Promise<{ origin: string; close(): Promis
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => { resolve(); });
+        server.close(() => {
+          resolve();
+        });
         server.closeAllConnections();
       }),
   };

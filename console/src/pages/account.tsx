@@ -45,14 +45,20 @@ export function AccountPage() {
         <dt>Second factor</dt>
         <dd>{session.user.totpEnabled ? 'Authenticator app' : 'None'}</dd>
         <dt>Session ends at the latest</dt>
-        <dd>{formatDate(session.expiresAt)} (or after {Math.round(session.idleTimeoutSeconds / 60)} minutes without activity)</dd>
+        <dd>
+          {formatDate(session.expiresAt)} (or after {Math.round(session.idleTimeoutSeconds / 60)}{' '}
+          minutes without activity)
+        </dd>
       </dl>
 
       {!session.user.totpEnabled && (
         <section aria-labelledby="totp-title">
           <h2 id="totp-title">Authenticator app</h2>
           {!enrolment ? (
-            <button type="button" onClick={() => void totp.run(async () => setEnrolment(await api.post('/me/totp')))}>
+            <button
+              type="button"
+              onClick={() => void totp.run(async () => setEnrolment(await api.post('/me/totp')))}
+            >
               Set up an authenticator app
             </button>
           ) : (
@@ -64,7 +70,14 @@ export function AccountPage() {
               </label>
               <label>
                 Code shown by the app
-                <input inputMode="numeric" pattern="[0-9]{6}" maxLength={6} required value={code} onChange={(event) => setCode(event.target.value.trim())} />
+                <input
+                  inputMode="numeric"
+                  pattern="[0-9]{6}"
+                  maxLength={6}
+                  required
+                  value={code}
+                  onChange={(event) => setCode(event.target.value.trim())}
+                />
               </label>
               <button type="submit" disabled={totp.busy}>
                 Confirm
@@ -80,11 +93,24 @@ export function AccountPage() {
         <form onSubmit={changePassword}>
           <label>
             Current password
-            <input type="password" autoComplete="current-password" required value={current} onChange={(event) => setCurrent(event.target.value)} />
+            <input
+              type="password"
+              autoComplete="current-password"
+              required
+              value={current}
+              onChange={(event) => setCurrent(event.target.value)}
+            />
           </label>
           <label>
             New password (at least 12 characters)
-            <input type="password" autoComplete="new-password" required minLength={12} value={next} onChange={(event) => setNext(event.target.value)} />
+            <input
+              type="password"
+              autoComplete="new-password"
+              required
+              minLength={12}
+              value={next}
+              onChange={(event) => setNext(event.target.value)}
+            />
           </label>
           <ErrorMessage error={password.error} />
           {changed && <Status>Password changed. Your other sessions were signed out.</Status>}

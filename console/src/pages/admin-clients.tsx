@@ -1,7 +1,16 @@
 import { useState, type FormEvent } from 'react';
 import { Link, useParams } from 'react-router';
 import { api, PRODUCTS, type Balance, type Client, type LedgerEntry } from '../api';
-import { ErrorMessage, formatDate, Loading, PageTitle, SecretOnce, Status, useAction, useLoad } from '../ui';
+import {
+  ErrorMessage,
+  formatDate,
+  Loading,
+  PageTitle,
+  SecretOnce,
+  Status,
+  useAction,
+  useLoad,
+} from '../ui';
 import { BalancePanel, CredentialsPanel } from './client';
 
 interface CreatedClient {
@@ -9,7 +18,13 @@ interface CreatedClient {
   credentials: { apiKey: string; clientSecret: string; jwtKeyId: string; jwtSecret: string };
 }
 
-function ProductChoices({ selected, onChange }: { selected: string[]; onChange: (products: string[]) => void }) {
+function ProductChoices({
+  selected,
+  onChange,
+}: {
+  selected: string[];
+  onChange: (products: string[]) => void;
+}) {
   return (
     <fieldset>
       <legend>Products</legend>
@@ -18,7 +33,13 @@ function ProductChoices({ selected, onChange }: { selected: string[]; onChange: 
           <input
             type="checkbox"
             checked={selected.includes(product)}
-            onChange={(event) => onChange(event.target.checked ? [...selected, product] : selected.filter((entry) => entry !== product))}
+            onChange={(event) =>
+              onChange(
+                event.target.checked
+                  ? [...selected, product]
+                  : selected.filter((entry) => entry !== product),
+              )
+            }
           />{' '}
           {product}
         </label>
@@ -40,7 +61,12 @@ export function ClientsPage() {
     event.preventDefault();
     void action.run(async () => {
       setCreated(
-        await api.post<CreatedClient>('/admin/clients', { name, environment, products, ...(rateLimit ? { rateLimitPerMinute: Number(rateLimit) } : {}) }),
+        await api.post<CreatedClient>('/admin/clients', {
+          name,
+          environment,
+          products,
+          ...(rateLimit ? { rateLimitPerMinute: Number(rateLimit) } : {}),
+        }),
       );
       setName('');
       clients.reload();
@@ -51,9 +77,14 @@ export function ClientsPage() {
     <>
       <PageTitle>Clients</PageTitle>
       {created && (
-        <SecretOnce label="New client’s API key" value={created.credentials.apiKey} onDismiss={() => setCreated(undefined)}>
+        <SecretOnce
+          label="New client’s API key"
+          value={created.credentials.apiKey}
+          onDismiss={() => setCreated(undefined)}
+        >
           <p>
-            Client <code>{created.client.clientId}</code>. Its client secret, JWT key id and JWT secret are below, also shown once.
+            Client <code>{created.client.clientId}</code>. Its client secret, JWT key id and JWT
+            secret are below, also shown once.
           </p>
           <label>
             Client secret
@@ -108,11 +139,19 @@ export function ClientsPage() {
         <form onSubmit={create}>
           <label>
             Name
-            <input required maxLength={200} value={name} onChange={(event) => setName(event.target.value)} />
+            <input
+              required
+              maxLength={200}
+              value={name}
+              onChange={(event) => setName(event.target.value)}
+            />
           </label>
           <label>
             Environment
-            <select value={environment} onChange={(event) => setEnvironment(event.target.value as 'SANDBOX' | 'LIVE')}>
+            <select
+              value={environment}
+              onChange={(event) => setEnvironment(event.target.value as 'SANDBOX' | 'LIVE')}
+            >
               <option value="SANDBOX">Sandbox</option>
               <option value="LIVE">Live</option>
             </select>
@@ -120,7 +159,12 @@ export function ClientsPage() {
           <ProductChoices selected={products} onChange={setProducts} />
           <label>
             Rate limit (requests per minute, empty = default)
-            <input type="number" min={1} value={rateLimit} onChange={(event) => setRateLimit(event.target.value)} />
+            <input
+              type="number"
+              min={1}
+              value={rateLimit}
+              onChange={(event) => setRateLimit(event.target.value)}
+            />
           </label>
           <ErrorMessage error={action.error} />
           <button type="submit" disabled={action.busy}>
@@ -142,7 +186,12 @@ export function ClientDetailPage() {
   const { clientId = '' } = useParams();
   const base = `/admin/clients/${encodeURIComponent(clientId)}`;
   const detail = useLoad<ClientDetail>(base);
-  const [edit, setEdit] = useState<{ name: string; products: string[]; rateLimit: string; allowedOrigins: string }>();
+  const [edit, setEdit] = useState<{
+    name: string;
+    products: string[];
+    rateLimit: string;
+    allowedOrigins: string;
+  }>();
   const [credits, setCredits] = useState('');
   const [expiresAt, setExpiresAt] = useState('');
   const [saved, setSaved] = useState('');
@@ -155,9 +204,18 @@ export function ClientDetailPage() {
     void action.run(async () => {
       // One origin a line; blank lines are ignored, everything else goes to the server, which checks it.
       // Sent only when changed, so the audit event lists the origins only when they change.
-      const allowedOrigins = edit.allowedOrigins.split('\n').map((line) => line.trim()).filter((line) => line !== '');
-      const originsChanged = allowedOrigins.join('\n') !== (client?.allowedOrigins ?? []).join('\n');
-      await api.patch(base, { name: edit.name, products: edit.products, rateLimitPerMinute: Number(edit.rateLimit), ...(originsChanged && { allowedOrigins }) });
+      const allowedOrigins = edit.allowedOrigins
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '');
+      const originsChanged =
+        allowedOrigins.join('\n') !== (client?.allowedOrigins ?? []).join('\n');
+      await api.patch(base, {
+        name: edit.name,
+        products: edit.products,
+        rateLimitPerMinute: Number(edit.rateLimit),
+        ...(originsChanged && { allowedOrigins }),
+      });
       setEdit(undefined);
       setSaved('Client saved.');
       detail.reload();
@@ -166,13 +224,20 @@ export function ClientDetailPage() {
   const setStatus = (status: 'active' | 'suspended') =>
     void action.run(async () => {
       await api.patch(base, { status });
-      setSaved(status === 'suspended' ? 'Client suspended: its calls are refused.' : 'Client active again.');
+      setSaved(
+        status === 'suspended'
+          ? 'Client suspended: its calls are refused.'
+          : 'Client active again.',
+      );
       detail.reload();
     });
   const topUp = (event: FormEvent) => {
     event.preventDefault();
     void action.run(async () => {
-      await api.post(`${base}/top-up`, { credits: Number(credits), ...(expiresAt ? { expiresAt: new Date(`${expiresAt}T23:59:59Z`).toISOString() } : {}) });
+      await api.post(`${base}/top-up`, {
+        credits: Number(credits),
+        ...(expiresAt ? { expiresAt: new Date(`${expiresAt}T23:59:59Z`).toISOString() } : {}),
+      });
       setCredits('');
       setSaved('Balance topped up.');
       detail.reload();
@@ -217,10 +282,23 @@ export function ClientDetailPage() {
             </dd>
           </dl>
           <p>
-            <Link to={`/admin/clients/${encodeURIComponent(client.clientId)}/policies`}>Intelligence policies</Link>
+            <Link to={`/admin/clients/${encodeURIComponent(client.clientId)}/policies`}>
+              Intelligence policies
+            </Link>
           </p>
           <div className="actions">
-            <button type="button" className="secondary" onClick={() => setEdit({ name: client.name, products: client.products, rateLimit: String(client.rateLimitPerMinute), allowedOrigins: client.allowedOrigins.join('\n') })}>
+            <button
+              type="button"
+              className="secondary"
+              onClick={() =>
+                setEdit({
+                  name: client.name,
+                  products: client.products,
+                  rateLimit: String(client.rateLimitPerMinute),
+                  allowedOrigins: client.allowedOrigins.join('\n'),
+                })
+              }
+            >
               Edit
             </button>
             {client.status === 'active' ? (
@@ -237,12 +315,25 @@ export function ClientDetailPage() {
             <form onSubmit={save}>
               <label>
                 Name
-                <input required value={edit.name} onChange={(event) => setEdit({ ...edit, name: event.target.value })} />
+                <input
+                  required
+                  value={edit.name}
+                  onChange={(event) => setEdit({ ...edit, name: event.target.value })}
+                />
               </label>
-              <ProductChoices selected={edit.products} onChange={(products) => setEdit({ ...edit, products })} />
+              <ProductChoices
+                selected={edit.products}
+                onChange={(products) => setEdit({ ...edit, products })}
+              />
               <label>
                 Rate limit (requests per minute)
-                <input type="number" min={1} required value={edit.rateLimit} onChange={(event) => setEdit({ ...edit, rateLimit: event.target.value })} />
+                <input
+                  type="number"
+                  min={1}
+                  required
+                  value={edit.rateLimit}
+                  onChange={(event) => setEdit({ ...edit, rateLimit: event.target.value })}
+                />
               </label>
               <label>
                 Allowed origins (one per line)
@@ -256,8 +347,9 @@ export function ClientDetailPage() {
                 />
               </label>
               <p className="hint" id="allowed-origins-hint">
-                The pages that may run the Web SDK with this client, exactly as browsers send them: https://bank.example or https://bank.example:8443 (no path or
-                trailing slash; a live client https only; at most 20). Empty: no browser page.
+                The pages that may run the Web SDK with this client, exactly as browsers send them:
+                https://bank.example or https://bank.example:8443 (no path or trailing slash; a live
+                client https only; at most 20). Empty: no browser page.
               </p>
               <ErrorMessage error={action.error} />
               <button type="submit" disabled={action.busy}>
@@ -268,15 +360,29 @@ export function ClientDetailPage() {
               </button>
             </form>
           )}
-          <BalancePanel balance={detail.data!.balance} charged={client.environment === 'LIVE'} history={detail.data!.balanceHistory} />
+          <BalancePanel
+            balance={detail.data!.balance}
+            charged={client.environment === 'LIVE'}
+            history={detail.data!.balanceHistory}
+          />
           <form onSubmit={topUp} aria-label="Top up">
             <label>
               Credits to add
-              <input type="number" min={1} required value={credits} onChange={(event) => setCredits(event.target.value)} />
+              <input
+                type="number"
+                min={1}
+                required
+                value={credits}
+                onChange={(event) => setCredits(event.target.value)}
+              />
             </label>
             <label>
               Balance expires on (optional)
-              <input type="date" value={expiresAt} onChange={(event) => setExpiresAt(event.target.value)} />
+              <input
+                type="date"
+                value={expiresAt}
+                onChange={(event) => setExpiresAt(event.target.value)}
+              />
             </label>
             <button type="submit" disabled={action.busy}>
               Top up

@@ -1,10 +1,26 @@
 import { useState, type FormEvent } from 'react';
 import { api, type Credential, type Operator } from '../api';
-import { ErrorMessage, formatDate, Loading, PageTitle, SecretOnce, Status, useAction, useLoad } from '../ui';
+import {
+  ErrorMessage,
+  formatDate,
+  Loading,
+  PageTitle,
+  SecretOnce,
+  Status,
+  useAction,
+  useLoad,
+} from '../ui';
 
 export function OperatorsPage() {
   const operators = useLoad<{ operators: Operator[] }>('/admin/operators');
-  const [form, setForm] = useState({ id: '', name: '', country: '', prefixes: '', header: '', adapterKind: 'sandbox' });
+  const [form, setForm] = useState({
+    id: '',
+    name: '',
+    country: '',
+    prefixes: '',
+    header: '',
+    adapterKind: 'sandbox',
+  });
   const action = useAction();
   const create = (event: FormEvent) => {
     event.preventDefault();
@@ -13,7 +29,10 @@ export function OperatorsPage() {
         id: form.id,
         name: form.name,
         country: form.country.toUpperCase(),
-        numberPrefixes: form.prefixes.split(',').map((prefix) => prefix.trim()).filter(Boolean),
+        numberPrefixes: form.prefixes
+          .split(',')
+          .map((prefix) => prefix.trim())
+          .filter(Boolean),
         ...(form.header ? { enrichmentHeader: form.header } : {}),
         adapterKind: form.adapterKind,
       });
@@ -56,7 +75,12 @@ export function OperatorsPage() {
                 <td>{operator.adapterKind}</td>
                 <td>{operator.enabled ? 'yes' : 'no'}</td>
                 <td>
-                  <button type="button" className="secondary" onClick={() => toggle(operator)} aria-label={`${operator.enabled ? 'Disable' : 'Enable'} operator ${operator.id}`}>
+                  <button
+                    type="button"
+                    className="secondary"
+                    onClick={() => toggle(operator)}
+                    aria-label={`${operator.enabled ? 'Disable' : 'Enable'} operator ${operator.id}`}
+                  >
                     {operator.enabled ? 'Disable' : 'Enable'}
                   </button>
                 </td>
@@ -67,31 +91,59 @@ export function OperatorsPage() {
       )}
       <section aria-labelledby="add-operator">
         <h2 id="add-operator">Add an operator</h2>
-        <p className="hint">Upstream and CAMARA operators need settings and secrets: set those through the admin API (README, “Operators”).</p>
+        <p className="hint">
+          Upstream and CAMARA operators need settings and secrets: set those through the admin API
+          (README, “Operators”).
+        </p>
         <form onSubmit={create}>
           <label>
             Id
-            <input required pattern="[A-Z0-9_]{2,40}" value={form.id} onChange={(event) => setForm({ ...form, id: event.target.value })} />
+            <input
+              required
+              pattern="[A-Z0-9_]{2,40}"
+              value={form.id}
+              onChange={(event) => setForm({ ...form, id: event.target.value })}
+            />
           </label>
           <label>
             Name
-            <input required value={form.name} onChange={(event) => setForm({ ...form, name: event.target.value })} />
+            <input
+              required
+              value={form.name}
+              onChange={(event) => setForm({ ...form, name: event.target.value })}
+            />
           </label>
           <label>
             Country (ISO 3166 alpha-2)
-            <input required pattern="[A-Za-z]{2}" maxLength={2} value={form.country} onChange={(event) => setForm({ ...form, country: event.target.value })} />
+            <input
+              required
+              pattern="[A-Za-z]{2}"
+              maxLength={2}
+              value={form.country}
+              onChange={(event) => setForm({ ...form, country: event.target.value })}
+            />
           </label>
           <label>
             Number prefixes (comma-separated, e.g. +96279)
-            <input required value={form.prefixes} onChange={(event) => setForm({ ...form, prefixes: event.target.value })} />
+            <input
+              required
+              value={form.prefixes}
+              onChange={(event) => setForm({ ...form, prefixes: event.target.value })}
+            />
           </label>
           <label>
             Enrichment header (optional)
-            <input value={form.header} onChange={(event) => setForm({ ...form, header: event.target.value })} />
+            <input
+              value={form.header}
+              onChange={(event) => setForm({ ...form, header: event.target.value })}
+            />
           </label>
           <label>
             Adapter
-            <select value={form.adapterKind} onChange={(event) => setForm({ ...form, adapterKind: event.target.value })}>
+            <select
+              value={form.adapterKind}
+              onChange={(event) => setForm({ ...form, adapterKind: event.target.value })}
+            >
               <option value="sandbox">sandbox</option>
               <option value="upstream">upstream</option>
               <option value="camara">camara</option>
@@ -114,8 +166,17 @@ export function AdminKeysPage() {
   return (
     <>
       <PageTitle>Admin keys</PageTitle>
-      <p className="hint">Keys for the admin API (`Authorization: Bearer …`), for scripts and tools. People use console accounts instead.</p>
-      {created && <SecretOnce label={`New ${created.role} key`} value={created.key} onDismiss={() => setCreated(undefined)} />}
+      <p className="hint">
+        Keys for the admin API (`Authorization: Bearer …`), for scripts and tools. People use
+        console accounts instead.
+      </p>
+      {created && (
+        <SecretOnce
+          label={`New ${created.role} key`}
+          value={created.key}
+          onDismiss={() => setCreated(undefined)}
+        />
+      )}
       <ErrorMessage error={keys.error ?? action.error} />
       <form
         className="filters"
@@ -129,7 +190,10 @@ export function AdminKeysPage() {
       >
         <label>
           Role
-          <select value={role} onChange={(event) => setRole(event.target.value as 'admin' | 'auditor')}>
+          <select
+            value={role}
+            onChange={(event) => setRole(event.target.value as 'admin' | 'auditor')}
+          >
             <option value="auditor">auditor</option>
             <option value="admin">admin</option>
           </select>
@@ -197,27 +261,47 @@ export function SandboxPage() {
   return (
     <>
       <PageTitle>Sandbox numbers</PageTitle>
-      <p className="hint">Set what a sandbox number answers to SIM-swap and device-swap checks (only numbers of sandbox operators).</p>
+      <p className="hint">
+        Set what a sandbox number answers to SIM-swap and device-swap checks (only numbers of
+        sandbox operators).
+      </p>
       <form
         onSubmit={(event) => {
           event.preventDefault();
           void action.run(async () => {
-            await api.put('/admin/sandbox/sim-swap', { phoneNumber, latestSimChange: iso(sim), latestDeviceChange: iso(device) });
+            await api.put('/admin/sandbox/sim-swap', {
+              phoneNumber,
+              latestSimChange: iso(sim),
+              latestDeviceChange: iso(device),
+            });
             setDone(`${phoneNumber} now answers the dates set.`);
           });
         }}
       >
         <label>
           Phone number (E.164)
-          <input required pattern="\+[1-9][0-9]{4,14}" value={phoneNumber} onChange={(event) => setPhoneNumber(event.target.value)} />
+          <input
+            required
+            pattern="\+[1-9][0-9]{4,14}"
+            value={phoneNumber}
+            onChange={(event) => setPhoneNumber(event.target.value)}
+          />
         </label>
         <label>
           Latest SIM change (empty = never swapped)
-          <input type="datetime-local" value={sim} onChange={(event) => setSim(event.target.value)} />
+          <input
+            type="datetime-local"
+            value={sim}
+            onChange={(event) => setSim(event.target.value)}
+          />
         </label>
         <label>
           Latest device change (empty = same device since activation)
-          <input type="datetime-local" value={device} onChange={(event) => setDevice(event.target.value)} />
+          <input
+            type="datetime-local"
+            value={device}
+            onChange={(event) => setDevice(event.target.value)}
+          />
         </label>
         <button type="submit" disabled={action.busy}>
           Save

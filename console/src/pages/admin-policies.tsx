@@ -9,7 +9,10 @@ export function PolicyClientsPage() {
   return (
     <>
       <PageTitle>Policies</PageTitle>
-      <p className="hint">Intelligence policies (Trust, Shield, Detect) are set per client and service type. Choose a client.</p>
+      <p className="hint">
+        Intelligence policies (Trust, Shield, Detect) are set per client and service type. Choose a
+        client.
+      </p>
       <ErrorMessage error={clients.error} />
       {clients.loading && !clients.data ? (
         <Loading />
@@ -17,7 +20,9 @@ export function PolicyClientsPage() {
         <ul>
           {(clients.data?.items ?? []).map((client) => (
             <li key={client.clientId}>
-              <Link to={`/admin/clients/${encodeURIComponent(client.clientId)}/policies`}>{`Policies of ${client.name}`}</Link>{' '}
+              <Link
+                to={`/admin/clients/${encodeURIComponent(client.clientId)}/policies`}
+              >{`Policies of ${client.name}`}</Link>{' '}
               <span className="mono">{client.clientId}</span> ({client.environment})
             </li>
           ))}
@@ -38,7 +43,9 @@ export function PoliciesPage() {
   const client = useLoad<{ client: Client }>(base);
   const active = useLoad<Record<ServiceType, VersionedPolicy>>(`${base}/policies`);
   const [selected, setSelected] = useState<ServiceType>();
-  const versions = useLoad<{ items: VersionedPolicy[] }>(selected ? `${base}/policies/${selected}/versions` : null);
+  const versions = useLoad<{ items: VersionedPolicy[] }>(
+    selected ? `${base}/policies/${selected}/versions` : null,
+  );
   const [draft, setDraft] = useState('');
   const [syntaxError, setSyntaxError] = useState('');
   const [saved, setSaved] = useState('');
@@ -59,13 +66,17 @@ export function PoliciesPage() {
     try {
       body = JSON.parse(draft);
     } catch (failure) {
-      setSyntaxError(`Not valid JSON: ${failure instanceof Error ? failure.message : 'parse error'}`);
+      setSyntaxError(
+        `Not valid JSON: ${failure instanceof Error ? failure.message : 'parse error'}`,
+      );
       return;
     }
     setSyntaxError('');
     void action.run(async () => {
       const stored = await api.put<VersionedPolicy>(`${base}/policies/${selected}`, body);
-      setSaved(`Version ${stored.version} of ${selected} stored: it applies to the next assessments.`);
+      setSaved(
+        `Version ${stored.version} of ${selected} stored: it applies to the next assessments.`,
+      );
       setDraft(JSON.stringify(stored.policy, null, 2));
       active.reload();
       versions.reload();
@@ -76,10 +87,13 @@ export function PoliciesPage() {
     <>
       <PageTitle>Intelligence policies</PageTitle>
       <p>
-        <Link to={`/admin/clients/${encodeURIComponent(clientId)}`}>Back to client {client.data?.client.name ?? clientId}</Link>
+        <Link to={`/admin/clients/${encodeURIComponent(clientId)}`}>
+          Back to client {client.data?.client.name ?? clientId}
+        </Link>
       </p>
       <p className="hint">
-        One policy per service type; every change is stored as a new version and the newest applies. Version 0 is the built-in default.
+        One policy per service type; every change is stored as a new version and the newest applies.
+        Version 0 is the built-in default.
       </p>
       <ErrorMessage error={client.error ?? active.error} />
       {active.loading && !active.data ? (
@@ -112,7 +126,12 @@ export function PoliciesPage() {
                     <td className="mono">{policy.createdBy ?? '—'}</td>
                     <td>{formatDate(policy.createdAt)}</td>
                     <td>
-                      <button type="button" className="secondary" aria-label={`Open the ${serviceType} policy`} onClick={() => open(serviceType)}>
+                      <button
+                        type="button"
+                        className="secondary"
+                        aria-label={`Open the ${serviceType} policy`}
+                        onClick={() => open(serviceType)}
+                      >
                         Open
                       </button>
                     </td>
@@ -130,9 +149,18 @@ export function PoliciesPage() {
             <form onSubmit={save}>
               <label>
                 {`Policy of ${selected} (JSON)`}
-                <textarea className="mono json" rows={18} spellCheck={false} value={draft} onChange={(event) => setDraft(event.target.value)} />
+                <textarea
+                  className="mono json"
+                  rows={18}
+                  spellCheck={false}
+                  value={draft}
+                  onChange={(event) => setDraft(event.target.value)}
+                />
               </label>
-              <p className="hint">A field left out keeps the service type’s default; thresholds must satisfy challenge ≤ review ≤ block.</p>
+              <p className="hint">
+                A field left out keeps the service type’s default; thresholds must satisfy challenge
+                ≤ review ≤ block.
+              </p>
               {syntaxError && (
                 <p className="error" role="alert">
                   {syntaxError}
@@ -170,7 +198,9 @@ export function PoliciesPage() {
                       <td>
                         <details>
                           <summary>{`Policy of version ${version.version}`}</summary>
-                          <pre className="mono json" tabIndex={0}>{JSON.stringify(version.policy, null, 2)}</pre>
+                          <pre className="mono json" tabIndex={0}>
+                            {JSON.stringify(version.policy, null, 2)}
+                          </pre>
                         </details>
                       </td>
                     </tr>

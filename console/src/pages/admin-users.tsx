@@ -1,7 +1,15 @@
 import { useState, type FormEvent } from 'react';
 import { api, type Client, type ConsoleUser, type Invitation, type Role } from '../api';
 import { useSession } from '../session';
-import { ErrorMessage, formatDate, Loading, PageTitle, SecretOnce, useAction, useLoad } from '../ui';
+import {
+  ErrorMessage,
+  formatDate,
+  Loading,
+  PageTitle,
+  SecretOnce,
+  useAction,
+  useLoad,
+} from '../ui';
 
 export function UsersPage() {
   const { session } = useSession();
@@ -16,7 +24,13 @@ export function UsersPage() {
   const invite = (event: FormEvent) => {
     event.preventDefault();
     void action.run(async () => {
-      setInvitation(await api.post<Invitation>('/admin/users', { email, role, ...(role === 'client' ? { clientIds } : {}) }));
+      setInvitation(
+        await api.post<Invitation>('/admin/users', {
+          email,
+          role,
+          ...(role === 'client' ? { clientIds } : {}),
+        }),
+      );
       setEmail('');
       setClientIds([]);
       users.reload();
@@ -25,7 +39,12 @@ export function UsersPage() {
   const act = (user: ConsoleUser, verb: 'disable' | 'enable' | 'unlock' | 'reinvite') =>
     void action.run(async () => {
       if (verb === 'reinvite') {
-        if (!window.confirm(`Reset ${user.email}? Their password, authenticator and sessions end; they get a new invitation link.`)) return;
+        if (
+          !window.confirm(
+            `Reset ${user.email}? Their password, authenticator and sessions end; they get a new invitation link.`,
+          )
+        )
+          return;
         setInvitation(await api.post<Invitation>(`/admin/users/${user.id}/reinvite`));
       } else {
         await api.post(`/admin/users/${user.id}/${verb}`);
@@ -37,8 +56,15 @@ export function UsersPage() {
     <>
       <PageTitle>Console users</PageTitle>
       {invitation && (
-        <SecretOnce label={`Invitation link for ${invitation.user.email}`} value={`${window.location.origin}${invitation.path}`} onDismiss={() => setInvitation(undefined)}>
-          <p>Send it to the person over a trusted channel. It works once, until {formatDate(invitation.expiresAt)}.</p>
+        <SecretOnce
+          label={`Invitation link for ${invitation.user.email}`}
+          value={`${window.location.origin}${invitation.path}`}
+          onDismiss={() => setInvitation(undefined)}
+        >
+          <p>
+            Send it to the person over a trusted channel. It works once, until{' '}
+            {formatDate(invitation.expiresAt)}.
+          </p>
         </SecretOnce>
       )}
       <ErrorMessage error={users.error ?? action.error} />
@@ -67,27 +93,49 @@ export function UsersPage() {
                   {user.status}
                   {user.locked ? ` · locked until ${formatDate(user.lockedUntil)}` : ''}
                 </td>
-                <td className="mono small">{user.clients.map((client) => `${client.clientId} (${client.environment})`).join(', ') || '—'}</td>
+                <td className="mono small">
+                  {user.clients
+                    .map((client) => `${client.clientId} (${client.environment})`)
+                    .join(', ') || '—'}
+                </td>
                 <td>{user.totpEnabled ? 'yes' : 'no'}</td>
                 <td>{formatDate(user.lastSignInAt)}</td>
                 <td>
                   {user.id !== session?.user.id && (
                     <>
                       {user.locked && (
-                        <button type="button" className="secondary" onClick={() => act(user, 'unlock')}>
+                        <button
+                          type="button"
+                          className="secondary"
+                          onClick={() => act(user, 'unlock')}
+                        >
                           Unlock
                         </button>
                       )}{' '}
                       {user.status === 'disabled' ? (
-                        <button type="button" className="secondary" onClick={() => act(user, 'enable')}>
+                        <button
+                          type="button"
+                          className="secondary"
+                          onClick={() => act(user, 'enable')}
+                        >
                           Enable
                         </button>
                       ) : (
-                        <button type="button" className="danger" onClick={() => act(user, 'disable')} aria-label={`Disable ${user.email}`}>
+                        <button
+                          type="button"
+                          className="danger"
+                          onClick={() => act(user, 'disable')}
+                          aria-label={`Disable ${user.email}`}
+                        >
                           Disable
                         </button>
                       )}{' '}
-                      <button type="button" className="secondary" onClick={() => act(user, 'reinvite')} aria-label={`Reset ${user.email}`}>
+                      <button
+                        type="button"
+                        className="secondary"
+                        onClick={() => act(user, 'reinvite')}
+                        aria-label={`Reset ${user.email}`}
+                      >
                         Reset
                       </button>
                     </>
@@ -103,7 +151,12 @@ export function UsersPage() {
         <form onSubmit={invite}>
           <label>
             Email
-            <input type="email" required value={email} onChange={(event) => setEmail(event.target.value)} />
+            <input
+              type="email"
+              required
+              value={email}
+              onChange={(event) => setEmail(event.target.value)}
+            />
           </label>
           <label>
             Role
@@ -121,7 +174,13 @@ export function UsersPage() {
                   <input
                     type="checkbox"
                     checked={clientIds.includes(client.clientId)}
-                    onChange={(event) => setClientIds(event.target.checked ? [...clientIds, client.clientId] : clientIds.filter((id) => id !== client.clientId))}
+                    onChange={(event) =>
+                      setClientIds(
+                        event.target.checked
+                          ? [...clientIds, client.clientId]
+                          : clientIds.filter((id) => id !== client.clientId),
+                      )
+                    }
                   />{' '}
                   {client.name} ({client.environment}, {client.clientId})
                 </label>

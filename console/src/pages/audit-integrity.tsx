@@ -1,21 +1,47 @@
 import { useEffect, useState } from 'react';
-import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Legend,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import { api, query, type AuditEvent, type VerificationRun } from '../api';
-import { ErrorMessage, formatDate, isoOf, Loading, PageTitle, Status, useAction, useLoad } from '../ui';
+import {
+  ErrorMessage,
+  formatDate,
+  isoOf,
+  Loading,
+  PageTitle,
+  Status,
+  useAction,
+  useLoad,
+} from '../ui';
 
 function RunResult({ run, title }: { run: VerificationRun; title: string }) {
-  const by = run.requestedBy.type === 'system' ? 'the CLI (audit:verify)' : `${run.requestedBy.type} ${run.requestedBy.id ?? ''}`;
+  const by =
+    run.requestedBy.type === 'system'
+      ? 'the CLI (audit:verify)'
+      : `${run.requestedBy.type} ${run.requestedBy.id ?? ''}`;
   return (
     <section aria-labelledby={`run-${run.id}`} className={`run run-${run.status}`}>
       <h2 id={`run-${run.id}`}>{title}</h2>
-      {run.status === 'passed' && <p className="ok">Chain intact: {run.checkedEvents} events checked.</p>}
+      {run.status === 'passed' && (
+        <p className="ok">Chain intact: {run.checkedEvents} events checked.</p>
+      )}
       {run.status === 'failed' && run.firstBroken && (
         <p className="bad" data-testid="first-broken">
-          Chain broken at position {run.firstBroken.position} ({run.firstBroken.kind}): {run.firstBroken.message}
+          Chain broken at position {run.firstBroken.position} ({run.firstBroken.kind}):{' '}
+          {run.firstBroken.message}
         </p>
       )}
       {run.status === 'error' && <p className="bad">The check could not finish: {run.error}</p>}
-      {run.status === 'abandoned' && <p className="bad">The check stopped without a result (its gateway process ended).</p>}
+      {run.status === 'abandoned' && (
+        <p className="bad">The check stopped without a result (its gateway process ended).</p>
+      )}
       <dl className="facts">
         <dt>Started</dt>
         <dd>{formatDate(run.startedAt)}</dd>
@@ -44,7 +70,12 @@ export function IntegrityPage() {
   const state = useLoad<IntegrityState>('/audit/integrity');
   const [run, setRun] = useState<VerificationRun>();
   const action = useAction();
-  const running = run?.status === 'running' ? run : state.data?.latest?.status === 'running' ? state.data.latest : undefined;
+  const running =
+    run?.status === 'running'
+      ? run
+      : state.data?.latest?.status === 'running'
+        ? state.data.latest
+        : undefined;
 
   // Polls a running check for its progress until it ends.
   useEffect(() => {
@@ -69,7 +100,10 @@ export function IntegrityPage() {
   return (
     <>
       <PageTitle>Integrity</PageTitle>
-      <p>Each audit event holds the hash of the one before it. A check recomputes the whole chain and names the first position that does not match.</p>
+      <p>
+        Each audit event holds the hash of the one before it. A check recomputes the whole chain and
+        names the first position that does not match.
+      </p>
       <ErrorMessage error={state.error ?? action.error} />
       {!state.data && state.loading && <Loading />}
       {anchor && (
@@ -85,8 +119,15 @@ export function IntegrityPage() {
             <dt>Read at</dt>
             <dd>{formatDate(anchor.readAt)}</dd>
           </dl>
-          <p className="hint">Keep anchors outside the database (as `audit:anchor` prints them): a chain rewritten by someone with database rights is revealed only by comparing with one.</p>
-          <a className="button secondary" download={`audit-anchor-${anchor.position}.json`} href={`data:application/json;charset=utf-8,${encodeURIComponent(anchorJson)}`}>
+          <p className="hint">
+            Keep anchors outside the database (as `audit:anchor` prints them): a chain rewritten by
+            someone with database rights is revealed only by comparing with one.
+          </p>
+          <a
+            className="button secondary"
+            download={`audit-anchor-${anchor.position}.json`}
+            href={`data:application/json;charset=utf-8,${encodeURIComponent(anchorJson)}`}
+          >
             Download anchor
           </a>
         </section>
@@ -104,7 +145,11 @@ export function IntegrityPage() {
           </label>
         </div>
       )}
-      {shown ? <RunResult run={shown} title={shown === run ? 'Result of this check' : 'Last check'} /> : state.data && <Status>No check has run yet.</Status>}
+      {shown ? (
+        <RunResult run={shown} title={shown === run ? 'Result of this check' : 'Last check'} />
+      ) : (
+        state.data && <Status>No check has run yet.</Status>
+      )}
     </>
   );
 }
@@ -127,8 +172,13 @@ export function ReportPage() {
   const [groupBy, setGroupBy] = useState('day');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
-  const report = useLoad<{ groups: SummaryGroup[] }>(`/audit/summary${query({ groupBy, from: isoOf(from), to: isoOf(to) })}`);
-  const groups = (report.data?.groups ?? []).map((group) => ({ ...group, label: group.key === null ? '(none)' : groupBy === 'day' ? group.key.slice(0, 10) : group.key }));
+  const report = useLoad<{ groups: SummaryGroup[] }>(
+    `/audit/summary${query({ groupBy, from: isoOf(from), to: isoOf(to) })}`,
+  );
+  const groups = (report.data?.groups ?? []).map((group) => ({
+    ...group,
+    label: group.key === null ? '(none)' : groupBy === 'day' ? group.key.slice(0, 10) : group.key,
+  }));
   return (
     <>
       <PageTitle>Summary report</PageTitle>
@@ -144,7 +194,11 @@ export function ReportPage() {
         </label>
         <label>
           From
-          <input type="datetime-local" value={from} onChange={(event) => setFrom(event.target.value)} />
+          <input
+            type="datetime-local"
+            value={from}
+            onChange={(event) => setFrom(event.target.value)}
+          />
         </label>
         <label>
           To
@@ -161,11 +215,25 @@ export function ReportPage() {
               <YAxis allowDecimals={false} />
               <Tooltip />
               <Legend />
-              <Bar dataKey="successes" stackId="events" fill="#2f7d32" name="successes" maxBarSize={64} />
-              <Bar dataKey="failures" stackId="events" fill="#b3261e" name="failures" maxBarSize={64} />
+              <Bar
+                dataKey="successes"
+                stackId="events"
+                fill="#2f7d32"
+                name="successes"
+                maxBarSize={64}
+              />
+              <Bar
+                dataKey="failures"
+                stackId="events"
+                fill="#b3261e"
+                name="failures"
+                maxBarSize={64}
+              />
             </BarChart>
           </ResponsiveContainer>
-          <figcaption id="report-caption">Events per {groupBy}: successes and failures (table below).</figcaption>
+          <figcaption id="report-caption">
+            Events per {groupBy}: successes and failures (table below).
+          </figcaption>
         </figure>
       )}
       <table>
@@ -191,7 +259,11 @@ export function ReportPage() {
               <td>{group.successes}</td>
               <td>{group.failures}</td>
               <td>{group.verifications}</td>
-              <td>{group.verificationPassRate === null ? '—' : `${Math.round(group.verificationPassRate * 100)} %`}</td>
+              <td>
+                {group.verificationPassRate === null
+                  ? '—'
+                  : `${Math.round(group.verificationPassRate * 100)} %`}
+              </td>
               <td>{group.simSwapChecks}</td>
               <td>{group.simSwapPositives}</td>
               <td>

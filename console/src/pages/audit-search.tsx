@@ -3,7 +3,19 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import { query, type AuditEvent } from '../api';
 import { ErrorMessage, formatDate, isoOf, json, Loading, PageTitle, Status, useLoad } from '../ui';
 
-const FILTERS = ['from', 'to', 'clientId', 'action', 'contract', 'outcome', 'verdict', 'serviceType', 'operatorId', 'phoneNumber', 'correlationId'] as const;
+const FILTERS = [
+  'from',
+  'to',
+  'clientId',
+  'action',
+  'contract',
+  'outcome',
+  'verdict',
+  'serviceType',
+  'operatorId',
+  'phoneNumber',
+  'correlationId',
+] as const;
 type Filters = Record<(typeof FILTERS)[number], string>;
 
 /** The filters as the API takes them (dates in ISO 8601). */
@@ -14,10 +26,14 @@ function apiFilters(filters: Partial<Filters>): Record<string, string | undefine
 export function AuditSearchPage() {
   // The filters live in the URL: a search can be bookmarked, and Back returns to it.
   const [params, setParams] = useSearchParams();
-  const applied = Object.fromEntries(FILTERS.map((name) => [name, params.get(name) ?? ''])) as Filters;
+  const applied = Object.fromEntries(
+    FILTERS.map((name) => [name, params.get(name) ?? '']),
+  ) as Filters;
   const [filters, setFilters] = useState<Filters>(applied);
   const cursor = params.get('cursor') ?? undefined;
-  const search = useLoad<{ items: AuditEvent[]; nextCursor: string | null }>(`/audit/events${query({ ...apiFilters(applied), cursor, limit: 50 })}`);
+  const search = useLoad<{ items: AuditEvent[]; nextCursor: string | null }>(
+    `/audit/events${query({ ...apiFilters(applied), cursor, limit: 50 })}`,
+  );
   const exportQuery = query({ ...apiFilters(applied) }).replace(/^\?/, '&');
 
   const submit = (event: FormEvent) => {
@@ -29,7 +45,12 @@ export function AuditSearchPage() {
   const field = (name: keyof Filters, label: string, props: Record<string, unknown> = {}) => (
     <label>
       {label}
-      <input name={name} value={filters[name]} onChange={(event) => setFilters({ ...filters, [name]: event.target.value })} {...props} />
+      <input
+        name={name}
+        value={filters[name]}
+        onChange={(event) => setFilters({ ...filters, [name]: event.target.value })}
+        {...props}
+      />
     </label>
   );
 
@@ -44,7 +65,11 @@ export function AuditSearchPage() {
         {field('action', 'Action', { placeholder: 'verify' })}
         <label>
           Contract
-          <select name="contract" value={filters.contract} onChange={(event) => setFilters({ ...filters, contract: event.target.value })}>
+          <select
+            name="contract"
+            value={filters.contract}
+            onChange={(event) => setFilters({ ...filters, contract: event.target.value })}
+          >
             <option value="">Any</option>
             {['authmatech', 'identity_match', 'camara', 'admin', 'system'].map((contract) => (
               <option key={contract}>{contract}</option>
@@ -53,7 +78,11 @@ export function AuditSearchPage() {
         </label>
         <label>
           Outcome
-          <select name="outcome" value={filters.outcome} onChange={(event) => setFilters({ ...filters, outcome: event.target.value })}>
+          <select
+            name="outcome"
+            value={filters.outcome}
+            onChange={(event) => setFilters({ ...filters, outcome: event.target.value })}
+          >
             <option value="">Any</option>
             <option>success</option>
             <option>failure</option>
@@ -66,10 +95,18 @@ export function AuditSearchPage() {
         <button type="submit">Search</button>
       </form>
       <p className="actions">
-        <a className="button secondary" href={`/console/api/audit/export?format=csv${exportQuery}`} download>
+        <a
+          className="button secondary"
+          href={`/console/api/audit/export?format=csv${exportQuery}`}
+          download
+        >
           Export CSV
         </a>{' '}
-        <a className="button secondary" href={`/console/api/audit/export?format=ndjson${exportQuery}`} download>
+        <a
+          className="button secondary"
+          href={`/console/api/audit/export?format=ndjson${exportQuery}`}
+          download
+        >
           Export NDJSON
         </a>
       </p>
@@ -152,7 +189,11 @@ export function AuditEventPage() {
           {(Object.keys(record) as (keyof AuditEvent)[]).map((key) => (
             <div key={key} className="fact">
               <dt>{key}</dt>
-              <dd className="mono">{key === 'occurredAt' ? `${record.occurredAt} (${formatDate(record.occurredAt)})` : json(record[key]).replace(/^"(.*)"$/, '$1')}</dd>
+              <dd className="mono">
+                {key === 'occurredAt'
+                  ? `${record.occurredAt} (${formatDate(record.occurredAt)})`
+                  : json(record[key]).replace(/^"(.*)"$/, '$1')}
+              </dd>
             </div>
           ))}
         </dl>

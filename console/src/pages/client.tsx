@@ -1,10 +1,44 @@
 import { useMemo, useState, type FormEvent } from 'react';
-import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { api, productOfAction, query, type Balance, type Client, type Credential, type Issued, type LedgerEntry } from '../api';
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Legend,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import {
+  api,
+  productOfAction,
+  query,
+  type Balance,
+  type Client,
+  type Credential,
+  type Issued,
+  type LedgerEntry,
+} from '../api';
 import { useSession } from '../session';
-import { ErrorMessage, formatDate, isoOf, json, Loading, PageTitle, SecretOnce, Status, useAction, useLoad } from '../ui';
+import {
+  ErrorMessage,
+  formatDate,
+  isoOf,
+  json,
+  Loading,
+  PageTitle,
+  SecretOnce,
+  Status,
+  useAction,
+  useLoad,
+} from '../ui';
 
-const KIND_LABEL: Record<string, string> = { api_key: 'API key', jwt_key: 'JWT key', client_secret: 'Client secret', admin_key: 'Admin key' };
+const KIND_LABEL: Record<string, string> = {
+  api_key: 'API key',
+  jwt_key: 'JWT key',
+  client_secret: 'Client secret',
+  admin_key: 'Admin key',
+};
 
 const GRACE_CHOICES: [string, string][] = [
   ['0', 'End the old one now'],
@@ -16,7 +50,9 @@ const GRACE_CHOICES: [string, string][] = [
 
 /** A credential as a listing shows it, forever masked: only the fingerprint identifies it. */
 function maskedCredential(credential: Credential): string {
-  return credential.kind === 'jwt_key' ? `kid ${credential.id}` : `•••••••• ${credential.fingerprint}`;
+  return credential.kind === 'jwt_key'
+    ? `kid ${credential.id}`
+    : `•••••••• ${credential.fingerprint}`;
 }
 
 /** Issue, rotate and revoke a client's credentials; `base` is the client's API path. */
@@ -38,15 +74,25 @@ export function CredentialsPanel({ base, kinds }: { base: string; kinds: Credent
     event.preventDefault();
     void action.run(async () => {
       const seconds = grace === 'custom' ? Number(customGrace) : Number(grace);
-      if (!Number.isInteger(seconds) || seconds < 0) throw new Error('The grace period must be a whole number of seconds.');
-      setIssued(await api.post<Issued>(`${base}/credentials/${credential.id}/rotate`, { gracePeriodSeconds: seconds }));
+      if (!Number.isInteger(seconds) || seconds < 0)
+        throw new Error('The grace period must be a whole number of seconds.');
+      setIssued(
+        await api.post<Issued>(`${base}/credentials/${credential.id}/rotate`, {
+          gracePeriodSeconds: seconds,
+        }),
+      );
       setRotating(undefined);
       list.reload();
     });
   };
 
   const revoke = (credential: Credential) => {
-    if (!window.confirm(`Revoke this ${KIND_LABEL[credential.kind]} now? Calls using it fail at once.`)) return;
+    if (
+      !window.confirm(
+        `Revoke this ${KIND_LABEL[credential.kind]} now? Calls using it fail at once.`,
+      )
+    )
+      return;
     void action.run(async () => {
       await api.post(`${base}/credentials/${credential.id}/revoke`);
       list.reload();
@@ -58,13 +104,19 @@ export function CredentialsPanel({ base, kinds }: { base: string; kinds: Credent
     <section aria-labelledby="credentials-title">
       <h2 id="credentials-title">Keys</h2>
       {issued && (
-        <SecretOnce label={`New ${KIND_LABEL[issued.credential.kind]}`} value={issued.secret} onDismiss={() => setIssued(undefined)}>
+        <SecretOnce
+          label={`New ${KIND_LABEL[issued.credential.kind]}`}
+          value={issued.secret}
+          onDismiss={() => setIssued(undefined)}
+        >
           {issued.credential.kind === 'jwt_key' && (
             <p>
               Key id (kid): <code>{issued.credential.id}</code>
             </p>
           )}
-          {issued.previousValidUntil && <p>The key it replaces keeps working until {formatDate(issued.previousValidUntil)}.</p>}
+          {issued.previousValidUntil && (
+            <p>The key it replaces keeps working until {formatDate(issued.previousValidUntil)}.</p>
+          )}
         </SecretOnce>
       )}
       <div className="actions">
@@ -98,15 +150,31 @@ export function CredentialsPanel({ base, kinds }: { base: string; kinds: Credent
                 <td className="mono">{maskedCredential(credential)}</td>
                 <td>{credential.status}</td>
                 <td>{formatDate(credential.createdAt)}</td>
-                <td>{credential.expiresAt ? formatDate(credential.expiresAt) : credential.status === 'active' ? 'no end' : formatDate(credential.endedAt)}</td>
+                <td>
+                  {credential.expiresAt
+                    ? formatDate(credential.expiresAt)
+                    : credential.status === 'active'
+                      ? 'no end'
+                      : formatDate(credential.endedAt)}
+                </td>
                 <td>{formatDate(credential.lastUsedAt)}</td>
                 <td>
                   {credential.status === 'active' && rotating !== credential.id && (
                     <>
-                      <button type="button" className="secondary" onClick={() => setRotating(credential.id)} aria-label={`Rotate ${KIND_LABEL[credential.kind]} ${credential.fingerprint}`}>
+                      <button
+                        type="button"
+                        className="secondary"
+                        onClick={() => setRotating(credential.id)}
+                        aria-label={`Rotate ${KIND_LABEL[credential.kind]} ${credential.fingerprint}`}
+                      >
                         Rotate
                       </button>{' '}
-                      <button type="button" className="danger" onClick={() => revoke(credential)} aria-label={`Revoke ${KIND_LABEL[credential.kind]} ${credential.fingerprint}`}>
+                      <button
+                        type="button"
+                        className="danger"
+                        onClick={() => revoke(credential)}
+                        aria-label={`Revoke ${KIND_LABEL[credential.kind]} ${credential.fingerprint}`}
+                      >
                         Revoke
                       </button>
                     </>
@@ -126,13 +194,24 @@ export function CredentialsPanel({ base, kinds }: { base: string; kinds: Credent
                       {grace === 'custom' && (
                         <label>
                           Grace period in seconds
-                          <input type="number" min={0} max={2592000} required value={customGrace} onChange={(event) => setCustomGrace(event.target.value)} />
+                          <input
+                            type="number"
+                            min={0}
+                            max={2592000}
+                            required
+                            value={customGrace}
+                            onChange={(event) => setCustomGrace(event.target.value)}
+                          />
                         </label>
                       )}
                       <button type="submit" disabled={action.busy}>
                         Rotate now
                       </button>{' '}
-                      <button type="button" className="secondary" onClick={() => setRotating(undefined)}>
+                      <button
+                        type="button"
+                        className="secondary"
+                        onClick={() => setRotating(undefined)}
+                      >
                         Cancel
                       </button>
                     </form>
@@ -147,13 +226,22 @@ export function CredentialsPanel({ base, kinds }: { base: string; kinds: Credent
   );
 }
 
-export function BalancePanel({ balance, charged, history }: { balance: Balance; charged: boolean; history: LedgerEntry[] | undefined }) {
+export function BalancePanel({
+  balance,
+  charged,
+  history,
+}: {
+  balance: Balance;
+  charged: boolean;
+  history: LedgerEntry[] | undefined;
+}) {
   return (
     <section aria-labelledby="balance-title">
       <h2 id="balance-title">Balance</h2>
       {charged ? (
         <p>
-          <strong>{balance.credits}</strong> verification credits{balance.expiresAt ? `, expiring ${formatDate(balance.expiresAt)}` : ''}
+          <strong>{balance.credits}</strong> verification credits
+          {balance.expiresAt ? `, expiring ${formatDate(balance.expiresAt)}` : ''}
           {balance.expired ? ' (expired)' : ''}.
         </p>
       ) : (
@@ -209,7 +297,13 @@ export function ClientHomePage() {
             <dt>Client ID (X-CLIENT-ID)</dt>
             <dd>
               <code data-testid="client-id">{client.clientId}</code>{' '}
-              <button type="button" className="secondary" onClick={() => void navigator.clipboard?.writeText(client.clientId).then(() => setCopied(true))}>
+              <button
+                type="button"
+                className="secondary"
+                onClick={() =>
+                  void navigator.clipboard?.writeText(client.clientId).then(() => setCopied(true))
+                }
+              >
                 Copy
               </button>
               {copied && <span role="status"> Copied.</span>}
@@ -226,7 +320,13 @@ export function ClientHomePage() {
         </section>
       )}
       <CredentialsPanel key={base} base={base} kinds={['api_key', 'jwt_key', 'client_secret']} />
-      {overview.data && <BalancePanel balance={overview.data.balance} charged={overview.data.charged} history={history.data?.entries} />}
+      {overview.data && (
+        <BalancePanel
+          balance={overview.data.balance}
+          charged={overview.data.charged}
+          history={history.data?.entries}
+        />
+      )}
     </>
   );
 }
@@ -239,10 +339,20 @@ interface UsageRow {
   failures: number;
 }
 
-const PRODUCT_COLORS: Record<string, string> = { VERIFY: '#1f5fbf', SIM_SWAP: '#a0461c', DEVICE_SWAP: '#2f7d32', TRUST: '#6a3fa0', SHIELD: '#805b00', DETECT: '#00707a' };
+const PRODUCT_COLORS: Record<string, string> = {
+  VERIFY: '#1f5fbf',
+  SIM_SWAP: '#a0461c',
+  DEVICE_SWAP: '#2f7d32',
+  TRUST: '#6a3fa0',
+  SHIELD: '#805b00',
+  DETECT: '#00707a',
+};
 
 /** Calls per day and product, from the per-day-and-action counts. */
-function usageByDay(rows: UsageRow[]): { days: Record<string, number | string>[]; products: string[] } {
+function usageByDay(rows: UsageRow[]): {
+  days: Record<string, number | string>[];
+  products: string[];
+} {
   const byDay = new Map<string, Record<string, number | string>>();
   const products = new Set<string>();
   for (const row of rows) {
@@ -255,14 +365,21 @@ function usageByDay(rows: UsageRow[]): { days: Record<string, number | string>[]
     entry[product] = Number(entry[product] ?? 0) + row.total;
     byDay.set(day, entry);
   }
-  return { days: [...byDay.values()].sort((a, b) => String(a.day).localeCompare(String(b.day))), products: [...products].sort() };
+  return {
+    days: [...byDay.values()].sort((a, b) => String(a.day).localeCompare(String(b.day))),
+    products: [...products].sort(),
+  };
 }
 
 export function ClientUsagePage() {
   const base = useClientBase();
-  const [from, setFrom] = useState(() => new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10));
+  const [from, setFrom] = useState(() =>
+    new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10),
+  );
   const [to, setTo] = useState('');
-  const path = base && `${base}/usage${query({ from: from ? new Date(`${from}T00:00:00Z`).toISOString() : undefined, to: to ? new Date(`${to}T23:59:59.999Z`).toISOString() : undefined })}`;
+  const path =
+    base &&
+    `${base}/usage${query({ from: from ? new Date(`${from}T00:00:00Z`).toISOString() : undefined, to: to ? new Date(`${to}T23:59:59.999Z`).toISOString() : undefined })}`;
   const usage = useLoad<{ days: UsageRow[] }>(path);
   const chart = useMemo(() => usageByDay(usage.data?.days ?? []), [usage.data]);
   return (
@@ -294,7 +411,14 @@ export function ClientUsagePage() {
                 <Tooltip />
                 <Legend />
                 {chart.products.map((product) => (
-                  <Bar key={product} dataKey={product} stackId="calls" fill={PRODUCT_COLORS[product] ?? '#5c5c5c'} name={product} maxBarSize={64} />
+                  <Bar
+                    key={product}
+                    dataKey={product}
+                    stackId="calls"
+                    fill={PRODUCT_COLORS[product] ?? '#5c5c5c'}
+                    name={product}
+                    maxBarSize={64}
+                  />
                 ))}
               </BarChart>
             </ResponsiveContainer>
@@ -349,7 +473,9 @@ export function ClientCallsPage() {
   const [filters, setFilters] = useState({ from: '', to: '', action: '', outcome: '' });
   const [applied, setApplied] = useState(filters);
   const [cursor, setCursor] = useState<string>();
-  const path = base && `${base}/calls${query({ from: isoOf(applied.from), to: isoOf(applied.to), action: applied.action, outcome: applied.outcome, cursor, limit: 50 })}`;
+  const path =
+    base &&
+    `${base}/calls${query({ from: isoOf(applied.from), to: isoOf(applied.to), action: applied.action, outcome: applied.outcome, cursor, limit: 50 })}`;
   const calls = useLoad<{ items: CallRow[]; nextCursor: string | null }>(path);
   return (
     <>
@@ -364,15 +490,26 @@ export function ClientCallsPage() {
       >
         <label>
           From
-          <input type="datetime-local" value={filters.from} onChange={(event) => setFilters({ ...filters, from: event.target.value })} />
+          <input
+            type="datetime-local"
+            value={filters.from}
+            onChange={(event) => setFilters({ ...filters, from: event.target.value })}
+          />
         </label>
         <label>
           To
-          <input type="datetime-local" value={filters.to} onChange={(event) => setFilters({ ...filters, to: event.target.value })} />
+          <input
+            type="datetime-local"
+            value={filters.to}
+            onChange={(event) => setFilters({ ...filters, to: event.target.value })}
+          />
         </label>
         <label>
           Action
-          <select value={filters.action} onChange={(event) => setFilters({ ...filters, action: event.target.value })}>
+          <select
+            value={filters.action}
+            onChange={(event) => setFilters({ ...filters, action: event.target.value })}
+          >
             <option value="">Any</option>
             <option value="verify">verify</option>
             <option value="enrichment">enrichment</option>
@@ -384,7 +521,10 @@ export function ClientCallsPage() {
         </label>
         <label>
           Outcome
-          <select value={filters.outcome} onChange={(event) => setFilters({ ...filters, outcome: event.target.value })}>
+          <select
+            value={filters.outcome}
+            onChange={(event) => setFilters({ ...filters, outcome: event.target.value })}
+          >
             <option value="">Any</option>
             <option value="success">success</option>
             <option value="failure">failure</option>
@@ -430,7 +570,11 @@ export function ClientCallsPage() {
       )}
       {calls.data?.items.length === 0 && <Status>No calls match.</Status>}
       {calls.data?.nextCursor && (
-        <button type="button" className="secondary" onClick={() => setCursor(calls.data!.nextCursor!)}>
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => setCursor(calls.data!.nextCursor!)}
+        >
           Older
         </button>
       )}

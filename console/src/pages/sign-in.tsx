@@ -18,11 +18,18 @@ export function SignInPage() {
   const submit = (event: FormEvent) => {
     event.preventDefault();
     void action.run(async () => {
-      const session = await api.post<Session>('/session', { email, password, ...(code ? { code } : {}) });
+      const session = await api.post<Session>('/session', {
+        email,
+        password,
+        ...(code ? { code } : {}),
+      });
       signedIn(session);
       const next = params.get('next');
       // Only a path inside the console: never an address given by a link.
-      void navigate(next && /^\/[a-z]/.test(next) && !next.startsWith('//') ? next : homeOf(session.user.role), { replace: true });
+      void navigate(
+        next && /^\/[a-z]/.test(next) && !next.startsWith('//') ? next : homeOf(session.user.role),
+        { replace: true },
+      );
     });
   };
 
@@ -32,11 +39,25 @@ export function SignInPage() {
       <form onSubmit={submit} aria-describedby="sign-in-help">
         <label>
           Email
-          <input type="email" name="email" autoComplete="username" required value={email} onChange={(event) => setEmail(event.target.value)} />
+          <input
+            type="email"
+            name="email"
+            autoComplete="username"
+            required
+            value={email}
+            onChange={(event) => setEmail(event.target.value)}
+          />
         </label>
         <label>
           Password
-          <input type="password" name="password" autoComplete="current-password" required value={password} onChange={(event) => setPassword(event.target.value)} />
+          <input
+            type="password"
+            name="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+          />
         </label>
         <label>
           Authentication code
@@ -52,7 +73,8 @@ export function SignInPage() {
           />
         </label>
         <p id="code-help" className="hint">
-          Six digits from your authenticator app. Required for admins and auditors, and for anyone who set one up.
+          Six digits from your authenticator app. Required for admins and auditors, and for anyone
+          who set one up.
         </p>
         <ErrorMessage error={action.error} />
         <button type="submit" disabled={action.busy}>
@@ -116,7 +138,9 @@ export function InvitePage() {
     return (
       <main id="main" className="narrow">
         <PageTitle>Account ready</PageTitle>
-        <Status>Your password is set{withTotp ? ' and your authenticator is enrolled' : ''}.</Status>
+        <Status>
+          Your password is set{withTotp ? ' and your authenticator is enrolled' : ''}.
+        </Status>
         <button type="button" onClick={() => void navigate('/sign-in')}>
           Go to sign-in
         </button>
@@ -134,23 +158,45 @@ export function InvitePage() {
           </p>
           <label>
             New password
-            <input type="password" autoComplete="new-password" required minLength={12} maxLength={128} value={password} onChange={(event) => setPassword(event.target.value)} aria-describedby="password-help" />
+            <input
+              type="password"
+              autoComplete="new-password"
+              required
+              minLength={12}
+              maxLength={128}
+              value={password}
+              onChange={(event) => setPassword(event.target.value)}
+              aria-describedby="password-help"
+            />
           </label>
           <p id="password-help" className="hint">
             At least 12 characters; a passphrase of several words is best.
           </p>
           <label>
             Repeat the password
-            <input type="password" autoComplete="new-password" required value={confirm} onChange={(event) => setConfirm(event.target.value)} />
+            <input
+              type="password"
+              autoComplete="new-password"
+              required
+              value={confirm}
+              onChange={(event) => setConfirm(event.target.value)}
+            />
           </label>
           {!details.totpRequired && (
             <label className="check">
-              <input type="checkbox" checked={withTotp} onChange={(event) => setWithTotp(event.target.checked)} /> Protect my account with an authenticator app (recommended)
+              <input
+                type="checkbox"
+                checked={withTotp}
+                onChange={(event) => setWithTotp(event.target.checked)}
+              />{' '}
+              Protect my account with an authenticator app (recommended)
             </label>
           )}
           {withTotp && (
             <fieldset>
-              <legend>Authenticator app{details.totpRequired ? ' (required for your role)' : ''}</legend>
+              <legend>
+                Authenticator app{details.totpRequired ? ' (required for your role)' : ''}
+              </legend>
               <p>Scan the code with your authenticator app, or type the secret in it.</p>
               <TotpQr uri={details.totp.uri} />
               <label>
@@ -159,7 +205,15 @@ export function InvitePage() {
               </label>
               <label>
                 Code shown by the app
-                <input inputMode="numeric" autoComplete="one-time-code" pattern="[0-9]{6}" maxLength={6} required value={code} onChange={(event) => setCode(event.target.value.trim())} />
+                <input
+                  inputMode="numeric"
+                  autoComplete="one-time-code"
+                  pattern="[0-9]{6}"
+                  maxLength={6}
+                  required
+                  value={code}
+                  onChange={(event) => setCode(event.target.value.trim())}
+                />
               </label>
             </fieldset>
           )}

@@ -13,7 +13,10 @@ export type SdkSession = Schemas['SdkSession'];
 export type ProductsData = Schemas['ProductsData'];
 export type BalanceHistoryEntry = Schemas['BalanceHistoryEntry'];
 export type IdentityMatchSimSwapRequest = Schemas['IdentityMatchSimSwapRequest'];
-export type IdentityMatchAnswer = Schemas['IdentityMatchTimestampAnswer'] | Schemas['IdentityMatch24hAnswer'] | Schemas['IdentityMatchRangeAnswer'];
+export type IdentityMatchAnswer =
+  | Schemas['IdentityMatchTimestampAnswer']
+  | Schemas['IdentityMatch24hAnswer']
+  | Schemas['IdentityMatchRangeAnswer'];
 export type CreateCheckSimSwap = Schemas['CreateCheckSimSwap'];
 export type CreateSimSwapDate = Schemas['CreateSimSwapDate'];
 export type CheckSimSwapInfo = Schemas['CheckSimSwapInfo'];
@@ -101,7 +104,8 @@ export class GatewayClient {
   /** Silent verification (the Authmatech contract). */
   readonly verification = {
     /** A short-lived SDK token for a device (with the API key). */
-    mintSdkToken: async (): Promise<SdkTokenData> => this.authmatech(await this.raw.POST('/v1/api/sdk/token')).data,
+    mintSdkToken: async (): Promise<SdkTokenData> =>
+      this.authmatech(await this.raw.POST('/v1/api/sdk/token')).data,
 
     /**
      * Header enrichment, as the device calls it (with an SDK token: `options.sdkToken` or the
@@ -125,35 +129,56 @@ export class GatewayClient {
     },
 
     /** The SDK's session report (device context), with an SDK token. */
-    reportSession: async (session: SdkSession, options: { sdkToken?: string } = {}): Promise<{ sdkSessionId: string }> =>
+    reportSession: async (
+      session: SdkSession,
+      options: { sdkToken?: string } = {},
+    ): Promise<{ sdkSessionId: string }> =>
       this.authmatech(
-        await this.raw.POST('/v1/api/sdk/session', { body: session, headers: options.sdkToken ? { 'X-SDK-TOKEN': options.sdkToken } : {} }),
+        await this.raw.POST('/v1/api/sdk/session', {
+          body: session,
+          headers: options.sdkToken ? { 'X-SDK-TOKEN': options.sdkToken } : {},
+        }),
       ).data,
 
     /** Does the proof from enrichment prove this number for this client? */
-    verify: async (request: VerifyRequest, options: { maskMobile?: boolean } = {}): Promise<VerifyResult> =>
+    verify: async (
+      request: VerifyRequest,
+      options: { maskMobile?: boolean } = {},
+    ): Promise<VerifyResult> =>
       this.verdict(
-        await this.raw.POST('/v1/api/verify', { body: request, params: { query: { maskMobile: options.maskMobile ? 'true' : 'false' } } }),
+        await this.raw.POST('/v1/api/verify', {
+          body: request,
+          params: { query: { maskMobile: options.maskMobile ? 'true' : 'false' } },
+        }),
       ),
 
     /** The web variant: the proof the gateway kept for the enrichment session `transactionId`. */
-    verifyTransaction: async (transactionId: string, request: VerifyTransactionRequest, options: { maskMobile?: boolean } = {}): Promise<VerifyResult> =>
+    verifyTransaction: async (
+      transactionId: string,
+      request: VerifyTransactionRequest,
+      options: { maskMobile?: boolean } = {},
+    ): Promise<VerifyResult> =>
       this.verdict(
         await this.raw.POST('/v1/api/verify/{transactionId}', {
           body: request,
-          params: { path: { transactionId }, query: { maskMobile: options.maskMobile ? 'true' : 'false' } },
+          params: {
+            path: { transactionId },
+            query: { maskMobile: options.maskMobile ? 'true' : 'false' },
+          },
         }),
       ),
   };
 
   /** The client's own portal: products, balance, history. */
   readonly portal = {
-    products: async (): Promise<ProductsData> => this.authmatech(await this.raw.GET('/v1/api/me/products')).data,
+    products: async (): Promise<ProductsData> =>
+      this.authmatech(await this.raw.GET('/v1/api/me/products')).data,
     balanceHistory: async (query: PageQuery = {}): Promise<Page<BalanceHistoryEntry>> =>
       this.authmatech(await this.raw.GET('/v1/api/me/balance-history', { params: { query } })).data,
     /** Issues a new API key with the client secret; the old one keeps working for the grace period. */
     rotateApiKey: async (secretKey: string): Promise<Schemas['RotatedKeyData']> =>
-      this.authmatech(await this.raw.POST('/v1/api/me/api-key/rotate', { body: { secretKey } })).data,
+      this.authmatech(await this.raw.POST('/v1/api/me/api-key/rotate', { body: { secretKey } }))
+        .data,
   };
 
   /** Identity Match takeover protection (the client JWT is signed per request). */
@@ -181,11 +206,22 @@ export class GatewayClient {
     listClients: async (query: PageQuery = {}): Promise<Page<ClientView>> =>
       this.plain(await this.raw.GET('/admin/v1/clients', { params: { query } })),
     getClient: async (clientId: string): Promise<ClientView> =>
-      this.plain(await this.raw.GET('/admin/v1/clients/{clientId}', { params: { path: { clientId } } })),
+      this.plain(
+        await this.raw.GET('/admin/v1/clients/{clientId}', { params: { path: { clientId } } }),
+      ),
     topUp: async (clientId: string, request: TopUpRequest): Promise<ClientBalance> =>
-      this.plain(await this.raw.POST('/admin/v1/clients/{clientId}/balance/top-up', { params: { path: { clientId } }, body: request })),
+      this.plain(
+        await this.raw.POST('/admin/v1/clients/{clientId}/balance/top-up', {
+          params: { path: { clientId } },
+          body: request,
+        }),
+      ),
     balance: async (clientId: string): Promise<ClientBalance> =>
-      this.plain(await this.raw.GET('/admin/v1/clients/{clientId}/balance', { params: { path: { clientId } } })),
+      this.plain(
+        await this.raw.GET('/admin/v1/clients/{clientId}/balance', {
+          params: { path: { clientId } },
+        }),
+      ),
   };
 
   /** Every item of a list, page after page: `for await (const client of gateway.all(gateway.admin.listClients))`. */
@@ -199,17 +235,30 @@ export class GatewayClient {
   }
 
   private plain<T>(result: FetchResult<T>): T {
-    if (result.error !== undefined || !result.response.ok || result.data === undefined) throw this.failure(result);
+    if (result.error !== undefined || !result.response.ok || result.data === undefined)
+      throw this.failure(result);
     return result.data;
   }
 
-  private authmatech<T>(result: FetchResult<Envelope<T>>): { data: T; warning?: AuthmatechWarning } {
+  private authmatech<T>(result: FetchResult<Envelope<T>>): {
+    data: T;
+    warning?: AuthmatechWarning;
+  } {
     const envelope = this.plain(result);
     const messages = (Array.isArray(envelope.messages) ? envelope.messages : []) as Message[];
-    const warning = messages.find((message) => message.type === 'WARNING' && typeof message.code === 'string');
+    const warning = messages.find(
+      (message) => message.type === 'WARNING' && typeof message.code === 'string',
+    );
     return {
       data: envelope.data,
-      ...(warning ? { warning: { code: warning.code as string, message: typeof warning.message === 'string' ? warning.message : null } } : {}),
+      ...(warning
+        ? {
+            warning: {
+              code: warning.code as string,
+              message: typeof warning.message === 'string' ? warning.message : null,
+            },
+          }
+        : {}),
     };
   }
 
@@ -219,7 +268,9 @@ export class GatewayClient {
   }
 
   private failure(result: FetchResult<unknown>): Error {
-    const path = new URL(result.response.url || this.options.baseUrl).pathname.slice(new URL(this.options.baseUrl).pathname.replace(/\/$/, '').length);
+    const path = new URL(result.response.url || this.options.baseUrl).pathname.slice(
+      new URL(this.options.baseUrl).pathname.replace(/\/$/, '').length,
+    );
     return errorFromResponse(path, result.response, result.error);
   }
 }

@@ -66,7 +66,8 @@ export class GatewayTransportError extends Error {
   }
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null;
 
 /** Seconds from a Retry-After header (delta-seconds or an HTTP date); undefined when absent or unreadable. */
 export function retryAfterSecondsOf(header: string | null, now = Date.now()): number | undefined {
@@ -81,7 +82,12 @@ export function errorFromResponse(path: string, response: Response, body: unknow
   const contract = contractOf(path);
   let code = `HTTP_${response.status}`;
   let message = response.statusText || 'The gateway answered an error.';
-  if (contract === 'authmatech' && isObject(body) && Array.isArray(body.messages) && isObject(body.messages[0])) {
+  if (
+    contract === 'authmatech' &&
+    isObject(body) &&
+    Array.isArray(body.messages) &&
+    isObject(body.messages[0])
+  ) {
     const first = body.messages[0];
     if (typeof first.code === 'string') code = first.code;
     if (typeof first.message === 'string') message = first.message;

@@ -15,7 +15,10 @@ export interface JwtCredentials {
  * Unix seconds, signed with the secret's UTF-8 bytes. One per request, so a retry never reuses an
  * expired token.
  */
-export function signClientJwt(credentials: JwtCredentials, now: Date = new Date()): Promise<string> {
+export function signClientJwt(
+  credentials: JwtCredentials,
+  now: Date = new Date(),
+): Promise<string> {
   const iat = Math.floor(now.getTime() / 1000);
   return new SignJWT({})
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: credentials.keyId })

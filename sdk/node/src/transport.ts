@@ -43,25 +43,36 @@ function defaultSleep(ms: number, signal?: AbortSignal | null): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason as Error);
     const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason as Error);
+      },
+      { once: true },
+    );
   });
 }
 
 function needs<T>(value: T | undefined, name: string, path: string): T {
-  if (value === undefined) throw new TypeError(`${path} needs ${name}: pass it to createGatewayClient().`);
+  if (value === undefined)
+    throw new TypeError(`${path} needs ${name}: pass it to createGatewayClient().`);
   return value;
 }
 
 /** Sets the credential the path's contract takes, unless the call brought its own. */
-async function authenticate(headers: Headers, path: string, credentials: Credentials): Promise<void> {
+async function authenticate(
+  headers: Headers,
+  path: string,
+  credentials: Credentials,
+): Promise<void> {
   if (path.startsWith('/health/')) return;
   if (path.startsWith('/v1/')) {
-    if (!headers.has('x-client-id')) headers.set('X-CLIENT-ID', needs(credentials.clientId, 'clientId', path));
+    if (!headers.has('x-client-id'))
+      headers.set('X-CLIENT-ID', needs(credentials.clientId, 'clientId', path));
     if (DEVICE_ROUTES.some((route) => route.test(path))) {
-      if (!headers.has('x-sdk-token')) headers.set('X-SDK-TOKEN', needs(credentials.sdkToken, 'an sdkToken', path));
+      if (!headers.has('x-sdk-token'))
+        headers.set('X-SDK-TOKEN', needs(credentials.sdkToken, 'an sdkToken', path));
     } else if (!headers.has('x-api-key')) {
       headers.set('X-API-KEY', needs(credentials.apiKey, 'apiKey', path));
     }
@@ -71,7 +82,10 @@ async function authenticate(headers: Headers, path: string, credentials: Credent
   if (path.startsWith('/admin/')) {
     headers.set('Authorization', `Bearer ${needs(credentials.adminKey, 'adminKey', path)}`);
   } else {
-    headers.set('Authorization', `Bearer ${await signClientJwt(needs(credentials.jwt, 'jwt credentials', path))}`);
+    headers.set(
+      'Authorization',
+      `Bearer ${await signClientJwt(needs(credentials.jwt, 'jwt credentials', path))}`,
+    );
   }
 }
 
@@ -81,7 +95,9 @@ async function authenticate(headers: Headers, path: string, credentials: Credent
  * exponential backoff), with the same idempotency key and correlator, so a retried mutation is
  * recognisable as the same request.
  */
-export function createTransport(options: TransportOptions): (request: Request) => Promise<Response> {
+export function createTransport(
+  options: TransportOptions,
+): (request: Request) => Promise<Response> {
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const basePath = new URL(options.baseUrl).pathname.replace(/\/$/, '');
   const maxAttempts = Math.max(1, options.retry?.maxAttempts ?? 3);
@@ -104,13 +120,25 @@ export function createTransport(options: TransportOptions): (request: Request) =
       await authenticate(attemptHeaders, path, options.credentials);
       let response: Response;
       try {
-        response = await fetchImpl(request.url, { method: request.method, headers: attemptHeaders, body, signal: request.signal, redirect: 'manual' });
+        response = await fetchImpl(request.url, {
+          method: request.method,
+          headers: attemptHeaders,
+          body,
+          signal: request.signal,
+          redirect: 'manual',
+        });
       } catch (error) {
-        throw new GatewayTransportError(`No answer from the gateway for ${request.method} ${path}`, { cause: error });
+        throw new GatewayTransportError(
+          `No answer from the gateway for ${request.method} ${path}`,
+          { cause: error },
+        );
       }
       if (!RETRIED.has(response.status) || attempt >= maxAttempts) return response;
       const retryAfter = retryAfterSecondsOf(response.headers.get('retry-after'));
-      const delay = retryAfter !== undefined ? retryAfter * 1000 : baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
+      const delay =
+        retryAfter !== undefined
+          ? retryAfter * 1000
+          : baseDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
       if (delay > maxDelayMs) return response;
       await response.body?.cancel();
       await sleep(delay, request.signal);

@@ -26,10 +26,16 @@ describe('Node SDK types', () => {
     const folder = mkdtempSync(join(tmpdir(), 'mig-sdk-types-'));
     try {
       writeFileSync(join(folder, 'openapi.json'), served.body);
-      execFileSync(process.execPath, ['scripts/generate-sdk-types.mjs', join(folder, 'openapi.json'), join(folder, 'schema.ts')]);
+      execFileSync(process.execPath, [
+        'scripts/generate-sdk-types.mjs',
+        join(folder, 'openapi.json'),
+        join(folder, 'schema.ts'),
+      ]);
       const generated = readFileSync(join(folder, 'schema.ts'), 'utf8');
       const committed = readFileSync('sdk/node/src/generated/schema.ts', 'utf8');
-      expect(generated === committed ? 'up to date' : 'stale: run npm run sdk:generate').toBe('up to date');
+      expect(generated === committed ? 'up to date' : 'stale: run npm run sdk:generate').toBe(
+        'up to date',
+      );
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }

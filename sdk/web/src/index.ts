@@ -124,18 +124,21 @@ function absoluteUrl(value: unknown, name: string): URL {
   } catch {
     // reported below
   }
-  if (!url || !/^https?:$/.test(url.protocol)) throw new TypeError(`${name} must be an absolute http(s) URL`);
+  if (!url || !/^https?:$/.test(url.protocol))
+    throw new TypeError(`${name} must be an absolute http(s) URL`);
   return url;
 }
 
 function text(value: unknown, name: string): string {
-  if (typeof value !== 'string' || value.length === 0) throw new TypeError(`${name} must be a non-empty string`);
+  if (typeof value !== 'string' || value.length === 0)
+    throw new TypeError(`${name} must be a non-empty string`);
   return value;
 }
 
 function timeoutOf(value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value > 0)) throw new TypeError('timeoutMs must be a positive number');
+  if (typeof value !== 'number' || !(value > 0))
+    throw new TypeError('timeoutMs must be a positive number');
   return value;
 }
 
@@ -177,7 +180,10 @@ async function request(url: string, init: RequestInit, signal: AbortSignal): Pro
     response = await fetch(url, { ...init, signal, cache: 'no-store', credentials: 'omit' });
   } catch {
     // Offline, DNS, refused connection, or a CORS refusal: the browser does not say which.
-    return fail('network_error', 'The gateway could not be reached, or refused this page’s origin.');
+    return fail(
+      'network_error',
+      'The gateway could not be reached, or refused this page’s origin.',
+    );
   }
   let body: Envelope | null = null;
   try {
@@ -185,38 +191,67 @@ async function request(url: string, init: RequestInit, signal: AbortSignal): Pro
   } catch {
     // judged below as an invalid response
   }
-  return { status: response.status, body, correlationId: response.headers.get('x-correlator') ?? undefined };
+  return {
+    status: response.status,
+    body,
+    correlationId: response.headers.get('x-correlator') ?? undefined,
+  };
 }
 
 /** The data of a successful envelope, or the typed failure the answer stands for. */
 function dataOf({ status, body, correlationId }: Answer): Record<string, unknown> {
   const code = body?.messages?.[0]?.code;
-  const details: AuthmatechErrorDetails = { status, correlationId, gatewayCode: typeof code === 'string' ? code : undefined };
+  const details: AuthmatechErrorDetails = {
+    status,
+    correlationId,
+    gatewayCode: typeof code === 'string' ? code : undefined,
+  };
   if (status === 200 && body?.success === true && body.data && typeof body.data === 'object') {
     const data = body.data;
     if (code === 'sdk_no_he_result') {
-      fail('sdk_no_he_result', 'The operator did not identify the subscriber (Wi-Fi, another operator, or no enrichment).', {
-        ...details,
-        MNOID: typeof data.MNOID === 'string' ? data.MNOID : undefined,
-        sdkSessionId: typeof data.sdkSessionId === 'string' ? data.sdkSessionId : undefined,
-      });
+      fail(
+        'sdk_no_he_result',
+        'The operator did not identify the subscriber (Wi-Fi, another operator, or no enrichment).',
+        {
+          ...details,
+          MNOID: typeof data.MNOID === 'string' ? data.MNOID : undefined,
+          sdkSessionId: typeof data.sdkSessionId === 'string' ? data.sdkSessionId : undefined,
+        },
+      );
     }
     return data;
   }
-  if (status === 0) return fail('network_error', 'The check page could not reach the gateway.', details);
-  if (status === 401) return fail('token_refused', 'The SDK token was refused (expired, revoked, or not this client’s).', details);
-  if (status >= 500) return fail('operator_error', 'The operator or the gateway could not answer; no result.', details);
+  if (status === 0)
+    return fail('network_error', 'The check page could not reach the gateway.', details);
+  if (status === 401)
+    return fail(
+      'token_refused',
+      'The SDK token was refused (expired, revoked, or not this client’s).',
+      details,
+    );
+  if (status >= 500)
+    return fail(
+      'operator_error',
+      'The operator or the gateway could not answer; no result.',
+      details,
+    );
   if (status >= 400) return fail('request_refused', 'The gateway refused the request.', details);
   return fail('invalid_response', 'The gateway’s answer was not understood.', details);
 }
 
 function field(data: Record<string, unknown>, name: string): string {
   const value = data[name];
-  return typeof value === 'string' ? value : fail('invalid_response', `The gateway’s answer lacks ${name}.`);
+  return typeof value === 'string'
+    ? value
+    : fail('invalid_response', `The gateway’s answer lacks ${name}.`);
 }
 
 /** Loads the check page in a hidden iframe, hands it the credentials by postMessage, awaits its answer. */
-function runCheck(checkUrl: URL, start: Record<string, string>, signal: AbortSignal): Promise<Answer> {
+function runCheck(
+  checkUrl: URL,
+  start: Record<string, string>,
+  signal: AbortSignal,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const frame = document.createElement('iframe');
     const id = randomUuid();
@@ -227,10 +262,24 @@ function runCheck(checkUrl: URL, start: Record<string, string>, signal: AbortSig
       frame.remove();
     };
     const onMessage = (event: MessageEvent): void => {
-      const data = event.data as { type?: unknown; id?: unknown; status?: unknown; body?: unknown } | null;
-      if (event.source !== frame.contentWindow || event.origin !== checkUrl.origin || data?.type !== 'mig:check:result' || data.id !== id) return;
+      const data = event.data as {
+        type?: unknown;
+        id?: unknown;
+        status?: unknown;
+        body?: unknown;
+      } | null;
+      if (
+        event.source !== frame.contentWindow ||
+        event.origin !== checkUrl.origin ||
+        data?.type !== 'mig:check:result' ||
+        data.id !== id
+      )
+        return;
       cleanUp();
-      resolve({ status: typeof data.status === 'number' ? data.status : 0, body: (data.body as Envelope) ?? null });
+      resolve({
+        status: typeof data.status === 'number' ? data.status : 0,
+        body: (data.body as Envelope) ?? null,
+      });
     };
     const onAbort = (): void => {
       cleanUp();
@@ -277,9 +326,22 @@ export class AuthmatechWebSDK {
   async startHeaderEnrichment(options: HeaderEnrichmentOptions): Promise<HeaderEnrichmentResult> {
     const heUrl = absoluteUrl(options?.heUrl, 'heUrl');
     return withDeadline(timeoutOf(options.timeoutMs, this.timeoutMs), async (signal) => {
-      const data = await this.enrichmentData(await request(heUrl.href, { headers: this.headers() }, signal), signal);
-      const result = { authmatechCode: field(data, 'authmatechCode'), MNOID: field(data, 'MNOID'), sdkSessionId: field(data, 'sdkSessionId') };
-      await this.registerSession(result.sdkSessionId, result.MNOID, true, await sha256(result.authmatechCode), signal);
+      const data = await this.enrichmentData(
+        await request(heUrl.href, { headers: this.headers() }, signal),
+        signal,
+      );
+      const result = {
+        authmatechCode: field(data, 'authmatechCode'),
+        MNOID: field(data, 'MNOID'),
+        sdkSessionId: field(data, 'sdkSessionId'),
+      };
+      await this.registerSession(
+        result.sdkSessionId,
+        result.MNOID,
+        true,
+        await sha256(result.authmatechCode),
+        signal,
+      );
       return result;
     });
   }
@@ -291,31 +353,51 @@ export class AuthmatechWebSDK {
   async initAuthmatechCheck(options: AuthmatechCheckOptions): Promise<AuthmatechCheckResult> {
     const checkUrl = absoluteUrl(options?.checkUrl, 'checkUrl');
     checkUrl.hash = '';
-    const transactionId = options.transactionId === undefined ? randomUuid() : text(options.transactionId, 'transactionId');
+    const transactionId =
+      options.transactionId === undefined
+        ? randomUuid()
+        : text(options.transactionId, 'transactionId');
     return withDeadline(timeoutOf(options.timeoutMs, this.timeoutMs), async (signal) => {
-      const answer = await runCheck(checkUrl, { clientId: this.clientId, sdkToken: this.sdkToken, transactionId }, signal);
+      const answer = await runCheck(
+        checkUrl,
+        { clientId: this.clientId, sdkToken: this.sdkToken, transactionId },
+        signal,
+      );
       const data = await this.enrichmentData(answer, signal);
-      const result = { transactionId, MNOID: field(data, 'MNOID'), sdkSessionId: field(data, 'sdkSessionId') };
+      const result = {
+        transactionId,
+        MNOID: field(data, 'MNOID'),
+        sdkSessionId: field(data, 'sdkSessionId'),
+      };
       await this.registerSession(result.sdkSessionId, result.MNOID, true, undefined, signal);
       return result;
     });
   }
 
   /** The enrichment's data; when the operator identified nobody, the session is still reported. */
-  private async enrichmentData(answer: Answer, signal: AbortSignal): Promise<Record<string, unknown>> {
+  private async enrichmentData(
+    answer: Answer,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>> {
     try {
       return dataOf(answer);
     } catch (error) {
       // The gateway keeps the device context of failed attempts too (fallback statistics).
       if (error instanceof AuthmatechSdkError && error.sdkSessionId) {
-        await this.registerSession(error.sdkSessionId, error.MNOID, false, undefined, signal).catch(() => undefined);
+        await this.registerSession(error.sdkSessionId, error.MNOID, false, undefined, signal).catch(
+          () => undefined,
+        );
       }
       throw error;
     }
   }
 
   private headers(json = false): Record<string, string> {
-    return { 'X-CLIENT-ID': this.clientId, 'X-SDK-TOKEN': this.sdkToken, ...(json && { 'Content-Type': 'application/json' }) };
+    return {
+      'X-CLIENT-ID': this.clientId,
+      'X-SDK-TOKEN': this.sdkToken,
+      ...(json && { 'Content-Type': 'application/json' }),
+    };
   }
 
   private async registerSession(
@@ -325,8 +407,20 @@ export class AuthmatechWebSDK {
     authmatechCodeHash: string | undefined,
     signal: AbortSignal,
   ): Promise<void> {
-    const body = { sdkSessionId, mnoId, authmatechCodePresent, authmatechCodeHash, deviceContext: await this.deviceContext() };
-    dataOf(await request(this.sessionUrl, { method: 'POST', headers: this.headers(true), body: JSON.stringify(body) }, signal));
+    const body = {
+      sdkSessionId,
+      mnoId,
+      authmatechCodePresent,
+      authmatechCodeHash,
+      deviceContext: await this.deviceContext(),
+    };
+    dataOf(
+      await request(
+        this.sessionUrl,
+        { method: 'POST', headers: this.headers(true), body: JSON.stringify(body) },
+        signal,
+      ),
+    );
   }
 
   /** What a browser can honestly say about itself; ids only as hashes. */
@@ -360,7 +454,9 @@ async function installationIdHash(): Promise<string | undefined> {
  * (`…/check#clientId=cli_…&sdkToken=mig_sdk_…`). A fragment never leaves the browser; the SDK
  * removes it and hands the credentials to the check page by postMessage.
  */
-export async function initAuthmatechCheck(options: AuthmatechCheckOptions): Promise<AuthmatechCheckResult> {
+export async function initAuthmatechCheck(
+  options: AuthmatechCheckOptions,
+): Promise<AuthmatechCheckResult> {
   const checkUrl = absoluteUrl(options?.checkUrl, 'checkUrl');
   const fragment = new URLSearchParams(checkUrl.hash.slice(1));
   const sdk = new AuthmatechWebSDK({

@@ -4,7 +4,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import ts from 'typescript';
-import { AuthmatechSdkError, AuthmatechWebSDK, initAuthmatechCheck, SDK_VERSION, type AuthmatechErrorCode } from '../src/index.js';
+import {
+  AuthmatechSdkError,
+  AuthmatechWebSDK,
+  initAuthmatechCheck,
+  SDK_VERSION,
+  type AuthmatechErrorCode,
+} from '../src/index.js';
 
 type Handler = (request: IncomingMessage, body: string, response: ServerResponse) => void;
 
@@ -20,18 +26,33 @@ class FakeGateway {
   readonly seen: Seen[] = [];
   private readonly server: Server;
   private readonly open = new Set<ServerResponse>();
-  enrichment: Handler = (_request, _body, response) => envelope(response, 200, success({ authmatechCode: PROOF, MNOID: 'ZAIN_JO', sdkSessionId: SESSION }));
-  session: Handler = (_request, _body, response) => envelope(response, 200, success({ sdkSessionId: SESSION }));
+  enrichment: Handler = (_request, _body, response) =>
+    envelope(
+      response,
+      200,
+      success({ authmatechCode: PROOF, MNOID: 'ZAIN_JO', sdkSessionId: SESSION }),
+    );
+  session: Handler = (_request, _body, response) =>
+    envelope(response, 200, success({ sdkSessionId: SESSION }));
 
   constructor() {
     this.server = createServer((request, response) => {
       let body = '';
       request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
       request.on('end', () => {
-        this.seen.push({ method: request.method ?? '', url: request.url ?? '', headers: request.headers, body });
+        this.seen.push({
+          method: request.method ?? '',
+          url: request.url ?? '',
+          headers: request.headers,
+          body,
+        });
         this.open.add(response);
         response.on('close', () => this.open.delete(response));
-        (request.url === '/v1/api/sdk/session' ? this.session : this.enrichment)(request, body, response);
+        (request.url === '/v1/api/sdk/session' ? this.session : this.enrichment)(
+          request,
+          body,
+          response,
+        );
       });
     });
   }
@@ -59,15 +80,27 @@ const TOKEN = 'mig_sdk_eyJjIjoiY2xpX3Rlc3QifQ.c2lnbmF0dXJl';
 const CLIENT = 'cli_0123456789abcdefghijkl';
 
 function success(data: object, code: string | null = null, type = 'SUCCESS'): object {
-  return { success: true, messages: [{ type, code, message: null, httpStatus: 'OK', technical: false, arguments: null }], data };
+  return {
+    success: true,
+    messages: [{ type, code, message: null, httpStatus: 'OK', technical: false, arguments: null }],
+    data,
+  };
 }
 
 function failure(code: string): object {
-  return { success: false, messages: [{ type: 'FAILURE', code, message: '…', httpStatus: 'X', technical: false, arguments: null }], data: null };
+  return {
+    success: false,
+    messages: [
+      { type: 'FAILURE', code, message: '…', httpStatus: 'X', technical: false, arguments: null },
+    ],
+    data: null,
+  };
 }
 
 function envelope(response: ServerResponse, status: number, body: object): void {
-  response.writeHead(status, { 'content-type': 'application/json', 'x-correlator': 'corr-1' }).end(JSON.stringify(body));
+  response
+    .writeHead(status, { 'content-type': 'application/json', 'x-correlator': 'corr-1' })
+    .end(JSON.stringify(body));
 }
 
 async function rejection(promise: Promise<unknown>): Promise<AuthmatechSdkError> {
@@ -89,7 +122,12 @@ describe('AuthmatechWebSDK', () => {
   };
 
   const sdk = (options: Partial<ConstructorParameters<typeof AuthmatechWebSDK>[0]> = {}) =>
-    new AuthmatechWebSDK({ backendBaseURL: baseUrl, clientId: CLIENT, sdkToken: TOKEN, ...options });
+    new AuthmatechWebSDK({
+      backendBaseURL: baseUrl,
+      clientId: CLIENT,
+      sdkToken: TOKEN,
+      ...options,
+    });
 
   beforeAll(() => process.on('unhandledRejection', onUnhandled));
   afterAll(() => process.off('unhandledRejection', onUnhandled));
@@ -113,7 +151,12 @@ describe('AuthmatechWebSDK', () => {
       expect(result).toEqual({ authmatechCode: PROOF, MNOID: 'ZAIN_JO', sdkSessionId: SESSION });
 
       const [enrichment, session] = gateway.seen;
-      expect([enrichment.method, enrichment.url, session.method, session.url]).toEqual(['GET', '/v1/he/ZAIN_JO', 'POST', '/v1/api/sdk/session']);
+      expect([enrichment.method, enrichment.url, session.method, session.url]).toEqual([
+        'GET',
+        '/v1/he/ZAIN_JO',
+        'POST',
+        '/v1/api/sdk/session',
+      ]);
       for (const seen of gateway.seen) {
         expect(seen.headers).toMatchObject({ 'x-client-id': CLIENT, 'x-sdk-token': TOKEN });
         expect(seen.headers['x-api-key']).toBeUndefined();
@@ -128,16 +171,40 @@ describe('AuthmatechWebSDK', () => {
         deviceContext: expect.objectContaining({ platform: 'web', sdkVersion: SDK_VERSION }),
       });
       // Only what a browser can honestly say, ids hashed (Node has no localStorage: no installation id).
-      expect(Object.keys(body.deviceContext).every((key) => ['platform', 'sdkVersion', 'userAgent', 'installationIdHash'].includes(key))).toBe(true);
+      expect(
+        Object.keys(body.deviceContext).every((key) =>
+          ['platform', 'sdkVersion', 'userAgent', 'installationIdHash'].includes(key),
+        ),
+      ).toBe(true);
       expect(session.body).not.toContain(PROOF);
     });
 
     it('rejects with sdk_no_he_result when the operator identified nobody, and still reports the session', async () => {
       gateway.enrichment = (_request, _body, response) =>
-        envelope(response, 200, success({ authmatechCode: null, MNOID: 'ZAIN_JO', sdkSessionId: SESSION }, 'sdk_no_he_result', 'WARNING'));
-      const error = await rejection(sdk().startHeaderEnrichment({ heUrl: `${baseUrl}/v1/he/ZAIN_JO` }));
-      expect(error).toMatchObject({ code: 'sdk_no_he_result', status: 200, gatewayCode: 'sdk_no_he_result', MNOID: 'ZAIN_JO', sdkSessionId: SESSION, retryable: false });
-      expect(JSON.parse(gateway.seen[1].body)).toMatchObject({ sdkSessionId: SESSION, authmatechCodePresent: false });
+        envelope(
+          response,
+          200,
+          success(
+            { authmatechCode: null, MNOID: 'ZAIN_JO', sdkSessionId: SESSION },
+            'sdk_no_he_result',
+            'WARNING',
+          ),
+        );
+      const error = await rejection(
+        sdk().startHeaderEnrichment({ heUrl: `${baseUrl}/v1/he/ZAIN_JO` }),
+      );
+      expect(error).toMatchObject({
+        code: 'sdk_no_he_result',
+        status: 200,
+        gatewayCode: 'sdk_no_he_result',
+        MNOID: 'ZAIN_JO',
+        sdkSessionId: SESSION,
+        retryable: false,
+      });
+      expect(JSON.parse(gateway.seen[1].body)).toMatchObject({
+        sdkSessionId: SESSION,
+        authmatechCodePresent: false,
+      });
     });
 
     it.each<[string, number, object, AuthmatechErrorCode, boolean]>([
@@ -145,21 +212,41 @@ describe('AuthmatechWebSDK', () => {
       ['an operator that is down', 503, failure('OPERATOR_UNAVAILABLE'), 'operator_error', true],
       ['a gateway error', 500, failure('INTERNAL_ERROR'), 'operator_error', true],
       ['an unknown operator', 400, failure('INVALID_OPERATOR'), 'request_refused', false],
-      ['a refused origin seen by a non-browser', 403, failure('ORIGIN_NOT_ALLOWED'), 'request_refused', false],
+      [
+        'a refused origin seen by a non-browser',
+        403,
+        failure('ORIGIN_NOT_ALLOWED'),
+        'request_refused',
+        false,
+      ],
       ['a rate limit', 429, failure('TOO_MANY_REQUESTS'), 'request_refused', true],
     ])('types %s (%i)', async (_case, status, body, code, retryable) => {
       gateway.enrichment = (_request, _body, response) => envelope(response, status, body);
-      const error = await rejection(sdk().startHeaderEnrichment({ heUrl: `${baseUrl}/v1/he/ZAIN_JO` }));
-      expect(error).toMatchObject({ code, status, gatewayCode: (body as { messages: { code: string }[] }).messages[0].code, correlationId: 'corr-1', retryable });
+      const error = await rejection(
+        sdk().startHeaderEnrichment({ heUrl: `${baseUrl}/v1/he/ZAIN_JO` }),
+      );
+      expect(error).toMatchObject({
+        code,
+        status,
+        gatewayCode: (body as { messages: { code: string }[] }).messages[0].code,
+        correlationId: 'corr-1',
+        retryable,
+      });
       expect(error).toBeInstanceOf(Error);
       expect(gateway.seen).toHaveLength(1);
     });
 
     it('types an answer that is not the envelope as invalid_response', async () => {
-      gateway.enrichment = (_request, _body, response) => response.writeHead(200, { 'content-type': 'text/html' }).end('<html>captive portal</html>');
-      expect((await rejection(sdk().startHeaderEnrichment({ heUrl: `${baseUrl}/v1/he/ZAIN_JO` }))).code).toBe('invalid_response');
-      gateway.enrichment = (_request, _body, response) => envelope(response, 200, success({ MNOID: 'ZAIN_JO', sdkSessionId: SESSION }));
-      expect((await rejection(sdk().startHeaderEnrichment({ heUrl: `${baseUrl}/v1/he/ZAIN_JO` }))).code).toBe('invalid_response');
+      gateway.enrichment = (_request, _body, response) =>
+        response.writeHead(200, { 'content-type': 'text/html' }).end('<html>captive portal</html>');
+      expect(
+        (await rejection(sdk().startHeaderEnrichment({ heUrl: `${baseUrl}/v1/he/ZAIN_JO` }))).code,
+      ).toBe('invalid_response');
+      gateway.enrichment = (_request, _body, response) =>
+        envelope(response, 200, success({ MNOID: 'ZAIN_JO', sdkSessionId: SESSION }));
+      expect(
+        (await rejection(sdk().startHeaderEnrichment({ heUrl: `${baseUrl}/v1/he/ZAIN_JO` }))).code,
+      ).toBe('invalid_response');
     });
 
     it('types an unreachable gateway as network_error', async () => {
@@ -173,27 +260,37 @@ describe('AuthmatechWebSDK', () => {
     it('gives up at the deadline with timeout, and abandons the request', async () => {
       gateway.enrichment = () => undefined; // never answers
       const started = Date.now();
-      const error = await rejection(sdk({ timeoutMs: 300 }).startHeaderEnrichment({ heUrl: `${baseUrl}/v1/he/ZAIN_JO` }));
+      const error = await rejection(
+        sdk({ timeoutMs: 300 }).startHeaderEnrichment({ heUrl: `${baseUrl}/v1/he/ZAIN_JO` }),
+      );
       expect(error).toMatchObject({ code: 'timeout', retryable: true });
       expect(Date.now() - started).toBeGreaterThanOrEqual(290);
       const deadline = Date.now() + 2_000;
-      while (gateway.pending() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      while (gateway.pending() > 0 && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 10));
       expect(gateway.pending()).toBe(0);
     });
 
     it('counts the session report into the same deadline', async () => {
       gateway.session = () => undefined;
-      const error = await rejection(sdk().startHeaderEnrichment({ heUrl: `${baseUrl}/v1/he/ZAIN_JO`, timeoutMs: 300 }));
+      const error = await rejection(
+        sdk().startHeaderEnrichment({ heUrl: `${baseUrl}/v1/he/ZAIN_JO`, timeoutMs: 300 }),
+      );
       expect(error.code).toBe('timeout');
     });
 
     it('fails when the session report is refused, so no proof is used without its session', async () => {
-      gateway.session = (_request, _body, response) => envelope(response, 401, failure('UNAUTHORIZED'));
-      expect((await rejection(sdk().startHeaderEnrichment({ heUrl: `${baseUrl}/v1/he/ZAIN_JO` }))).code).toBe('token_refused');
+      gateway.session = (_request, _body, response) =>
+        envelope(response, 401, failure('UNAUTHORIZED'));
+      expect(
+        (await rejection(sdk().startHeaderEnrichment({ heUrl: `${baseUrl}/v1/he/ZAIN_JO` }))).code,
+      ).toBe('token_refused');
     });
 
     it('posts the session to the backend base URL, with or without a trailing slash', async () => {
-      await sdk({ backendBaseURL: `${baseUrl}/` }).startHeaderEnrichment({ heUrl: `${baseUrl}/v1/he/ZAIN_JO` });
+      await sdk({ backendBaseURL: `${baseUrl}/` }).startHeaderEnrichment({
+        heUrl: `${baseUrl}/v1/he/ZAIN_JO`,
+      });
       expect(gateway.seen[1].url).toBe('/v1/api/sdk/session');
     });
   });
@@ -212,7 +309,9 @@ describe('AuthmatechWebSDK', () => {
 
     it('rejects a missing heUrl or checkUrl with a TypeError', async () => {
       await expect(sdk().startHeaderEnrichment({ heUrl: 'not a url' })).rejects.toThrow(TypeError);
-      await expect(initAuthmatechCheck({ checkUrl: `${baseUrl}/v1/he/ZAIN_JO/check` })).rejects.toThrow(TypeError);
+      await expect(
+        initAuthmatechCheck({ checkUrl: `${baseUrl}/v1/he/ZAIN_JO/check` }),
+      ).rejects.toThrow(TypeError);
       expect(gateway.seen).toHaveLength(0);
     });
   });
@@ -226,32 +325,64 @@ describe('the published package', () => {
     expect(manifest.dependencies ?? {}).toEqual({});
     expect(manifest.peerDependencies ?? {}).toEqual({});
     expect(manifest.type).toBe('module');
-    expect(manifest.exports['.']).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
+    expect(manifest.exports['.']).toEqual({
+      types: './dist/index.d.ts',
+      default: './dist/index.js',
+    });
     expect(manifest.files).toEqual(['dist', 'README.md']);
     // The version it reports in the device context is the one it is published as.
     expect(SDK_VERSION).toBe(manifest.version);
     // Published under the repository's licence (LICENSE at its root).
-    const repository = JSON.parse(readFileSync(new URL('../../package.json', root), 'utf8')) as { license: string };
+    const repository = JSON.parse(readFileSync(new URL('../../package.json', root), 'utf8')) as {
+      license: string;
+    };
     expect([manifest.license, repository.license]).toEqual(['Apache-2.0', 'Apache-2.0']);
   });
 
   it('stays within 5 KB gzipped: the file it ships (dist/index.js, built by `npm run build`), at gzip’s default level', () => {
     const built = new URL('dist/index.js', root);
-    if (!existsSync(built)) throw new Error('sdk/web/dist/index.js is missing: run `npm run build` first (npm test does)');
+    if (!existsSync(built))
+      throw new Error(
+        'sdk/web/dist/index.js is missing: run `npm run build` first (npm test does)',
+      );
     const shipped = readFileSync(built, 'utf8');
     // The build of these sources, not a stale one: what their compiler options make of src/index.ts.
     const configPath = new URL('tsconfig.json', root).pathname;
-    const config = ts.parseJsonConfigFileContent(ts.readConfigFile(configPath, ts.sys.readFile).config, ts.sys, new URL('.', root).pathname);
+    const config = ts.parseJsonConfigFileContent(
+      ts.readConfigFile(configPath, ts.sys.readFile).config,
+      ts.sys,
+      new URL('.', root).pathname,
+    );
     const source = readFileSync(new URL('src/index.ts', root), 'utf8');
-    expect(shipped === ts.transpileModule(source, { compilerOptions: config.options }).outputText).toBe(true);
+    expect(
+      shipped === ts.transpileModule(source, { compilerOptions: config.options }).outputText,
+    ).toBe(true);
     expect(shipped).not.toMatch(/\bimport\b.+\bfrom\b/);
     expect(gzipSync(shipped).length).toBeLessThanOrEqual(5 * 1024);
   });
 
   it('documents every option and every error code in its README', () => {
     const readme = readFileSync(new URL('README.md', root), 'utf8');
-    const codes: AuthmatechErrorCode[] = ['sdk_no_he_result', 'timeout', 'token_refused', 'operator_error', 'network_error', 'request_refused', 'invalid_response'];
-    for (const name of [...codes, 'backendBaseURL', 'clientId', 'sdkToken', 'timeoutMs', 'rememberInstallation', 'heUrl', 'checkUrl', 'transactionId']) {
+    const codes: AuthmatechErrorCode[] = [
+      'sdk_no_he_result',
+      'timeout',
+      'token_refused',
+      'operator_error',
+      'network_error',
+      'request_refused',
+      'invalid_response',
+    ];
+    for (const name of [
+      ...codes,
+      'backendBaseURL',
+      'clientId',
+      'sdkToken',
+      'timeoutMs',
+      'rememberInstallation',
+      'heUrl',
+      'checkUrl',
+      'transactionId',
+    ]) {
       expect(readme).toContain(`\`${name}\``);
     }
   });

@@ -1,8 +1,20 @@
-import { applyDecorators, createParamDecorator, SetMetadata, type ExecutionContext } from '@nestjs/common';
+import {
+  applyDecorators,
+  createParamDecorator,
+  SetMetadata,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { ApiExtension, ApiSecurity } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { IS_PUBLIC } from './public.decorator.js';
-import type { AuthenticatedAdmin, AuthenticatedClient, AuthenticatedConsoleUser, Caller, ClientProduct, ConsoleRole } from './caller.js';
+import type {
+  AuthenticatedAdmin,
+  AuthenticatedClient,
+  AuthenticatedConsoleUser,
+  Caller,
+  ClientProduct,
+  ConsoleRole,
+} from './caller.js';
 
 export const AUTH_RULE = 'auth:rule';
 export const REQUIRED_PRODUCT = 'auth:product';
@@ -46,7 +58,10 @@ export const SdkTokenAuth = (): ClassDecorator & MethodDecorator =>
 
 /** `Authorization: Bearer <HS256 JWT with kid>` (Identity Match and CAMARA contracts). */
 export const JwtAuth = (): ClassDecorator & MethodDecorator =>
-  applyDecorators(SetMetadata(AUTH_RULE, { kind: 'jwt' } satisfies AuthRule), ApiSecurity(SecuritySchemes.clientJwt));
+  applyDecorators(
+    SetMetadata(AUTH_RULE, { kind: 'jwt' } satisfies AuthRule),
+    ApiSecurity(SecuritySchemes.clientJwt),
+  );
 
 /** `Authorization: Bearer <admin key>`; `admin` may do everything an `auditor` may. */
 export const AdminAuth = (role: AdminRole): ClassDecorator & MethodDecorator =>
@@ -62,7 +77,10 @@ export const AdminAuth = (role: AdminRole): ClassDecorator & MethodDecorator =>
  * state-changing method; the signed-in user's role must be one of `roles`.
  */
 export const ConsoleAuth = (...roles: ConsoleRole[]): ClassDecorator & MethodDecorator =>
-  applyDecorators(SetMetadata(AUTH_RULE, { kind: 'console', roles } satisfies AuthRule), ApiSecurity('consoleSession'));
+  applyDecorators(
+    SetMetadata(AUTH_RULE, { kind: 'console', roles } satisfies AuthRule),
+    ApiSecurity('consoleSession'),
+  );
 
 /**
  * `Authorization: Bearer <token>` from an operator: the sinkCredential the gateway gave it for one
@@ -74,7 +92,10 @@ export const OperatorSinkTokenAuth = (): ClassDecorator & MethodDecorator =>
 
 /** The product a client must have enabled to call the route. */
 export const RequireProduct = (product: ClientProduct): ClassDecorator & MethodDecorator =>
-  applyDecorators(SetMetadata(REQUIRED_PRODUCT, product), ApiExtension('x-required-product', product));
+  applyDecorators(
+    SetMetadata(REQUIRED_PRODUCT, product),
+    ApiExtension('x-required-product', product),
+  );
 
 /** The caller the guard authenticated, from the request's context. */
 export function callerOf(request: FastifyRequest): Caller | undefined {
@@ -82,20 +103,29 @@ export function callerOf(request: FastifyRequest): Caller | undefined {
 }
 
 /** The authenticated client. Throws when the guard did not authenticate one: a wiring bug, never a caller's fault. */
-export const CurrentClient = createParamDecorator((_: unknown, context: ExecutionContext): AuthenticatedClient => {
-  const caller = callerOf(context.switchToHttp().getRequest<FastifyRequest>());
-  if (caller?.kind !== 'client') throw new Error('CurrentClient used on a route without client authentication');
-  return caller;
-});
+export const CurrentClient = createParamDecorator(
+  (_: unknown, context: ExecutionContext): AuthenticatedClient => {
+    const caller = callerOf(context.switchToHttp().getRequest<FastifyRequest>());
+    if (caller?.kind !== 'client')
+      throw new Error('CurrentClient used on a route without client authentication');
+    return caller;
+  },
+);
 
-export const CurrentAdmin = createParamDecorator((_: unknown, context: ExecutionContext): AuthenticatedAdmin => {
-  const caller = callerOf(context.switchToHttp().getRequest<FastifyRequest>());
-  if (caller?.kind !== 'admin') throw new Error('CurrentAdmin used on a route without admin authentication');
-  return caller;
-});
+export const CurrentAdmin = createParamDecorator(
+  (_: unknown, context: ExecutionContext): AuthenticatedAdmin => {
+    const caller = callerOf(context.switchToHttp().getRequest<FastifyRequest>());
+    if (caller?.kind !== 'admin')
+      throw new Error('CurrentAdmin used on a route without admin authentication');
+    return caller;
+  },
+);
 
-export const CurrentConsoleUser = createParamDecorator((_: unknown, context: ExecutionContext): AuthenticatedConsoleUser => {
-  const caller = callerOf(context.switchToHttp().getRequest<FastifyRequest>());
-  if (caller?.kind !== 'console_user') throw new Error('CurrentConsoleUser used on a route without console authentication');
-  return caller;
-});
+export const CurrentConsoleUser = createParamDecorator(
+  (_: unknown, context: ExecutionContext): AuthenticatedConsoleUser => {
+    const caller = callerOf(context.switchToHttp().getRequest<FastifyRequest>());
+    if (caller?.kind !== 'console_user')
+      throw new Error('CurrentConsoleUser used on a route without console authentication');
+    return caller;
+  },
+);

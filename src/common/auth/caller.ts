@@ -1,4 +1,12 @@
-export const CLIENT_PRODUCTS = ['VERIFY', 'VERIFY_MASKED', 'SIM_SWAP', 'DEVICE_SWAP', 'TRUST', 'SHIELD', 'DETECT'] as const;
+export const CLIENT_PRODUCTS = [
+  'VERIFY',
+  'VERIFY_MASKED',
+  'SIM_SWAP',
+  'DEVICE_SWAP',
+  'TRUST',
+  'SHIELD',
+  'DETECT',
+] as const;
 export type ClientProduct = (typeof CLIENT_PRODUCTS)[number];
 
 export type ClientEnvironment = 'SANDBOX' | 'LIVE';

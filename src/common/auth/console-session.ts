@@ -9,7 +9,10 @@ import type { AuthenticatedConsoleUser, ConsoleRole } from './caller.js';
  * when the user is signed in but their role is not one of `roles`.
  */
 export abstract class ConsoleSessionAuthenticator {
-  abstract authenticate(request: FastifyRequest, roles: ConsoleRole[]): Promise<AuthenticatedConsoleUser>;
+  abstract authenticate(
+    request: FastifyRequest,
+    roles: ConsoleRole[],
+  ): Promise<AuthenticatedConsoleUser>;
 
   /** The user of the request's live console session, if it carries one (no CSRF or role check). */
   abstract pageUser(request: FastifyRequest): Promise<AuthenticatedConsoleUser | undefined>;

@@ -25,7 +25,12 @@ class IsProxyList implements ValidatorConstraintInterface {
       .split(',')
       .map((entry) => entry.trim())
       .filter(Boolean)
-      .every((entry) => ['loopback', 'linklocal', 'uniquelocal'].includes(entry) || ipaddr.isValid(entry) || ipaddr.isValidCIDR(entry));
+      .every(
+        (entry) =>
+          ['loopback', 'linklocal', 'uniquelocal'].includes(entry) ||
+          ipaddr.isValid(entry) ||
+          ipaddr.isValidCIDR(entry),
+      );
   }
 
   defaultMessage(): string {
@@ -742,7 +747,11 @@ export class Environment {
 
   /** A developer's machine on the on-disk embedded database: where the sandbox bootstraps itself. */
   get isDeveloperSandbox(): boolean {
-    return this.NODE_ENV === 'development' && this.usesEmbeddedDatabase && this.EMBEDDED_DATA_DIR !== 'memory://';
+    return (
+      this.NODE_ENV === 'development' &&
+      this.usesEmbeddedDatabase &&
+      this.EMBEDDED_DATA_DIR !== 'memory://'
+    );
   }
 }
 
@@ -772,7 +781,11 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
       ),
     );
   }
-  if (environment.isProduction && environment.usesEmbeddedDatabase && !environment.ALLOW_EMBEDDED_IN_PRODUCTION) {
+  if (
+    environment.isProduction &&
+    environment.usesEmbeddedDatabase &&
+    !environment.ALLOW_EMBEDDED_IN_PRODUCTION
+  ) {
     throw new EnvironmentError([
       'DATABASE_URL: required when NODE_ENV=production (the embedded database serves one process and is for development); set DATABASE_URL=postgresql://…, or ALLOW_EMBEDDED_IN_PRODUCTION=true to run on it anyway',
     ]);

@@ -31,11 +31,18 @@ export class SecretBox {
   seal(plaintext: string): SealedSecret {
     const keyVersion = this.secrets.currentKeyVersion;
     const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.secrets.encryptionKey(keyVersion), iv, { authTagLength: TAG_BYTES });
+    const cipher = createCipheriv('aes-256-gcm', this.secrets.encryptionKey(keyVersion), iv, {
+      authTagLength: TAG_BYTES,
+    });
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
     return {
-      ciphertext: [FORMAT, iv.toString('base64url'), tag.toString('base64url'), ciphertext.toString('base64url')].join('.'),
+      ciphertext: [
+        FORMAT,
+        iv.toString('base64url'),
+        tag.toString('base64url'),
+        ciphertext.toString('base64url'),
+      ].join('.'),
       keyVersion,
     };
   }
@@ -45,11 +52,19 @@ export class SecretBox {
     if (format !== FORMAT || iv === undefined || tag === undefined || ciphertext === undefined) {
       throw new Error('sealed secret has an unknown format');
     }
-    const decipher = createDecipheriv('aes-256-gcm', this.secrets.encryptionKey(sealed.keyVersion), Buffer.from(iv, 'base64url'), {
-      authTagLength: TAG_BYTES,
-    });
+    const decipher = createDecipheriv(
+      'aes-256-gcm',
+      this.secrets.encryptionKey(sealed.keyVersion),
+      Buffer.from(iv, 'base64url'),
+      {
+        authTagLength: TAG_BYTES,
+      },
+    );
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+    return Buffer.concat([
+      decipher.update(Buffer.from(ciphertext, 'base64url')),
+      decipher.final(),
+    ]).toString('utf8');
   }
 
   /** True when the secret should be re-sealed under the newest KEK. */
@@ -62,7 +77,11 @@ export class SecretBox {
  * The sealed secret of a row that keeps its ciphertext and key version in nullable columns written
  * together: one without the other is a damaged row, refused rather than opened under no key.
  */
-export function storedSealedSecret(ciphertext: string | null, keyVersion: number | null): SealedSecret {
-  if (ciphertext === null || keyVersion === null) throw new Error('sealed secret is incomplete (ciphertext or key version missing)');
+export function storedSealedSecret(
+  ciphertext: string | null,
+  keyVersion: number | null,
+): SealedSecret {
+  if (ciphertext === null || keyVersion === null)
+    throw new Error('sealed secret is incomplete (ciphertext or key version missing)');
   return { ciphertext, keyVersion };
 }

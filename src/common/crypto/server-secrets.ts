@@ -37,7 +37,9 @@ interface DevSecretsFile {
 function decodeKey(name: string, value: string): Buffer {
   const bytes = Buffer.from(value, /^[0-9a-fA-F]+$/.test(value) ? 'hex' : 'base64url');
   if (bytes.length < MIN_BYTES) {
-    throw new EnvironmentError([`${name}: must encode at least ${MIN_BYTES} random bytes (base64url or hex)`]);
+    throw new EnvironmentError([
+      `${name}: must encode at least ${MIN_BYTES} random bytes (base64url or hex)`,
+    ]);
   }
   return bytes;
 }
@@ -45,14 +47,24 @@ function decodeKey(name: string, value: string): Buffer {
 /** `SECRET_ENCRYPTION_KEYS=1:<base64url>,2:<base64url>` → version → 32-byte key. */
 function parseEncryptionKeys(value: string): Map<number, Buffer> {
   const keys = new Map<number, Buffer>();
-  for (const entry of value.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const match = /^(\d+):(.+)$/.exec(entry);
-    if (!match) throw new EnvironmentError(['SECRET_ENCRYPTION_KEYS: entries must look like <version>:<key>']);
+    if (!match)
+      throw new EnvironmentError([
+        'SECRET_ENCRYPTION_KEYS: entries must look like <version>:<key>',
+      ]);
     const key = decodeKey('SECRET_ENCRYPTION_KEYS', match[2]);
-    if (key.length !== 32) throw new EnvironmentError(['SECRET_ENCRYPTION_KEYS: each key must be exactly 32 bytes (AES-256)']);
+    if (key.length !== 32)
+      throw new EnvironmentError([
+        'SECRET_ENCRYPTION_KEYS: each key must be exactly 32 bytes (AES-256)',
+      ]);
     keys.set(Number(match[1]), key);
   }
-  if (keys.size === 0) throw new EnvironmentError(['SECRET_ENCRYPTION_KEYS: at least one key is required']);
+  if (keys.size === 0)
+    throw new EnvironmentError(['SECRET_ENCRYPTION_KEYS: at least one key is required']);
   return keys;
 }
 
@@ -61,7 +73,14 @@ function parseEncryptionKeys(value: string): Map<number, Buffer> {
  * stays readable across restarts); production must configure them, or the gateway refuses to start.
  */
 function developmentSecrets(environment: Environment): DevSecretsFile {
-  const file = path.join(path.dirname(path.resolve(environment.EMBEDDED_DATA_DIR === 'memory://' ? './.data/x' : environment.EMBEDDED_DATA_DIR)), 'dev-secrets.json');
+  const file = path.join(
+    path.dirname(
+      path.resolve(
+        environment.EMBEDDED_DATA_DIR === 'memory://' ? './.data/x' : environment.EMBEDDED_DATA_DIR,
+      ),
+    ),
+    'dev-secrets.json',
+  );
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecretsFile;
   const generated: DevSecretsFile = {
     API_KEY_PEPPER: randomBytes(32).toString('base64url'),
@@ -83,18 +102,24 @@ export function loadServerSecrets(environment: Environment): ServerSecrets {
     PHONE_HASH_PEPPER: environment.PHONE_HASH_PEPPER,
     SECRET_ENCRYPTION_KEYS: environment.SECRET_ENCRYPTION_KEYS,
   };
-  const missing = Object.entries(configured).filter(([, value]) => value === undefined).map(([name]) => name);
+  const missing = Object.entries(configured)
+    .filter(([, value]) => value === undefined)
+    .map(([name]) => name);
   if (missing.length > 0 && environment.isProduction) {
     throw new EnvironmentError([
       `${missing.join(', ')}: required when NODE_ENV=production; set each to ≥ 32 random bytes (\`openssl rand -hex 32\`; SECRET_ENCRYPTION_KEYS as 1:<64 hex>), see .env.example`,
     ]);
   }
   const fallback = missing.length > 0 ? developmentSecrets(environment) : undefined;
-  const pick = (name: keyof DevSecretsFile): string => configured[name] ?? (fallback ?? developmentSecrets(environment))[name];
+  const pick = (name: keyof DevSecretsFile): string =>
+    configured[name] ?? (fallback ?? developmentSecrets(environment))[name];
   const encryptionKeys = parseEncryptionKeys(pick('SECRET_ENCRYPTION_KEYS'));
-  const currentKeyVersion = environment.SECRET_ENCRYPTION_KEY_VERSION ?? Math.max(...encryptionKeys.keys());
+  const currentKeyVersion =
+    environment.SECRET_ENCRYPTION_KEY_VERSION ?? Math.max(...encryptionKeys.keys());
   if (!encryptionKeys.has(currentKeyVersion)) {
-    throw new EnvironmentError(['SECRET_ENCRYPTION_KEY_VERSION: no key of that version in SECRET_ENCRYPTION_KEYS']);
+    throw new EnvironmentError([
+      'SECRET_ENCRYPTION_KEY_VERSION: no key of that version in SECRET_ENCRYPTION_KEYS',
+    ]);
   }
   return new ServerSecrets(
     decodeKey('API_KEY_PEPPER', pick('API_KEY_PEPPER')),

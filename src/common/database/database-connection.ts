@@ -61,8 +61,9 @@ class PostgresConnection extends DatabaseConnection {
       application_name: 'mobile-identity-gateway',
     });
     // An idle client that loses its server emits here; without a listener Node would crash.
-    this.pool.on('error', (error) => { new Logger(DatabaseConnection.name).warn(`idle database connection failed: ${error.message}`); },
-    );
+    this.pool.on('error', (error) => {
+      new Logger(DatabaseConnection.name).warn(`idle database connection failed: ${error.message}`);
+    });
     this.adapter = new PrismaPg(this.pool);
   }
 
@@ -89,7 +90,12 @@ class PostgresConnection extends DatabaseConnection {
   }
 
   override poolStats(): PoolStats {
-    return { max: this.environment.DATABASE_POOL_MAX, total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount };
+    return {
+      max: this.environment.DATABASE_POOL_MAX,
+      total: this.pool.totalCount,
+      idle: this.pool.idleCount,
+      waiting: this.pool.waitingCount,
+    };
   }
 
   async close(): Promise<void> {
@@ -99,9 +105,21 @@ class PostgresConnection extends DatabaseConnection {
   }
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 // SQLSTATEs a wrong DATABASE_URL gives: bad password or role, no such database.
-const REFUSED_SQLSTATES: Record<string, string> = { '28P01': 'password authentication failed', '28000': 'role not allowed', '3D000': 'database does not exist' };
+const REFUSED_SQLSTATES: Record<string, string> = {
+  '28P01': 'password authentication failed',
+  '28000': 'role not allowed',
+  '3D000': 'database does not exist',
+};
 
 /**
  * A failed first connection as a one-line configuration error naming DATABASE_URL and where it
@@ -126,10 +144,14 @@ function connectionFailure(error: unknown, environment: Environment): Environmen
   } catch {
     // keep the generic wording: the URL itself may hold a secret
   }
-  return new EnvironmentError([`DATABASE_URL: ${reason} at ${target}; start PostgreSQL or fix DATABASE_URL (postgresql://user:password@host:5432/database)`]);
+  return new EnvironmentError([
+    `DATABASE_URL: ${reason} at ${target}; start PostgreSQL or fix DATABASE_URL (postgresql://user:password@host:5432/database)`,
+  ]);
 }
 
-export async function openDatabaseConnection(environment: Environment): Promise<DatabaseConnection> {
+export async function openDatabaseConnection(
+  environment: Environment,
+): Promise<DatabaseConnection> {
   if (!environment.usesEmbeddedDatabase) return new PostgresConnection(environment);
   // PGlite (a WebAssembly PostgreSQL, tens of MB in memory) is loaded only when it is used.
   const { openEmbeddedConnection } = await import('./embedded-connection.js');

@@ -38,7 +38,9 @@ export enum DatabaseLock {
  * rollback and a crashed holder never blocks the others.
  */
 export async function tryLock(tx: Prisma.TransactionClient, lock: DatabaseLock): Promise<boolean> {
-  const rows = await tx.$queryRaw<{ locked: boolean }[]>`SELECT pg_try_advisory_xact_lock(${lock}::bigint) AS locked`;
+  const rows = await tx.$queryRaw<
+    { locked: boolean }[]
+  >`SELECT pg_try_advisory_xact_lock(${lock}::bigint) AS locked`;
   return rows.at(0)?.locked === true;
 }
 

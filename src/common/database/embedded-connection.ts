@@ -72,7 +72,9 @@ async function lockDataDir(dataDir: string): Promise<string> {
 }
 
 /** The embedded PGlite database of EMBEDDED_DATA_DIR (development and the quickstart only). */
-export async function openEmbeddedConnection(environment: Environment): Promise<DatabaseConnection> {
+export async function openEmbeddedConnection(
+  environment: Environment,
+): Promise<DatabaseConnection> {
   const dataDir = path.resolve(environment.EMBEDDED_DATA_DIR);
   const inMemory = environment.EMBEDDED_DATA_DIR === 'memory://';
   if (!inMemory) await mkdir(dataDir, { recursive: true }); // PGlite does not create parents.

@@ -141,7 +141,7 @@ export async function applyMigrations(
   } catch (error) {
     if ((error as { code?: string }).code === '42501') {
       throw new MigrationError(
-        'This database role may not change the schema (permission denied). Apply migrations as the database owner (`npm run db:migrate` with the owner\'s DATABASE_URL), and run the gateway with MIGRATE_ON_START=false.',
+        "This database role may not change the schema (permission denied). Apply migrations as the database owner (`npm run db:migrate` with the owner's DATABASE_URL), and run the gateway with MIGRATE_ON_START=false.",
       );
     }
     throw error;

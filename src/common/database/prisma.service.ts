@@ -31,7 +31,10 @@ export class PrismaService implements OnApplicationShutdown {
    * request's transaction when there is one), so a change and its audit event commit or fail
    * together. A transaction waits for a connection, and runs, at most `timeoutMs` each.
    */
-  transaction<T>(work: (tx: Prisma.TransactionClient) => Promise<T>, timeoutMs = 10_000): Promise<T> {
+  transaction<T>(
+    work: (tx: Prisma.TransactionClient) => Promise<T>,
+    timeoutMs = 10_000,
+  ): Promise<T> {
     return this.client.$transaction(work, { timeout: timeoutMs, maxWait: timeoutMs });
   }
 

@@ -27,7 +27,9 @@ export function asJoinableClient(tx: Prisma.TransactionClient): PrismaClient {
     get(target, property, receiver) {
       if (property === '$transaction') {
         return async (work: unknown) =>
-          typeof work === 'function' ? (work as (client: PrismaClient) => Promise<unknown>)(joined) : Promise.all(work as Promise<unknown>[]);
+          typeof work === 'function'
+            ? (work as (client: PrismaClient) => Promise<unknown>)(joined)
+            : Promise.all(work as Promise<unknown>[]);
       }
       return Reflect.get(target, property, receiver) as unknown;
     },

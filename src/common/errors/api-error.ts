@@ -33,19 +33,54 @@ const sameEverywhere = (code: string): ContractCodes => ({
 
 /** Codes for failures any route can produce, spelled as each contract spells them. */
 export const CommonCodes = {
-  malformedBody: { authmatech: 'MALFORMED_REQUEST', camara: 'INVALID_ARGUMENT', identity_match: 'INVALID_REQUEST', admin: 'INVALID_ARGUMENT' },
-  validation: { authmatech: 'VALIDATION_ERROR', camara: 'INVALID_ARGUMENT', identity_match: 'INVALID_REQUEST', admin: 'INVALID_ARGUMENT' },
-  unauthenticated: { authmatech: 'UNAUTHORIZED', camara: 'UNAUTHENTICATED', identity_match: 'UNAUTHORIZED', admin: 'UNAUTHENTICATED' },
-  forbidden: { authmatech: 'FORBIDDEN', camara: 'PERMISSION_DENIED', identity_match: 'FORBIDDEN', admin: 'PERMISSION_DENIED' },
-  productNotEnabled: { authmatech: 'PRODUCT_NOT_ENABLED', camara: 'PERMISSION_DENIED', identity_match: 'PRODUCT_NOT_ENABLED', admin: 'PERMISSION_DENIED' },
+  malformedBody: {
+    authmatech: 'MALFORMED_REQUEST',
+    camara: 'INVALID_ARGUMENT',
+    identity_match: 'INVALID_REQUEST',
+    admin: 'INVALID_ARGUMENT',
+  },
+  validation: {
+    authmatech: 'VALIDATION_ERROR',
+    camara: 'INVALID_ARGUMENT',
+    identity_match: 'INVALID_REQUEST',
+    admin: 'INVALID_ARGUMENT',
+  },
+  unauthenticated: {
+    authmatech: 'UNAUTHORIZED',
+    camara: 'UNAUTHENTICATED',
+    identity_match: 'UNAUTHORIZED',
+    admin: 'UNAUTHENTICATED',
+  },
+  forbidden: {
+    authmatech: 'FORBIDDEN',
+    camara: 'PERMISSION_DENIED',
+    identity_match: 'FORBIDDEN',
+    admin: 'PERMISSION_DENIED',
+  },
+  productNotEnabled: {
+    authmatech: 'PRODUCT_NOT_ENABLED',
+    camara: 'PERMISSION_DENIED',
+    identity_match: 'PRODUCT_NOT_ENABLED',
+    admin: 'PERMISSION_DENIED',
+  },
   notFound: sameEverywhere('NOT_FOUND'),
   methodNotAllowed: sameEverywhere('METHOD_NOT_ALLOWED'),
   payloadTooLarge: sameEverywhere('PAYLOAD_TOO_LARGE'),
   headersTooLarge: sameEverywhere('HEADERS_TOO_LARGE'),
   unsupportedMediaType: sameEverywhere('UNSUPPORTED_MEDIA_TYPE'),
   tooManyRequests: sameEverywhere('TOO_MANY_REQUESTS'),
-  internal: { authmatech: 'INTERNAL_ERROR', camara: 'INTERNAL', identity_match: 'INTERNAL_ERROR', admin: 'INTERNAL' },
-  unavailable: { authmatech: 'SERVICE_UNAVAILABLE', camara: 'UNAVAILABLE', identity_match: 'SERVICE_UNAVAILABLE', admin: 'UNAVAILABLE' },
+  internal: {
+    authmatech: 'INTERNAL_ERROR',
+    camara: 'INTERNAL',
+    identity_match: 'INTERNAL_ERROR',
+    admin: 'INTERNAL',
+  },
+  unavailable: {
+    authmatech: 'SERVICE_UNAVAILABLE',
+    camara: 'UNAVAILABLE',
+    identity_match: 'SERVICE_UNAVAILABLE',
+    admin: 'UNAVAILABLE',
+  },
   timeout: sameEverywhere('TIMEOUT'),
 } satisfies Record<string, ContractCodes>;
 
@@ -62,7 +97,11 @@ export function productNotEnabledStatus(contract: Contract): number {
  * `CommonCodes.productNotEnabled`). One factory for the guard and for the verify flow's own check.
  */
 export function productNotEnabled(contract: Contract = 'authmatech'): ApiError {
-  return new ApiError(productNotEnabledStatus(contract), CommonCodes.productNotEnabled, 'The product is not enabled for this client.');
+  return new ApiError(
+    productNotEnabledStatus(contract),
+    CommonCodes.productNotEnabled,
+    'The product is not enabled for this client.',
+  );
 }
 
 /** The generic code for a status, used when a framework error carries only a status. */

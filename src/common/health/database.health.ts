@@ -18,7 +18,9 @@ export class DatabaseHealthIndicator {
       await Promise.race([
         this.prisma.client.$queryRaw`SELECT 1`,
         new Promise((_, reject) => {
-          timer = setTimeout(() => { reject(new Error('timed out')); }, READINESS_TIMEOUT_MS);
+          timer = setTimeout(() => {
+            reject(new Error('timed out'));
+          }, READINESS_TIMEOUT_MS);
         }),
       ]);
       return indicator.up();

@@ -1,6 +1,22 @@
-import { Controller, Get, HttpCode, Res, ServiceUnavailableException, type OnApplicationBootstrap } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  Res,
+  ServiceUnavailableException,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSchema, ApiServiceUnavailableResponse, ApiTags, type ApiPropertyOptions } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiSchema,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+  type ApiPropertyOptions,
+} from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/public.decorator.js';
@@ -22,7 +38,12 @@ class LivenessDto {
 const checks = (description: string): ApiPropertyOptions => ({
   type: 'object',
   description,
-  additionalProperties: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['up', 'degraded', 'down'] } }, additionalProperties: true },
+  additionalProperties: {
+    type: 'object',
+    required: ['status'],
+    properties: { status: { type: 'string', enum: ['up', 'degraded', 'down'] } },
+    additionalProperties: true,
+  },
 });
 
 /** The report of @nestjs/terminus: each check's state, split into healthy (`info`) and failed (`error`). */
@@ -83,14 +104,22 @@ export class HealthController implements OnApplicationBootstrap {
       'The gateway can serve: its database answers a query and its audit trail can be appended to (the audit writer is not stalled, the chain head can be locked). 503 otherwise, and while it drains at shutdown (`shutting_down`).',
   })
   @ApiOkResponse({ type: ReadinessDto, description: 'Ready.' })
-  @ApiServiceUnavailableResponse({ type: ReadinessDto, description: 'Not ready: the report says which check failed.' })
-  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthCheckResult | ShuttingDown> {
+  @ApiServiceUnavailableResponse({
+    type: ReadinessDto,
+    description: 'Not ready: the report says which check failed.',
+  })
+  async ready(
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<HealthCheckResult | ShuttingDown> {
     if (this.readiness.draining) {
       reply.status(503);
       return { status: 'shutting_down', details: {} };
     }
     try {
-      return await this.health.check([() => this.database.check(), ...this.moduleChecks.map((check) => () => check.check())]);
+      return await this.health.check([
+        () => this.database.check(),
+        ...this.moduleChecks.map((check) => () => check.check()),
+      ]);
     } catch (error) {
       // Terminus reports a failed check as an exception carrying the report; keep its body.
       if (error instanceof ServiceUnavailableException) {

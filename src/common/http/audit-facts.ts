@@ -37,7 +37,8 @@ export function auditFacts(request: FastifyRequest): AuditFacts {
 export const AUDIT_ACTION = 'audit:action';
 
 /** Names the audit action of a route (e.g. 'verify', 'sim_swap.check'); read by the audit layer. */
-export const AuditAction = (action: string): ClassDecorator & MethodDecorator => SetMetadata(AUDIT_ACTION, action);
+export const AuditAction = (action: string): ClassDecorator & MethodDecorator =>
+  SetMetadata(AUDIT_ACTION, action);
 
 export const OWN_UNIT_OF_WORK = 'audit:own-unit-of-work';
 
@@ -46,7 +47,8 @@ export const OWN_UNIT_OF_WORK = 'audit:own-unit-of-work';
  * (`RequestAudit.commit` or `RequestAudit.transaction`), so the gateway does not wrap it in a
  * request transaction. For the hot paths, whose units are group-committed.
  */
-export const OwnUnitOfWork = (): ClassDecorator & MethodDecorator => SetMetadata(OWN_UNIT_OF_WORK, true);
+export const OwnUnitOfWork = (): ClassDecorator & MethodDecorator =>
+  SetMetadata(OWN_UNIT_OF_WORK, true);
 
 export const ROUTE_DEADLINE_MS = 'http:route-deadline-ms';
 
@@ -55,4 +57,5 @@ export const ROUTE_DEADLINE_MS = 'http:route-deadline-ms';
  * data asked for (a backtest over a 93-day window), so a long answer is not lost to a 503 after it
  * was computed. The audit event still commits within it.
  */
-export const RouteDeadline = (milliseconds: number): ClassDecorator & MethodDecorator => SetMetadata(ROUTE_DEADLINE_MS, milliseconds);
+export const RouteDeadline = (milliseconds: number): ClassDecorator & MethodDecorator =>
+  SetMetadata(ROUTE_DEADLINE_MS, milliseconds);

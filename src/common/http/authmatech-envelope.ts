@@ -15,7 +15,11 @@ export function authmatechSuccess<T>(data: T): AuthmatechEnvelope<T> {
 }
 
 /** A 200 answer whose outcome is negative but not an error (negative verdict, no enrichment result). */
-export function authmatechWarning<T>(code: string, message: string, data: T): AuthmatechEnvelope<T> {
+export function authmatechWarning<T>(
+  code: string,
+  message: string,
+  data: T,
+): AuthmatechEnvelope<T> {
   return {
     success: true,
     messages: [

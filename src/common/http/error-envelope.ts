@@ -22,7 +22,12 @@ export interface AuthmatechEnvelope<T> {
 }
 
 /** The body of an error response, in the envelope of the contract the route belongs to. */
-export function errorBody(contract: Contract, status: number, code: string, message: string): object {
+export function errorBody(
+  contract: Contract,
+  status: number,
+  code: string,
+  message: string,
+): object {
   switch (contract) {
     case 'authmatech':
       return {

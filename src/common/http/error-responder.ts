@@ -35,7 +35,8 @@ const UNAVAILABLE_SQLSTATE = /^(57P0[1-4]|08...|53300|55P03|57014)$/;
 /** Invalid byte sequence (22021) or an untranslatable character such as `\u0000` in jsonb (22P05). */
 const UNSTORABLE_SQLSTATE = /^(22021|22P05)$/;
 
-const isSqlState = (code: unknown): code is string => typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+const isSqlState = (code: unknown): code is string =>
+  typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 
 interface ErrorLike {
   code?: unknown;
@@ -58,7 +59,9 @@ function sqlStateOf(error: unknown): string | undefined {
 
 function isConnectionFailure(error: unknown): boolean {
   const message = error instanceof Error ? error.message : '';
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|timeout exceeded when trying to connect|Connection terminated|the database system is (starting up|shutting down)/i.test(message);
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|timeout exceeded when trying to connect|Connection terminated|the database system is (starting up|shutting down)/i.test(
+    message,
+  );
 }
 
 /**
@@ -79,23 +82,34 @@ export class ErrorResponder {
   toApiError(error: unknown, request: FastifyRequest): ApiError {
     if (error instanceof ApiError) return error;
     // Nest wraps Fastify's own 4xx errors (body parsing) in an HttpException; judge the original.
-    const original = error instanceof HttpException && error.cause !== undefined ? error.cause : error;
+    const original =
+      error instanceof HttpException && error.cause !== undefined ? error.cause : error;
     if (original instanceof HttpException) return this.fromHttpException(original, request);
     const fastifyError = original as FastifyLikeError | null | undefined;
     if (typeof fastifyError?.code === 'string' && fastifyError.code.startsWith('FST_')) {
       return this.fromFastifyError(fastifyError.code, Number(fastifyError.statusCode));
     }
     // JSON.parse failures from the body parser carry a 400 status but no Fastify code.
-    if (original instanceof SyntaxError && Number((original as FastifyLikeError).statusCode) === 400) {
+    if (
+      original instanceof SyntaxError &&
+      Number((original as FastifyLikeError).statusCode) === 400
+    ) {
       return new ApiError(400, CommonCodes.malformedBody, 'The request body is not valid JSON.');
     }
     const sqlState = sqlStateOf(original);
     // Text PostgreSQL cannot store (a NUL, an unpaired surrogate) that reached a query through a
     // path parameter: the caller's input, not a bug, and no stack trace per request.
     if (sqlState !== undefined && UNSTORABLE_SQLSTATE.test(sqlState)) {
-      return new ApiError(400, CommonCodes.validation, 'The request contains characters that cannot be stored.');
+      return new ApiError(
+        400,
+        CommonCodes.validation,
+        'The request contains characters that cannot be stored.',
+      );
     }
-    if ((sqlState !== undefined && UNAVAILABLE_SQLSTATE.test(sqlState)) || isConnectionFailure(original)) {
+    if (
+      (sqlState !== undefined && UNAVAILABLE_SQLSTATE.test(sqlState)) ||
+      isConnectionFailure(original)
+    ) {
       this.logger.warn(`database unavailable (${sqlState ?? 'connection'}): answering 503`);
       return new ApiError(503, CommonCodes.unavailable, STATUS_MESSAGES[503]);
     }
@@ -109,7 +123,9 @@ export class ErrorResponder {
     const contract = ctx.route.contract;
     ctx.errorCode = apiError.codeFor(contract);
     if (apiError.status >= 500) {
-      this.logger.warn(`${request.method} ${ctx.route.pattern ?? 'unmatched route'} answered ${apiError.status} ${ctx.errorCode}`);
+      this.logger.warn(
+        `${request.method} ${ctx.route.pattern ?? 'unmatched route'} answered ${apiError.status} ${ctx.errorCode}`,
+      );
     }
     await reply
       .status(apiError.status)
@@ -132,7 +148,11 @@ export class ErrorResponder {
       return new ApiError(404, CommonCodes.notFound, STATUS_MESSAGES[404]);
     }
     // Framework exceptions may carry messages derived from the request: use our fixed texts.
-    return new ApiError(status, commonCodeForStatus(status), STATUS_MESSAGES[status] ?? STATUS_MESSAGES[400]);
+    return new ApiError(
+      status,
+      commonCodeForStatus(status),
+      STATUS_MESSAGES[status] ?? STATUS_MESSAGES[400],
+    );
   }
 
   private fromFastifyError(code: string, status: number): ApiError {
@@ -142,12 +162,20 @@ export class ErrorResponder {
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
         return new ApiError(415, CommonCodes.unsupportedMediaType, STATUS_MESSAGES[415]);
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-        return new ApiError(400, CommonCodes.malformedBody, 'The request body is empty but its content type is JSON.');
+        return new ApiError(
+          400,
+          CommonCodes.malformedBody,
+          'The request body is empty but its content type is JSON.',
+        );
       case 'FST_ERR_CTP_INVALID_JSON_BODY':
         return new ApiError(400, CommonCodes.malformedBody, 'The request body is not valid JSON.');
       default: {
         const safeStatus = status >= 400 && status < 600 ? status : 500;
-        return new ApiError(safeStatus, commonCodeForStatus(safeStatus), STATUS_MESSAGES[safeStatus] ?? STATUS_MESSAGES[400]);
+        return new ApiError(
+          safeStatus,
+          commonCodeForStatus(safeStatus),
+          STATUS_MESSAGES[safeStatus] ?? STATUS_MESSAGES[400],
+        );
       }
     }
   }

@@ -61,7 +61,11 @@ export class IdempotencyKeyInUse extends Error {
 
 /** PostgreSQL's lock timeout (55P03), as pg or Prisma's driver adapter report it. */
 export function isLockTimeout(error: unknown): boolean {
-  for (let current: unknown = error, depth = 0; current && depth < 4; current = (current as { cause?: unknown }).cause, depth++) {
+  for (
+    let current: unknown = error, depth = 0;
+    current && depth < 4;
+    current = (current as { cause?: unknown }).cause, depth++
+  ) {
     if ((current as { code?: unknown }).code === '55P03') return true;
     if ((current as { originalCode?: unknown }).originalCode === '55P03') return true;
     if (current instanceof Error && /55P03|lock timeout/i.test(current.message)) return true;
@@ -85,11 +89,19 @@ export function Idempotent(options: Partial<IdempotentRoute> = {}): MethodDecora
   const route: IdempotentRoute = { mismatchStatus: options.mismatchStatus ?? 409 };
   return applyDecorators(
     SetMetadata(IDEMPOTENT, route),
-    ApiHeader({ name: 'Idempotency-Key', required: false, description: DESCRIPTION, schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' } }),
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description: DESCRIPTION,
+      schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+    }),
     ApiExtension(IDEMPOTENT_EXTENSION, true),
     ApiErrors({
       400: [IdempotencyCodes.invalid],
-      409: route.mismatchStatus === 409 ? [IdempotencyCodes.mismatch, IdempotencyCodes.inFlight] : [IdempotencyCodes.inFlight],
+      409:
+        route.mismatchStatus === 409
+          ? [IdempotencyCodes.mismatch, IdempotencyCodes.inFlight]
+          : [IdempotencyCodes.inFlight],
       ...(route.mismatchStatus === 422 && { 422: [IdempotencyCodes.mismatch] }),
     }),
   );

@@ -17,7 +17,13 @@ export const PAGE_LIMIT_MAX = 500;
  * before; lists are keyset-paged, so a page never repeats or skips an item when new ones arrive.
  */
 export class PageQueryDto {
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: PAGE_LIMIT_MAX, default: PAGE_LIMIT_DEFAULT, description: 'Items per page.' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: PAGE_LIMIT_MAX,
+    default: PAGE_LIMIT_DEFAULT,
+    description: 'Items per page.',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -25,7 +31,9 @@ export class PageQueryDto {
   @Max(PAGE_LIMIT_MAX)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page; omitted for the first page.' })
+  @ApiPropertyOptional({
+    description: 'The `nextCursor` of the previous page; omitted for the first page.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(512)
@@ -39,7 +47,11 @@ export function encodeCursor(key: readonly (string | number)[]): string {
 }
 
 export const invalidCursor = (): ApiError =>
-  new ApiError(400, CommonCodes.validation, 'cursor must be the nextCursor of a previous page of this list.');
+  new ApiError(
+    400,
+    CommonCodes.validation,
+    'cursor must be the nextCursor of a previous page of this list.',
+  );
 
 /** The sort key a cursor holds, checked against the list's key shape ('s' string, 'n' integer). */
 export function decodeCursor<const Shape extends readonly ('s' | 'n')[]>(
@@ -55,7 +67,11 @@ export function decodeCursor<const Shape extends readonly ('s' | 'n')[]>(
   const fits =
     Array.isArray(key) &&
     key.length === shape.length &&
-    key.every((value, index) => (shape[index] === 's' ? typeof value === 'string' && value.length <= 200 : Number.isSafeInteger(value)));
+    key.every((value, index) =>
+      shape[index] === 's'
+        ? typeof value === 'string' && value.length <= 200
+        : Number.isSafeInteger(value),
+    );
   if (!fits) throw invalidCursor();
   return key as { [K in keyof Shape]: Shape[K] extends 's' ? string : number };
 }
@@ -69,5 +85,8 @@ export function pageOf<Row, Item>(
 ): Page<Item> {
   const page = rows.slice(0, limit);
   const last = page.at(-1);
-  return { items: page.map(toItem), nextCursor: rows.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null };
+  return {
+    items: page.map(toItem),
+    nextCursor: rows.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null,
+  };
 }

@@ -39,6 +39,14 @@ export class RequestContexts {
     const options = request.routeOptions as Partial<FastifyRequest['routeOptions']> | undefined;
     const route = options?.config?.routeFacts ?? this.facts.forUnmatched(request.url);
     const now = performance.now();
-    return new RequestContext(request.method, request.id, request.ip, userAgentOf(request), route, now, now + (route.deadlineMs ?? this.environment.REQUEST_DEADLINE_MS));
+    return new RequestContext(
+      request.method,
+      request.id,
+      request.ip,
+      userAgentOf(request),
+      route,
+      now,
+      now + (route.deadlineMs ?? this.environment.REQUEST_DEADLINE_MS),
+    );
   }
 }

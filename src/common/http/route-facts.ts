@@ -31,24 +31,37 @@ export interface HandlerRoutes {
 
 /** The handlers of `controller` with their routes, from the controller's and its methods' metadata. */
 export function handlerRoutesOf(controller: Type): HandlerRoutes[] {
-  const controllerPaths = [(Reflect.getMetadata(PATH_METADATA, controller) as string | string[] | undefined) ?? '/'].flat();
+  const controllerPaths = [
+    (Reflect.getMetadata(PATH_METADATA, controller) as string | string[] | undefined) ?? '/',
+  ].flat();
   const found: HandlerRoutes[] = [];
   // Handlers may be inherited (controllers built from a shared base class).
   const methods = new Map<string, unknown>();
-  for (let proto = controller.prototype as object | null; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+  for (
+    let proto = controller.prototype as object | null;
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto) as object | null
+  ) {
     for (const name of Object.getOwnPropertyNames(proto)) {
       // The most derived definition wins; getters are not handlers (and are not called here).
-      if (name !== 'constructor' && !methods.has(name)) methods.set(name, Object.getOwnPropertyDescriptor(proto, name)?.value);
+      if (name !== 'constructor' && !methods.has(name))
+        methods.set(name, Object.getOwnPropertyDescriptor(proto, name)?.value);
     }
   }
   for (const handler of methods.values()) {
     if (typeof handler !== 'function') continue;
     const methodPath = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
-    const requestMethod = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+    const requestMethod = Reflect.getMetadata(METHOD_METADATA, handler) as
+      RequestMethod | undefined;
     if (methodPath === undefined || requestMethod === undefined) continue;
-    const verbs = requestMethod === RequestMethod.ALL ? ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] : [RequestMethod[requestMethod]];
+    const verbs =
+      requestMethod === RequestMethod.ALL
+        ? ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
+        : [RequestMethod[requestMethod]];
     const routes = controllerPaths.flatMap((controllerPath) =>
-      [methodPath].flat().flatMap((path) => verbs.map((verb) => ({ verb, path: joinPath(controllerPath, path) }))),
+      [methodPath]
+        .flat()
+        .flatMap((path) => verbs.map((verb) => ({ verb, path: joinPath(controllerPath, path) }))),
     );
     found.push({ controller, handler: handler as (...args: unknown[]) => unknown, routes });
   }
@@ -59,7 +72,11 @@ export function handlerRoutesOf(controller: Type): HandlerRoutes[] {
  * Whether a route runs inside a request transaction (`RequestTransactionInterceptor`): audited,
  * state-changing, and not committing its own unit of work.
  */
-export function needsRequestTransaction(verb: string, path: string, ownUnitOfWork: boolean): boolean {
+export function needsRequestTransaction(
+  verb: string,
+  path: string,
+  ownUnitOfWork: boolean,
+): boolean {
   return isAuditedPath(path) && STATE_CHANGING.has(verb.toUpperCase()) && !ownUnitOfWork;
 }
 
@@ -88,7 +105,12 @@ export class RouteFactsRegistry {
       audited,
       action: handler?.action,
       pattern,
-      unitOfWork: !audited || !STATE_CHANGING.has(verb) ? 'none' : needsRequestTransaction(verb, pattern, handler?.ownUnitOfWork ?? false) ? 'transaction' : 'own',
+      unitOfWork:
+        !audited || !STATE_CHANGING.has(verb)
+          ? 'none'
+          : needsRequestTransaction(verb, pattern, handler?.ownUnitOfWork ?? false)
+            ? 'transaction'
+            : 'own',
       successStatus: handler?.httpCode ?? (verb === 'POST' ? 201 : 200),
       deadlineMs: handler?.deadlineMs,
     };
@@ -97,7 +119,15 @@ export class RouteFactsRegistry {
   /** A request no route matched (404/405), or one Fastify refused before routing. */
   forUnmatched(target: string): RouteFacts {
     const path = routedPath(target);
-    return { contract: contractOfPath(path), audited: isAuditedPath(path), action: undefined, pattern: undefined, unitOfWork: 'none', successStatus: 200, deadlineMs: undefined };
+    return {
+      contract: contractOfPath(path),
+      audited: isAuditedPath(path),
+      action: undefined,
+      pattern: undefined,
+      unitOfWork: 'none',
+      successStatus: 200,
+      deadlineMs: undefined,
+    };
   }
 
   private collectHandlers(): Map<string, HandlerFacts> {
@@ -107,10 +137,20 @@ export class RouteFactsRegistry {
       if (!metatype || !wrapper.instance) continue;
       for (const { handler, routes } of handlerRoutesOf(metatype)) {
         const facts: HandlerFacts = {
-          action: this.reflector.getAllAndOverride<string | undefined>(AUDIT_ACTION, [handler, metatype]),
-          ownUnitOfWork: this.reflector.getAllAndOverride<boolean | undefined>(OWN_UNIT_OF_WORK, [handler, metatype]) === true,
+          action: this.reflector.getAllAndOverride<string | undefined>(AUDIT_ACTION, [
+            handler,
+            metatype,
+          ]),
+          ownUnitOfWork:
+            this.reflector.getAllAndOverride<boolean | undefined>(OWN_UNIT_OF_WORK, [
+              handler,
+              metatype,
+            ]) === true,
           httpCode: Reflect.getMetadata(HTTP_CODE_METADATA, handler) as number | undefined,
-          deadlineMs: this.reflector.getAllAndOverride<number | undefined>(ROUTE_DEADLINE_MS, [handler, metatype]),
+          deadlineMs: this.reflector.getAllAndOverride<number | undefined>(ROUTE_DEADLINE_MS, [
+            handler,
+            metatype,
+          ]),
         };
         for (const route of routes) handlers.set(`${route.verb} ${route.path}`, facts);
       }

@@ -20,12 +20,14 @@ function controllersOf(modules: readonly ModuleLike[]): Set<Type> {
     const moduleClass = 'module' in entry ? entry.module : entry;
     const dynamic = 'module' in entry ? entry : undefined;
     const declared = [
-      ...((Reflect.getMetadata(MODULE_METADATA.CONTROLLERS, moduleClass) as Type[] | undefined) ?? []),
+      ...((Reflect.getMetadata(MODULE_METADATA.CONTROLLERS, moduleClass) as Type[] | undefined) ??
+        []),
       ...(dynamic?.controllers ?? []),
     ];
     for (const controller of declared) controllers.add(controller);
     const imports = [
-      ...((Reflect.getMetadata(MODULE_METADATA.IMPORTS, moduleClass) as ModuleLike[] | undefined) ?? []),
+      ...((Reflect.getMetadata(MODULE_METADATA.IMPORTS, moduleClass) as ModuleLike[] | undefined) ??
+        []),
       ...((dynamic?.imports as ModuleLike[] | undefined) ?? []),
     ];
     if (moduleClass !== entry) visit(moduleClass);
@@ -43,17 +45,30 @@ function controllersOf(modules: readonly ModuleLike[]): Set<Type> {
  * chain entirely. Runs before Nest scans the modules, so each application resolves its own
  * instances as the controllers' injectables; calling it again changes nothing.
  */
-export function attachRouteInterceptors(modules: readonly ModuleLike[], rules: readonly RouteInterceptorRule[]): void {
+export function attachRouteInterceptors(
+  modules: readonly ModuleLike[],
+  rules: readonly RouteInterceptorRule[],
+): void {
   for (const controller of controllersOf(modules)) {
     for (const handler of handlerRoutesOf(controller)) {
-      const current = (Reflect.getMetadata(INTERCEPTORS_METADATA, handler.handler) as unknown[] | undefined) ?? [];
-      const wanted = rules.filter((rule) => rule.appliesTo(handler) && !current.includes(rule.interceptor)).map((rule) => rule.interceptor);
-      if (wanted.length > 0) Reflect.defineMetadata(INTERCEPTORS_METADATA, [...current, ...wanted], handler.handler);
+      const current =
+        (Reflect.getMetadata(INTERCEPTORS_METADATA, handler.handler) as unknown[] | undefined) ??
+        [];
+      const wanted = rules
+        .filter((rule) => rule.appliesTo(handler) && !current.includes(rule.interceptor))
+        .map((rule) => rule.interceptor);
+      if (wanted.length > 0)
+        Reflect.defineMetadata(INTERCEPTORS_METADATA, [...current, ...wanted], handler.handler);
     }
   }
 }
 
 /** Whether `interceptor` wraps `handler` (the start-up check of the rules above). */
-export function isIntercepted(handler: (...args: unknown[]) => unknown, interceptor: Type<NestInterceptor>): boolean {
-  return ((Reflect.getMetadata(INTERCEPTORS_METADATA, handler) as unknown[] | undefined) ?? []).includes(interceptor);
+export function isIntercepted(
+  handler: (...args: unknown[]) => unknown,
+  interceptor: Type<NestInterceptor>,
+): boolean {
+  return (
+    (Reflect.getMetadata(INTERCEPTORS_METADATA, handler) as unknown[] | undefined) ?? []
+  ).includes(interceptor);
 }

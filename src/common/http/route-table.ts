@@ -14,7 +14,10 @@ export class RouteTable {
 
   add(method: string | string[], url: string): void {
     for (const one of Array.isArray(method) ? method : [method]) {
-      if ((METHODS as readonly string[]).includes(one) && !this.router.hasRoute(one as 'GET', url)) {
+      if (
+        (METHODS as readonly string[]).includes(one) &&
+        !this.router.hasRoute(one as 'GET', url)
+      ) {
         this.router.on(one as 'GET', url, () => undefined);
         this.registered.push({ method: one, url });
       }

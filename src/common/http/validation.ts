@@ -33,16 +33,22 @@ export function refuseUnstorableInput(value: unknown): void {
   const stack: [object, number][] = [[value, 1]];
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
     const [current, depth] = next;
-    if (depth > MAX_INPUT_DEPTH) throw new ApiError(400, CommonCodes.malformedBody, 'The request is nested too deeply.');
+    if (depth > MAX_INPUT_DEPTH)
+      throw new ApiError(400, CommonCodes.malformedBody, 'The request is nested too deeply.');
     for (const [key, entry] of Object.entries(current)) {
-      if (key.includes('\u0000') || (typeof entry === 'string' && entry.includes('\u0000'))) throw nulError();
+      if (key.includes('\u0000') || (typeof entry === 'string' && entry.includes('\u0000')))
+        throw nulError();
       if (entry !== null && typeof entry === 'object') stack.push([entry as object, depth + 1]);
     }
   }
 }
 
 function nulError(): ApiError {
-  return new ApiError(400, CommonCodes.validation, 'The request contains a NUL character, which no field accepts.');
+  return new ApiError(
+    400,
+    CommonCodes.validation,
+    'The request contains a NUL character, which no field accepts.',
+  );
 }
 
 /**
@@ -59,11 +65,17 @@ export function validationError(errors: ValidationError[]): ApiError {
     ...new Set(
       failures.flatMap((failure) =>
         // An unknown field's name is the caller's text: it is never echoed.
-        Object.entries(failure.constraints ?? {}).map(([rule, text]) => (rule === 'whitelistValidation' ? UNKNOWN_FIELD : text)),
+        Object.entries(failure.constraints ?? {}).map(([rule, text]) =>
+          rule === 'whitelistValidation' ? UNKNOWN_FIELD : text,
+        ),
       ),
     ),
   ].join('; ');
-  return new ApiError(400, specificCode ?? CommonCodes.validation, message || 'The request is invalid.');
+  return new ApiError(
+    400,
+    specificCode ?? CommonCodes.validation,
+    message || 'The request is invalid.',
+  );
 }
 
 const ACCEPTS_UNKNOWN_FIELDS = Symbol('acceptsUnknownFields');
@@ -86,21 +98,33 @@ function acceptsUnknownFields(entity: object): boolean {
  * refused by the field's type rules) instead of silently taking the default. For fields whose
  * schema is not nullable.
  */
-export const OptionalNotNull = (): PropertyDecorator => ValidateIf((_object, value) => value !== undefined);
+export const OptionalNotNull = (): PropertyDecorator =>
+  ValidateIf((_object, value) => value !== undefined);
 
 /** The global pipe: class-validator with the two contract-level rules above and a refused `null` body. */
 class GatewayValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     // Nest turns a null body into `{}`, which would pass as "every field absent".
-    if (metadata.type === 'body' && value === null && metadata.metatype !== undefined && this.toValidate(metadata)) {
+    if (
+      metadata.type === 'body' &&
+      value === null &&
+      metadata.metatype !== undefined &&
+      this.toValidate(metadata)
+    ) {
       throw new ApiError(400, CommonCodes.validation, 'The request body must be a JSON object.');
     }
     if (this.toValidate(metadata)) refuseUnstorableInput(value);
     return super.transform(value, metadata);
   }
 
-  protected override validate(object: object, options?: ValidatorOptions): Promise<ValidationError[]> | ValidationError[] {
-    return super.validate(object, acceptsUnknownFields(object) ? { ...options, forbidNonWhitelisted: false } : options);
+  protected override validate(
+    object: object,
+    options?: ValidatorOptions,
+  ): Promise<ValidationError[]> | ValidationError[] {
+    return super.validate(
+      object,
+      acceptsUnknownFields(object) ? { ...options, forbidNonWhitelisted: false } : options,
+    );
   }
 }
 

@@ -9,7 +9,13 @@ import { redactedPath } from './redacted-path.js';
 
 // Only these request headers reach the logs: anything else may carry a credential or a phone
 // number (operators inject the subscriber's MSISDN in a header of their choosing).
-const LOGGED_HEADERS = ['user-agent', 'content-type', 'content-length', 'x-correlator', 'x-client-id'];
+const LOGGED_HEADERS = [
+  'user-agent',
+  'content-type',
+  'content-length',
+  'x-correlator',
+  'x-client-id',
+];
 
 /** Paths pino blanks wherever they appear in a logged object, as a second line of defence. */
 const REDACTED_PATHS = [
@@ -85,13 +91,18 @@ export function logCompletedRequest(request: FastifyRequest, reply: FastifyReply
           mixin: correlationMixin,
           autoLogging: false,
           serializers: {
-            req: (req: Partial<IncomingMessage> & { raw?: IncomingMessage; remoteAddress?: string }) => {
+            req: (
+              req: Partial<IncomingMessage> & { raw?: IncomingMessage; remoteAddress?: string },
+            ) => {
               const headers = (req.raw ?? req).headers ?? {};
               return {
                 method: req.method,
                 url: redactedPath(req.url ?? ''),
                 headers: Object.fromEntries(
-                  LOGGED_HEADERS.filter((name) => headers[name] !== undefined).map((name) => [name, headers[name]]),
+                  LOGGED_HEADERS.filter((name) => headers[name] !== undefined).map((name) => [
+                    name,
+                    headers[name],
+                  ]),
                 ),
                 remoteAddress: req.remoteAddress ?? (req.raw ?? req).socket?.remoteAddress,
               };

@@ -2,8 +2,18 @@ import { redactedPath } from './redacted-path.js';
 
 describe('redactedPath', () => {
   it('names a matched route by its pattern, keeping only the query keys', () => {
-    expect(redactedPath('/admin/v1/sandbox/sim-swap/+31612345678', '/admin/v1/sandbox/sim-swap/:phoneNumber')).toBe('/admin/v1/sandbox/sim-swap/:phoneNumber');
-    expect(redactedPath('/admin/v1/audit/events?phoneNumber=%2B962791234567&limit=5', '/admin/v1/audit/events')).toBe('/admin/v1/audit/events?phoneNumber=…&limit=…');
+    expect(
+      redactedPath(
+        '/admin/v1/sandbox/sim-swap/+31612345678',
+        '/admin/v1/sandbox/sim-swap/:phoneNumber',
+      ),
+    ).toBe('/admin/v1/sandbox/sim-swap/:phoneNumber');
+    expect(
+      redactedPath(
+        '/admin/v1/audit/events?phoneNumber=%2B962791234567&limit=5',
+        '/admin/v1/audit/events',
+      ),
+    ).toBe('/admin/v1/audit/events?phoneNumber=…&limit=…');
   });
 
   it('masks digit runs of an unmatched path, and of query keys, never showing a value', () => {

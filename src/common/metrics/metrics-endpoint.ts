@@ -26,7 +26,8 @@ export class MetricsEndpoint {
     private readonly metrics: MetricsService,
     private readonly environment: Environment,
   ) {
-    this.token = environment.METRICS_TOKEN === undefined ? undefined : digest(environment.METRICS_TOKEN);
+    this.token =
+      environment.METRICS_TOKEN === undefined ? undefined : digest(environment.METRICS_TOKEN);
   }
 
   /** Adds the route to the gateway's Fastify instance, or the separate listener's start and stop to its lifecycle. */
@@ -34,17 +35,25 @@ export class MetricsEndpoint {
     const environment = this.environment;
     if (!environment.METRICS_ENABLED) return;
     if (environment.METRICS_PORT !== undefined) {
-      fastify.addHook('onReady', () => this.listen(environment.METRICS_PORT ?? 0, environment.METRICS_HOST ?? environment.HOST));
+      fastify.addHook('onReady', () =>
+        this.listen(environment.METRICS_PORT ?? 0, environment.METRICS_HOST ?? environment.HOST),
+      );
       fastify.addHook('onClose', () => this.close());
       return;
     }
     if (this.token === undefined && environment.isProduction) {
-      this.logger.warn('metrics are not served: set METRICS_TOKEN (bearer token on /metrics) or METRICS_PORT (a listener of their own)');
+      this.logger.warn(
+        'metrics are not served: set METRICS_TOKEN (bearer token on /metrics) or METRICS_PORT (a listener of their own)',
+      );
       return;
     }
     fastify.get(METRICS_PATH, async (request, reply) => {
       const answer = await this.answer(request.headers.authorization);
-      return reply.code(answer.status).header('content-type', answer.contentType).header('cache-control', 'no-store').send(answer.body);
+      return reply
+        .code(answer.status)
+        .header('content-type', answer.contentType)
+        .header('cache-control', 'no-store')
+        .send(answer.body);
     });
   }
 
@@ -54,11 +63,17 @@ export class MetricsEndpoint {
     return address && typeof address === 'object' ? address : undefined;
   }
 
-  private async answer(authorization: string | undefined): Promise<{ status: number; contentType: string; body: string }> {
+  private async answer(
+    authorization: string | undefined,
+  ): Promise<{ status: number; contentType: string; body: string }> {
     if (!this.authorized(authorization)) {
       return { status: 401, contentType: 'text/plain; charset=utf-8', body: 'unauthorized\n' };
     }
-    return { status: 200, contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
+    return {
+      status: 200,
+      contentType: this.metrics.registry.contentType,
+      body: await this.metrics.registry.metrics(),
+    };
   }
 
   private authorized(authorization: string | undefined): boolean {
@@ -78,7 +93,9 @@ export class MetricsEndpoint {
       });
     });
     const address = this.address();
-    this.logger.log(`metrics served at http://${address?.family === 'IPv6' ? `[${address.address}]` : address?.address}:${address?.port}${METRICS_PATH}`);
+    this.logger.log(
+      `metrics served at http://${address?.family === 'IPv6' ? `[${address.address}]` : address?.address}:${address?.port}${METRICS_PATH}`,
+    );
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -89,9 +106,16 @@ export class MetricsEndpoint {
     }
     try {
       const answer = await this.answer(request.headers.authorization);
-      response.writeHead(answer.status, { 'content-type': answer.contentType, 'cache-control': 'no-store' }).end(request.method === 'HEAD' ? undefined : answer.body);
+      response
+        .writeHead(answer.status, {
+          'content-type': answer.contentType,
+          'cache-control': 'no-store',
+        })
+        .end(request.method === 'HEAD' ? undefined : answer.body);
     } catch {
-      response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('metrics unavailable\n');
+      response
+        .writeHead(500, { 'content-type': 'text/plain; charset=utf-8' })
+        .end('metrics unavailable\n');
     }
   }
 
@@ -100,6 +124,10 @@ export class MetricsEndpoint {
     this.server = undefined;
     if (!server) return;
     server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => { resolve(); }));
+    await new Promise<void>((resolve) =>
+      server.close(() => {
+        resolve();
+      }),
+    );
   }
 }

@@ -31,18 +31,29 @@ export class MetricsService {
   readonly registry = new Registry();
   private readonly requests: Histogram<'method' | 'route' | 'status'>;
   /** Keyed by the route's facts object (one per registered route), method and status. */
-  private readonly observers = new BoundChildren((route: RouteFacts | undefined, method: string, status: number) =>
-    this.requests.labels({ method: KNOWN_METHODS.has(method) ? method : 'other', route: route?.pattern ?? UNMATCHED, status: String(status) }),
+  private readonly observers = new BoundChildren(
+    (route: RouteFacts | undefined, method: string, status: number) =>
+      this.requests.labels({
+        method: KNOWN_METHODS.has(method) ? method : 'other',
+        route: route?.pattern ?? UNMATCHED,
+        status: String(status),
+      }),
   );
   private readonly events: Counter<'contract' | 'action' | 'outcome' | 'verdict'>;
-  private readonly eventCounters = new BoundChildren((contract: string, action: string, outcome: string, verdict: string) =>
-    this.events.labels({ contract, action, outcome, verdict }),
+  private readonly eventCounters = new BoundChildren(
+    (contract: string, action: string, outcome: string, verdict: string) =>
+      this.events.labels({ contract, action, outcome, verdict }),
   );
-  private readonly verdictLabels = new BoundChildren((key: string, value: boolean | string) => `${key}=${String(value)}`);
+  private readonly verdictLabels = new BoundChildren(
+    (key: string, value: boolean | string) => `${key}=${String(value)}`,
+  );
   private readonly rateLimitRefusals: Counter<'contract' | 'limit'>;
   private readonly jobRuns: Counter<'job' | 'result'>;
   private readonly jobDuration: Histogram<'job'>;
-  private readonly breakers = new Map<string, { upstream: string; operator: string; breaker: ObservedBreaker }>();
+  private readonly breakers = new Map<
+    string,
+    { upstream: string; operator: string; breaker: ObservedBreaker }
+  >();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -99,14 +110,21 @@ export class MetricsService {
    */
   observeRequest(route: RouteFacts, method: string, status: number, seconds: number): void {
     // Unmatched requests get facts of their own each: they share the `undefined` key.
-    this.observers.get(route.pattern === undefined ? undefined : route, method, status, 0).observe(seconds);
+    this.observers
+      .get(route.pattern === undefined ? undefined : route, method, status, 0)
+      .observe(seconds);
   }
 
   /**
    * A committed audit event: counted by contract, action, outcome and its verdict's label (the
    * first boolean or enum-like field, `validNumber=false`, `swapped=true`; `none` without one).
    */
-  countEvent(contract: string, action: string, outcome: string, verdict: Readonly<Record<string, unknown>> | undefined): void {
+  countEvent(
+    contract: string,
+    action: string,
+    outcome: string,
+    verdict: Readonly<Record<string, unknown>> | undefined,
+  ): void {
     let label = 'none';
     if (verdict) {
       label = '';

@@ -1,6 +1,13 @@
 import { applyDecorators, type Type } from '@nestjs/common';
 import { METHOD_METADATA } from '@nestjs/common/constants.js';
-import { ApiExtraModels, ApiProperty, ApiResponse, ApiSchema, DECORATORS, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiProperty,
+  ApiResponse,
+  ApiSchema,
+  DECORATORS,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { ContractCodes } from '../errors/api-error.js';
 import type { Page } from '../http/pagination.js';
 
@@ -33,13 +40,30 @@ export const ApiErrors = (errors: DocumentedErrors): MethodDecorator & ClassDeco
     const handlers: object[] = descriptor
       ? [descriptor.value as object]
       : Object.getOwnPropertyNames((target as { prototype: object }).prototype)
-          .map((name) => Object.getOwnPropertyDescriptor((target as { prototype: object }).prototype, name)?.value as unknown)
-          .filter((value): value is object => typeof value === 'function' && Reflect.hasMetadata(METHOD_METADATA, value));
+          .map(
+            (name) =>
+              Object.getOwnPropertyDescriptor((target as { prototype: object }).prototype, name)
+                ?.value as unknown,
+          )
+          .filter(
+            (value): value is object =>
+              typeof value === 'function' && Reflect.hasMetadata(METHOD_METADATA, value),
+          );
     for (const handler of handlers) {
-      const extensions = (Reflect.getMetadata(DECORATORS.API_EXTENSION, handler) ?? {}) as Record<string, unknown>;
-      const merged: DocumentedErrors = { ...(extensions[ERRORS_EXTENSION] as DocumentedErrors | undefined) };
-      for (const [status, codes] of Object.entries(errors)) merged[Number(status)] = [...(merged[Number(status)] ?? []), ...(codes ?? [])];
-      Reflect.defineMetadata(DECORATORS.API_EXTENSION, { ...extensions, [ERRORS_EXTENSION]: merged }, handler);
+      const extensions = (Reflect.getMetadata(DECORATORS.API_EXTENSION, handler) ?? {}) as Record<
+        string,
+        unknown
+      >;
+      const merged: DocumentedErrors = {
+        ...(extensions[ERRORS_EXTENSION] as DocumentedErrors | undefined),
+      };
+      for (const [status, codes] of Object.entries(errors))
+        merged[Number(status)] = [...(merged[Number(status)] ?? []), ...(codes ?? [])];
+      Reflect.defineMetadata(
+        DECORATORS.API_EXTENSION,
+        { ...extensions, [ERRORS_EXTENSION]: merged },
+        handler,
+      );
     }
     return descriptor ?? target;
   }) as MethodDecorator & ClassDecorator;
@@ -51,7 +75,10 @@ export interface AuthmatechOkOptions {
 }
 
 /** A 200 in the Authmatech envelope `{success, messages, data}` whose `data` is a `data`. */
-export function ApiAuthmatechOk(data: Type<unknown>, options: AuthmatechOkOptions): MethodDecorator & ClassDecorator {
+export function ApiAuthmatechOk(
+  data: Type<unknown>,
+  options: AuthmatechOkOptions,
+): MethodDecorator & ClassDecorator {
   const narrowing: Record<string, unknown> = {
     type: 'object',
     required: ['data'],
@@ -63,20 +90,26 @@ export function ApiAuthmatechOk(data: Type<unknown>, options: AuthmatechOkOption
               type: 'array',
               items: {
                 type: 'object',
-                properties: { code: { type: 'string', nullable: true, enum: [null, ...options.warnings] } },
+                properties: {
+                  code: { type: 'string', nullable: true, enum: [null, ...options.warnings] },
+                },
               },
             },
           }
         : {}),
     },
   };
-  const warnings = options.warnings ? ` A WARNING message (still 200) carries one of: ${options.warnings.join(', ')}.` : '';
+  const warnings = options.warnings
+    ? ` A WARNING message (still 200) carries one of: ${options.warnings.join(', ')}.`
+    : '';
   return applyDecorators(
     ApiExtraModels(data),
     ApiResponse({
       status: 200,
       description: `${options.description}${warnings}`,
-      schema: { allOf: [{ $ref: `#/components/schemas/${SchemaNames.authmatechEnvelope}` }, narrowing] },
+      schema: {
+        allOf: [{ $ref: `#/components/schemas/${SchemaNames.authmatechEnvelope}` }, narrowing],
+      },
     }),
   );
 }

@@ -18,19 +18,30 @@ import { contractOfPath, isAuditedPath } from '../http/contract.js';
 import { httpStatusName } from '../http/error-envelope.js';
 import { IDEMPOTENT_EXTENSION } from '../http/idempotency.js';
 import { RATE_LIMIT_HEADERS } from '../http/rate-limit-headers.js';
-import { ERRORS_EXTENSION, SchemaNames, type DocumentedCode, type DocumentedErrors } from './api-docs.decorators.js';
+import {
+  ERRORS_EXTENSION,
+  SchemaNames,
+  type DocumentedCode,
+  type DocumentedErrors,
+} from './api-docs.decorators.js';
 import { API_TAG_DESCRIPTIONS } from './api-tags.js';
 
 /** Fastify decoration holding the served document's factory (built once, on first use). */
 export const OPENAPI_DOCUMENT = 'openApiDocument';
 
 const LICENSE_URL = 'https://www.apache.org/licenses/LICENSE-2.0.html';
-const CLIENT_SCHEMES: string[] = [SecuritySchemes.apiKey, SecuritySchemes.sdkToken, SecuritySchemes.clientJwt];
+const CLIENT_SCHEMES: string[] = [
+  SecuritySchemes.apiKey,
+  SecuritySchemes.sdkToken,
+  SecuritySchemes.clientJwt,
+];
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 /** package.json, two folders above this module in `src/` and in `dist/` alike. */
 function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const manifest = JSON.parse(
+    readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'),
+  ) as { version: string };
   return manifest.version;
 }
 
@@ -51,18 +62,23 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setDescription(DESCRIPTION)
     .setVersion(packageVersion())
     .setLicense('Apache-2.0', LICENSE_URL)
-    .addServer('/', 'This gateway (paths are relative to the address this document was served from).')
+    .addServer(
+      '/',
+      'This gateway (paths are relative to the address this document was served from).',
+    )
     .addSecurity(SecuritySchemes.apiKey, {
       type: 'apiKey',
       in: 'header',
       name: 'X-API-KEY',
-      description: 'A client API key (`mig_live_…` / `mig_test_…`); always together with X-CLIENT-ID.',
+      description:
+        'A client API key (`mig_live_…` / `mig_test_…`); always together with X-CLIENT-ID.',
     })
     .addSecurity(SecuritySchemes.sdkToken, {
       type: 'apiKey',
       in: 'header',
       name: 'X-SDK-TOKEN',
-      description: 'A short-lived SDK token (`mig_sdk_…`) minted by the client backend; always together with X-CLIENT-ID.',
+      description:
+        'A short-lived SDK token (`mig_sdk_…`) minted by the client backend; always together with X-CLIENT-ID.',
     })
     .addSecurity(SecuritySchemes.clientId, {
       type: 'apiKey',
@@ -87,12 +103,14 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
       type: 'http',
       scheme: 'bearer',
       description:
-        "Operators only: the `sinkCredential` access token the gateway gave the operator for one of its upstream SIM swap subscriptions (README \"Where events come from\").",
+        'Operators only: the `sinkCredential` access token the gateway gave the operator for one of its upstream SIM swap subscriptions (README "Where events come from").',
     });
-  for (const [name, description] of Object.entries(API_TAG_DESCRIPTIONS)) builder.addTag(name, description);
+  for (const [name, description] of Object.entries(API_TAG_DESCRIPTIONS))
+    builder.addTag(name, description);
   const document = SwaggerModule.createDocument(app, builder.build(), {
     autoTagControllers: false,
-    operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+    operationIdFactory: (controllerKey, methodKey) =>
+      `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
   return finishDocument(document);
 }
@@ -108,7 +126,8 @@ function referencePhoneNumbers(document: OpenAPIObject): void {
   for (const schema of Object.values(document.components?.schemas ?? {})) {
     const properties = (schema as SchemaObject).properties;
     const phoneNumber = properties?.phoneNumber as SchemaObject | undefined;
-    if (properties !== undefined && phoneNumber?.description === CAMARA_PHONE_NUMBER_DESCRIPTION) properties.phoneNumber = schemaRef(SchemaNames.phoneNumber);
+    if (properties !== undefined && phoneNumber?.description === CAMARA_PHONE_NUMBER_DESCRIPTION)
+      properties.phoneNumber = schemaRef(SchemaNames.phoneNumber);
   }
 }
 
@@ -118,8 +137,17 @@ function addSharedComponents(document: OpenAPIObject): void {
   components.schemas = {
     ...components.schemas,
     // CAMARA Commonalities, verbatim.
-    [SchemaNames.xCorrelator]: { type: 'string', pattern: '^[a-zA-Z0-9-_:;.\\/<>{}]{0,256}$', example: 'b4333c46-49c0-4f62-80d7-f0ef930f1c46' },
-    [SchemaNames.phoneNumber]: { type: 'string', pattern: CAMARA_PHONE_NUMBER.source, example: '+346661113334', description: CAMARA_PHONE_NUMBER_DESCRIPTION },
+    [SchemaNames.xCorrelator]: {
+      type: 'string',
+      pattern: '^[a-zA-Z0-9-_:;.\\/<>{}]{0,256}$',
+      example: 'b4333c46-49c0-4f62-80d7-f0ef930f1c46',
+    },
+    [SchemaNames.phoneNumber]: {
+      type: 'string',
+      pattern: CAMARA_PHONE_NUMBER.source,
+      example: '+346661113334',
+      description: CAMARA_PHONE_NUMBER_DESCRIPTION,
+    },
     [SchemaNames.camaraError]: {
       type: 'object',
       description: 'CAMARA error (also the admin API and unmatched paths).',
@@ -127,7 +155,10 @@ function addSharedComponents(document: OpenAPIObject): void {
       properties: {
         status: { type: 'integer', description: 'HTTP response status code' },
         code: { type: 'string', description: 'A human-readable code to describe the error' },
-        message: { type: 'string', description: 'A human-readable description of what the event represents' },
+        message: {
+          type: 'string',
+          description: 'A human-readable description of what the event represents',
+        },
       },
     },
     [SchemaNames.identityMatchError]: {
@@ -147,9 +178,18 @@ function addSharedComponents(document: OpenAPIObject): void {
         type: { type: 'string', enum: ['SUCCESS', 'WARNING', 'FAILURE', 'INFO'] },
         code: { type: 'string', nullable: true, description: 'Null on SUCCESS.' },
         message: { type: 'string', nullable: true },
-        httpStatus: { type: 'string', description: 'The status name, e.g. `OK`, `BAD_REQUEST`.', example: 'OK' },
+        httpStatus: {
+          type: 'string',
+          description: 'The status name, e.g. `OK`, `BAD_REQUEST`.',
+          example: 'OK',
+        },
         technical: { type: 'boolean', description: 'True for server-side failures (5xx).' },
-        arguments: { type: 'array', items: { type: 'string' }, nullable: true, description: 'Always null in this gateway.' },
+        arguments: {
+          type: 'array',
+          items: { type: 'string' },
+          nullable: true,
+          description: 'Always null in this gateway.',
+        },
       },
     },
     [SchemaNames.authmatechEnvelope]: {
@@ -168,7 +208,12 @@ function addSharedComponents(document: OpenAPIObject): void {
       required: ['success', 'messages', 'data'],
       properties: {
         success: { type: 'boolean', enum: [false] },
-        messages: { type: 'array', minItems: 1, maxItems: 1, items: schemaRef(SchemaNames.authmatechMessage) },
+        messages: {
+          type: 'array',
+          minItems: 1,
+          maxItems: 1,
+          items: schemaRef(SchemaNames.authmatechMessage),
+        },
         data: { type: 'object', nullable: true, enum: [null], description: 'Always null.' },
       },
     },
@@ -179,7 +224,8 @@ function addSharedComponents(document: OpenAPIObject): void {
       name: 'x-correlator',
       in: 'header',
       required: false,
-      description: 'Correlation id for the different services; echoed on the response. Not matching the pattern: 400.',
+      description:
+        'Correlation id for the different services; echoed on the response. Not matching the pattern: 400.',
       schema: schemaRef(SchemaNames.xCorrelator),
     },
   };
@@ -203,12 +249,13 @@ function addSharedComponents(document: OpenAPIObject): void {
     },
     [RATE_LIMIT_HEADERS.limit]: {
       required: true,
-      description: "Requests the client may make in the current window (its limit).",
+      description: 'Requests the client may make in the current window (its limit).',
       schema: { type: 'integer', minimum: 0 },
     },
     [RATE_LIMIT_HEADERS.remaining]: {
       required: true,
-      description: 'Requests left in the current window (per instance estimate; the shared counter never lets the total exceed the limit).',
+      description:
+        'Requests left in the current window (per instance estimate; the shared counter never lets the total exceed the limit).',
       schema: { type: 'integer', minimum: 0 },
     },
     [RATE_LIMIT_HEADERS.reset]: {
@@ -224,7 +271,12 @@ function codeOf(code: DocumentedCode, contract: Contract): string {
 }
 
 /** Errors the route's shape implies (credentials, body, product, role), in its contract's codes. */
-function impliedErrors(operation: OperationObject, path: string, method: (typeof METHODS)[number], contract: Contract): DocumentedErrors {
+function impliedErrors(
+  operation: OperationObject,
+  path: string,
+  method: (typeof METHODS)[number],
+  contract: Contract,
+): DocumentedErrors {
   const errors: Record<number, DocumentedCode[]> = {};
   const add = (status: number, ...codes: DocumentedCode[]): void => {
     (errors[status] ??= []).push(...codes);
@@ -242,11 +294,14 @@ function impliedErrors(operation: OperationObject, path: string, method: (typeof
   if (schemes.length > 0 || operation.security === undefined) add(401, CommonCodes.unauthenticated);
   // A request whose audit event cannot be written is answered 503, never silently.
   if (isAuditedPath(path)) add(503, CommonCodes.unavailable);
-  if (schemes.some((scheme) => CLIENT_SCHEMES.includes(scheme))) add(429, CommonCodes.tooManyRequests);
+  if (schemes.some((scheme) => CLIENT_SCHEMES.includes(scheme)))
+    add(429, CommonCodes.tooManyRequests);
   const extensions = operation as unknown as Record<string, unknown>;
   // An auditor key on an admin-role route; and on any admin route, a console session (403, not 401).
-  if (extensions['x-required-role'] === 'admin' || schemes.includes(SecuritySchemes.adminKey)) add(403, CommonCodes.forbidden);
-  if (typeof extensions['x-required-product'] === 'string') add(productNotEnabledStatus(contract), CommonCodes.productNotEnabled);
+  if (extensions['x-required-role'] === 'admin' || schemes.includes(SecuritySchemes.adminKey))
+    add(403, CommonCodes.forbidden);
+  if (typeof extensions['x-required-product'] === 'string')
+    add(productNotEnabledStatus(contract), CommonCodes.productNotEnabled);
   add(500, CommonCodes.internal);
   return errors;
 }
@@ -278,7 +333,12 @@ function errorSchema(contract: Contract, status: number, codes: string[]): Schem
         ],
       };
     case 'identity_match':
-      return { allOf: [schemaRef(SchemaNames.identityMatchError), { type: 'object', properties: { code } }] };
+      return {
+        allOf: [
+          schemaRef(SchemaNames.identityMatchError),
+          { type: 'object', properties: { code } },
+        ],
+      };
     case 'camara':
     case 'admin':
       return {
@@ -291,11 +351,21 @@ function errorSchema(contract: Contract, status: number, codes: string[]): Schem
 }
 
 function headerRefs(status: number, clientAuthenticated: boolean): Record<string, ReferenceObject> {
-  const headers: Record<string, ReferenceObject> = { 'x-correlator': ref('#/components/headers/x-correlator') };
+  const headers: Record<string, ReferenceObject> = {
+    'x-correlator': ref('#/components/headers/x-correlator'),
+  };
   // The guard sets the rate-limit headers once it has counted the request: on every answer after
   // authentication, and on a 429.
-  if (clientAuthenticated && status !== 401 && status !== 400 && status !== 413 && status !== 415 && status < 500) {
-    for (const name of Object.values(RATE_LIMIT_HEADERS)) headers[name] = ref(`#/components/headers/${name}`);
+  if (
+    clientAuthenticated &&
+    status !== 401 &&
+    status !== 400 &&
+    status !== 413 &&
+    status !== 415 &&
+    status < 500
+  ) {
+    for (const name of Object.values(RATE_LIMIT_HEADERS))
+      headers[name] = ref(`#/components/headers/${name}`);
   }
   if (status === 429) headers['Retry-After'] = ref('#/components/headers/Retry-After');
   return headers;
@@ -325,7 +395,10 @@ function finishDocument(document: OpenAPIObject): OpenAPIObject {
         operation.security = [];
         Reflect.deleteProperty(extensions, PUBLIC_EXTENSION);
       }
-      operation.parameters = [ref('#/components/parameters/x-correlator'), ...(operation.parameters ?? [])];
+      operation.parameters = [
+        ref('#/components/parameters/x-correlator'),
+        ...(operation.parameters ?? []),
+      ];
 
       const clientAuthenticated = (operation.security ?? []).some((requirement) =>
         Object.keys(requirement).some((scheme) => CLIENT_SCHEMES.includes(scheme)),
@@ -354,9 +427,12 @@ function finishDocument(document: OpenAPIObject): OpenAPIObject {
       for (const [status, response] of Object.entries(operation.responses)) {
         if (response === undefined || '$ref' in response) continue;
         response.headers = {
-          ...(response.headers),
+          ...response.headers,
           ...headerRefs(Number(status), clientAuthenticated),
-          ...(idempotent && Number(status) < 300 && { 'Idempotent-Replayed': ref('#/components/headers/Idempotent-Replayed') }),
+          ...(idempotent &&
+            Number(status) < 300 && {
+              'Idempotent-Replayed': ref('#/components/headers/Idempotent-Replayed'),
+            }),
         };
       }
     }
@@ -406,7 +482,10 @@ const CONTRACT_PREFIX: Record<Contract, string> = {
  * Identical error responses become one `components/responses` entry each, named after contract,
  * status and codes (`Camara400InvalidArgumentOutOfRange`): the document stays readable and small.
  */
-function shareErrorResponses(document: OpenAPIObject, generated: Map<ResponseObject, { contract: Contract; status: number }>): void {
+function shareErrorResponses(
+  document: OpenAPIObject,
+  generated: Map<ResponseObject, { contract: Contract; status: number }>,
+): void {
   const components = (document.components ??= {});
   const shared = (components.responses ??= {});
   const byContent = new Map<string, string>();
@@ -421,7 +500,11 @@ function shareErrorResponses(document: OpenAPIObject, generated: Map<ResponseObj
         let name = byContent.get(key);
         if (name === undefined) {
           const codes = ((response as ResponseObject).description.split(': ')[1] ?? '').split(', ');
-          const words = codes.map((code) => code.toLowerCase().replace(/(^|_)([a-z0-9])/g, (_, __, letter: string) => letter.toUpperCase()));
+          const words = codes.map((code) =>
+            code
+              .toLowerCase()
+              .replace(/(^|_)([a-z0-9])/g, (_, __, letter: string) => letter.toUpperCase()),
+          );
           const base = `${CONTRACT_PREFIX[origin.contract]}${origin.status}${words.join('')}`;
           name = base;
           for (let suffix = 2; name in shared; suffix += 1) name = `${base}_${suffix}`;

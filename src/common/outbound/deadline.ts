@@ -21,7 +21,9 @@ export async function withDeadline<T>(
     : AbortSignal.timeout(ms);
   let onAbort: (() => void) | undefined;
   const expired = new Promise<never>((_, reject) => {
-    onAbort = () => reject(new DeadlineExceededError());
+    onAbort = () => {
+      reject(new DeadlineExceededError());
+    };
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
   });

@@ -68,7 +68,7 @@ export function joinUrl(base: string, path: string): string {
 
 @Injectable()
 export class OutboundClient implements OnModuleDestroy {
-  private readonly breakers = new Map<string, CircuitBreaker<[Work], unknown>>();
+  private readonly breakers = new Map<string, CircuitBreaker<[Work]>>();
 
   constructor(
     private readonly environment: Environment,
@@ -99,7 +99,7 @@ export class OutboundClient implements OnModuleDestroy {
     return new CallRecorder(upstream, operatorId);
   }
 
-  private breakerOf(key: BreakerKey): CircuitBreaker<[Work], unknown> {
+  private breakerOf(key: BreakerKey): CircuitBreaker<[Work]> {
     const id = `${key.family}\u0000${key.operatorId}`;
     let breaker = this.breakers.get(id);
     if (!breaker) {

@@ -67,7 +67,10 @@ export interface MaskOptions {
  * The one masked form: every digit but the last two replaced by '*', one per digit, so the length
  * still tells the country's number plan apart. "+962 79 123 4567" → "+**********67".
  */
-export function maskPhoneNumber(phoneNumber: string, options: MaskOptions = { withPlus: true }): string {
+export function maskPhoneNumber(
+  phoneNumber: string,
+  options: MaskOptions = { withPlus: true },
+): string {
   const canonical = canonicalPhoneNumber(phoneNumber);
   const digits = canonical.replace('+', '');
   const masked = '*'.repeat(Math.max(digits.length - 2, 0)) + digits.slice(-2);

@@ -7,9 +7,17 @@ export type TracingSampler =
   | { kind: 'always_on' | 'always_off' | 'parentbased_always_on' | 'parentbased_always_off' }
   | { kind: 'traceidratio' | 'parentbased_traceidratio'; ratio: number };
 
-export type TracingSettings = { enabled: false } | { enabled: true; protocol: OtlpProtocol; sampler: TracingSampler };
+export type TracingSettings =
+  { enabled: false } | { enabled: true; protocol: OtlpProtocol; sampler: TracingSampler };
 
-const SAMPLERS = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'] as const;
+const SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
 
 /**
  * Whether and how to trace, from the standard OpenTelemetry variables alone (no gateway switch):
@@ -28,30 +36,40 @@ export function tracingSettings(env: NodeJS.ProcessEnv): TracingSettings {
     .split(',')
     .map((name) => name.trim().toLowerCase())
     .filter((name) => name !== '');
-  if (exporters.length === 0 || exporters.every((name) => name === 'none')) return { enabled: false };
+  if (exporters.length === 0 || exporters.every((name) => name === 'none'))
+    return { enabled: false };
   const problems: string[] = [];
   const unsupported = exporters.filter((name) => name !== 'otlp' && name !== 'none');
   if (unsupported.length > 0) {
     problems.push('OTEL_TRACES_EXPORTER: only otlp (tracing on) and none (off) are supported');
   }
 
-  const protocolVariable = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const protocolVariable = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL
+    ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL'
+    : 'OTEL_EXPORTER_OTLP_PROTOCOL';
   const protocol = (env[protocolVariable] ?? '').trim() || 'http/protobuf';
   if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
     problems.push(`${protocolVariable}: only http/protobuf (default) and http/json are supported`);
   }
 
-  const samplerName = (env.OTEL_TRACES_SAMPLER ?? '').trim().toLowerCase() || 'parentbased_always_on';
+  const samplerName =
+    (env.OTEL_TRACES_SAMPLER ?? '').trim().toLowerCase() || 'parentbased_always_on';
   let sampler: TracingSampler = { kind: 'parentbased_always_on' };
   if (!(SAMPLERS as readonly string[]).includes(samplerName)) {
     problems.push(`OTEL_TRACES_SAMPLER: must be one of ${SAMPLERS.join(', ')}`);
   } else if (samplerName === 'traceidratio' || samplerName === 'parentbased_traceidratio') {
     const raw = (env.OTEL_TRACES_SAMPLER_ARG ?? '').trim();
     const ratio = raw === '' ? 1 : Number(raw);
-    if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) problems.push('OTEL_TRACES_SAMPLER_ARG: must be a ratio between 0 and 1');
+    if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1)
+      problems.push('OTEL_TRACES_SAMPLER_ARG: must be a ratio between 0 and 1');
     sampler = { kind: samplerName, ratio };
   } else {
-    sampler = { kind: samplerName as Exclude<TracingSampler['kind'], 'traceidratio' | 'parentbased_traceidratio'> };
+    sampler = {
+      kind: samplerName as Exclude<
+        TracingSampler['kind'],
+        'traceidratio' | 'parentbased_traceidratio'
+      >,
+    };
   }
 
   if (problems.length > 0) throw new EnvironmentError(problems);

@@ -4,14 +4,23 @@ import { register } from 'node:module';
 import { FastifyOtelInstrumentation } from '@fastify/otel';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import {
+  CompositePropagator,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
 import { OTLPTraceExporter as OtlpJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as OtlpProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { detectResources, resourceAttributesEnvDetector, resourceFromAttributes, serviceNameEnvDetector } from '@opentelemetry/resources';
+import {
+  detectResources,
+  resourceAttributesEnvDetector,
+  resourceFromAttributes,
+  serviceNameEnvDetector,
+} from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
   AlwaysOnSampler,
@@ -65,16 +74,23 @@ function positiveIntegerFromEnv(name: string): number | undefined {
  * knows every module to wrap. Only after this resolves may main.ts import the application (fastify,
  * pg, axios, undici): a module imported earlier stays unpatched.
  */
-export async function startTracing(settings: Extract<TracingSettings, { enabled: true }>): Promise<Tracing> {
+export async function startTracing(
+  settings: Extract<TracingSettings, { enabled: true }>,
+): Promise<Tracing> {
   // import-in-the-middle wraps only the modules the instrumentations name (sent over this
   // channel), not every ES module the gateway imports: wrapping all of them is slower to start and
   // changes module shapes the application relies on.
   const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
   register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
 
-  const resource = resourceFromAttributes({ 'service.name': 'mobile-identity-gateway' }).merge(detectResources({ detectors: [resourceAttributesEnvDetector, serviceNameEnvDetector] }));
+  const resource = resourceFromAttributes({ 'service.name': 'mobile-identity-gateway' }).merge(
+    detectResources({ detectors: [resourceAttributesEnvDetector, serviceNameEnvDetector] }),
+  );
   // Both exporters read OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, _HEADERS, _TIMEOUT and _COMPRESSION.
-  const exporter = settings.protocol === 'http/json' ? new OtlpJsonTraceExporter() : new OtlpProtobufTraceExporter();
+  const exporter =
+    settings.protocol === 'http/json'
+      ? new OtlpJsonTraceExporter()
+      : new OtlpProtobufTraceExporter();
   const provider = new TracerProvider({
     resource,
     sampler: samplerOf(settings.sampler),
@@ -90,7 +106,11 @@ export async function startTracing(settings: Extract<TracingSettings, { enabled:
   });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   // W3C traceparent/tracestate (and baggage) in, out on every outgoing call (axios over node:http, fetch over undici).
-  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
+  propagation.setGlobalPropagator(
+    new CompositePropagator({
+      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+    }),
+  );
   trace.setGlobalTracerProvider(provider);
 
   registerInstrumentations({
@@ -102,7 +122,10 @@ export async function startTracing(settings: Extract<TracingSettings, { enabled:
         // (the route pattern is added as http.route once Fastify has matched it).
         startIncomingSpanHook: (request) => {
           const [path, query] = (request.url ?? '').split('?', 2);
-          return { 'url.path': maskedPath(path), ...(query ? { 'url.query': queryKeysOnly(query) } : {}) };
+          return {
+            'url.path': maskedPath(path),
+            ...(query ? { 'url.query': queryKeysOnly(query) } : {}),
+          };
         },
       }),
       new UndiciInstrumentation(),
@@ -115,7 +138,8 @@ export async function startTracing(settings: Extract<TracingSettings, { enabled:
         registerOnInitialization: true,
         ignorePaths: ({ url }: { url: string }) => UNTRACED_PATHS.has(url),
         // Its request span carries the raw url (query included): the route pattern instead.
-        requestHook: (span, request) => span.setAttribute('url.path', redactedPath(request.url, request.routeOptions.url)),
+        requestHook: (span, request) =>
+          span.setAttribute('url.path', redactedPath(request.url, request.routeOptions.url)),
       }),
     ],
   });

@@ -84,7 +84,11 @@ function canonicalContentV1(event: AuditContent): string {
 
 /** Format 1: SHA-256 (hex) over the previous hash and the event's canonical content. */
 export function chainHashV1(prevHash: string, event: AuditContent): string {
-  return createHash('sha256').update(prevHash).update('\n').update(canonicalContentV1(event)).digest('hex');
+  return createHash('sha256')
+    .update(prevHash)
+    .update('\n')
+    .update(canonicalContentV1(event))
+    .digest('hex');
 }
 
 // ─── Chain format 2 ──────────────────────────────────────────────────────────────────────────

@@ -21,7 +21,10 @@ describe('safeCsv', () => {
   });
 
   it('quotes every cell, empty ones too, and leaves masked numbers readable', () => {
-    const csv = safeCsv(['phoneMasked', 'userAgent', 'latencyMs', 'detail'], [['+*********03', '+*********03', 12, '']]);
+    const csv = safeCsv(
+      ['phoneMasked', 'userAgent', 'latencyMs', 'detail'],
+      [['+*********03', '+*********03', 12, '']],
+    );
     expect(csv).toBe(`"+*********03","'+*********03","12",""\n`);
     expect(parse(csv, { delimiter: ',' })).toEqual([['+*********03', "'+*********03", '12', '']]);
   });

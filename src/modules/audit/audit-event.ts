@@ -40,7 +40,11 @@ export function hashPhoneNumber(pepper: Buffer, phoneNumber: string): string {
 }
 
 /** A unit's events (one per possible outcome) share their number: it is hashed once. */
-function phoneHashOf(pepper: Buffer, phoneNumber: string, memo: Map<string, string> | undefined): string {
+function phoneHashOf(
+  pepper: Buffer,
+  phoneNumber: string,
+  memo: Map<string, string> | undefined,
+): string {
   let hash = memo?.get(phoneNumber);
   if (hash === undefined) {
     hash = hashPhoneNumber(pepper, phoneNumber);
@@ -75,7 +79,8 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 function scrubber(phoneNumber: string | undefined): (text: string) => string {
   const digits = phoneNumber ? canonicalPhoneNumber(phoneNumber).replace('+', '') : '';
   // Short inputs are not phone numbers and would mask unrelated digits.
-  const clean = (text: string): string => text.split('\u0000').join('').replace(LONE_SURROGATE, '\uFFFD');
+  const clean = (text: string): string =>
+    text.split('\u0000').join('').replace(LONE_SURROGATE, '\uFFFD');
   if (digits.length < 6) return clean;
   const masked = maskPhoneNumber(digits);
   return (text) => clean(text).split(digits).join(masked);
@@ -108,11 +113,16 @@ export function toAuditContent(
   const text = (value: string | number | null | undefined, limit: number): string | null =>
     value === undefined || value === null ? null : scrub(String(value)).slice(0, limit);
   const integer = (value: number | undefined): number | null =>
-    typeof value === 'number' && Number.isFinite(value) ? Math.min(Math.max(Math.round(value), 0), INT_MAX) : null;
+    typeof value === 'number' && Number.isFinite(value)
+      ? Math.min(Math.max(Math.round(value), 0), INT_MAX)
+      : null;
   const json = (value: unknown): unknown =>
     value === undefined || value === null ? null : scrubDeep(value, scrub);
   const phoneNumber =
-    typeof input.phoneNumber === 'string' && canonicalPhoneNumber(input.phoneNumber).replace('+', '') !== '' ? input.phoneNumber : undefined;
+    typeof input.phoneNumber === 'string' &&
+    canonicalPhoneNumber(input.phoneNumber).replace('+', '') !== ''
+      ? input.phoneNumber
+      : undefined;
   return {
     correlationId: text(input.correlationId, LIMITS.correlationId),
     clientId: text(input.clientId, LIMITS.clientId),
@@ -124,7 +134,8 @@ export function toAuditContent(
     contract: text(input.contract, LIMITS.contract) ?? 'system',
     serviceType: text(input.serviceType, LIMITS.serviceType),
     operatorId: text(input.operatorId, LIMITS.operatorId),
-    phoneHash: phoneNumber !== undefined ? phoneHashOf(phonePepper, phoneNumber, phoneHashes) : null,
+    phoneHash:
+      phoneNumber !== undefined ? phoneHashOf(phonePepper, phoneNumber, phoneHashes) : null,
     // The trail keeps the '+' of the masked form: `+**********67`.
     phoneMasked: phoneNumber !== undefined ? maskPhoneNumber(phoneNumber).slice(0, 32) : null,
     outcome: input.outcome === 'success' ? 'success' : 'failure',

@@ -23,7 +23,10 @@ export interface AuditCursor {
 }
 
 /** A WHERE clause with numbered parameters, starting at $1 + offset. */
-export function whereClause(filter: AuditFilter, cursor?: AuditCursor): { sql: string; params: unknown[] } {
+export function whereClause(
+  filter: AuditFilter,
+  cursor?: AuditCursor,
+): { sql: string; params: unknown[] } {
   const conditions: string[] = [];
   const params: unknown[] = [];
   const add = (condition: (placeholder: string) => string, value: unknown): void => {
@@ -36,7 +39,8 @@ export function whereClause(filter: AuditFilter, cursor?: AuditCursor): { sql: s
   if (filter.action !== undefined) add((p) => `action = ${p}`, filter.action);
   if (filter.contract !== undefined) add((p) => `contract = ${p}`, filter.contract);
   if (filter.outcome !== undefined) add((p) => `outcome = ${p}`, filter.outcome);
-  if (filter.verdict !== undefined) add((p) => `verdict @> ${p}::jsonb`, JSON.stringify(filter.verdict));
+  if (filter.verdict !== undefined)
+    add((p) => `verdict @> ${p}::jsonb`, JSON.stringify(filter.verdict));
   if (filter.serviceType !== undefined) add((p) => `service_type = ${p}`, filter.serviceType);
   if (filter.operatorId !== undefined) add((p) => `operator_id = ${p}`, filter.operatorId);
   if (filter.phoneHash !== undefined) add((p) => `phone_hash = ${p}`, filter.phoneHash);
@@ -47,7 +51,9 @@ export function whereClause(filter: AuditFilter, cursor?: AuditCursor): { sql: s
   if (cursor) {
     params.push(cursor.occurredAt, cursor.id);
     // Row comparison, so the (occurred_at, id) indexes serve the keyset directly.
-    conditions.push(`(occurred_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::bigint)`);
+    conditions.push(
+      `(occurred_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::bigint)`,
+    );
   }
   return { sql: conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '', params };
 }

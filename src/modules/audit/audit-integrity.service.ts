@@ -76,13 +76,27 @@ export class AuditIntegrityService {
    */
   async checkAnchor(anchor: { position: string; hash: string }): Promise<AnchorCheck> {
     const { position, hash } = anchor;
-    const result = (problem: AnchorCheck['problem'], message: string): AnchorCheck => ({ ok: problem === null, position, hash, problem, message });
+    const result = (problem: AnchorCheck['problem'], message: string): AnchorCheck => ({
+      ok: problem === null,
+      position,
+      hash,
+      problem,
+      message,
+    });
     const head = await this.repository.readHead();
     if (BigInt(position) > head.position) {
-      return result('missing', `The anchor's position ${position} is beyond the chain head at ${head.position}: events after ${head.position} were removed.`);
+      return result(
+        'missing',
+        `The anchor's position ${position} is beyond the chain head at ${head.position}: events after ${head.position} were removed.`,
+      );
     }
-    if (position === '0') return hash === GENESIS_HASH ? result(null, 'The anchor is the empty chain.') : result('hash_mismatch', "The anchor's position 0 can only have the genesis hash.");
-    const stored = (await this.repository.findById(position))?.hash ?? (await this.repository.findRetentionEndingAt(BigInt(position)))?.throughHash;
+    if (position === '0')
+      return hash === GENESIS_HASH
+        ? result(null, 'The anchor is the empty chain.')
+        : result('hash_mismatch', "The anchor's position 0 can only have the genesis hash.");
+    const stored =
+      (await this.repository.findById(position))?.hash ??
+      (await this.repository.findRetentionEndingAt(BigInt(position)))?.throughHash;
     if (stored === undefined) {
       const first = await this.repository.firstPosition();
       return result(
@@ -92,7 +106,11 @@ export class AuditIntegrityService {
           : `The chain has no event at the anchor's position ${position}.`,
       );
     }
-    if (stored !== hash) return result('hash_mismatch', `The event at the anchor's position ${position} has hash ${stored}, not the anchor's ${hash}: the chain was rewritten.`);
+    if (stored !== hash)
+      return result(
+        'hash_mismatch',
+        `The event at the anchor's position ${position} has hash ${stored}, not the anchor's ${hash}: the chain was rewritten.`,
+      );
     return result(null, `The chain has the anchor's hash at position ${position}.`);
   }
 
@@ -116,7 +134,11 @@ export class AuditIntegrityService {
     if (first === undefined || first > head.position) {
       return head.position === 0n
         ? report(0, null)
-        : report(0, { position: '1', kind: 'missing', message: `The head is at position ${head.position} but no event at or before it is stored.` });
+        : report(0, {
+            position: '1',
+            kind: 'missing',
+            message: `The head is at position ${head.position} but no event at or before it is stored.`,
+          });
     }
 
     let expectedPrev = GENESIS_HASH;
@@ -170,7 +192,9 @@ export class AuditIntegrityService {
         const broken =
           stopAt(position) ??
           this.linkProblem(position, expected, link.id, link.prevHash, expectedPrev) ??
-          (linkHash(link.prevHash, link.id, link.occurredAt, link.digest) !== link.hash ? altered(link.id) : undefined);
+          (linkHash(link.prevHash, link.id, link.occurredAt, link.digest) !== link.hash
+            ? altered(link.id)
+            : undefined);
         if (broken) return report(checked, broken, retentionEventId);
         expectedPrev = link.hash;
         expected += 1n;
@@ -179,23 +203,53 @@ export class AuditIntegrityService {
       progress();
     }
     if (expected - 1n !== head.position) {
-      return report(checked, { position: expected.toString(), kind: 'missing', message: `The event at position ${expected} is missing (the head is at ${head.position}).` }, retentionEventId);
+      return report(
+        checked,
+        {
+          position: expected.toString(),
+          kind: 'missing',
+          message: `The event at position ${expected} is missing (the head is at ${head.position}).`,
+        },
+        retentionEventId,
+      );
     }
     if (expectedPrev !== head.hash) {
-      return report(checked, { position: head.position.toString(), kind: 'head_mismatch', message: 'The chain head does not match the last event.' }, retentionEventId);
+      return report(
+        checked,
+        {
+          position: head.position.toString(),
+          kind: 'head_mismatch',
+          message: 'The chain head does not match the last event.',
+        },
+        retentionEventId,
+      );
     }
     if (notAllowed) return report(checked, notAllowed, retentionEventId);
     return report(checked, null, retentionEventId);
   }
 
-  private linkProblem(position: bigint, expected: bigint, id: string, prevHash: string, expectedPrev: string): Broken | undefined {
+  private linkProblem(
+    position: bigint,
+    expected: bigint,
+    id: string,
+    prevHash: string,
+    expectedPrev: string,
+  ): Broken | undefined {
     if (position !== expected) {
       return position < expected
         ? { position: id, kind: 'duplicate', message: `More than one event claims position ${id}.` }
-        : { position: expected.toString(), kind: 'missing', message: `The event at position ${expected} is missing.` };
+        : {
+            position: expected.toString(),
+            kind: 'missing',
+            message: `The event at position ${expected} is missing.`,
+          };
     }
     if (prevHash !== expectedPrev) {
-      return { position: id, kind: 'broken_link', message: `The event at position ${id} does not follow the event before it (rows reordered or replaced).` };
+      return {
+        position: id,
+        kind: 'broken_link',
+        message: `The event at position ${id} does not follow the event before it (rows reordered or replaced).`,
+      };
     }
     return undefined;
   }
@@ -208,8 +262,14 @@ export class AuditIntegrityService {
   private async firstRetentionNotAllowed(through: bigint): Promise<Broken | undefined> {
     for (const event of await this.repository.listRetentionEvents()) {
       if (BigInt(event.id) > through) break;
-      const droppedTo = typeof event.detail?.droppedTo === 'string' ? Date.parse(event.detail.droppedTo) : Number.NaN;
-      const allowedUntil = event.retentionDays === null ? Number.NaN : event.occurredAt.getTime() - event.retentionDays * DAY_MS;
+      const droppedTo =
+        typeof event.detail?.droppedTo === 'string'
+          ? Date.parse(event.detail.droppedTo)
+          : Number.NaN;
+      const allowedUntil =
+        event.retentionDays === null
+          ? Number.NaN
+          : event.occurredAt.getTime() - event.retentionDays * DAY_MS;
       const dropped = event.detail?.droppedTo !== null && event.detail?.droppedTo !== undefined;
       if (event.actorType !== 'system' || (dropped && !(droppedTo <= allowedUntil))) {
         return {
@@ -224,5 +284,9 @@ export class AuditIntegrityService {
 }
 
 function altered(id: string): Broken {
-  return { position: id, kind: 'altered', message: `The content of the event at position ${id} does not match its hash (row altered).` };
+  return {
+    position: id,
+    kind: 'altered',
+    message: `The content of the event at position ${id} does not match its hash (row altered).`,
+  };
 }

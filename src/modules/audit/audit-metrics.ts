@@ -37,13 +37,17 @@ export class AuditMetrics {
       name: 'gateway_audit_queue_depth',
       help: 'Units of work waiting for the next group-commit statement.',
       registers,
-      collect: () => { queue.set(this.queueDepth()); },
+      collect: () => {
+        queue.set(this.queueDepth());
+      },
     });
     const stalled: Gauge = new Gauge({
       name: 'gateway_audit_stalled_seconds',
       help: 'How long the group-commit statement in flight has been running (0 when idle).',
       registers,
-      collect: () => { stalled.set(this.stalledMs() / 1000); },
+      collect: () => {
+        stalled.set(this.stalledMs() / 1000);
+      },
     });
     new Gauge({
       name: 'gateway_audit_chain_head_position',
@@ -55,7 +59,9 @@ export class AuditMetrics {
           const head = await Promise.race([
             repository.readHead(),
             new Promise<never>((_, reject) => {
-              timer = setTimeout(() => { reject(new Error('timed out')); }, HEAD_READ_TIMEOUT_MS);
+              timer = setTimeout(() => {
+                reject(new Error('timed out'));
+              }, HEAD_READ_TIMEOUT_MS);
             }),
           ]);
           this.set(Number(head.position));

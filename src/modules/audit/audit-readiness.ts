@@ -28,7 +28,8 @@ export class AuditReadiness extends ReadinessCheck {
   async check(): Promise<HealthIndicatorResult> {
     const indicator = this.health.check('audit');
     const threshold = this.environment.AUDIT_STALL_THRESHOLD_MS;
-    if (this.writer.stalledMs() > threshold) return indicator.down({ message: 'audit writer stalled' });
+    if (this.writer.stalledMs() > threshold)
+      return indicator.down({ message: 'audit writer stalled' });
     // The embedded database is one connection of this process: nothing else can hold the head.
     if (this.connection.kind === 'embedded') return indicator.up();
     try {

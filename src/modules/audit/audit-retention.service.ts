@@ -45,24 +45,38 @@ export class AuditRetentionService implements OnApplicationBootstrap {
       await this.ensurePartitions();
     } catch (error) {
       // Not fatal: the writer creates a missing month itself, and the daily job retries.
-      this.logger.warn(`could not create coming audit partitions: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(
+        `could not create coming audit partitions: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 
   /** The monthly partitions that exist, oldest first (for the console's retention view). */
   partitions(): Promise<{ name: string; from: string; to: string }[]> {
-    return this.repository.listPartitions().then((list) => list.map((partition) => ({ name: partition.name, from: partition.from.toISOString(), to: partition.to.toISOString() })));
+    return this.repository.listPartitions().then((list) =>
+      list.map((partition) => ({
+        name: partition.name,
+        from: partition.from.toISOString(),
+        to: partition.to.toISOString(),
+      })),
+    );
   }
 
   ensurePartitions(): Promise<number> {
-    return this.repository.ensurePartitions(null, this.environment.AUDIT_PARTITIONS_AHEAD_MONTHS + 1);
+    return this.repository.ensurePartitions(
+      null,
+      this.environment.AUDIT_PARTITIONS_AHEAD_MONTHS + 1,
+    );
   }
 
   /** Sets the retention policy, in force from now on (the database owner only: the application role may read it, not change it). */
   async setPolicy(retentionDays: number, allowShort: boolean, setBy: string): Promise<void> {
-    if (!Number.isInteger(retentionDays) || retentionDays < 1) throw new Error('--days must be a whole number of days, at least 1');
+    if (!Number.isInteger(retentionDays) || retentionDays < 1)
+      throw new Error('--days must be a whole number of days, at least 1');
     if (retentionDays < MIN_RETENTION_DAYS && !allowShort) {
-      throw new Error(`a retention under ${MIN_RETENTION_DAYS} days breaks PCI DSS 10.5.1; pass --allow-short on a test system`);
+      throw new Error(
+        `a retention under ${MIN_RETENTION_DAYS} days breaks PCI DSS 10.5.1; pass --allow-short on a test system`,
+      );
     }
     await this.repository.setRetentionPolicy(retentionDays, setBy);
   }
@@ -90,13 +104,17 @@ export class AuditRetentionService implements OnApplicationBootstrap {
       if (!(await tryLock(tx, DatabaseLock.AuditRetention))) return { ...base, skipped: true };
       // Dropping waits for readers of the table; give up rather than stall every writer behind it.
       await this.repository.setLockTimeout(tx, 10_000);
-      const expired = (await this.repository.listPartitions(tx)).filter((partition) => partition.to <= cutoff);
+      const expired = (await this.repository.listPartitions(tx)).filter(
+        (partition) => partition.to <= cutoff,
+      );
       if (expired.length === 0) return base;
       const names = expired.map((partition) => partition.name);
       const last = await this.repository.lastPositionIn(tx, names);
       const firstKept = await this.repository.firstPositionOutside(tx, names);
       if (last && firstKept && BigInt(firstKept) <= BigInt(last.position)) {
-        throw new Error('audit retention refused: the partitions to drop interleave with retained chain positions (clock went backwards?)');
+        throw new Error(
+          'audit retention refused: the partitions to drop interleave with retained chain positions (clock went backwards?)',
+        );
       }
       const result: RetentionResult = {
         ...base,
@@ -106,7 +124,9 @@ export class AuditRetentionService implements OnApplicationBootstrap {
         throughPosition: last?.position ?? null,
       };
       // Dropped first, the event appended last: the chain head is locked only for the commit.
-      const estimates = onProgress ? await this.repository.estimatedRows(tx, names) : new Map<string, number>();
+      const estimates = onProgress
+        ? await this.repository.estimatedRows(tx, names)
+        : new Map<string, number>();
       const total = [...estimates.values()].reduce((sum, rows) => sum + rows, 0);
       let dropped = 0;
       onProgress?.(0, total);
@@ -134,7 +154,9 @@ export class AuditRetentionService implements OnApplicationBootstrap {
         },
         tx,
       );
-      this.logger.log(`audit retention dropped ${names.join(', ')} (through position ${last?.position ?? 'none'})`);
+      this.logger.log(
+        `audit retention dropped ${names.join(', ')} (through position ${last?.position ?? 'none'})`,
+      );
       return result;
     }, 120_000);
   }

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseLock, waitForLock } from '../../common/database/database-locks.js';
 import { PrismaService, type Prisma } from '../../common/database/prisma.service.js';
-import type { AuditVerificationRun, AuditVerificationStatus } from '../../generated/prisma/client.js';
+import type {
+  AuditVerificationRun,
+  AuditVerificationStatus,
+} from '../../generated/prisma/client.js';
 
 export type { AuditVerificationRun } from '../../generated/prisma/client.js';
 type Tx = Prisma.TransactionClient;
@@ -19,9 +22,18 @@ export class AuditVerificationRunsRepository {
     return waitForLock(tx, DatabaseLock.AuditVerificationRunStart);
   }
 
-  create(data: { id: string; requestedByType: string; requestedById?: string; now: Date }, tx: Tx): Promise<AuditVerificationRun> {
+  create(
+    data: { id: string; requestedByType: string; requestedById?: string; now: Date },
+    tx: Tx,
+  ): Promise<AuditVerificationRun> {
     return tx.auditVerificationRun.create({
-      data: { id: data.id, requestedByType: data.requestedByType, requestedById: data.requestedById ?? null, startedAt: data.now, updatedAt: data.now },
+      data: {
+        id: data.id,
+        requestedByType: data.requestedByType,
+        requestedById: data.requestedById ?? null,
+        startedAt: data.now,
+        updatedAt: data.now,
+      },
     });
   }
 
@@ -36,7 +48,17 @@ export class AuditVerificationRunsRepository {
     });
   }
 
-  async recordProgress(id: string, progress: { checked: number; total: number; fromPosition?: bigint | null; headPosition?: bigint; headHash?: string }, now: Date): Promise<void> {
+  async recordProgress(
+    id: string,
+    progress: {
+      checked: number;
+      total: number;
+      fromPosition?: bigint | null;
+      headPosition?: bigint;
+      headHash?: string;
+    },
+    now: Date,
+  ): Promise<void> {
     await this.prisma.client.auditVerificationRun.update({
       where: { id },
       data: {
@@ -52,7 +74,16 @@ export class AuditVerificationRunsRepository {
 
   finish(
     id: string,
-    result: { status: AuditVerificationStatus; checked: number; total: number; fromPosition: bigint | null; headPosition: bigint | null; headHash: string | null; firstBroken: object | null; error: string | null },
+    result: {
+      status: AuditVerificationStatus;
+      checked: number;
+      total: number;
+      fromPosition: bigint | null;
+      headPosition: bigint | null;
+      headHash: string | null;
+      firstBroken: object | null;
+      error: string | null;
+    },
     now: Date,
     tx: Tx,
   ): Promise<AuditVerificationRun> {

@@ -2,8 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { afterRequestCommit } from '../../common/database/request-transaction.js';
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { Clock } from '../../common/clock/clock.js';
-import { AuditIntegrityService, type IntegrityReport, type VerifyOptions } from './audit-integrity.service.js';
-import { AuditVerificationRunsRepository, type AuditVerificationRun } from './audit-verification-runs.repository.js';
+import {
+  AuditIntegrityService,
+  type IntegrityReport,
+  type VerifyOptions,
+} from './audit-integrity.service.js';
+import {
+  AuditVerificationRunsRepository,
+  type AuditVerificationRun,
+} from './audit-verification-runs.repository.js';
 import { AuditService } from './audit.service.js';
 
 /** Who asked for a check; the run's audit event names them as its actor. */
@@ -70,7 +77,10 @@ export class AuditVerificationRunsService implements BeforeApplicationShutdown {
   }
 
   /** Runs a check to its end (CLI). */
-  async runToCompletion(requester: VerificationRequester, onProgress?: VerifyOptions['onProgress']): Promise<{ run: VerificationRunView; report: IntegrityReport | undefined }> {
+  async runToCompletion(
+    requester: VerificationRequester,
+    onProgress?: VerifyOptions['onProgress'],
+  ): Promise<{ run: VerificationRunView; report: IntegrityReport | undefined }> {
     const { run } = await this.begin(requester, true);
     const report = await this.execute(run.id, requester, onProgress);
     const finished = await this.repository.findById(run.id);
@@ -84,12 +94,18 @@ export class AuditVerificationRunsService implements BeforeApplicationShutdown {
   }
 
   /** The newest run, running or not, and the newest finished one (the last result). */
-  async latest(): Promise<{ latest: VerificationRunView | null; lastFinished: VerificationRunView | null }> {
+  async latest(): Promise<{
+    latest: VerificationRunView | null;
+    lastFinished: VerificationRunView | null;
+  }> {
     const [latest, lastFinished] = await Promise.all([
       this.repository.findLatest(),
       this.repository.findLatest(['PASSED', 'FAILED', 'ERROR']),
     ]);
-    return { latest: latest ? this.view(latest) : null, lastFinished: lastFinished ? this.view(lastFinished) : null };
+    return {
+      latest: latest ? this.view(latest) : null,
+      lastFinished: lastFinished ? this.view(lastFinished) : null,
+    };
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -97,17 +113,32 @@ export class AuditVerificationRunsService implements BeforeApplicationShutdown {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private begin(requester: VerificationRequester, always = false): Promise<{ run: AuditVerificationRun; created: boolean }> {
+  private begin(
+    requester: VerificationRequester,
+    always = false,
+  ): Promise<{ run: AuditVerificationRun; created: boolean }> {
     return this.repository.transaction(async (tx) => {
       await this.repository.lockStarts(tx);
       const running = await this.repository.findLatest(['RUNNING'], tx);
       if (!always && running && !this.isStale(running)) return { run: running, created: false };
-      const run = await this.repository.create({ id: randomUUID(), requestedByType: requester.type, requestedById: requester.id, now: this.clock.now() }, tx);
+      const run = await this.repository.create(
+        {
+          id: randomUUID(),
+          requestedByType: requester.type,
+          requestedById: requester.id,
+          now: this.clock.now(),
+        },
+        tx,
+      );
       return { run, created: true };
     });
   }
 
-  private async execute(id: string, requester: VerificationRequester, onProgress?: VerifyOptions['onProgress']): Promise<IntegrityReport | undefined> {
+  private async execute(
+    id: string,
+    requester: VerificationRequester,
+    onProgress?: VerifyOptions['onProgress'],
+  ): Promise<IntegrityReport | undefined> {
     let progress = { checked: 0, total: 0 };
     let written = '';
     // The check reports progress synchronously; a timer writes the latest to the run row (the heartbeat too).
@@ -118,7 +149,11 @@ export class AuditVerificationRunsService implements BeforeApplicationShutdown {
       await this.repository.recordProgress(id, progress, this.clock.now());
     };
     const timer = setInterval(() => {
-      writeProgress().catch((error: unknown) => { this.logger.warn(`progress of run ${id} not written: ${error instanceof Error ? error.message : String(error)}`); });
+      writeProgress().catch((error: unknown) => {
+        this.logger.warn(
+          `progress of run ${id} not written: ${error instanceof Error ? error.message : String(error)}`,
+        );
+      });
     }, PROGRESS_EVERY_MS);
     try {
       const report = await this.integrity.verify({
@@ -129,11 +164,21 @@ export class AuditVerificationRunsService implements BeforeApplicationShutdown {
       });
       clearInterval(timer);
       const fromPosition = report.fromPosition === null ? null : BigInt(report.fromPosition);
-      const total = fromPosition === null ? 0 : Number(BigInt(report.headPosition) - fromPosition + 1n);
+      const total =
+        fromPosition === null ? 0 : Number(BigInt(report.headPosition) - fromPosition + 1n);
       await this.repository.transaction(async (tx) => {
         await this.repository.finish(
           id,
-          { status: report.ok ? 'PASSED' : 'FAILED', checked: report.checkedEvents, total, fromPosition, headPosition: BigInt(report.headPosition), headHash: report.headHash, firstBroken: report.firstBroken, error: null },
+          {
+            status: report.ok ? 'PASSED' : 'FAILED',
+            checked: report.checkedEvents,
+            total,
+            fromPosition,
+            headPosition: BigInt(report.headPosition),
+            headHash: report.headHash,
+            firstBroken: report.firstBroken,
+            error: null,
+          },
           this.clock.now(),
           tx,
         );
@@ -146,7 +191,14 @@ export class AuditVerificationRunsService implements BeforeApplicationShutdown {
             correlationId: requester.correlationId,
             outcome: report.ok ? 'success' : 'failure',
             errorCode: report.ok ? undefined : 'CHAIN_BROKEN',
-            detail: { runId: id, ok: report.ok, checkedEvents: report.checkedEvents, headPosition: report.headPosition, headHash: report.headHash, firstBroken: report.firstBroken },
+            detail: {
+              runId: id,
+              ok: report.ok,
+              checkedEvents: report.checkedEvents,
+              headPosition: report.headPosition,
+              headHash: report.headHash,
+              firstBroken: report.firstBroken,
+            },
           },
           tx,
         );
@@ -158,10 +210,40 @@ export class AuditVerificationRunsService implements BeforeApplicationShutdown {
       this.logger.error(`audit verification run ${id} failed: ${message}`);
       await this.repository
         .transaction(async (tx) => {
-          await this.repository.finish(id, { status: 'ERROR', checked: progress.checked, total: progress.total, fromPosition: null, headPosition: null, headHash: null, firstBroken: null, error: 'The check could not read the audit trail; see the gateway log.' }, this.clock.now(), tx);
-          await this.audit.record({ action: 'audit.verify', contract: requester.type === 'system' ? 'system' : 'admin', actorType: requester.type, actorId: requester.id, correlationId: requester.correlationId, outcome: 'failure', errorCode: 'CHECK_FAILED', detail: { runId: id } }, tx);
+          await this.repository.finish(
+            id,
+            {
+              status: 'ERROR',
+              checked: progress.checked,
+              total: progress.total,
+              fromPosition: null,
+              headPosition: null,
+              headHash: null,
+              firstBroken: null,
+              error: 'The check could not read the audit trail; see the gateway log.',
+            },
+            this.clock.now(),
+            tx,
+          );
+          await this.audit.record(
+            {
+              action: 'audit.verify',
+              contract: requester.type === 'system' ? 'system' : 'admin',
+              actorType: requester.type,
+              actorId: requester.id,
+              correlationId: requester.correlationId,
+              outcome: 'failure',
+              errorCode: 'CHECK_FAILED',
+              detail: { runId: id },
+            },
+            tx,
+          );
         })
-        .catch((finishError: unknown) => { this.logger.error(`could not record the end of run ${id}: ${finishError instanceof Error ? finishError.message : String(finishError)}`); });
+        .catch((finishError: unknown) => {
+          this.logger.error(
+            `could not record the end of run ${id}: ${finishError instanceof Error ? finishError.message : String(finishError)}`,
+          );
+        });
       return undefined;
     }
   }
@@ -171,7 +253,12 @@ export class AuditVerificationRunsService implements BeforeApplicationShutdown {
   }
 
   private view(run: AuditVerificationRun): VerificationRunView {
-    const status = run.status === 'RUNNING' ? (this.isStale(run) ? 'abandoned' : 'running') : (run.status.toLowerCase() as VerificationRunStatus);
+    const status =
+      run.status === 'RUNNING'
+        ? this.isStale(run)
+          ? 'abandoned'
+          : 'running'
+        : (run.status.toLowerCase() as VerificationRunStatus);
     return {
       id: run.id,
       status,

@@ -57,7 +57,10 @@ export class AuditBatchWriter implements BeforeApplicationShutdown {
     private readonly clock: Clock,
     private readonly metrics: AuditMetrics,
   ) {
-    metrics.watchWriter(() => this.queue.length, () => this.stalledMs());
+    metrics.watchWriter(
+      () => this.queue.length,
+      () => this.stalledMs(),
+    );
   }
 
   enqueue(unit: PreparedUnit, deadline?: number): Promise<UnitOutcome> {
@@ -85,10 +88,15 @@ export class AuditBatchWriter implements BeforeApplicationShutdown {
 
   private schedule(): void {
     if (this.writing) return; // the write in flight starts the next one when it ends
-    if (this.queue.length >= this.environment.AUDIT_BATCH_MAX_EVENTS || this.environment.AUDIT_BATCH_WINDOW_MS === 0) {
+    if (
+      this.queue.length >= this.environment.AUDIT_BATCH_MAX_EVENTS ||
+      this.environment.AUDIT_BATCH_WINDOW_MS === 0
+    ) {
       this.flush();
     } else {
-      this.timer ??= setTimeout(() => { this.flush(); }, this.environment.AUDIT_BATCH_WINDOW_MS);
+      this.timer ??= setTimeout(() => {
+        this.flush();
+      }, this.environment.AUDIT_BATCH_WINDOW_MS);
     }
   }
 
@@ -116,7 +124,10 @@ export class AuditBatchWriter implements BeforeApplicationShutdown {
     for (const pending of this.queue) {
       if (pending.deadline !== undefined && pending.deadline <= now) {
         pending.reject(new AuditDeadlineError());
-      } else if (batch.length >= this.environment.AUDIT_BATCH_MAX_EVENTS || pending.keys.some((key) => claimed.has(key))) {
+      } else if (
+        batch.length >= this.environment.AUDIT_BATCH_MAX_EVENTS ||
+        pending.keys.some((key) => claimed.has(key))
+      ) {
         rest.push(pending);
       } else {
         for (const key of pending.keys) claimed.add(key);
@@ -132,16 +143,22 @@ export class AuditBatchWriter implements BeforeApplicationShutdown {
     try {
       const outcomes = await this.append(batch.map((pending) => pending.unit));
       this.metrics.batchCommitted(batch.length, (performance.now() - started) / 1000, true);
-      batch.forEach((pending, index) => { pending.resolve(outcomes[index]); });
+      batch.forEach((pending, index) => {
+        pending.resolve(outcomes[index]);
+      });
     } catch (error) {
       this.metrics.batchCommitted(batch.length, (performance.now() - started) / 1000, false);
       if (batch.length > 1 && isDataError(error)) {
         // One unit's data broke the statement: write each alone, so only that one fails.
-        this.logger.warn(`an audit batch of ${batch.length} failed on its data; writing its units one by one`);
+        this.logger.warn(
+          `an audit batch of ${batch.length} failed on its data; writing its units one by one`,
+        );
         for (const pending of batch) await this.write([pending]);
         return;
       }
-      this.logger.error(`audit batch of ${batch.length} failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(
+        `audit batch of ${batch.length} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
       for (const pending of batch) pending.reject(error);
     }
   }
@@ -153,7 +170,10 @@ export class AuditBatchWriter implements BeforeApplicationShutdown {
       if (!isMissingPartition(error)) throw error;
       // The months ahead were not created (jobs off, long uptime): create them and retry once.
       this.logger.warn('audit partition for the current month was missing; creating it');
-      await this.repository.ensurePartitions(null, this.environment.AUDIT_PARTITIONS_AHEAD_MONTHS + 1);
+      await this.repository.ensurePartitions(
+        null,
+        this.environment.AUDIT_PARTITIONS_AHEAD_MONTHS + 1,
+      );
       return this.repository.appendUnits(units, this.clock.now());
     }
   }

@@ -7,7 +7,12 @@ import { CommonCodes } from '../../common/errors/api-error.js';
 import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
 import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
-import { AuditEventDto, AuditEventPageDto, AuditSummaryDto, IntegrityReportDto } from './dto/audit-responses.dto.js';
+import {
+  AuditEventDto,
+  AuditEventPageDto,
+  AuditSummaryDto,
+  IntegrityReportDto,
+} from './dto/audit-responses.dto.js';
 import type { AuditRecord } from './audit-chain.js';
 import { AuditIntegrityService, type IntegrityReport } from './audit-integrity.service.js';
 import { AuditService, type AuditPage } from './audit.service.js';
@@ -41,7 +46,10 @@ export class AuditController {
   @Get('events')
   @AuditAction('audit.events.list')
   @ApiOperation({ summary: 'Query the audit trail, newest first' })
-  @ApiOkResponse({ type: AuditEventPageDto, description: 'A page of events, newest first, and the cursor of the next page.' })
+  @ApiOkResponse({
+    type: AuditEventPageDto,
+    description: 'A page of events, newest first, and the cursor of the next page.',
+  })
   list(@Query() query: AuditEventsQueryDto, @Req() request: FastifyRequest): Promise<AuditPage> {
     noteQuery(request, query);
     return this.audit.list(toAuditQuery(query), query.limit ?? 50, query.cursor);
@@ -62,8 +70,12 @@ export class AuditController {
   @ApiOperation({ summary: 'Export the filtered trail as CSV or NDJSON (streamed)' })
   @ApiProduces('text/csv', 'application/x-ndjson')
   @ApiOkResponse({
-    description: 'CSV with a header row, or NDJSON whose first line describes the fields; sent as an attachment.',
-    content: { 'text/csv': { schema: { type: 'string' } }, 'application/x-ndjson': { schema: { type: 'string' } } },
+    description:
+      'CSV with a header row, or NDJSON whose first line describes the fields; sent as an attachment.',
+    content: {
+      'text/csv': { schema: { type: 'string' } },
+      'application/x-ndjson': { schema: { type: 'string' } },
+    },
   })
   export(
     @Query() query: AuditExportQueryDto,
@@ -76,7 +88,8 @@ export class AuditController {
     const stamp = now.toISOString().replace(/[:.]/g, '-');
     reply.header('cache-control', 'no-store');
     return new StreamableFile(stream, {
-      type: query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+      type:
+        query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
       disposition: `attachment; filename="audit-${stamp}.${query.format}"`,
     });
   }
@@ -84,10 +97,17 @@ export class AuditController {
   @Get('integrity')
   @AuditAction('audit.integrity')
   @ApiOperation({ summary: 'Check the hash chain' })
-  @ApiOkResponse({ type: IntegrityReportDto, description: 'Recomputes the hash chain and reports the first broken link, if any.' })
+  @ApiOkResponse({
+    type: IntegrityReportDto,
+    description: 'Recomputes the hash chain and reports the first broken link, if any.',
+  })
   async verify(@Req() request: FastifyRequest): Promise<IntegrityReport> {
     const report = await this.integrity.verify();
-    auditFacts(request).detail = { ok: report.ok, checkedEvents: report.checkedEvents, firstBroken: report.firstBroken };
+    auditFacts(request).detail = {
+      ok: report.ok,
+      checkedEvents: report.checkedEvents,
+      firstBroken: report.firstBroken,
+    };
     return report;
   }
 }
@@ -101,11 +121,20 @@ export class ReportsController {
   @Get('summary')
   @AuditAction('reports.summary')
   @ApiOperation({ summary: 'Counts and rates per day, client, action or operator' })
-  @ApiOkResponse({ type: AuditSummaryDto, description: 'Counts, success/failure, verification pass rate, SIM-swap positives and latency percentiles per group.' })
+  @ApiOkResponse({
+    type: AuditSummaryDto,
+    description:
+      'Counts, success/failure, verification pass rate, SIM-swap positives and latency percentiles per group.',
+  })
   async summary(
     @Query() query: SummaryQueryDto,
     @Req() request: FastifyRequest,
-  ): Promise<{ groupBy: string; from: string | null; to: string | null; groups: (SummaryRow & { verificationPassRate: number | null })[] }> {
+  ): Promise<{
+    groupBy: string;
+    from: string | null;
+    to: string | null;
+    groups: (SummaryRow & { verificationPassRate: number | null })[];
+  }> {
     noteQuery(request, query);
     const rows = await this.audit.summary(toAuditQuery(query), query.groupBy);
     return {

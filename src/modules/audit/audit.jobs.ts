@@ -21,7 +21,9 @@ export class AuditJobs {
     try {
       await this.metrics.timeJob('audit-retention', () => this.retention.run());
     } catch (error) {
-      this.logger.error(`audit retention failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(
+        `audit retention failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 }

@@ -36,6 +36,13 @@ import { RequestAudit } from './request-audit.service.js';
     AuditJobs,
     { provide: ReadinessCheck, useClass: AuditReadiness },
   ],
-  exports: [AuditService, AuditIntegrityService, AuditRetentionService, AuditVerificationRunsService, RequestAudit, AuditBatchWriter],
+  exports: [
+    AuditService,
+    AuditIntegrityService,
+    AuditRetentionService,
+    AuditVerificationRunsService,
+    RequestAudit,
+    AuditBatchWriter,
+  ],
 })
 export class AuditModule {}

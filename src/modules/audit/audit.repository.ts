@@ -3,7 +3,13 @@ import { DatabaseConnection, type SqlSession } from '../../common/database/datab
 import { PrismaService, type Prisma } from '../../common/database/prisma.service.js';
 import { contentDigestSql, isoTimeSql, type AuditRecord } from './audit-chain.js';
 import { RECORD_COLUMNS, whereClause, type AuditCursor, type AuditFilter } from './audit-filter.js';
-import { appendUnitsParameters, appendUnitsSql, claimIdempotencyInsert, type PreparedUnit, type UnitOutcome } from './unit-of-work.js';
+import {
+  appendUnitsParameters,
+  appendUnitsSql,
+  claimIdempotencyInsert,
+  type PreparedUnit,
+  type UnitOutcome,
+} from './unit-of-work.js';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -35,10 +41,16 @@ export interface SummaryRow {
 
 type Row = Record<string, unknown>;
 
-const json = (value: unknown): unknown => (typeof value === 'string' ? JSON.parse(value) : (value ?? null));
-const intOrNull = (value: unknown): number | null => (value === null || value === undefined ? null : Number(value));
+const json = (value: unknown): unknown =>
+  typeof value === 'string' ? JSON.parse(value) : (value ?? null);
+const intOrNull = (value: unknown): number | null =>
+  value === null || value === undefined ? null : Number(value);
 const textOrNull = (value: unknown): string | null =>
-  value === null || value === undefined ? null : typeof value === 'string' ? value : JSON.stringify(value);
+  value === null || value === undefined
+    ? null
+    : typeof value === 'string'
+      ? value
+      : JSON.stringify(value);
 
 /** A row read with RECORD_COLUMNS (from pg or from Prisma's raw queries) as an AuditRecord. */
 function toRecord(row: Row): AuditRecord {
@@ -110,7 +122,9 @@ export class AuditRepository {
   /** Takes and releases the chain-head lock, waiting at most `timeoutMs`; rejects when it cannot. */
   async probeHeadLock(timeoutMs: number): Promise<void> {
     await this.prisma.root.$transaction([
-      this.prisma.root.$executeRawUnsafe(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(timeoutMs))}`),
+      this.prisma.root.$executeRawUnsafe(
+        `SET LOCAL lock_timeout = ${Math.max(1, Math.floor(timeoutMs))}`,
+      ),
       this.prisma.root.$queryRawUnsafe('SELECT 1 FROM audit_chain_head WHERE id = 1 FOR UPDATE'),
     ]);
   }
@@ -124,9 +138,14 @@ export class AuditRepository {
    * Claims an idempotency key as the first statement of `tx` (the unit's later statement stores
    * the answer). A concurrent claim of the same key waits here until the first transaction ends.
    */
-  async claimIdempotency(claim: { scope: string; key: string; digest: string; createdAt: Date; expiresAt: Date }, tx: Tx): Promise<boolean> {
+  async claimIdempotency(
+    claim: { scope: string; key: string; digest: string; createdAt: Date; expiresAt: Date },
+    tx: Tx,
+  ): Promise<boolean> {
     const rows = await tx.$queryRawUnsafe<{ scope: string }[]>(
-      claimIdempotencyInsert('(SELECT $1::text, $2::text, $3::text, $4::timestamptz, $5::timestamptz)'),
+      claimIdempotencyInsert(
+        '(SELECT $1::text, $2::text, $3::text, $4::timestamptz, $5::timestamptz)',
+      ),
       claim.scope,
       claim.key,
       claim.digest,
@@ -144,10 +163,9 @@ export class AuditRepository {
       sql = appendUnitsSql(kinds);
       this.statements.set(signature, sql);
     }
-    const rows = await (tx ?? this.prisma.root).$queryRawUnsafe<{ o: number | bigint; v: UnitOutcome }[]>(
-      sql,
-      ...appendUnitsParameters(units, kinds, now),
-    );
+    const rows = await (tx ?? this.prisma.root).$queryRawUnsafe<
+      { o: number | bigint; v: UnitOutcome }[]
+    >(sql, ...appendUnitsParameters(units, kinds, now));
     const outcomes: UnitOutcome[] = new Array<UnitOutcome>(units.length);
     for (const row of rows) outcomes[Number(row.o)] = row.v;
     return outcomes;
@@ -160,7 +178,11 @@ export class AuditRepository {
     return { position: BigInt(head.position), hash: head.hash };
   }
 
-  async findPage(filter: AuditFilter, cursor: AuditCursor | undefined, limit: number): Promise<AuditRecord[]> {
+  async findPage(
+    filter: AuditFilter,
+    cursor: AuditCursor | undefined,
+    limit: number,
+  ): Promise<AuditRecord[]> {
     const where = whereClause(filter, cursor);
     const rows = await this.prisma.client.$queryRawUnsafe<Row[]>(
       `SELECT ${RECORD_COLUMNS} FROM audit_event ${where.sql} ORDER BY audit_event.occurred_at DESC, audit_event.id DESC LIMIT ${Math.trunc(limit)}`,
@@ -172,7 +194,12 @@ export class AuditRepository {
   /** How many events the filter matches (for a progress bar's total: one scan, read before exporting). */
   async countFiltered(filter: AuditFilter): Promise<number> {
     const where = whereClause(filter);
-    const row = (await this.prisma.client.$queryRawUnsafe<{ n: string }[]>(`SELECT count(*)::text AS n FROM audit_event ${where.sql}`, ...where.params)).at(0);
+    const row = (
+      await this.prisma.client.$queryRawUnsafe<{ n: string }[]>(
+        `SELECT count(*)::text AS n FROM audit_event ${where.sql}`,
+        ...where.params,
+      )
+    ).at(0);
     return Number(row?.n ?? 0);
   }
 
@@ -226,7 +253,8 @@ export class AuditRepository {
       afterId,
       throughId,
       chunk,
-      (limit) => `SELECT ${RECORD_COLUMNS} FROM audit_event WHERE id > $1::bigint AND id <= $2::bigint ORDER BY audit_event.id LIMIT ${limit}`,
+      (limit) =>
+        `SELECT ${RECORD_COLUMNS} FROM audit_event WHERE id > $1::bigint AND id <= $2::bigint ORDER BY audit_event.id LIMIT ${limit}`,
       toRecord,
     );
   }
@@ -243,7 +271,13 @@ export class AuditRepository {
       (limit) =>
         `SELECT e.id::text AS id, e.prev_hash, e.hash, ${isoTimeSql('e.occurred_at')} AS at, ${contentDigestSql('e')} AS digest
            FROM audit_event e WHERE e.id > $1::bigint AND e.id <= $2::bigint ORDER BY e.id LIMIT ${limit}`,
-      (row) => ({ id: String(row.id), prevHash: String(row.prev_hash), hash: String(row.hash), occurredAt: String(row.at), digest: String(row.digest) }),
+      (row) => ({
+        id: String(row.id),
+        prevHash: String(row.prev_hash),
+        hash: String(row.hash),
+        occurredAt: String(row.at),
+        digest: String(row.digest),
+      }),
     );
   }
 
@@ -261,7 +295,8 @@ export class AuditRepository {
     if (afterId >= throughId) return;
     const session: SqlSession = await this.connection.openSession();
     const sql = query(chunk);
-    const fetch = (after: string): Promise<Row[]> => session.query<Row>(sql, [after, throughId.toString()]);
+    const fetch = (after: string): Promise<Row[]> =>
+      session.query<Row>(sql, [after, throughId.toString()]);
     let pending: Promise<Row[]> | undefined;
     try {
       pending = fetch(afterId.toString());
@@ -283,16 +318,24 @@ export class AuditRepository {
 
   /** Where chain format 2 starts (events before it are format 1). */
   async formatTwoFrom(): Promise<bigint> {
-    const row = (await this.prisma.client.$queryRawUnsafe<{ from_position: string | null }[]>(
-      'SELECT from_position::text AS from_position FROM audit_chain_epoch WHERE version = 2',
-    )).at(0);
+    const row = (
+      await this.prisma.client.$queryRawUnsafe<{ from_position: string | null }[]>(
+        'SELECT from_position::text AS from_position FROM audit_chain_epoch WHERE version = 2',
+      )
+    ).at(0);
     return row?.from_position ? BigInt(row.from_position) : 1n;
   }
 
   /** Every retention event in the chain, with the retention the policy prescribed when it was written. */
   async listRetentionEvents(): Promise<RetentionEventRow[]> {
     const rows = await this.prisma.client.$queryRawUnsafe<
-      { id: string; occurred_at: Date; actor_type: string; detail: unknown; retention_days: number | bigint | null }[]
+      {
+        id: string;
+        occurred_at: Date;
+        actor_type: string;
+        detail: unknown;
+        retention_days: number | bigint | null;
+      }[]
     >(
       `SELECT e.id::text AS id, e.occurred_at, e.actor_type, e.detail, audit_retention_days_at(e.occurred_at) AS retention_days
          FROM audit_event e WHERE e.action = 'audit.retention' ORDER BY e.id`,
@@ -301,17 +344,23 @@ export class AuditRepository {
       id: row.id,
       occurredAt: new Date(row.occurred_at),
       actorType: row.actor_type,
-      detail: (typeof row.detail === 'string' ? JSON.parse(row.detail) : row.detail) as Record<string, unknown> | null,
+      detail: (typeof row.detail === 'string' ? JSON.parse(row.detail) : row.detail) as Record<
+        string,
+        unknown
+      > | null,
       retentionDays: row.retention_days === null ? null : Number(row.retention_days),
     }));
   }
 
   /** The retention in force now (owner-set policy). */
   async currentRetentionDays(tx?: Tx): Promise<number> {
-    const row = (await (tx ?? this.prisma.client).$queryRawUnsafe<{ days: number | bigint | null }[]>(
-      'SELECT audit_retention_days_at(now()) AS days',
-    )).at(0);
-    if (row?.days === null || row?.days === undefined) throw new Error('no audit retention policy is in force (audit_retention_policy is empty)');
+    const row = (
+      await (tx ?? this.prisma.client).$queryRawUnsafe<{ days: number | bigint | null }[]>(
+        'SELECT audit_retention_days_at(now()) AS days',
+      )
+    ).at(0);
+    if (row?.days === null || row?.days === undefined)
+      throw new Error('no audit retention policy is in force (audit_retention_policy is empty)');
     return Number(row.days);
   }
 
@@ -325,14 +374,18 @@ export class AuditRepository {
   }
 
   async firstPosition(): Promise<bigint | undefined> {
-    const row = (await this.prisma.client.$queryRawUnsafe<{ first: string | null }[]>(
-      'SELECT min(id)::text AS first FROM audit_event',
-    )).at(0);
+    const row = (
+      await this.prisma.client.$queryRawUnsafe<{ first: string | null }[]>(
+        'SELECT min(id)::text AS first FROM audit_event',
+      )
+    ).at(0);
     return row?.first ? BigInt(row.first) : undefined;
   }
 
   /** The latest retention event saying the chain was cut just before `position`. */
-  async findRetentionEndingAt(position: bigint): Promise<{ id: string; throughHash: string } | undefined> {
+  async findRetentionEndingAt(
+    position: bigint,
+  ): Promise<{ id: string; throughHash: string } | undefined> {
     const rows = await this.prisma.client.$queryRawUnsafe<{ id: string; through_hash: string }[]>(
       `SELECT id::text AS id, detail->>'throughHash' AS through_hash FROM audit_event
         WHERE action = 'audit.retention' AND detail->>'throughPosition' = $1
@@ -342,7 +395,10 @@ export class AuditRepository {
     return rows[0] ? { id: rows[0].id, throughHash: rows[0].through_hash } : undefined;
   }
 
-  async summary(filter: AuditFilter, groupBy: SummaryGroup | 'day_action'): Promise<(SummaryRow & { action?: string })[]> {
+  async summary(
+    filter: AuditFilter,
+    groupBy: SummaryGroup | 'day_action',
+  ): Promise<(SummaryRow & { action?: string })[]> {
     const key = {
       day: `to_char(date_trunc('day', occurred_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')`,
       day_action: `to_char(date_trunc('day', occurred_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD')`,
@@ -384,16 +440,20 @@ export class AuditRepository {
 
   /** Creates the monthly partitions from `from`'s month (null: the database's current month) on. */
   async ensurePartitions(from: Date | null, months: number, tx?: Tx): Promise<number> {
-    const row = (await (tx ?? this.prisma.client).$queryRawUnsafe<{ created: number | bigint }[]>(
-      'SELECT audit_ensure_partitions(COALESCE($1::timestamptz, now()), $2::int) AS created',
-      from?.toISOString() ?? null,
-      months,
-    )).at(0);
+    const row = (
+      await (tx ?? this.prisma.client).$queryRawUnsafe<{ created: number | bigint }[]>(
+        'SELECT audit_ensure_partitions(COALESCE($1::timestamptz, now()), $2::int) AS created',
+        from?.toISOString() ?? null,
+        months,
+      )
+    ).at(0);
     return Number(row?.created ?? 0);
   }
 
   async listPartitions(tx?: Tx): Promise<PartitionInfo[]> {
-    const rows = await (tx ?? this.prisma.client).$queryRawUnsafe<{ name: string; bound: string }[]>(
+    const rows = await (tx ?? this.prisma.client).$queryRawUnsafe<
+      { name: string; bound: string }[]
+    >(
       `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound
          FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
         WHERE i.inhparent = 'audit_event'::regclass`,
@@ -401,27 +461,38 @@ export class AuditRepository {
     return rows
       .map((row) => {
         const match = /FROM \('([^']+)'\) TO \('([^']+)'\)/.exec(row.bound);
-        return match ? { name: row.name, from: new Date(match[1]), to: new Date(match[2]) } : undefined;
+        return match
+          ? { name: row.name, from: new Date(match[1]), to: new Date(match[2]) }
+          : undefined;
       })
       .filter((partition): partition is PartitionInfo => partition !== undefined)
       .sort((a, b) => a.from.getTime() - b.from.getTime());
   }
 
   /** Last chain position and its hash among the given partitions (the end of what retention drops). */
-  async lastPositionIn(tx: Tx, partitions: string[]): Promise<{ position: string; hash: string } | undefined> {
-    const union = partitions.map((name) => `SELECT id, hash FROM "${name.replace(/"/g, '""')}"`).join(' UNION ALL ');
-    const row = (await tx.$queryRawUnsafe<{ position: string; hash: string }[]>(
-      `SELECT id::text AS position, hash FROM (${union}) dropped ORDER BY id DESC LIMIT 1`,
-    )).at(0);
+  async lastPositionIn(
+    tx: Tx,
+    partitions: string[],
+  ): Promise<{ position: string; hash: string } | undefined> {
+    const union = partitions
+      .map((name) => `SELECT id, hash FROM "${name.replace(/"/g, '""')}"`)
+      .join(' UNION ALL ');
+    const row = (
+      await tx.$queryRawUnsafe<{ position: string; hash: string }[]>(
+        `SELECT id::text AS position, hash FROM (${union}) dropped ORDER BY id DESC LIMIT 1`,
+      )
+    ).at(0);
     return row;
   }
 
   async firstPositionOutside(tx: Tx, partitions: string[]): Promise<string | undefined> {
-    const row = (await tx.$queryRawUnsafe<{ first: string | null }[]>(
-      `SELECT min(e.id)::text AS first FROM audit_event e
+    const row = (
+      await tx.$queryRawUnsafe<{ first: string | null }[]>(
+        `SELECT min(e.id)::text AS first FROM audit_event e
         WHERE e.tableoid NOT IN (SELECT unnest($1::text[])::regclass)`,
-      partitions,
-    )).at(0);
+        partitions,
+      )
+    ).at(0);
     return row?.first ?? undefined;
   }
 
@@ -437,7 +508,11 @@ export class AuditRepository {
     const estimates = new Map(rows.map((row) => [row.name, Number(row.estimate)]));
     for (const name of partitions) {
       if ((estimates.get(name) ?? -1) >= 0) continue;
-      const counted = (await tx.$queryRawUnsafe<{ n: string }[]>(`SELECT count(*)::text AS n FROM "${name.replace(/"/g, '""')}"`)).at(0);
+      const counted = (
+        await tx.$queryRawUnsafe<{ n: string }[]>(
+          `SELECT count(*)::text AS n FROM "${name.replace(/"/g, '""')}"`,
+        )
+      ).at(0);
       estimates.set(name, Number(counted?.n ?? 0));
     }
     return estimates;

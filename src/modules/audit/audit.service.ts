@@ -7,10 +7,26 @@ import { toAuditContent, hashPhoneNumber, type AuditEventInput } from './audit-e
 import type { AuditCursor, AuditFilter } from './audit-filter.js';
 import { AuditBatchWriter } from './audit-writer.js';
 import { AuditErrors } from './audit.errors.js';
-import { AuditRepository, type SummaryGroup, type SummaryRow, type Tx } from './audit.repository.js';
-import type { IdempotencyClaim, PreparedUnit, UnitClaims, UnitOutcome, UnitWrite } from './unit-of-work.js';
+import {
+  AuditRepository,
+  type SummaryGroup,
+  type SummaryRow,
+  type Tx,
+} from './audit.repository.js';
+import type {
+  IdempotencyClaim,
+  PreparedUnit,
+  UnitClaims,
+  UnitOutcome,
+  UnitWrite,
+} from './unit-of-work.js';
 import { Clock } from '../../common/clock/clock.js';
-import { IdempotencyKeyInUse, IdempotencyKeyTaken, isLockTimeout, type IdempotentRequest } from '../../common/http/idempotency.js';
+import {
+  IdempotencyKeyInUse,
+  IdempotencyKeyTaken,
+  isLockTimeout,
+  type IdempotentRequest,
+} from '../../common/http/idempotency.js';
 import { MetricsService } from '../../common/metrics/metrics.service.js';
 
 export type { AuditEventInput } from './audit-event.js';
@@ -30,7 +46,10 @@ export function idempotencyClaimOf(
   claimed = false,
 ): IdempotencyClaim {
   const sealed: IdempotencyClaim['answers'] = {};
-  for (const [outcome, answer] of Object.entries(answers) as [UnitOutcome, AnswerToStore | undefined][]) {
+  for (const [outcome, answer] of Object.entries(answers) as [
+    UnitOutcome,
+    AnswerToStore | undefined,
+  ][]) {
     if (answer) sealed[outcome] = { status: answer.status, ...request.seal(answer.body) };
   }
   const { scope, key, digest, createdAt, expiresAt } = request;
@@ -60,9 +79,31 @@ export interface AuditPage {
 }
 
 export const EXPORT_FIELDS = [
-  'id', 'occurredAt', 'correlationId', 'clientId', 'credentialKind', 'credentialFingerprint', 'actorType', 'actorId',
-  'action', 'contract', 'serviceType', 'operatorId', 'phoneHash', 'phoneMasked', 'outcome', 'verdict', 'httpStatus',
-  'errorCode', 'latencyMs', 'sourceIp', 'userAgent', 'upstream', 'detail', 'prevHash', 'hash',
+  'id',
+  'occurredAt',
+  'correlationId',
+  'clientId',
+  'credentialKind',
+  'credentialFingerprint',
+  'actorType',
+  'actorId',
+  'action',
+  'contract',
+  'serviceType',
+  'operatorId',
+  'phoneHash',
+  'phoneMasked',
+  'outcome',
+  'verdict',
+  'httpStatus',
+  'errorCode',
+  'latencyMs',
+  'sourceIp',
+  'userAgent',
+  'upstream',
+  'detail',
+  'prevHash',
+  'hash',
 ] as const satisfies readonly (keyof AuditRecord)[];
 
 const JSON_FIELDS = new Set<string>(['verdict', 'upstream', 'detail']);
@@ -73,8 +114,15 @@ function encodeCursor(record: AuditRecord): string {
 
 function decodeCursor(cursor: string): AuditCursor {
   try {
-    const [occurredAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof occurredAt === 'string' && !Number.isNaN(Date.parse(occurredAt)) && typeof id === 'string' && /^\d{1,19}$/.test(id)) {
+    const [occurredAt, id] = JSON.parse(
+      Buffer.from(cursor, 'base64url').toString('utf8'),
+    ) as unknown[];
+    if (
+      typeof occurredAt === 'string' &&
+      !Number.isNaN(Date.parse(occurredAt)) &&
+      typeof id === 'string' &&
+      /^\d{1,19}$/.test(id)
+    ) {
       return { occurredAt, id };
     }
   } catch {
@@ -120,8 +168,14 @@ export class AuditService {
   }
 
   /** `record`, storing the request's answer with the key claimed earlier in `tx` (`claimIdempotency`). */
-  async recordAnswered(event: AuditEventInput, tx: Tx, request: IdempotentRequest | undefined, answer: AnswerToStore): Promise<void> {
-    const idempotency = request && idempotencyClaimOf(request, { ok: answer }, event.correlationId, true);
+  async recordAnswered(
+    event: AuditEventInput,
+    tx: Tx,
+    request: IdempotentRequest | undefined,
+    answer: AnswerToStore,
+  ): Promise<void> {
+    const idempotency =
+      request && idempotencyClaimOf(request, { ok: answer }, event.correlationId, true);
     await this.commit({ events: { ok: event }, claims: idempotency && { idempotency } }, tx);
   }
 
@@ -133,7 +187,9 @@ export class AuditService {
   async commit(unit: AuditUnit, tx?: Tx): Promise<UnitOutcome> {
     const prepared = this.prepare(unit);
     // Inside `tx` the event is counted once its statement ran: only a failed COMMIT could undo it.
-    const outcome = tx ? (await this.repository.appendUnits([prepared], this.clock.now(), tx))[0] : await this.writer.enqueue(prepared, unit.deadline);
+    const outcome = tx
+      ? (await this.repository.appendUnits([prepared], this.clock.now(), tx))[0]
+      : await this.writer.enqueue(prepared, unit.deadline);
     const event = unit.events[outcome] ?? unit.events.ok;
     this.metrics.countEvent(event.contract, event.action, event.outcome, event.verdict);
     return outcome;
@@ -143,7 +199,10 @@ export class AuditService {
     const pepper = this.secrets.phoneHashPepper;
     const phoneHashes = new Map<string, string>();
     const events = Object.fromEntries(
-      Object.entries(unit.events).map(([outcome, event]) => [outcome, toAuditContent(event, pepper, phoneHashes)]),
+      Object.entries(unit.events).map(([outcome, event]) => [
+        outcome,
+        toAuditContent(event, pepper, phoneHashes),
+      ]),
     ) as PreparedUnit['events'];
     return { claims: unit.claims ?? {}, writes: unit.writes ?? [], events };
   }
@@ -151,15 +210,27 @@ export class AuditService {
   toFilter(query: AuditQuery): AuditFilter {
     const { phoneNumber, ...rest } = query;
     if (rest.from && rest.to && rest.from >= rest.to) throw AuditErrors.invalidRange();
-    return { ...rest, ...(phoneNumber ? { phoneHash: hashPhoneNumber(this.secrets.phoneHashPepper, phoneNumber) } : {}) };
+    return {
+      ...rest,
+      ...(phoneNumber
+        ? { phoneHash: hashPhoneNumber(this.secrets.phoneHashPepper, phoneNumber) }
+        : {}),
+    };
   }
 
   /** Newest first, keyset-paginated on (occurredAt, id). */
   async list(query: AuditQuery, limit: number, cursor?: string): Promise<AuditPage> {
     const filter = this.toFilter(query);
-    const items = await this.repository.findPage(filter, cursor ? decodeCursor(cursor) : undefined, limit + 1);
+    const items = await this.repository.findPage(
+      filter,
+      cursor ? decodeCursor(cursor) : undefined,
+      limit + 1,
+    );
     const page = items.slice(0, limit);
-    return { items: page, nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]) : null };
+    return {
+      items: page,
+      nextCursor: items.length > limit ? encodeCursor(page[page.length - 1]) : null,
+    };
   }
 
   /** How many events the query matches (the CLI export's progress total). */
@@ -187,7 +258,12 @@ export class AuditService {
    * are read in pages on a dedicated connection only as fast as the client consumes the stream
    * (Readable.from pulls lazily), so memory stays flat whatever the number of rows.
    */
-  export(query: AuditQuery, format: 'csv' | 'ndjson', exportedAt: Date, onRows?: (exported: number) => void): Readable {
+  export(
+    query: AuditQuery,
+    format: 'csv' | 'ndjson',
+    exportedAt: Date,
+    onRows?: (exported: number) => void,
+  ): Readable {
     const filter = this.toFilter(query);
     const pages = this.repository.streamFiltered(filter);
     let exported = 0;

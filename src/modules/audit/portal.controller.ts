@@ -8,10 +8,19 @@ import type { AuthmatechEnvelope } from '../../common/http/error-envelope.js';
 import { authmatechSuccess } from '../../common/http/authmatech-envelope.js';
 import { ApiAuthmatechOk } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
-import { ClientHistoryPageDto, UsageReportDto, type ClientHistoryItem } from './dto/audit-responses.dto.js';
+import {
+  ClientHistoryPageDto,
+  UsageReportDto,
+  type ClientHistoryItem,
+} from './dto/audit-responses.dto.js';
 import type { AuditRecord } from './audit-chain.js';
 import { AuditService } from './audit.service.js';
-import { describeQuery, PortalHistoryQueryDto, PortalUsageQueryDto, toAuditQuery } from './dto/audit-query.dto.js';
+import {
+  describeQuery,
+  PortalHistoryQueryDto,
+  PortalUsageQueryDto,
+  toAuditQuery,
+} from './dto/audit-query.dto.js';
 
 function toHistoryItem(record: AuditRecord): ClientHistoryItem {
   return {
@@ -51,7 +60,12 @@ export class PortalController {
   ): Promise<AuthmatechEnvelope<{ items: ClientHistoryItem[]; nextCursor: string | null }>> {
     auditFacts(request).detail = { query: describeQuery(query) };
     const page = await this.audit.list(
-      { ...toAuditQuery(query), ...(query.action !== undefined ? { action: query.action } : {}), clientId: client.clientId, excludeActionPrefixes: [PORTAL_ACTIONS] },
+      {
+        ...toAuditQuery(query),
+        ...(query.action !== undefined ? { action: query.action } : {}),
+        clientId: client.clientId,
+        excludeActionPrefixes: [PORTAL_ACTIONS],
+      },
       query.limit ?? 50,
       query.cursor,
     );
@@ -66,7 +80,14 @@ export class PortalController {
     @Query() query: PortalUsageQueryDto,
     @CurrentClient() client: AuthenticatedClient,
     @Req() request: FastifyRequest,
-  ): Promise<AuthmatechEnvelope<{ from: string | null; to: string | null; total: number; days: { day: string; action: string; total: number; successes: number; failures: number }[] }>> {
+  ): Promise<
+    AuthmatechEnvelope<{
+      from: string | null;
+      to: string | null;
+      total: number;
+      days: { day: string; action: string; total: number; successes: number; failures: number }[];
+    }>
+  > {
     auditFacts(request).detail = { query: describeQuery(query) };
     const rows = await this.audit.usageByDayAndAction({
       ...toAuditQuery(query),
@@ -78,7 +99,13 @@ export class PortalController {
       from: query.from ?? null,
       to: query.to ?? null,
       total: rows.reduce((sum, row) => sum + row.total, 0),
-      days: rows.map((row) => ({ day: row.key ?? '', action: row.action ?? '', total: row.total, successes: row.successes, failures: row.failures })),
+      days: rows.map((row) => ({
+        day: row.key ?? '',
+        action: row.action ?? '',
+        total: row.total,
+        successes: row.successes,
+        failures: row.failures,
+      })),
     });
   }
 }

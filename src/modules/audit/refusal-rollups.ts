@@ -13,7 +13,13 @@ export interface RefusedRequest {
 }
 
 export function refusedRequestOf(ctx: RequestContext): RefusedRequest {
-  return { sourceIp: ctx.sourceIp, userAgent: ctx.userAgent, method: ctx.method, contract: ctx.route.contract, routePattern: ctx.route.pattern };
+  return {
+    sourceIp: ctx.sourceIp,
+    userAgent: ctx.userAgent,
+    method: ctx.method,
+    contract: ctx.route.contract,
+    routePattern: ctx.route.pattern,
+  };
 }
 
 interface Tally {
@@ -48,14 +54,26 @@ export class RefusalRollups {
   ) {}
 
   /** True when the answer is counted in a roll-up instead of getting its own event. */
-  rollsUp(request: RefusedRequest, status: number, errorCode: string | undefined, now: Date): boolean {
+  rollsUp(
+    request: RefusedRequest,
+    status: number,
+    errorCode: string | undefined,
+    now: Date,
+  ): boolean {
     if (this.allowance === 0) return false;
     const windowStart = Math.floor(now.getTime() / this.windowMs) * this.windowMs;
     const source = this.tallies.size >= MAX_KEYS ? '(many sources)' : request.sourceIp;
     const key = `${windowStart} ${source} ${status} ${errorCode ?? ''} ${request.method} ${request.routePattern ?? '(unmatched)'}`;
     let tally = this.tallies.get(key);
     if (!tally) {
-      tally = { windowStart, recorded: 0, rolledUp: 0, firstRolledUpAt: undefined, lastRolledUpAt: undefined, sample: { request, status, errorCode } };
+      tally = {
+        windowStart,
+        recorded: 0,
+        rolledUp: 0,
+        firstRolledUpAt: undefined,
+        lastRolledUpAt: undefined,
+        sample: { request, status, errorCode },
+      };
       this.tallies.set(key, tally);
     }
     if (tally.recorded < this.allowance) {

@@ -15,7 +15,12 @@ import type { AuditEventInput } from './audit-event.js';
 import { AuditErrors } from './audit.errors.js';
 import type { Tx } from './audit.repository.js';
 import { AuditRepository } from './audit.repository.js';
-import { AuditService, idempotencyClaimOf, type AnswerToStore, type AuditUnit } from './audit.service.js';
+import {
+  AuditService,
+  idempotencyClaimOf,
+  type AnswerToStore,
+  type AuditUnit,
+} from './audit.service.js';
 import { RefusalRollups, refusedRequestOf } from './refusal-rollups.js';
 import { IdempotencyKeyTaken } from '../../common/http/idempotency.js';
 import type { UnitClaims, UnitOutcome, UnitWrite } from './unit-of-work.js';
@@ -69,9 +74,15 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
     environment: Environment,
     private readonly facts: RouteFactsRegistry,
   ) {
-    this.rollups = new RefusalRollups(environment.AUDIT_ROLLUP_AFTER, environment.AUDIT_ROLLUP_WINDOW_MS);
+    this.rollups = new RefusalRollups(
+      environment.AUDIT_ROLLUP_AFTER,
+      environment.AUDIT_ROLLUP_WINDOW_MS,
+    );
     if (environment.AUDIT_ROLLUP_AFTER > 0) {
-      this.rollupTimer = setInterval(() => void this.flushRollups(false), Math.min(1_000, environment.AUDIT_ROLLUP_WINDOW_MS));
+      this.rollupTimer = setInterval(
+        () => void this.flushRollups(false),
+        Math.min(1_000, environment.AUDIT_ROLLUP_WINDOW_MS),
+      );
       this.rollupTimer.unref();
     }
   }
@@ -84,7 +95,11 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
     const server = fastify?.server;
     if (server) {
       server.removeAllListeners('clientError');
-      server.on('clientError', (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) => void this.onClientError(error, socket));
+      server.on(
+        'clientError',
+        (error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex) =>
+          void this.onClientError(error, socket),
+      );
     }
   }
 
@@ -92,20 +107,45 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
    * Answers a request the HTTP parser refused (431 for oversized headers, 408, else 400) in the
    * envelope of the contract its request line names, after its audit event is written.
    */
-  private async onClientError(error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex): Promise<void> {
+  private async onClientError(
+    error: NodeJS.ErrnoException & { rawPacket?: Buffer },
+    socket: Duplex,
+  ): Promise<void> {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
-    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const [method = '', target = '/'] = (error.rawPacket?.subarray(0, 8_192).toString('latin1').split('\r\n', 1)[0] ?? '').split(' ');
+    const status =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? 431
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? 408
+          : 400;
+    const [method = '', target = '/'] = (
+      error.rawPacket?.subarray(0, 8_192).toString('latin1').split('\r\n', 1)[0] ?? ''
+    ).split(' ');
     const route = this.facts.forUnmatched(target);
     const code = commonCodeForStatus(status)[route.contract];
     const correlationId = randomUUID();
-    const message = status === 431 ? 'The request headers are too large.' : status === 408 ? 'The request timed out.' : 'The request is malformed.';
+    const message =
+      status === 431
+        ? 'The request headers are too large.'
+        : status === 408
+          ? 'The request timed out.'
+          : 'The request is malformed.';
     const remote = socket as Duplex & { remoteAddress?: string };
     const parsedMethod = /^[A-Z]{1,10}$/.test(method) ? method : undefined;
     // A flood of malformed requests is bounded like any other refused flood (one roll-up per window).
     const rolledUp =
       route.audited &&
-      this.rollups.rollsUp({ sourceIp: remote.remoteAddress, method: parsedMethod ?? '(unparsed)', contract: route.contract, routePattern: undefined }, status, code, this.clock.now());
+      this.rollups.rollsUp(
+        {
+          sourceIp: remote.remoteAddress,
+          method: parsedMethod ?? '(unparsed)',
+          contract: route.contract,
+          routePattern: undefined,
+        },
+        status,
+        code,
+        this.clock.now(),
+      );
     if (route.audited && !rolledUp) {
       await this.audit
         .record({
@@ -119,7 +159,11 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
           sourceIp: remote.remoteAddress,
           detail: { reason: error.code ?? 'unknown', method: parsedMethod },
         })
-        .catch((failure: unknown) => { this.logger.error(`audit write of a refused request failed: ${failure instanceof Error ? failure.message : String(failure)}`); });
+        .catch((failure: unknown) => {
+          this.logger.error(
+            `audit write of a refused request failed: ${failure instanceof Error ? failure.message : String(failure)}`,
+          );
+        });
     }
     if (!socket.writable) return void socket.destroy();
     const body = JSON.stringify(errorBody(route.contract, status, code, message));
@@ -134,7 +178,10 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
     await this.flushRollups(true);
     clearTimeout(this.retryTimer);
     await this.retryDeferred();
-    if (this.deferred.length > 0) this.logger.error(`${this.deferred.length} audit events of answered requests could not be written before shutdown`);
+    if (this.deferred.length > 0)
+      this.logger.error(
+        `${this.deferred.length} audit events of answered requests could not be written before shutdown`,
+      );
   }
 
   /**
@@ -148,28 +195,40 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
     const events: AuditUnit['events'] = { ok: this.eventOf(ctx, unit.ok) };
     // Only outcomes the claims can produce get an event prepared (a sandbox client pays nothing).
     if (unit.no_credit && unit.claims?.debit) events.no_credit = this.eventOf(ctx, unit.no_credit);
-    if (unit.proof_spent && unit.claims?.proof) events.proof_spent = this.eventOf(ctx, unit.proof_spent);
+    if (unit.proof_spent && unit.claims?.proof)
+      events.proof_spent = this.eventOf(ctx, unit.proof_spent);
     const claims: UnitClaims = { ...unit.claims };
     // An answer the caller may retry (5xx) leaves the token usable.
     if (ctx.jwtClaim && unit.ok.status < 500) {
       claims.jwt = ctx.jwtClaim;
-      events.jwt_replayed = this.eventOf(ctx, { status: 401, errorCode: CommonCodes.unauthenticated[ctx.route.contract] });
+      events.jwt_replayed = this.eventOf(ctx, {
+        status: 401,
+        errorCode: CommonCodes.unauthenticated[ctx.route.contract],
+      });
     }
     if (ctx.idempotency && unit.ok.body !== undefined) {
       const answers: Partial<Record<UnitOutcome, AnswerToStore>> = {};
       for (const outcome of ['ok', 'no_credit', 'proof_spent'] as const) {
         const facts = unit[outcome];
-        if (facts?.body !== undefined) answers[outcome] = { status: facts.status, body: facts.body };
+        if (facts?.body !== undefined)
+          answers[outcome] = { status: facts.status, body: facts.body };
       }
       claims.idempotency = idempotencyClaimOf(ctx.idempotency, answers, ctx.correlationId);
     }
     let outcome: UnitOutcome;
     try {
-      outcome = await this.audit.commit({ claims, writes: unit.writes, events, deadline: ctx.deadline });
+      outcome = await this.audit.commit({
+        claims,
+        writes: unit.writes,
+        events,
+        deadline: ctx.deadline,
+      });
     } catch (error) {
       // Whatever the statement's error, nothing of the unit was committed: the request changed
       // nothing and may be retried, so it is answered 503 (and that answer is recorded on its own).
-      this.logger.error(`unit of work failed; answering 503: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(
+        `unit of work failed; answering 503: ${error instanceof Error ? error.message : String(error)}`,
+      );
       throw AuditErrors.unavailable();
     }
     if (outcome === 'idempotency_taken') throw new IdempotencyKeyTaken();
@@ -195,12 +254,21 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
       const facts = answer(done);
       // Writes another module declares (an outbox's rows) run in the event's own statement.
       const writes = writesOf?.(done) ?? [];
-      if (writes.length > 0 && idempotent) throw new Error(`${ctx.route.pattern ?? 'route'} is idempotent: its unit cannot carry writes`);
+      if (writes.length > 0 && idempotent)
+        throw new Error(
+          `${ctx.route.pattern ?? 'route'} is idempotent: its unit cannot carry writes`,
+        );
       if (!idempotent) {
         await this.audit.commit({ events: { ok: this.eventOf(ctx, facts) }, writes }, tx);
       } else {
-        if (facts.body === undefined) throw new Error(`${ctx.route.pattern ?? 'route'} is idempotent but its unit answers no body`);
-        await this.audit.recordAnswered(this.eventOf(ctx, facts), tx, idempotent, { status: facts.status, body: facts.body });
+        if (facts.body === undefined)
+          throw new Error(
+            `${ctx.route.pattern ?? 'route'} is idempotent but its unit answers no body`,
+          );
+        await this.audit.recordAnswered(this.eventOf(ctx, facts), tx, idempotent, {
+          status: facts.status,
+          body: facts.body,
+        });
       }
       return done;
     });
@@ -213,10 +281,18 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
     const audit = ctx.audit;
     const succeeded = facts.status < 400;
     return {
-      action: audit.action ?? ctx.route.action ?? `${ctx.method} ${ctx.route.pattern ?? '(unmatched)'}`,
+      action:
+        audit.action ?? ctx.route.action ?? `${ctx.method} ${ctx.route.pattern ?? '(unmatched)'}`,
       contract: ctx.route.contract,
       actorType: caller?.kind ?? 'anonymous',
-      actorId: caller === undefined ? undefined : caller.kind === 'client' ? caller.clientId : caller.kind === 'console_user' ? caller.userId : caller.credential.id,
+      actorId:
+        caller === undefined
+          ? undefined
+          : caller.kind === 'client'
+            ? caller.clientId
+            : caller.kind === 'console_user'
+              ? caller.userId
+              : caller.credential.id,
       clientId: caller?.kind === 'client' ? caller.clientId : undefined,
       credential: caller?.credential,
       outcome: succeeded ? 'success' : 'failure',
@@ -236,16 +312,27 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Every answer not yet recorded by a unit of work is recorded here, before it leaves. */
-  private async onSend(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  private async onSend(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    payload: unknown,
+  ): Promise<unknown> {
     const ctx = request.context;
     if (!ctx || !ctx.route.audited || ctx.recorded) return payload;
     const status = reply.statusCode;
-    if (ctx.caller === undefined && status >= 400 && status < 500 && this.rollups.rollsUp(refusedRequestOf(ctx), status, ctx.errorCode, this.clock.now())) {
+    if (
+      ctx.caller === undefined &&
+      status >= 400 &&
+      status < 500 &&
+      this.rollups.rollsUp(refusedRequestOf(ctx), status, ctx.errorCode, this.clock.now())
+    ) {
       ctx.recorded = true; // counted in its source's roll-up event
       return payload;
     }
     try {
-      const outcome = await this.commit(ctx, { ok: { status, errorCode: ctx.errorCode, verdict: ctx.audit.verdict } });
+      const outcome = await this.commit(ctx, {
+        ok: { status, errorCode: ctx.errorCode, verdict: ctx.audit.verdict },
+      });
       if (outcome === 'jwt_replayed') {
         return replaceAnswer(ctx, reply, payload, AuditErrors.jwtReplayed(ctx.route.contract));
       }
@@ -254,7 +341,9 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
       // Nothing was committed (commit logged why): no verdict leaves. The 503 is recorded as soon
       // as the database takes it.
       const unavailable = AuditErrors.unavailable();
-      this.defer(this.eventOf(ctx, { status: 503, errorCode: unavailable.codeFor(ctx.route.contract) }));
+      this.defer(
+        this.eventOf(ctx, { status: 503, errorCode: unavailable.codeFor(ctx.route.contract) }),
+      );
       ctx.recorded = true;
       return replaceAnswer(ctx, reply, payload, unavailable);
     }
@@ -262,7 +351,13 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
 
   /** Appends the roll-up events of ended windows (all of them at shutdown); a failed write is retried. */
   private async flushRollups(all: boolean): Promise<void> {
-    await Promise.all(this.rollups.due(this.clock.now(), all).map((event) => this.audit.record(event).catch(() => { this.defer(event); })));
+    await Promise.all(
+      this.rollups.due(this.clock.now(), all).map((event) =>
+        this.audit.record(event).catch(() => {
+          this.defer(event);
+        }),
+      ),
+    );
   }
 
   private defer(event: AuditEventInput): void {
@@ -297,8 +392,14 @@ export class RequestAudit implements OnModuleInit, OnApplicationShutdown {
 }
 
 /** Swaps the answer for an error in the route's envelope (the original body, a stream perhaps, is dropped). */
-function replaceAnswer(ctx: RequestContext, reply: FastifyReply, payload: unknown, error: ApiError): string {
-  if (payload && typeof (payload as { destroy?: unknown }).destroy === 'function') (payload as { destroy(): void }).destroy();
+function replaceAnswer(
+  ctx: RequestContext,
+  reply: FastifyReply,
+  payload: unknown,
+  error: ApiError,
+): string {
+  if (payload && typeof (payload as { destroy?: unknown }).destroy === 'function')
+    (payload as { destroy(): void }).destroy();
   const contract = ctx.route.contract;
   ctx.errorCode = error.codeFor(contract);
   reply.code(error.status);

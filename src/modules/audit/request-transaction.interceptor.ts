@@ -1,9 +1,20 @@
-import { HttpException, Injectable, Logger, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import {
+  HttpException,
+  Injectable,
+  Logger,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { PrismaService } from '../../common/database/prisma.service.js';
-import { asJoinableClient, requestTransaction, type RequestTransactionScope } from '../../common/database/request-transaction.js';
+import {
+  asJoinableClient,
+  requestTransaction,
+  type RequestTransactionScope,
+} from '../../common/database/request-transaction.js';
 import { ApiError } from '../../common/errors/api-error.js';
 import { ErrorResponder } from '../../common/http/error-responder.js';
 import type { RequestContext } from '../../common/http/request-context.js';
@@ -27,7 +38,9 @@ const MIN_TRANSACTION_MS = 1_000;
 @Injectable()
 export class RequestTransactionInterceptor implements NestInterceptor {
   private readonly logger = new Logger(RequestTransactionInterceptor.name);
-  private services: { prisma: PrismaService; audit: AuditService; requests: RequestAudit; errors: ErrorResponder } | undefined;
+  private services:
+    | { prisma: PrismaService; audit: AuditService; requests: RequestAudit; errors: ErrorResponder }
+    | undefined;
 
   // Route-scoped (`attachRouteInterceptors`): Nest builds one in each controller's module, where
   // not all of these are providers; they are the application's singletons, looked up once.
@@ -64,10 +77,19 @@ export class RequestTransactionInterceptor implements NestInterceptor {
     const request = http.getRequest<FastifyRequest>();
     const ctx = request.context;
     if (!ctx || ctx.route.unitOfWork !== 'transaction') return next.handle();
-    return from(this.run(ctx, request, http.getResponse<FastifyReply>(), () => lastValueFrom(next.handle(), { defaultValue: undefined })));
+    return from(
+      this.run(ctx, request, http.getResponse<FastifyReply>(), () =>
+        lastValueFrom(next.handle(), { defaultValue: undefined }),
+      ),
+    );
   }
 
-  private async run(ctx: RequestContext, request: FastifyRequest, reply: FastifyReply, handle: () => Promise<unknown>): Promise<unknown> {
+  private async run(
+    ctx: RequestContext,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    handle: () => Promise<unknown>,
+  ): Promise<unknown> {
     const scope: RequestTransactionScope = { client: undefined, open: true, afterCommit: [] };
     const timeout = Math.max(MIN_TRANSACTION_MS, ctx.remainingMs());
     let refusal: { error: unknown } | undefined;
@@ -80,15 +102,25 @@ export class RequestTransactionInterceptor implements NestInterceptor {
             try {
               const value = await handle();
               if (!ctx.recorded) {
-                const status = reply.statusCode !== 200 ? reply.statusCode : ctx.route.successStatus;
-                await this.audit.record(this.requests.eventOf(ctx, { status, verdict: ctx.audit.verdict }), scope.client);
+                const status =
+                  reply.statusCode !== 200 ? reply.statusCode : ctx.route.successStatus;
+                await this.audit.record(
+                  this.requests.eventOf(ctx, { status, verdict: ctx.audit.verdict }),
+                  scope.client,
+                );
               }
               return value;
             } catch (error) {
               const answer = this.refusalOf(error, request);
               if (!answer || ctx.recorded) throw error;
               try {
-                await this.audit.record(this.requests.eventOf(ctx, { status: answer.status, errorCode: answer.codeFor(ctx.route.contract) }), scope.client);
+                await this.audit.record(
+                  this.requests.eventOf(ctx, {
+                    status: answer.status,
+                    errorCode: answer.codeFor(ctx.route.contract),
+                  }),
+                  scope.client,
+                );
               } catch {
                 // The transaction is unusable (a statement the handler caught had failed): roll
                 // back, and the refusal is recorded on its own as it leaves.
@@ -113,7 +145,9 @@ export class RequestTransactionInterceptor implements NestInterceptor {
       try {
         requestTransaction.exit(work);
       } catch (error) {
-        this.logger.error(`work after commit failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.logger.error(
+          `work after commit failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
     if (refusal) throw refusal.error;

@@ -80,7 +80,8 @@ export function conflictKeys(unit: PreparedUnit): string[] {
   const keys: string[] = [];
   if (unit.claims.jwt) keys.push(`jwt:${unit.claims.jwt.keyId}:${unit.claims.jwt.jti}`);
   if (unit.claims.proof) keys.push(`proof:${unit.claims.proof.jti}`);
-  if (unit.claims.idempotency) keys.push(`idempotency:${unit.claims.idempotency.scope}:${unit.claims.idempotency.key}`);
+  if (unit.claims.idempotency)
+    keys.push(`idempotency:${unit.claims.idempotency.scope}:${unit.claims.idempotency.key}`);
   for (const write of unit.writes) {
     const key = write.kind.key?.(write.row);
     if (key !== undefined) keys.push(`${write.kind.name}:${key}`);
@@ -233,7 +234,9 @@ export function appendUnitsParameters(
   );
   const writeRows = kinds.map((kind) =>
     JSON.stringify(
-      units.flatMap((unit, o) => unit.writes.filter((write) => write.kind === kind).map((write) => ({ ...write.row, o }))),
+      units.flatMap((unit, o) =>
+        unit.writes.filter((write) => write.kind === kind).map((write) => ({ ...write.row, o })),
+      ),
     ),
   );
   return [JSON.stringify(unitRows), JSON.stringify(eventRows), now.toISOString(), ...writeRows];

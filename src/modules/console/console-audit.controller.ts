@@ -1,4 +1,14 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  Req,
+  Res,
+  StreamableFile,
+} from '@nestjs/common';
 import { ApiExcludeController, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConsoleAuth, CurrentConsoleUser } from '../../common/auth/auth.decorators.js';
@@ -9,9 +19,18 @@ import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
 import type { AuditRecord } from '../audit/audit-chain.js';
 import { AuditIntegrityService, type ChainAnchor } from '../audit/audit-integrity.service.js';
 import { AuditRetentionService } from '../audit/audit-retention.service.js';
-import { AuditVerificationRunsService, type VerificationRunView } from '../audit/audit-verification-runs.service.js';
+import {
+  AuditVerificationRunsService,
+  type VerificationRunView,
+} from '../audit/audit-verification-runs.service.js';
 import { AuditService, type AuditPage } from '../audit/audit.service.js';
-import { AuditEventsQueryDto, AuditExportQueryDto, describeQuery, SummaryQueryDto, toAuditQuery } from '../audit/dto/audit-query.dto.js';
+import {
+  AuditEventsQueryDto,
+  AuditExportQueryDto,
+  describeQuery,
+  SummaryQueryDto,
+  toAuditQuery,
+} from '../audit/dto/audit-query.dto.js';
 import { runNotFound } from './console.errors.js';
 
 /** Notes on the request's own event what was searched (reading the trail is audited; a number goes hashed). */
@@ -60,39 +79,73 @@ export class ConsoleAuditController {
   @Get('export')
   @AuditAction('audit.export')
   @ApiOperation({ summary: 'The filtered events as a streamed CSV or NDJSON download.' })
-  export(@Query() query: AuditExportQueryDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): StreamableFile {
+  export(
+    @Query() query: AuditExportQueryDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): StreamableFile {
     noteQuery(request, query);
     const now = this.clock.now();
     const stamp = now.toISOString().replace(/[:.]/g, '-');
     reply.header('cache-control', 'no-store');
     return new StreamableFile(this.audit.export(toAuditQuery(query), query.format, now), {
-      type: query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+      type:
+        query.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
       disposition: `attachment; filename="audit-${stamp}.${query.format}"`,
     });
   }
 
   @Get('summary')
   @AuditAction('reports.summary')
-  async summary(@Query() query: SummaryQueryDto, @Req() request: FastifyRequest): Promise<{ groupBy: string; groups: unknown[] }> {
+  async summary(
+    @Query() query: SummaryQueryDto,
+    @Req() request: FastifyRequest,
+  ): Promise<{ groupBy: string; groups: unknown[] }> {
     noteQuery(request, query);
     const rows = await this.audit.summary(toAuditQuery(query), query.groupBy);
-    return { groupBy: query.groupBy, groups: rows.map((row) => ({ ...row, verificationPassRate: row.verifications > 0 ? row.verified / row.verifications : null })) };
+    return {
+      groupBy: query.groupBy,
+      groups: rows.map((row) => ({
+        ...row,
+        verificationPassRate: row.verifications > 0 ? row.verified / row.verifications : null,
+      })),
+    };
   }
 
   @Get('integrity')
   @AuditAction('console.integrity.read')
-  @ApiOperation({ summary: 'The last stored chain check (console or audit:verify), the running one, and the chain head to keep as an anchor.' })
-  async integrityState(): Promise<{ anchor: ChainAnchor; latest: VerificationRunView | null; lastFinished: VerificationRunView | null }> {
-    const [anchor, runs] = await Promise.all([this.integrity.anchor(this.clock.now()), this.runs.latest()]);
+  @ApiOperation({
+    summary:
+      'The last stored chain check (console or audit:verify), the running one, and the chain head to keep as an anchor.',
+  })
+  async integrityState(): Promise<{
+    anchor: ChainAnchor;
+    latest: VerificationRunView | null;
+    lastFinished: VerificationRunView | null;
+  }> {
+    const [anchor, runs] = await Promise.all([
+      this.integrity.anchor(this.clock.now()),
+      this.runs.latest(),
+    ]);
     return { anchor, ...runs };
   }
 
   @Post('integrity/runs')
   @HttpCode(202)
   @AuditAction('console.integrity.start')
-  @ApiOperation({ summary: 'Start a chain check in the background (or join the running one); poll the run for progress.' })
-  async startRun(@CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest): Promise<VerificationRunView> {
-    const run = await this.runs.start({ type: 'console_user', id: user.userId, correlationId: request.id });
+  @ApiOperation({
+    summary:
+      'Start a chain check in the background (or join the running one); poll the run for progress.',
+  })
+  async startRun(
+    @CurrentConsoleUser() user: AuthenticatedConsoleUser,
+    @Req() request: FastifyRequest,
+  ): Promise<VerificationRunView> {
+    const run = await this.runs.start({
+      type: 'console_user',
+      id: user.userId,
+      correlationId: request.id,
+    });
     auditFacts(request).detail = { runId: run.id };
     return run;
   }
@@ -107,8 +160,17 @@ export class ConsoleAuditController {
 
   @Get('retention')
   @AuditAction('console.retention.read')
-  async retentionState(): Promise<{ retentionDays: number; partitionsAheadMonths: number; partitions: { name: string; from: string; to: string }[]; runs: AuditRecord[] }> {
-    const [retentionDays, partitions, runs] = await Promise.all([this.retention.currentRetentionDays(), this.retention.partitions(), this.audit.list({ action: 'audit.retention' }, 20)]);
+  async retentionState(): Promise<{
+    retentionDays: number;
+    partitionsAheadMonths: number;
+    partitions: { name: string; from: string; to: string }[];
+    runs: AuditRecord[];
+  }> {
+    const [retentionDays, partitions, runs] = await Promise.all([
+      this.retention.currentRetentionDays(),
+      this.retention.partitions(),
+      this.audit.list({ action: 'audit.retention' }, 20),
+    ]);
     return {
       retentionDays,
       partitionsAheadMonths: this.environment.AUDIT_PARTITIONS_AHEAD_MONTHS,

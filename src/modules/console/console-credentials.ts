@@ -6,7 +6,12 @@ import * as OTPAuth from 'otpauth';
  * Passwords: argon2id with OWASP's minimum parameters (19 MiB, 2 passes, 1 lane). @node-rs/argon2
  * hashes on libuv's thread pool, so a sign-in never blocks the event loop.
  */
-const ARGON2 = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+const ARGON2 = {
+  algorithm: Algorithm.Argon2id,
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+} as const;
 
 const PASSWORD_MIN_LENGTH = 12;
 const PASSWORD_MAX_LENGTH = 128;
@@ -32,9 +37,14 @@ export function decoyPasswordHash(): Promise<string> {
 
 /** Why a new password is refused, or undefined when it is acceptable. */
 export function passwordProblem(password: string, email: string): string | undefined {
-  if (password.length < PASSWORD_MIN_LENGTH) return `The password must have at least ${PASSWORD_MIN_LENGTH} characters.`;
-  if (password.length > PASSWORD_MAX_LENGTH) return `The password must have at most ${PASSWORD_MAX_LENGTH} characters.`;
-  if (password.toLowerCase().includes(email.split('@')[0].toLowerCase()) && email.split('@')[0].length >= 4) {
+  if (password.length < PASSWORD_MIN_LENGTH)
+    return `The password must have at least ${PASSWORD_MIN_LENGTH} characters.`;
+  if (password.length > PASSWORD_MAX_LENGTH)
+    return `The password must have at most ${PASSWORD_MAX_LENGTH} characters.`;
+  if (
+    password.toLowerCase().includes(email.split('@')[0].toLowerCase()) &&
+    email.split('@')[0].length >= 4
+  ) {
     return 'The password must not contain the email address.';
   }
   if (new Set(password).size < 5) return 'The password is too repetitive.';
@@ -54,7 +64,14 @@ export function tokenHash(token: string): string {
 const TOTP_PERIOD = 30;
 
 function totpOf(secret: string, label = 'console'): OTPAuth.TOTP {
-  return new OTPAuth.TOTP({ issuer: 'Mobile Identity Gateway', label, secret: OTPAuth.Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: TOTP_PERIOD });
+  return new OTPAuth.TOTP({
+    issuer: 'Mobile Identity Gateway',
+    label,
+    secret: OTPAuth.Secret.fromBase32(secret),
+    algorithm: 'SHA1',
+    digits: 6,
+    period: TOTP_PERIOD,
+  });
 }
 
 export function newTotpSecret(): string {

@@ -44,10 +44,15 @@ export class ConsolePagesController {
     void reply.headers({ ...CONSOLE_PAGE_HEADERS, 'cache-control': 'no-store' });
     const html = consoleShell();
     if (html === null) {
-      await reply.status(503).type('text/plain; charset=utf-8').send('The console is not built: run `npm run build`.');
+      await reply
+        .status(503)
+        .type('text/plain; charset=utf-8')
+        .send('The console is not built: run `npm run build`.');
       return;
     }
-    const rule = PAGE_ROLES.find(([prefix]) => pathname === prefix || pathname.startsWith(`${prefix}/`));
+    const rule = PAGE_ROLES.find(
+      ([prefix]) => pathname === prefix || pathname.startsWith(`${prefix}/`),
+    );
     if (rule) {
       const user = await this.sessions.pageUser(request);
       if (user && !rule[1].includes(user.role)) {

@@ -35,7 +35,9 @@ export const CONSOLE_PAGE_HEADERS: Record<string, string> = {
  */
 export function consoleBuildDir(): string {
   const besideServer = fileURLToPath(new URL('../../console/', import.meta.url));
-  return existsSync(path.join(besideServer, 'index.html')) ? besideServer : path.resolve('dist', 'console');
+  return existsSync(path.join(besideServer, 'index.html'))
+    ? besideServer
+    : path.resolve('dist', 'console');
 }
 
 let shell: string | null | undefined;

@@ -5,7 +5,12 @@ import type { AuthenticatedConsoleUser } from '../../common/auth/caller.js';
 import { AuditAction, OwnUnitOfWork } from '../../common/http/audit-facts.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import { CredentialViewsService } from '../credentials/credential-views.service.js';
-import { ClientIdParamsDto, PolicyDto, PolicyParamsDto, type PoliciesView } from '../intelligence/dto/policy.dto.js';
+import {
+  ClientIdParamsDto,
+  PolicyDto,
+  PolicyParamsDto,
+  type PoliciesView,
+} from '../intelligence/dto/policy.dto.js';
 import { clientNotFound } from '../intelligence/intelligence.errors.js';
 import { PoliciesService, type VersionedPolicy } from '../intelligence/policies.service.js';
 import { PolicyVersionsQueryDto } from './dto/console.dto.js';
@@ -29,7 +34,10 @@ export class ConsolePoliciesController {
 
   @Get()
   @AuditAction('intelligence.policy.read')
-  async list(@Ctx() ctx: RequestContext, @Param() params: ClientIdParamsDto): Promise<PoliciesView> {
+  async list(
+    @Ctx() ctx: RequestContext,
+    @Param() params: ClientIdParamsDto,
+  ): Promise<PoliciesView> {
     ctx.audit.detail = { clientId: params.clientId };
     await this.requireClient(params.clientId);
     return this.policies.activePolicies(params.clientId);
@@ -37,20 +45,37 @@ export class ConsolePoliciesController {
 
   @Get(':serviceType/versions')
   @AuditAction('intelligence.policy.read')
-  async versions(@Ctx() ctx: RequestContext, @Param() params: PolicyParamsDto, @Query() query: PolicyVersionsQueryDto): Promise<{ items: VersionedPolicy[] }> {
+  async versions(
+    @Ctx() ctx: RequestContext,
+    @Param() params: PolicyParamsDto,
+    @Query() query: PolicyVersionsQueryDto,
+  ): Promise<{ items: VersionedPolicy[] }> {
     ctx.audit.detail = { clientId: params.clientId, serviceType: params.serviceType };
     await this.requireClient(params.clientId);
-    return { items: await this.policies.versions(params.clientId, params.serviceType, query.limit ?? 50) };
+    return {
+      items: await this.policies.versions(params.clientId, params.serviceType, query.limit ?? 50),
+    };
   }
 
   @Put(':serviceType')
   @AuditAction('intelligence.policy.change')
   // The new version and its event: one RequestAudit.transaction in PoliciesService.change.
   @OwnUnitOfWork()
-  async change(@Ctx() ctx: RequestContext, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Param() params: PolicyParamsDto, @Body() body: PolicyDto): Promise<VersionedPolicy> {
+  async change(
+    @Ctx() ctx: RequestContext,
+    @CurrentConsoleUser() user: AuthenticatedConsoleUser,
+    @Param() params: PolicyParamsDto,
+    @Body() body: PolicyDto,
+  ): Promise<VersionedPolicy> {
     ctx.audit.detail = { clientId: params.clientId, serviceType: params.serviceType };
     await this.requireClient(params.clientId);
-    return this.policies.change(ctx, params.clientId, params.serviceType, body, `console_user:${user.userId}`);
+    return this.policies.change(
+      ctx,
+      params.clientId,
+      params.serviceType,
+      body,
+      `console_user:${user.userId}`,
+    );
   }
 
   private async requireClient(clientId: string): Promise<void> {

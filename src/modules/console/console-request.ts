@@ -5,7 +5,13 @@ import { clientNotVisible, crossSiteRequest } from './console.errors.js';
 
 /** The console user as the actor of a change made through another module's service. */
 export function consoleActor(user: AuthenticatedConsoleUser, request: FastifyRequest): Actor {
-  return { type: 'console_user', id: user.userId, contract: 'admin', credential: user.credential, correlationId: request.id };
+  return {
+    type: 'console_user',
+    id: user.userId,
+    contract: 'admin',
+    credential: user.credential,
+    correlationId: request.id,
+  };
 }
 
 /** A client user reaches only the clients they are bound to; any other id is answered as unknown. */

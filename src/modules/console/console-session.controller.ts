@@ -9,13 +9,29 @@ import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import { CredentialViewsService } from '../credentials/credential-views.service.js';
 import { ConsoleSessionsService } from './console-sessions.service.js';
-import { ConsoleUsersService, type ConsoleUserView, type InvitationDetails } from './console-users.service.js';
+import {
+  ConsoleUsersService,
+  type ConsoleUserView,
+  type InvitationDetails,
+} from './console-users.service.js';
 import { consoleActor, requireSameOrigin } from './console-request.js';
 import { signInFailed } from './console.errors.js';
-import { AcceptInvitationDto, ChangePasswordDto, InvitationTokenDto, SignInDto, TotpCodeDto } from './dto/console.dto.js';
+import {
+  AcceptInvitationDto,
+  ChangePasswordDto,
+  InvitationTokenDto,
+  SignInDto,
+  TotpCodeDto,
+} from './dto/console.dto.js';
 
 export interface SessionView {
-  user: { id: string; email: string; role: string; totpEnabled: boolean; clients: { clientId: string; name: string; environment: string }[] };
+  user: {
+    id: string;
+    email: string;
+    role: string;
+    totpEnabled: boolean;
+    clients: { clientId: string; name: string; environment: string }[];
+  };
   csrfToken: string;
   expiresAt: string;
   idleTimeoutSeconds: number;
@@ -40,12 +56,28 @@ export class ConsoleSessionController {
   @Public()
   @HttpCode(200)
   @AuditAction('console.sign_in')
-  @ApiOperation({ summary: 'Sign in with email, password and (when enrolled) a TOTP code; sets the session cookie.' })
-  async signIn(@Body() body: SignInDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply, @Ctx() ctx: RequestContext): Promise<SessionView> {
+  @ApiOperation({
+    summary:
+      'Sign in with email, password and (when enrolled) a TOTP code; sets the session cookie.',
+  })
+  async signIn(
+    @Body() body: SignInDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Ctx() ctx: RequestContext,
+  ): Promise<SessionView> {
     requireSameOrigin(request);
-    const result = await this.sessions.signIn(body, request.id, this.sessions.presentedToken(request));
+    const result = await this.sessions.signIn(
+      body,
+      request.id,
+      this.sessions.presentedToken(request),
+    );
     if (!result.ok) {
-      auditFacts(request).detail = { reason: result.reason, ...(result.userId ? { userId: result.userId } : {}), lockedNow: result.lockedNow };
+      auditFacts(request).detail = {
+        reason: result.reason,
+        ...(result.userId ? { userId: result.userId } : {}),
+        lockedNow: result.lockedNow,
+      };
       throw signInFailed();
     }
     // The new session is this request's actor, so its own audit event names who signed in.
@@ -66,7 +98,11 @@ export class ConsoleSessionController {
   @ConsoleAuth(...ALL_ROLES)
   @HttpCode(204)
   @AuditAction('console.sign_out')
-  async signOut(@CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+  async signOut(
+    @CurrentConsoleUser() user: AuthenticatedConsoleUser,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<void> {
     await this.sessions.signOut(user, request.id);
     reply.header('set-cookie', this.sessions.clearedCookie());
   }
@@ -75,7 +111,10 @@ export class ConsoleSessionController {
   @Public()
   @HttpCode(200)
   @AuditAction('console.invitation.lookup')
-  lookup(@Body() body: InvitationTokenDto, @Req() request: FastifyRequest): Promise<InvitationDetails> {
+  lookup(
+    @Body() body: InvitationTokenDto,
+    @Req() request: FastifyRequest,
+  ): Promise<InvitationDetails> {
     requireSameOrigin(request);
     return this.users.lookupInvitation(body.token);
   }
@@ -84,7 +123,10 @@ export class ConsoleSessionController {
   @Public()
   @HttpCode(200)
   @AuditAction('console.invitation.accept')
-  async accept(@Body() body: AcceptInvitationDto, @Req() request: FastifyRequest): Promise<ConsoleUserView> {
+  async accept(
+    @Body() body: AcceptInvitationDto,
+    @Req() request: FastifyRequest,
+  ): Promise<ConsoleUserView> {
     requireSameOrigin(request);
     const user = await this.users.acceptInvitation(body.token, body.password, body.code);
     auditFacts(request).detail = { userId: user.id };
@@ -95,8 +137,12 @@ export class ConsoleSessionController {
   @ConsoleAuth(...ALL_ROLES)
   @HttpCode(200)
   @AuditAction('console.totp.start')
-  @ApiOperation({ summary: 'Start enrolling a second factor: answers the secret to put in an authenticator app.' })
-  startTotp(@CurrentConsoleUser() user: AuthenticatedConsoleUser): Promise<{ secret: string; uri: string }> {
+  @ApiOperation({
+    summary: 'Start enrolling a second factor: answers the secret to put in an authenticator app.',
+  })
+  startTotp(
+    @CurrentConsoleUser() user: AuthenticatedConsoleUser,
+  ): Promise<{ secret: string; uri: string }> {
     return this.users.startTotpEnrolment(user.userId);
   }
 
@@ -104,7 +150,11 @@ export class ConsoleSessionController {
   @ConsoleAuth(...ALL_ROLES)
   @HttpCode(200)
   @AuditAction('console.totp.confirm')
-  confirmTotp(@Body() body: TotpCodeDto, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest): Promise<ConsoleUserView> {
+  confirmTotp(
+    @Body() body: TotpCodeDto,
+    @CurrentConsoleUser() user: AuthenticatedConsoleUser,
+    @Req() request: FastifyRequest,
+  ): Promise<ConsoleUserView> {
     return this.users.confirmTotp(user.userId, body.code, consoleActor(user, request));
   }
 
@@ -112,12 +162,24 @@ export class ConsoleSessionController {
   @ConsoleAuth(...ALL_ROLES)
   @HttpCode(204)
   @AuditAction('console.password.change')
-  async changePassword(@Body() body: ChangePasswordDto, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest): Promise<void> {
-    await this.users.changePassword(user.userId, user.credential.id, body.currentPassword, body.newPassword, consoleActor(user, request));
+  async changePassword(
+    @Body() body: ChangePasswordDto,
+    @CurrentConsoleUser() user: AuthenticatedConsoleUser,
+    @Req() request: FastifyRequest,
+  ): Promise<void> {
+    await this.users.changePassword(
+      user.userId,
+      user.credential.id,
+      body.currentPassword,
+      body.newPassword,
+      consoleActor(user, request),
+    );
   }
 
   private async describe(user: AuthenticatedConsoleUser): Promise<SessionView> {
-    const clients = await Promise.all(user.clientIds.map((clientId) => this.views.findClient(clientId)));
+    const clients = await Promise.all(
+      user.clientIds.map((clientId) => this.views.findClient(clientId)),
+    );
     const account = await this.users.get(user.userId);
     return {
       user: {
@@ -125,7 +187,11 @@ export class ConsoleSessionController {
         email: user.email,
         role: user.role,
         totpEnabled: account.totpEnabled,
-        clients: clients.flatMap((client) => (client ? [{ clientId: client.clientId, name: client.name, environment: client.environment }] : [])),
+        clients: clients.flatMap((client) =>
+          client
+            ? [{ clientId: client.clientId, name: client.name, environment: client.environment }]
+            : [],
+        ),
       },
       csrfToken: this.sessions.csrfTokenOf(user.credential.id),
       expiresAt: user.sessionExpiresAt,

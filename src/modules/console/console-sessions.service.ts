@@ -9,7 +9,13 @@ import { Environment } from '../../common/config/environment.js';
 import { ServerSecrets } from '../../common/crypto/server-secrets.js';
 import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
 import { SecretBox, storedSealedSecret } from '../../common/crypto/secret-box.js';
-import { decoyPasswordHash, newToken, passwordMatches, tokenHash, totpStep } from './console-credentials.js';
+import {
+  decoyPasswordHash,
+  newToken,
+  passwordMatches,
+  tokenHash,
+  totpStep,
+} from './console-credentials.js';
 import { ConsoleRepository, type SessionWithUser, type Tx } from './console.repository.js';
 import { normalizeEmail, ROLE_FROM_DB, totpRequiredFor } from './console-users.service.js';
 import { ConsoleCodes, consoleUnauthenticated, roleNotAllowed } from './console.errors.js';
@@ -17,7 +23,14 @@ import { ConsoleCodes, consoleUnauthenticated, roleNotAllowed } from './console.
 const CSRF_HEADER = 'x-csrf-token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-type SignInFailure = 'unknown_user' | 'not_activated' | 'disabled' | 'locked' | 'wrong_password' | 'wrong_code' | 'no_second_factor';
+type SignInFailure =
+  | 'unknown_user'
+  | 'not_activated'
+  | 'disabled'
+  | 'locked'
+  | 'wrong_password'
+  | 'wrong_code'
+  | 'no_second_factor';
 
 export type SignInResult =
   | { ok: true; token: string; userId: string; sessionId: string; user: AuthenticatedConsoleUser }
@@ -49,7 +62,9 @@ export class ConsoleSessionsService extends ConsoleSessionAuthenticator {
     secrets: ServerSecrets,
   ) {
     super();
-    this.csrfKey = createHmac('sha256', secrets.apiKeyPepper).update('mig console csrf v1').digest();
+    this.csrfKey = createHmac('sha256', secrets.apiKeyPepper)
+      .update('mig console csrf v1')
+      .digest();
   }
 
   get secureCookie(): boolean {
@@ -74,7 +89,15 @@ export class ConsoleSessionsService extends ConsoleSessionAuthenticator {
   }
 
   clearedCookie(): string {
-    return stringifySetCookie({ name: this.cookieName, value: '', httpOnly: true, secure: this.secureCookie, sameSite: 'strict', path: '/', maxAge: 0 });
+    return stringifySetCookie({
+      name: this.cookieName,
+      value: '',
+      httpOnly: true,
+      secure: this.secureCookie,
+      sameSite: 'strict',
+      path: '/',
+      maxAge: 0,
+    });
   }
 
   csrfTokenOf(sessionId: string): string {
@@ -86,13 +109,22 @@ export class ConsoleSessionsService extends ConsoleSessionAuthenticator {
    * new session gets a fresh token, and the presented session (which may have been planted by
    * someone else, i.e. session fixation) is ended in the same transaction.
    */
-  async signIn(input: { email: string; password: string; code?: string }, correlationId: string, replacing?: string): Promise<SignInResult> {
+  async signIn(
+    input: { email: string; password: string; code?: string },
+    correlationId: string,
+    replacing?: string,
+  ): Promise<SignInResult> {
     const email = normalizeEmail(input.email);
     const user = await this.repository.findUserByEmail(email);
     if (!user?.passwordHash) {
       // The same argon2 work as for a real account, so timing does not tell which emails exist.
       await passwordMatches(await decoyPasswordHash(), input.password);
-      return { ok: false, reason: user ? 'not_activated' : 'unknown_user', userId: user?.id, lockedNow: false };
+      return {
+        ok: false,
+        reason: user ? 'not_activated' : 'unknown_user',
+        userId: user?.id,
+        lockedNow: false,
+      };
     }
     const passwordOk = await passwordMatches(user.passwordHash, input.password);
     const now = this.clock.now();
@@ -107,16 +139,38 @@ export class ConsoleSessionsService extends ConsoleSessionAuthenticator {
         if (counts) {
           const failures = current.failedAttempts + 1;
           lockedNow = failures >= this.environment.CONSOLE_LOCKOUT_THRESHOLD;
-          const lockedUntil = new Date(now.getTime() + this.environment.CONSOLE_LOCKOUT_SECONDS * 1000);
-          await this.repository.updateUser(user.id, lockedNow ? { failedAttempts: 0, lockedUntil } : { failedAttempts: failures }, tx);
-          await this.record(tx, actor, 'console_user.sign_in', 'failure', { errorCode: ConsoleCodes.signInFailed, detail: { userId: user.id, reason, failedAttempts: failures } });
+          const lockedUntil = new Date(
+            now.getTime() + this.environment.CONSOLE_LOCKOUT_SECONDS * 1000,
+          );
+          await this.repository.updateUser(
+            user.id,
+            lockedNow ? { failedAttempts: 0, lockedUntil } : { failedAttempts: failures },
+            tx,
+          );
+          await this.record(tx, actor, 'console_user.sign_in', 'failure', {
+            errorCode: ConsoleCodes.signInFailed,
+            detail: { userId: user.id, reason, failedAttempts: failures },
+          });
           if (lockedNow) {
-            await this.record(tx, { type: 'system', correlationId }, 'console_user.lock', 'success', {
-              detail: { userId: user.id, failedAttempts: failures, lockedUntil: lockedUntil.toISOString() },
-            });
+            await this.record(
+              tx,
+              { type: 'system', correlationId },
+              'console_user.lock',
+              'success',
+              {
+                detail: {
+                  userId: user.id,
+                  failedAttempts: failures,
+                  lockedUntil: lockedUntil.toISOString(),
+                },
+              },
+            );
           }
         } else {
-          await this.record(tx, actor, 'console_user.sign_in', 'failure', { errorCode: ConsoleCodes.signInFailed, detail: { userId: user.id, reason } });
+          await this.record(tx, actor, 'console_user.sign_in', 'failure', {
+            errorCode: ConsoleCodes.signInFailed,
+            detail: { userId: user.id, reason },
+          });
         }
         return { ok: false, reason, userId: user.id, lockedNow };
       };
@@ -129,10 +183,16 @@ export class ConsoleSessionsService extends ConsoleSessionAuthenticator {
 
       let step: number | undefined;
       if (current.totpSealed) {
-        const secret = this.box.open(storedSealedSecret(current.totpSealed, current.totpKeyVersion));
+        const secret = this.box.open(
+          storedSealedSecret(current.totpSealed, current.totpKeyVersion),
+        );
         step = totpStep(secret, input.code ?? '', now);
         // A code is accepted once: a step at or before the last accepted one is a replay.
-        if (step === undefined || (current.totpLastStep !== null && BigInt(step) <= current.totpLastStep)) return fail('wrong_code', true);
+        if (
+          step === undefined ||
+          (current.totpLastStep !== null && BigInt(step) <= current.totpLastStep)
+        )
+          return fail('wrong_code', true);
       } else if (totpRequiredFor(ROLE_FROM_DB[current.role])) {
         return fail('no_second_factor', false);
       }
@@ -140,33 +200,67 @@ export class ConsoleSessionsService extends ConsoleSessionAuthenticator {
       if (replacing !== undefined) {
         const previous = await this.repository.findSessionByTokenHash(tokenHash(replacing), tx);
         if (previous && (await this.repository.endSession(previous.id, 'replaced', now, tx))) {
-          await this.record(tx, { type: 'system', correlationId }, 'console_user.session_end', 'success', { detail: { userId: previous.userId, sessionId: previous.id, reason: 'replaced' } });
+          await this.record(
+            tx,
+            { type: 'system', correlationId },
+            'console_user.session_end',
+            'success',
+            { detail: { userId: previous.userId, sessionId: previous.id, reason: 'replaced' } },
+          );
         }
       }
       const token = newToken();
       const sessionId = randomUUID();
-      const expiresAt = new Date(now.getTime() + this.environment.CONSOLE_SESSION_ABSOLUTE_SECONDS * 1000);
-      await this.repository.updateUser(user.id, { failedAttempts: 0, lockedUntil: null, lastSignInAt: now, ...(step !== undefined ? { totpLastStep: BigInt(step) } : {}) }, tx);
+      const expiresAt = new Date(
+        now.getTime() + this.environment.CONSOLE_SESSION_ABSOLUTE_SECONDS * 1000,
+      );
+      await this.repository.updateUser(
+        user.id,
+        {
+          failedAttempts: 0,
+          lockedUntil: null,
+          lastSignInAt: now,
+          ...(step !== undefined ? { totpLastStep: BigInt(step) } : {}),
+        },
+        tx,
+      );
       await this.repository.createSession(
         { id: sessionId, tokenHash: tokenHash(token), userId: user.id, now, expiresAt },
         tx,
       );
-      await this.record(tx, { ...actor, credential: this.sessionRef(sessionId) }, 'console_user.sign_in', 'success', { detail: { userId: user.id, sessionId, secondFactor: step !== undefined } });
-      return { ok: true, token, userId: user.id, sessionId, user: this.callerFrom(current, sessionId, expiresAt) };
+      await this.record(
+        tx,
+        { ...actor, credential: this.sessionRef(sessionId) },
+        'console_user.sign_in',
+        'success',
+        { detail: { userId: user.id, sessionId, secondFactor: step !== undefined } },
+      );
+      return {
+        ok: true,
+        token,
+        userId: user.id,
+        sessionId,
+        user: this.callerFrom(current, sessionId, expiresAt),
+      };
     });
   }
 
   /** The guard's check of a console route (see ConsoleSessionAuthenticator). */
-  async authenticate(request: FastifyRequest, roles: ConsoleRole[]): Promise<AuthenticatedConsoleUser> {
+  async authenticate(
+    request: FastifyRequest,
+    roles: ConsoleRole[],
+  ): Promise<AuthenticatedConsoleUser> {
     const unsafe = !SAFE_METHODS.has(request.method);
     if (unsafe) {
       // Fetch metadata: a browser marks requests made by other sites; only same-origin (or typed-in) may change anything.
       const site = single(request, 'sec-fetch-site');
-      if (site !== undefined && site !== 'same-origin' && site !== 'none') throw consoleUnauthenticated();
+      if (site !== undefined && site !== 'same-origin' && site !== 'none')
+        throw consoleUnauthenticated();
     }
     const session = await this.openSession(request);
     if (!session) throw consoleUnauthenticated();
-    if (unsafe && !this.csrfMatches(session.id, request.headers[CSRF_HEADER])) throw consoleUnauthenticated();
+    if (unsafe && !this.csrfMatches(session.id, request.headers[CSRF_HEADER]))
+      throw consoleUnauthenticated();
     const user = this.toCaller(session);
     if (!roles.includes(user.role)) throw roleNotAllowed();
     return user;
@@ -181,14 +275,22 @@ export class ConsoleSessionsService extends ConsoleSessionAuthenticator {
   async signOut(user: AuthenticatedConsoleUser, correlationId: string): Promise<void> {
     await this.repository.transaction(async (tx) => {
       if (await this.repository.endSession(user.credential.id, 'sign_out', this.clock.now(), tx)) {
-        await this.record(tx, { type: 'console_user', id: user.userId, credential: user.credential, correlationId }, 'console_user.sign_out', 'success', { detail: { userId: user.userId, sessionId: user.credential.id } });
+        await this.record(
+          tx,
+          { type: 'console_user', id: user.userId, credential: user.credential, correlationId },
+          'console_user.sign_out',
+          'success',
+          { detail: { userId: user.userId, sessionId: user.credential.id } },
+        );
       }
     });
   }
 
   /** Ended sessions are kept 30 days (who was signed in when), then deleted. */
   purgeOldSessions(): Promise<number> {
-    return this.repository.deleteSessionsEndedBefore(new Date(this.clock.now().getTime() - 30 * 86_400_000));
+    return this.repository.deleteSessionsEndedBefore(
+      new Date(this.clock.now().getTime() - 30 * 86_400_000),
+    );
   }
 
   /** The well-formed session token the request's cookie carries, if any (not checked against the database). */
@@ -206,17 +308,29 @@ export class ConsoleSessionsService extends ConsoleSessionAuthenticator {
     if (!session || session.endedAt !== null || session.user.status !== 'ACTIVE') return undefined;
     const now = this.clock.now();
     const idleMs = this.environment.CONSOLE_SESSION_IDLE_SECONDS * 1000;
-    const timedOut = session.expiresAt <= now ? 'expired' : now.getTime() - session.lastSeenAt.getTime() > idleMs ? 'idle' : undefined;
+    const timedOut =
+      session.expiresAt <= now
+        ? 'expired'
+        : now.getTime() - session.lastSeenAt.getTime() > idleMs
+          ? 'idle'
+          : undefined;
     if (timedOut) {
       await this.repository.transaction(async (tx) => {
         if (await this.repository.endSession(session.id, timedOut, now, tx)) {
-          await this.record(tx, { type: 'system', correlationId: request.id }, 'console_user.session_end', 'success', { detail: { userId: session.userId, sessionId: session.id, reason: timedOut } });
+          await this.record(
+            tx,
+            { type: 'system', correlationId: request.id },
+            'console_user.session_end',
+            'success',
+            { detail: { userId: session.userId, sessionId: session.id, reason: timedOut } },
+          );
         }
       });
       return undefined;
     }
     // One write per interval, not per request: the idle clock is precise to a tenth of the timeout.
-    if (now.getTime() - session.lastSeenAt.getTime() > Math.min(30_000, idleMs / 10)) await this.repository.touchSession(session.id, now);
+    if (now.getTime() - session.lastSeenAt.getTime() > Math.min(30_000, idleMs / 10))
+      await this.repository.touchSession(session.id, now);
     return session;
   }
 
@@ -231,7 +345,11 @@ export class ConsoleSessionsService extends ConsoleSessionAuthenticator {
     return this.callerFrom(session.user, session.id, session.expiresAt);
   }
 
-  private callerFrom(user: SessionWithUser['user'], sessionId: string, expiresAt: Date): AuthenticatedConsoleUser {
+  private callerFrom(
+    user: SessionWithUser['user'],
+    sessionId: string,
+    expiresAt: Date,
+  ): AuthenticatedConsoleUser {
     return {
       kind: 'console_user',
       userId: user.id,
@@ -244,18 +362,36 @@ export class ConsoleSessionsService extends ConsoleSessionAuthenticator {
   }
 
   private sessionRef(sessionId: string): AuthenticatedConsoleUser['credential'] {
-    return { kind: 'console_session', id: sessionId, fingerprint: createHash('sha256').update(sessionId).digest('hex').slice(0, 16) };
+    return {
+      kind: 'console_session',
+      id: sessionId,
+      fingerprint: createHash('sha256').update(sessionId).digest('hex').slice(0, 16),
+    };
   }
 
   private record(
     tx: Tx,
-    actor: { type: 'console_user' | 'system'; id?: string; credential?: AuthenticatedConsoleUser['credential']; correlationId?: string },
+    actor: {
+      type: 'console_user' | 'system';
+      id?: string;
+      credential?: AuthenticatedConsoleUser['credential'];
+      correlationId?: string;
+    },
     action: string,
     outcome: 'success' | 'failure',
     extra: Partial<AuditEventInput>,
   ): Promise<void> {
     return this.audit.record(
-      { action, contract: actor.type === 'system' ? 'system' : 'admin', actorType: actor.type, actorId: actor.id, credential: actor.credential, correlationId: actor.correlationId, outcome, ...extra },
+      {
+        action,
+        contract: actor.type === 'system' ? 'system' : 'admin',
+        actorType: actor.type,
+        actorId: actor.id,
+        credential: actor.credential,
+        correlationId: actor.correlationId,
+        outcome,
+        ...extra,
+      },
       tx,
     );
   }

@@ -4,7 +4,11 @@ import type { FastifyRequest } from 'fastify';
 import { ConsoleAuth, CurrentConsoleUser } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedConsoleUser } from '../../common/auth/caller.js';
 import { AuditAction, auditFacts } from '../../common/http/audit-facts.js';
-import { ConsoleUsersService, type ConsoleUserView, type Invitation } from './console-users.service.js';
+import {
+  ConsoleUsersService,
+  type ConsoleUserView,
+  type Invitation,
+} from './console-users.service.js';
 import { consoleActor } from './console-request.js';
 import { InviteUserDto } from './dto/console.dto.js';
 
@@ -25,8 +29,14 @@ export class ConsoleUsersController {
 
   @Post()
   @AuditAction('console.users.invite')
-  @ApiOperation({ summary: 'Invite a person; the one-time invitation link is in this answer only.' })
-  async invite(@Body() body: InviteUserDto, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest): Promise<Invitation> {
+  @ApiOperation({
+    summary: 'Invite a person; the one-time invitation link is in this answer only.',
+  })
+  async invite(
+    @Body() body: InviteUserDto,
+    @CurrentConsoleUser() user: AuthenticatedConsoleUser,
+    @Req() request: FastifyRequest,
+  ): Promise<Invitation> {
     const invitation = await this.users.invite(body, consoleActor(user, request));
     auditFacts(request).detail = { userId: invitation.user.id, role: body.role };
     return invitation;
@@ -35,7 +45,11 @@ export class ConsoleUsersController {
   @Post(':userId/disable')
   @HttpCode(200)
   @AuditAction('console.users.disable')
-  disable(@Param('userId', ParseUUIDPipe) userId: string, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest): Promise<ConsoleUserView> {
+  disable(
+    @Param('userId', ParseUUIDPipe) userId: string,
+    @CurrentConsoleUser() user: AuthenticatedConsoleUser,
+    @Req() request: FastifyRequest,
+  ): Promise<ConsoleUserView> {
     auditFacts(request).detail = { userId };
     return this.users.setStatus(userId, 'disabled', consoleActor(user, request));
   }
@@ -43,7 +57,11 @@ export class ConsoleUsersController {
   @Post(':userId/enable')
   @HttpCode(200)
   @AuditAction('console.users.enable')
-  enable(@Param('userId', ParseUUIDPipe) userId: string, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest): Promise<ConsoleUserView> {
+  enable(
+    @Param('userId', ParseUUIDPipe) userId: string,
+    @CurrentConsoleUser() user: AuthenticatedConsoleUser,
+    @Req() request: FastifyRequest,
+  ): Promise<ConsoleUserView> {
     auditFacts(request).detail = { userId };
     return this.users.setStatus(userId, 'active', consoleActor(user, request));
   }
@@ -51,7 +69,11 @@ export class ConsoleUsersController {
   @Post(':userId/unlock')
   @HttpCode(200)
   @AuditAction('console.users.unlock')
-  unlock(@Param('userId', ParseUUIDPipe) userId: string, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest): Promise<ConsoleUserView> {
+  unlock(
+    @Param('userId', ParseUUIDPipe) userId: string,
+    @CurrentConsoleUser() user: AuthenticatedConsoleUser,
+    @Req() request: FastifyRequest,
+  ): Promise<ConsoleUserView> {
     auditFacts(request).detail = { userId };
     return this.users.unlock(userId, consoleActor(user, request));
   }
@@ -59,8 +81,14 @@ export class ConsoleUsersController {
   @Post(':userId/reinvite')
   @HttpCode(200)
   @AuditAction('console.users.reinvite')
-  @ApiOperation({ summary: 'Reset an account: a new invitation; the password, second factor and sessions end.' })
-  reinvite(@Param('userId', ParseUUIDPipe) userId: string, @CurrentConsoleUser() user: AuthenticatedConsoleUser, @Req() request: FastifyRequest): Promise<Invitation> {
+  @ApiOperation({
+    summary: 'Reset an account: a new invitation; the password, second factor and sessions end.',
+  })
+  reinvite(
+    @Param('userId', ParseUUIDPipe) userId: string,
+    @CurrentConsoleUser() user: AuthenticatedConsoleUser,
+    @Req() request: FastifyRequest,
+  ): Promise<Invitation> {
     auditFacts(request).detail = { userId };
     return this.users.reinvite(userId, consoleActor(user, request));
   }

@@ -16,11 +16,19 @@ export const ConsoleCodes = {
  * locked or disabled account), so the answer tells nobody which accounts exist or which part was wrong.
  */
 export function signInFailed(): ApiError {
-  return new ApiError(401, ConsoleCodes.signInFailed, 'Sign-in failed. Check the email, password and authentication code. After repeated failures the account is locked for a while.');
+  return new ApiError(
+    401,
+    ConsoleCodes.signInFailed,
+    'Sign-in failed. Check the email, password and authentication code. After repeated failures the account is locked for a while.',
+  );
 }
 
 export function invitationInvalid(): ApiError {
-  return new ApiError(400, ConsoleCodes.invitationInvalid, 'The invitation link is invalid, already used or expired. Ask an administrator for a new one.');
+  return new ApiError(
+    400,
+    ConsoleCodes.invitationInvalid,
+    'The invitation link is invalid, already used or expired. Ask an administrator for a new one.',
+  );
 }
 
 export function weakPassword(reason: string): ApiError {
@@ -28,7 +36,11 @@ export function weakPassword(reason: string): ApiError {
 }
 
 export function totpCodeInvalid(): ApiError {
-  return new ApiError(400, ConsoleCodes.totpCodeInvalid, 'The authentication code is wrong or expired.');
+  return new ApiError(
+    400,
+    ConsoleCodes.totpCodeInvalid,
+    'The authentication code is wrong or expired.',
+  );
 }
 
 export function currentPasswordWrong(): ApiError {
@@ -36,7 +48,11 @@ export function currentPasswordWrong(): ApiError {
 }
 
 export function userExists(): ApiError {
-  return new ApiError(409, ConsoleCodes.userExists, 'A console user with this email already exists.');
+  return new ApiError(
+    409,
+    ConsoleCodes.userExists,
+    'A console user with this email already exists.',
+  );
 }
 
 export function userNotFound(): ApiError {
@@ -61,7 +77,11 @@ export function runNotFound(): ApiError {
 }
 
 export function crossSiteRequest(): ApiError {
-  return new ApiError(403, CommonCodes.forbidden, 'Cross-site requests are not accepted by the console.');
+  return new ApiError(
+    403,
+    CommonCodes.forbidden,
+    'Cross-site requests are not accepted by the console.',
+  );
 }
 
 /** Any session failure (none, expired, cross-site, CSRF mismatch): one answer, whatever was wrong. */

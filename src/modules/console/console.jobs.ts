@@ -21,7 +21,9 @@ export class ConsoleJobs {
     try {
       await this.metrics.timeJob('console.purge-sessions', () => this.sessions.purgeOldSessions());
     } catch (error) {
-      this.logger.error(`console session purge failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(
+        `console session purge failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 }

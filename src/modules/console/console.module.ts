@@ -31,8 +31,23 @@ import { fastifyOf } from '../../common/http/fastify-instance.js';
  */
 @Global()
 @Module({
-  imports: [AuditModule, CredentialsModule, VerificationModule, OperatorsModule, SimSwapModule, IntelligenceModule],
-  controllers: [ConsoleSessionController, ConsoleClientController, ConsoleAdminController, ConsolePoliciesController, ConsoleUsersController, ConsoleAuditController, ConsolePagesController],
+  imports: [
+    AuditModule,
+    CredentialsModule,
+    VerificationModule,
+    OperatorsModule,
+    SimSwapModule,
+    IntelligenceModule,
+  ],
+  controllers: [
+    ConsoleSessionController,
+    ConsoleClientController,
+    ConsoleAdminController,
+    ConsolePoliciesController,
+    ConsoleUsersController,
+    ConsoleAuditController,
+    ConsolePagesController,
+  ],
   providers: [
     ConsoleRepository,
     ConsoleUsersService,

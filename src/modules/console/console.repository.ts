@@ -24,23 +24,42 @@ export class ConsoleRepository {
   }
 
   createUser(
-    data: { id: string; email: string; role: ConsoleRole; invitationHash: string; invitationExpiresAt: Date; clients: { clientId: string; environment: ClientEnvironment }[] },
+    data: {
+      id: string;
+      email: string;
+      role: ConsoleRole;
+      invitationHash: string;
+      invitationExpiresAt: Date;
+      clients: { clientId: string; environment: ClientEnvironment }[];
+    },
     tx: Tx,
   ): Promise<ConsoleUserWithClients> {
     const { clients, ...user } = data;
-    return tx.consoleUser.create({ data: { ...user, clients: { create: clients } }, include: { clients: true } });
+    return tx.consoleUser.create({
+      data: { ...user, clients: { create: clients } },
+      include: { clients: true },
+    });
   }
 
   findUserByEmail(email: string, tx?: Tx): Promise<ConsoleUserWithClients | null> {
-    return (tx ?? this.prisma.client).consoleUser.findUnique({ where: { email }, include: { clients: true } });
+    return (tx ?? this.prisma.client).consoleUser.findUnique({
+      where: { email },
+      include: { clients: true },
+    });
   }
 
   findUserById(id: string, tx?: Tx): Promise<ConsoleUserWithClients | null> {
-    return (tx ?? this.prisma.client).consoleUser.findUnique({ where: { id }, include: { clients: true } });
+    return (tx ?? this.prisma.client).consoleUser.findUnique({
+      where: { id },
+      include: { clients: true },
+    });
   }
 
   findUserByInvitation(invitationHash: string, tx?: Tx): Promise<ConsoleUserWithClients | null> {
-    return (tx ?? this.prisma.client).consoleUser.findUnique({ where: { invitationHash }, include: { clients: true } });
+    return (tx ?? this.prisma.client).consoleUser.findUnique({
+      where: { invitationHash },
+      include: { clients: true },
+    });
   }
 
   /** Row lock: concurrent sign-ins of one account count their failures one after the other. */
@@ -49,40 +68,76 @@ export class ConsoleRepository {
   }
 
   listUsers(): Promise<ConsoleUserWithClients[]> {
-    return this.prisma.client.consoleUser.findMany({ include: { clients: true }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    return this.prisma.client.consoleUser.findMany({
+      include: { clients: true },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
   }
 
   countActiveAdmins(tx: Tx): Promise<number> {
     return tx.consoleUser.count({ where: { role: 'ADMIN', status: 'ACTIVE' } });
   }
 
-  updateUser(id: string, data: Prisma.ConsoleUserUpdateInput, tx: Tx): Promise<ConsoleUserWithClients> {
+  updateUser(
+    id: string,
+    data: Prisma.ConsoleUserUpdateInput,
+    tx: Tx,
+  ): Promise<ConsoleUserWithClients> {
     return tx.consoleUser.update({ where: { id }, data, include: { clients: true } });
   }
 
-  createSession(data: { id: string; tokenHash: string; userId: string; now: Date; expiresAt: Date }, tx: Tx): Promise<ConsoleSession> {
+  createSession(
+    data: { id: string; tokenHash: string; userId: string; now: Date; expiresAt: Date },
+    tx: Tx,
+  ): Promise<ConsoleSession> {
     return tx.consoleSession.create({
-      data: { id: data.id, tokenHash: data.tokenHash, userId: data.userId, createdAt: data.now, lastSeenAt: data.now, expiresAt: data.expiresAt },
+      data: {
+        id: data.id,
+        tokenHash: data.tokenHash,
+        userId: data.userId,
+        createdAt: data.now,
+        lastSeenAt: data.now,
+        expiresAt: data.expiresAt,
+      },
     });
   }
 
   findSessionByTokenHash(tokenHash: string, tx?: Tx): Promise<SessionWithUser | null> {
-    return (tx ?? this.prisma.client).consoleSession.findUnique({ where: { tokenHash }, include: { user: { include: { clients: true } } } });
+    return (tx ?? this.prisma.client).consoleSession.findUnique({
+      where: { tokenHash },
+      include: { user: { include: { clients: true } } },
+    });
   }
 
   async touchSession(id: string, now: Date): Promise<void> {
-    await this.prisma.client.consoleSession.updateMany({ where: { id, endedAt: null }, data: { lastSeenAt: now } });
+    await this.prisma.client.consoleSession.updateMany({
+      where: { id, endedAt: null },
+      data: { lastSeenAt: now },
+    });
   }
 
   /** Ends a still-open session; false when it had already ended (sign-out raced a timeout). */
   async endSession(id: string, reason: string, now: Date, tx?: Tx): Promise<boolean> {
-    const { count } = await (tx ?? this.prisma.client).consoleSession.updateMany({ where: { id, endedAt: null }, data: { endedAt: now, endReason: reason } });
+    const { count } = await (tx ?? this.prisma.client).consoleSession.updateMany({
+      where: { id, endedAt: null },
+      data: { endedAt: now, endReason: reason },
+    });
     return count === 1;
   }
 
-  async endSessionsOfUser(userId: string, reason: string, now: Date, tx: Tx, exceptSessionId?: string): Promise<number> {
+  async endSessionsOfUser(
+    userId: string,
+    reason: string,
+    now: Date,
+    tx: Tx,
+    exceptSessionId?: string,
+  ): Promise<number> {
     const { count } = await tx.consoleSession.updateMany({
-      where: { userId, endedAt: null, ...(exceptSessionId ? { id: { not: exceptSessionId } } : {}) },
+      where: {
+        userId,
+        endedAt: null,
+        ...(exceptSessionId ? { id: { not: exceptSessionId } } : {}),
+      },
       data: { endedAt: now, endReason: reason },
     });
     return count;

@@ -19,17 +19,28 @@ import { CredentialsCodes } from './credentials.errors.js';
 @ApiTags(Tags.adminKeys)
 @Controller('admin/v1/bootstrap')
 export class AdminBootstrapController {
-  constructor(
-    private readonly issuance: CredentialIssuanceService,
-  ) {}
+  constructor(private readonly issuance: CredentialIssuanceService) {}
 
   @Post()
   @Public()
   @AuditAction('admin_key.bootstrap')
-  @ApiOperation({ summary: 'Exchange ADMIN_BOOTSTRAP_SECRET for the first admin key (once; refused after an admin key exists).' })
-  @ApiCreatedResponse({ type: CreatedAdminKeyDto, description: 'The first admin key (shown only here).' })
-  @ApiErrors({ 401: [CommonCodes.unauthenticated], 403: [CredentialsCodes.bootstrapDisabled], 409: [CredentialsCodes.adminExists] })
-  async bootstrap(@Body() body: BootstrapAdminDto, @Req() request: FastifyRequest): Promise<{ id: string; key: string; role: 'admin' }> {
+  @ApiOperation({
+    summary:
+      'Exchange ADMIN_BOOTSTRAP_SECRET for the first admin key (once; refused after an admin key exists).',
+  })
+  @ApiCreatedResponse({
+    type: CreatedAdminKeyDto,
+    description: 'The first admin key (shown only here).',
+  })
+  @ApiErrors({
+    401: [CommonCodes.unauthenticated],
+    403: [CredentialsCodes.bootstrapDisabled],
+    409: [CredentialsCodes.adminExists],
+  })
+  async bootstrap(
+    @Body() body: BootstrapAdminDto,
+    @Req() request: FastifyRequest,
+  ): Promise<{ id: string; key: string; role: 'admin' }> {
     const created = await this.issuance.bootstrapAdminKey(body.secret, request.id);
     return { ...created, role: 'admin' };
   }

@@ -14,8 +14,19 @@ import { ClientManagementService } from './client-management.service.js';
 import { CredentialIssuanceService } from './credential-issuance.service.js';
 import { CredentialViewsService } from './credential-views.service.js';
 import type { Actor } from './credential-audit.js';
-import type { CreatedClient, ClientView, CredentialView, IssuedCredential, RotationResult } from './credential-views.js';
-import { CreateClientDto, IssueCredentialDto, RotateCredentialDto, UpdateClientDto } from './dto/admin.dto.js';
+import type {
+  CreatedClient,
+  ClientView,
+  CredentialView,
+  IssuedCredential,
+  RotationResult,
+} from './credential-views.js';
+import {
+  CreateClientDto,
+  IssueCredentialDto,
+  RotateCredentialDto,
+  UpdateClientDto,
+} from './dto/admin.dto.js';
 import {
   ClientDto,
   ClientPageDto,
@@ -41,13 +52,23 @@ function createdClientAnswer(created: CreatedClient, client: ClientView): Create
 }
 
 /** The answer a change stores for its request's `Idempotency-Key` (none without a key). */
-export function answeringFor<T>(request: FastifyRequest, status: number, body: (result: T) => unknown): Answering<T> | undefined {
+export function answeringFor<T>(
+  request: FastifyRequest,
+  status: number,
+  body: (result: T) => unknown,
+): Answering<T> | undefined {
   const idempotency = request.context?.idempotency;
   return idempotency && { request: idempotency, status, body };
 }
 
 export function adminActor(admin: AuthenticatedAdmin, request: FastifyRequest): Actor {
-  return { type: 'admin', id: admin.credential.id, contract: 'admin', credential: admin.credential, correlationId: request.id };
+  return {
+    type: 'admin',
+    id: admin.credential.id,
+    contract: 'admin',
+    credential: admin.credential,
+    correlationId: request.id,
+  };
 }
 
 /**
@@ -67,7 +88,11 @@ export class AdminClientsController {
   @Post()
   @Idempotent()
   @ApiOperation({ summary: 'Create a client; answers its id and every secret, once.' })
-  @ApiCreatedResponse({ type: CreatedClientDto, description: 'The client and its secrets (shown only here; a replay answers them again, stored encrypted for 24 h).' })
+  @ApiCreatedResponse({
+    type: CreatedClientDto,
+    description:
+      'The client and its secrets (shown only here; a replay answers them again, stored encrypted for 24 h).',
+  })
   async create(
     @Body() body: CreateClientDto,
     @CurrentAdmin() admin: AuthenticatedAdmin,
@@ -75,9 +100,19 @@ export class AdminClientsController {
   ): Promise<CreatedClientAnswer> {
     let answer: CreatedClientAnswer | undefined;
     const created = await this.clients.createClient(
-      { name: body.name, environment: body.environment ?? 'SANDBOX', products: body.products, rateLimitPerMinute: body.rateLimitPerMinute, allowedOrigins: body.allowedOrigins },
+      {
+        name: body.name,
+        environment: body.environment ?? 'SANDBOX',
+        products: body.products,
+        rateLimitPerMinute: body.rateLimitPerMinute,
+        allowedOrigins: body.allowedOrigins,
+      },
       adminActor(admin, request),
-      answeringFor(request, 201, ({ created: made, client }) => (answer = createdClientAnswer(made, client))),
+      answeringFor(
+        request,
+        201,
+        ({ created: made, client }) => (answer = createdClientAnswer(made, client)),
+      ),
     );
     auditFacts(request).detail = { clientId: created.clientId };
     return answer ?? createdClientAnswer(created, await this.views.getClient(created.clientId));
@@ -99,7 +134,10 @@ export class AdminClientsController {
   }
 
   @Patch(':clientId')
-  @ApiOperation({ summary: 'Change name, products, status (active | suspended), rate limit or allowed browser origins.' })
+  @ApiOperation({
+    summary:
+      'Change name, products, status (active | suspended), rate limit or allowed browser origins.',
+  })
   @ApiOkResponse({ type: ClientDto, description: 'The client after the change.' })
   @ApiErrors(NOT_FOUND)
   update(
@@ -113,17 +151,28 @@ export class AdminClientsController {
   }
 
   @Get(':clientId/credentials')
-  @ApiOperation({ summary: 'Credentials of a client: kinds, fingerprints, dates, status. Never secrets.' })
+  @ApiOperation({
+    summary: 'Credentials of a client: kinds, fingerprints, dates, status. Never secrets.',
+  })
   @ApiOkResponse({ type: CredentialPageDto, description: 'A page of credentials, oldest first.' })
   @ApiErrors(NOT_FOUND)
-  listCredentials(@Param('clientId') clientId: string, @Query() query: PageQueryDto): Promise<Page<CredentialView>> {
+  listCredentials(
+    @Param('clientId') clientId: string,
+    @Query() query: PageQueryDto,
+  ): Promise<Page<CredentialView>> {
     return this.views.listCredentials(clientId, query.limit ?? PAGE_LIMIT_DEFAULT, query.cursor);
   }
 
   @Post(':clientId/credentials')
   @Idempotent()
-  @ApiOperation({ summary: 'Issue an additional credential (api_key, client_secret or jwt_key); the secret is shown once.' })
-  @ApiCreatedResponse({ type: IssuedCredentialDto, description: 'The credential and its secret (shown only here).' })
+  @ApiOperation({
+    summary:
+      'Issue an additional credential (api_key, client_secret or jwt_key); the secret is shown once.',
+  })
+  @ApiCreatedResponse({
+    type: IssuedCredentialDto,
+    description: 'The credential and its secret (shown only here).',
+  })
   @ApiErrors(NOT_FOUND)
   issue(
     @Param('clientId') clientId: string,
@@ -132,14 +181,25 @@ export class AdminClientsController {
     @Req() request: FastifyRequest,
   ): Promise<IssuedCredential> {
     auditFacts(request).detail = { clientId };
-    return this.issuance.issueCredential(clientId, body.kind, adminActor(admin, request), answeringFor(request, 201, (issued) => issued));
+    return this.issuance.issueCredential(
+      clientId,
+      body.kind,
+      adminActor(admin, request),
+      answeringFor(request, 201, (issued) => issued),
+    );
   }
 
   @Post(':clientId/credentials/:credentialId/rotate')
   @HttpCode(200)
   @Idempotent()
-  @ApiOperation({ summary: 'Issue a successor; the replaced credential works until the grace period ends (JWT keys: new kid).' })
-  @ApiOkResponse({ type: RotationResultDto, description: 'The successor, its secret (shown only here) and the end of the grace period.' })
+  @ApiOperation({
+    summary:
+      'Issue a successor; the replaced credential works until the grace period ends (JWT keys: new kid).',
+  })
+  @ApiOkResponse({
+    type: RotationResultDto,
+    description: 'The successor, its secret (shown only here) and the end of the grace period.',
+  })
   @ApiErrors(CREDENTIAL_CHANGE)
   rotate(
     @Param('clientId') clientId: string,
@@ -149,7 +209,13 @@ export class AdminClientsController {
     @Req() request: FastifyRequest,
   ): Promise<RotationResult> {
     auditFacts(request).detail = { clientId, credentialId };
-    return this.issuance.rotateCredential(clientId, credentialId, adminActor(admin, request), body.gracePeriodSeconds, answeringFor(request, 200, (rotated) => rotated));
+    return this.issuance.rotateCredential(
+      clientId,
+      credentialId,
+      adminActor(admin, request),
+      body.gracePeriodSeconds,
+      answeringFor(request, 200, (rotated) => rotated),
+    );
   }
 
   @Post(':clientId/credentials/:credentialId/revoke')
@@ -164,6 +230,12 @@ export class AdminClientsController {
     @Req() request: FastifyRequest,
   ): Promise<{ credential: CredentialView }> {
     auditFacts(request).detail = { clientId, credentialId };
-    return { credential: await this.issuance.revokeCredential(clientId, credentialId, adminActor(admin, request)) };
+    return {
+      credential: await this.issuance.revokeCredential(
+        clientId,
+        credentialId,
+        adminActor(admin, request),
+      ),
+    };
   }
 }

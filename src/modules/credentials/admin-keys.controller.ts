@@ -13,7 +13,11 @@ import { CredentialIssuanceService } from './credential-issuance.service.js';
 import { CredentialViewsService } from './credential-views.service.js';
 import type { CredentialView } from './credential-views.js';
 import { CreateAdminKeyDto } from './dto/admin.dto.js';
-import { CreatedAdminKeyDto, CredentialPageDto, RevokedCredentialDto } from './dto/credential-responses.dto.js';
+import {
+  CreatedAdminKeyDto,
+  CredentialPageDto,
+  RevokedCredentialDto,
+} from './dto/credential-responses.dto.js';
 import { CredentialsCodes } from './credentials.errors.js';
 
 @ApiTags(Tags.adminKeys)
@@ -34,7 +38,11 @@ export class AdminKeysController {
     @CurrentAdmin() admin: AuthenticatedAdmin,
     @Req() request: FastifyRequest,
   ): Promise<{ id: string; key: string; role: 'admin' | 'auditor' }> {
-    const created = await this.issuance.createAdminKey(body.role, adminActor(admin, request), answeringFor(request, 201, (made) => ({ ...made, role: body.role })));
+    const created = await this.issuance.createAdminKey(
+      body.role,
+      adminActor(admin, request),
+      answeringFor(request, 201, (made) => ({ ...made, role: body.role })),
+    );
     return { ...created, role: body.role };
   }
 
@@ -55,6 +63,8 @@ export class AdminKeysController {
     @CurrentAdmin() admin: AuthenticatedAdmin,
     @Req() request: FastifyRequest,
   ): Promise<{ credential: CredentialView }> {
-    return { credential: await this.issuance.revokeCredential(null, keyId, adminActor(admin, request)) };
+    return {
+      credential: await this.issuance.revokeCredential(null, keyId, adminActor(admin, request)),
+    };
   }
 }

@@ -16,7 +16,8 @@ const HOSTNAME =
  * so anything a browser would never send is refused rather than normalised.
  */
 function isBrowserOrigin(value: unknown): value is string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ORIGIN_LENGTH) return false;
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ORIGIN_LENGTH)
+    return false;
   let url: URL;
   try {
     url = new URL(value);
@@ -52,10 +53,16 @@ export class IsBrowserOrigin implements ValidatorConstraintInterface {
  * other callers reach the service directly): at most MAX_ALLOWED_ORIGINS distinct browser
  * origins, https only for LIVE clients. Returns the list to store.
  */
-export function checkAllowedOrigins(origins: readonly string[], environment: ClientEnvironment): string[] {
-  if (origins.length > MAX_ALLOWED_ORIGINS) throw invalidAllowedOrigins(`at most ${MAX_ALLOWED_ORIGINS} origins`);
-  if (new Set(origins).size !== origins.length) throw invalidAllowedOrigins('each origin at most once');
-  if (!origins.every(isBrowserOrigin)) throw invalidAllowedOrigins(new IsBrowserOrigin().defaultMessage());
+export function checkAllowedOrigins(
+  origins: readonly string[],
+  environment: ClientEnvironment,
+): string[] {
+  if (origins.length > MAX_ALLOWED_ORIGINS)
+    throw invalidAllowedOrigins(`at most ${MAX_ALLOWED_ORIGINS} origins`);
+  if (new Set(origins).size !== origins.length)
+    throw invalidAllowedOrigins('each origin at most once');
+  if (!origins.every(isBrowserOrigin))
+    throw invalidAllowedOrigins(new IsBrowserOrigin().defaultMessage());
   if (!origins.every((origin) => originFitsEnvironment(origin, environment))) {
     throw invalidAllowedOrigins('a LIVE client allows https origins only');
   }

@@ -1,7 +1,11 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { AdminRole } from '../../common/auth/auth.decorators.js';
-import type { AuthenticatedAdmin, AuthenticatedClient, CredentialRef } from '../../common/auth/caller.js';
+import type {
+  AuthenticatedAdmin,
+  AuthenticatedClient,
+  CredentialRef,
+} from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.js';
 import type { PendingJwtClaim } from '../../common/http/request-context.js';
 import { Environment } from '../../common/config/environment.js';
@@ -52,10 +56,15 @@ export class Authenticator {
     private readonly lastUsed: LastUsedRecorder,
   ) {
     // A key derived for SDK tokens only, so a token MAC can never be confused with a key hash.
-    this.sdkTokenKey = createHmac('sha256', secrets.apiKeyPepper).update('mig sdk token v1').digest();
+    this.sdkTokenKey = createHmac('sha256', secrets.apiKeyPepper)
+      .update('mig sdk token v1')
+      .digest();
   }
 
-  async apiKey(clientIdHeader: string | undefined, apiKeyHeader: string | undefined): Promise<AuthenticatedClient> {
+  async apiKey(
+    clientIdHeader: string | undefined,
+    apiKeyHeader: string | undefined,
+  ): Promise<AuthenticatedClient> {
     if (!isPlausible(clientIdHeader) || !isPlausible(apiKeyHeader)) throw unauthenticated();
     // A typo (checksum) or a foreign string fails here, before any query.
     if (!hasValidShape(apiKeyHeader, API_KEY_PREFIXES)) throw unauthenticated();
@@ -63,18 +72,28 @@ export class Authenticator {
     return this.acceptClient(record, clientIdHeader, 'API_KEY', 'api_key');
   }
 
-  async sdkToken(clientIdHeader: string | undefined, tokenHeader: string | undefined): Promise<AuthenticatedClient> {
+  async sdkToken(
+    clientIdHeader: string | undefined,
+    tokenHeader: string | undefined,
+  ): Promise<AuthenticatedClient> {
     if (!isPlausible(clientIdHeader) || !isPlausible(tokenHeader)) throw unauthenticated();
     const payload = this.openSdkToken(tokenHeader);
-    if (!payload || payload.e * 1000 <= this.clock.now().getTime() || !UUID.test(payload.k)) throw unauthenticated();
+    if (!payload || payload.e * 1000 <= this.clock.now().getTime() || !UUID.test(payload.k))
+      throw unauthenticated();
     if (!this.cache.sameClient(payload.c, clientIdHeader)) throw unauthenticated();
     const minter = await this.cache.byId(payload.k);
     return this.acceptClient(minter, clientIdHeader, 'API_KEY', 'sdk_token');
   }
 
   mintSdkToken(caller: AuthenticatedClient): SdkToken {
-    const expiresAt = new Date(this.clock.now().getTime() + this.environment.SDK_TOKEN_TTL_SECONDS * 1000);
-    const payload: SdkTokenPayload = { c: caller.clientId, k: caller.credential.id, e: Math.floor(expiresAt.getTime() / 1000) };
+    const expiresAt = new Date(
+      this.clock.now().getTime() + this.environment.SDK_TOKEN_TTL_SECONDS * 1000,
+    );
+    const payload: SdkTokenPayload = {
+      c: caller.clientId,
+      k: caller.credential.id,
+      e: Math.floor(expiresAt.getTime() / 1000),
+    };
     const body = `${SECRET_PREFIXES.sdkToken}${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
     return { token: `${body}.${this.sdkMac(body).toString('base64url')}`, expiresAt };
   }
@@ -83,46 +102,86 @@ export class Authenticator {
    * Identity Match style HS256 JWT. The header is inspected before any lookup (alg, kid as a UUID,
    * no `crit`, not a JWE); jose then verifies with exactly HS256. `jku`/`x5u`/`jwk` are never read.
    */
-  async jwt(authorization: string | undefined): Promise<{ client: AuthenticatedClient; jwtClaim?: PendingJwtClaim }> {
+  async jwt(
+    authorization: string | undefined,
+  ): Promise<{ client: AuthenticatedClient; jwtClaim?: PendingJwtClaim }> {
     const token = bearer(authorization);
-    if (token === undefined || Buffer.byteLength(token) > MAX_JWT_BYTES || token.split('.').length !== 3) throw unauthenticated();
+    if (
+      token === undefined ||
+      Buffer.byteLength(token) > MAX_JWT_BYTES ||
+      token.split('.').length !== 3
+    )
+      throw unauthenticated();
     const header = decodeJwtHeader(token);
     const kid = header?.kid;
-    if (!header || header.alg !== 'HS256' || 'crit' in header || 'enc' in header || typeof kid !== 'string' || !UUID.test(kid)) {
+    if (
+      !header ||
+      header.alg !== 'HS256' ||
+      'crit' in header ||
+      'enc' in header ||
+      typeof kid !== 'string' ||
+      !UUID.test(kid)
+    ) {
       throw unauthenticated();
     }
     const record = await this.cache.byId(kid.toLowerCase());
     const now = this.clock.now();
-    const usable = record !== null && record.kind === 'JWT_KEY' && record.jwtSecret !== undefined && this.cache.isUsable(record, now);
+    const usable =
+      record !== null &&
+      record.kind === 'JWT_KEY' &&
+      record.jwtSecret !== undefined &&
+      this.cache.isUsable(record, now);
     const tolerance = this.environment.JWT_CLOCK_TOLERANCE_SECONDS;
     const maxLifetime = this.environment.JWT_MAX_LIFETIME_SECONDS;
     // Also refuses an iat in the future beyond the tolerance.
-    const claims = verifyHs256(token, usable ? (record.jwtSecret ?? this.decoyJwtKey) : this.decoyJwtKey, { toleranceSeconds: tolerance, maxAgeSeconds: maxLifetime, now });
+    const claims = verifyHs256(
+      token,
+      usable ? (record.jwtSecret ?? this.decoyJwtKey) : this.decoyJwtKey,
+      { toleranceSeconds: tolerance, maxAgeSeconds: maxLifetime, now },
+    );
     if (!claims) throw unauthenticated();
     if (!usable) throw unauthenticated();
     const { iat, exp } = claims;
     if (exp - iat > maxLifetime || iat > now.getTime() / 1000 + tolerance) throw unauthenticated();
     let jwtClaim: PendingJwtClaim | undefined;
     if (claims.jti !== undefined) {
-      if (typeof claims.jti !== 'string' || claims.jti.length === 0 || claims.jti.length > 200) throw unauthenticated();
+      if (typeof claims.jti !== 'string' || claims.jti.length === 0 || claims.jti.length > 200)
+        throw unauthenticated();
       // Kept until the token could no longer be accepted anyway.
-      jwtClaim = { keyId: record.id, jti: claims.jti, expiresAt: new Date((exp + tolerance) * 1000) };
+      jwtClaim = {
+        keyId: record.id,
+        jti: claims.jti,
+        expiresAt: new Date((exp + tolerance) * 1000),
+      };
     }
-    return { client: this.acceptClient(record, record.clientId ?? '', 'JWT_KEY', 'jwt_key'), jwtClaim };
+    return {
+      client: this.acceptClient(record, record.clientId ?? '', 'JWT_KEY', 'jwt_key'),
+      jwtClaim,
+    };
   }
 
   async admin(authorization: string | undefined, required: AdminRole): Promise<AuthenticatedAdmin> {
     const key = bearer(authorization);
-    if (key === undefined || !hasValidShape(key, [SECRET_PREFIXES.adminKey])) throw unauthenticated();
+    if (key === undefined || !hasValidShape(key, [SECRET_PREFIXES.adminKey]))
+      throw unauthenticated();
     const record = await this.cache.byHash(keyHash(this.secrets.apiKeyPepper, key));
-    if (record === null || record.kind !== 'ADMIN_KEY' || record.role === null || !this.cache.isUsable(record, this.clock.now())) {
+    if (
+      record === null ||
+      record.kind !== 'ADMIN_KEY' ||
+      record.role === null ||
+      !this.cache.isUsable(record, this.clock.now())
+    ) {
       throw unauthenticated();
     }
     const role: AdminRole = record.role === 'ADMIN' ? 'admin' : 'auditor';
     // An admin may do everything an auditor may; an auditor only reads the audit trail.
     if (required === 'admin' && role !== 'admin') throw permissionDenied();
     this.lastUsed.touch(record.id);
-    return { kind: 'admin', role, credential: { kind: 'admin_key', id: record.id, fingerprint: record.fingerprint } };
+    return {
+      kind: 'admin',
+      role,
+      credential: { kind: 'admin_key', id: record.id, fingerprint: record.fingerprint },
+    };
   }
 
   private acceptClient(
@@ -133,7 +192,13 @@ export class Authenticator {
   ): AuthenticatedClient {
     // Compared even when nothing was found, so both paths cost the same.
     const sameClient = this.cache.sameClient(record?.clientId ?? '', presentedClientId);
-    if (!sameClient || record === null || record.kind !== expectedKind || record.client === null || !this.cache.isUsable(record, this.clock.now())) {
+    if (
+      !sameClient ||
+      record === null ||
+      record.kind !== expectedKind ||
+      record.client === null ||
+      !this.cache.isUsable(record, this.clock.now())
+    ) {
       throw unauthenticated();
     }
     this.lastUsed.touch(record.id);
@@ -161,8 +226,14 @@ export class Authenticator {
     const expected = this.sdkMac(body);
     if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) return undefined;
     try {
-      const payload = JSON.parse(Buffer.from(body.slice(SECRET_PREFIXES.sdkToken.length), 'base64url').toString('utf8')) as SdkTokenPayload;
-      return typeof payload.c === 'string' && typeof payload.k === 'string' && typeof payload.e === 'number' ? payload : undefined;
+      const payload = JSON.parse(
+        Buffer.from(body.slice(SECRET_PREFIXES.sdkToken.length), 'base64url').toString('utf8'),
+      ) as SdkTokenPayload;
+      return typeof payload.c === 'string' &&
+        typeof payload.k === 'string' &&
+        typeof payload.e === 'number'
+        ? payload
+        : undefined;
     } catch {
       return undefined;
     }

@@ -59,8 +59,14 @@ export class BrowserCors implements OnApplicationBootstrap {
     // browser-facing routes get the CORS hook; every other request pays nothing for CORS.
     this.fastify()?.addHook('onRoute', (route) => {
       if (route.config?.browserFacing !== true) return;
-      for (const method of [route.method].flat()) this.routes.on(method as HTTPMethod, route.url, () => undefined, { pattern: route.url });
-      route.onRequest = [...[route.onRequest ?? []].flat(), (request, reply, done) => { this.answerHeaders(request, reply, done); }];
+      for (const method of [route.method].flat())
+        this.routes.on(method as HTTPMethod, route.url, () => undefined, { pattern: route.url });
+      route.onRequest = [
+        ...[route.onRequest ?? []].flat(),
+        (request, reply, done) => {
+          this.answerHeaders(request, reply, done);
+        },
+      ];
     });
   }
 
@@ -82,12 +88,19 @@ export class BrowserCors implements OnApplicationBootstrap {
    * A browser-facing request (not a preflight) gets `Access-Control-Allow-Origin` only when the
    * client it names allows its origin; without an Origin header there is nothing to do.
    */
-  private answerHeaders(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void {
+  private answerHeaders(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: (error?: Error) => void,
+  ): void {
     reply.header('vary', 'Origin');
     const origin = request.headers.origin;
     const clientId = request.headers['x-client-id'];
     // The claimed client: if the credentials turn out not to be its, the request fails with 401.
-    if (typeof origin !== 'string' || typeof clientId !== 'string') { done(); return; }
+    if (typeof origin !== 'string' || typeof clientId !== 'string') {
+      done();
+      return;
+    }
     this.origins.allows(clientId, origin).then(
       (allowed) => {
         if (allowed) {
@@ -96,7 +109,9 @@ export class BrowserCors implements OnApplicationBootstrap {
         }
         done();
       },
-      (error: unknown) => { done(error instanceof Error ? error : new Error(String(error))); },
+      (error: unknown) => {
+        done(error instanceof Error ? error : new Error(String(error)));
+      },
     );
   }
 
@@ -107,13 +122,22 @@ export class BrowserCors implements OnApplicationBootstrap {
   private async preflightOptions(request: FastifyRequest): Promise<FastifyCorsOptions> {
     const origin = request.headers.origin;
     const requestedMethod = request.headers['access-control-request-method'];
-    if (request.method !== 'OPTIONS' || typeof requestedMethod !== 'string' || typeof origin !== 'string') return DISABLED;
+    if (
+      request.method !== 'OPTIONS' ||
+      typeof requestedMethod !== 'string' ||
+      typeof origin !== 'string'
+    )
+      return DISABLED;
     const method = requestedMethod.toUpperCase() as HTTPMethod;
     const target = this.routes.find(method, pathOf(request.raw.url));
     if (!target) return DISABLED;
     // The preflight is judged, and audited, as a request to the route it asks about.
     const ctx = this.contexts.of(request);
-    ctx.route = { ...this.routeFacts.forRoute(method, (target.store as { pattern: string }).pattern), action: 'cors.preflight', unitOfWork: 'own' };
+    ctx.route = {
+      ...this.routeFacts.forRoute(method, (target.store as { pattern: string }).pattern),
+      action: 'cors.preflight',
+      unitOfWork: 'own',
+    };
     ctx.audit.detail = { origin: origin.slice(0, 200), method: requestedMethod.slice(0, 10) };
     if (!(await this.origins.allowedByAnyClient(origin))) throw originNotAllowed();
     // Recorded before @fastify/cors sends the 204 from this hook (no answer without its event).

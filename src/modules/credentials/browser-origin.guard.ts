@@ -1,4 +1,10 @@
-import { applyDecorators, Injectable, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  applyDecorators,
+  Injectable,
+  UseGuards,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { callerOf } from '../../common/auth/auth.decorators.js';
 import { auditFacts } from '../../common/http/audit-facts.js';
@@ -44,7 +50,8 @@ class BrowserOriginGuard implements CanActivate {
     const origin = browserOriginOf(request);
     if (origin === undefined) return true;
     const caller = callerOf(request);
-    if (caller?.kind === 'client' && (await this.origins.allows(caller.clientId, origin))) return true;
+    if (caller?.kind === 'client' && (await this.origins.allows(caller.clientId, origin)))
+      return true;
     const facts = auditFacts(request);
     facts.detail = { ...facts.detail, origin: origin.slice(0, 200) };
     throw originNotAllowed();
@@ -56,4 +63,8 @@ class BrowserOriginGuard implements CanActivate {
  * origins (BrowserCors), and a page of any other origin is refused (BrowserOriginGuard).
  */
 export const BrowserFacing = (): MethodDecorator =>
-  applyDecorators(BrowserFacingRoute(), UseGuards(BrowserOriginGuard), ApiErrors({ 403: [CredentialsCodes.originNotAllowed] }));
+  applyDecorators(
+    BrowserFacingRoute(),
+    UseGuards(BrowserOriginGuard),
+    ApiErrors({ 403: [CredentialsCodes.originNotAllowed] }),
+  );

@@ -47,7 +47,8 @@ export class BrowserOrigins {
 
   private async current(): Promise<Snapshot> {
     const snapshot = this.snapshot;
-    if (snapshot && Date.now() - snapshot.loadedAt < this.environment.CREDENTIAL_CACHE_TTL_MS) return snapshot;
+    if (snapshot && Date.now() - snapshot.loadedAt < this.environment.CREDENTIAL_CACHE_TTL_MS)
+      return snapshot;
     // One reload at a time: concurrent requests share it.
     if (!this.loading) {
       const loading = this.load(this.generation).finally(() => {
@@ -62,7 +63,11 @@ export class BrowserOrigins {
     const loadedAt = Date.now();
     const rows = await this.repository.listBrowserOrigins();
     const byClient = new Map(rows.map((row) => [row.id, new Set(row.allowedOrigins)] as const));
-    const snapshot = { loadedAt, byClient, anyClient: new Set(rows.flatMap((row) => row.allowedOrigins)) };
+    const snapshot = {
+      loadedAt,
+      byClient,
+      anyClient: new Set(rows.flatMap((row) => row.allowedOrigins)),
+    };
     if (generation === this.generation) this.snapshot = snapshot;
     return snapshot;
   }

@@ -17,7 +17,13 @@ function credentialRow(id: string): CredentialWithClient {
     status: 'ACTIVE',
     role: null,
     expiresAt: null,
-    client: { id: 'cli_hot', environment: 'SANDBOX', products: ['SIM_SWAP'], status: 'ACTIVE', rateLimitPerMinute: 1_000 },
+    client: {
+      id: 'cli_hot',
+      environment: 'SANDBOX',
+      products: ['SIM_SWAP'],
+      status: 'ACTIVE',
+      rateLimitPerMinute: 1_000,
+    },
     createdAt: at,
     sealedSecret: null,
     sealedKeyVersion: null,
@@ -44,7 +50,9 @@ function fakeRepository() {
     holdLoads: () => (hold = true),
     releaseLoads: () => {
       hold = false;
-      pending.splice(0).forEach((resolve) => { resolve(); });
+      pending.splice(0).forEach((resolve) => {
+        resolve();
+      });
     },
   };
 }
@@ -143,7 +151,9 @@ describe(CredentialCache.name, () => {
     it('does not remember a failed query', async () => {
       const fake = fakeRepository();
       const cache = cacheWith(fake.repository);
-      const repository = fake.repository as unknown as { findCredentialByHash: jest.Mock<(hash: string) => Promise<CredentialWithClient | null>> };
+      const repository = fake.repository as unknown as {
+        findCredentialByHash: jest.Mock<(hash: string) => Promise<CredentialWithClient | null>>;
+      };
       repository.findCredentialByHash.mockRejectedValueOnce(new Error('connection lost'));
       await expect(cache.byHash(HOT_HASH)).rejects.toThrow('connection lost');
       expect((await cache.byHash(HOT_HASH))?.id).toBe('cred_hot');

@@ -67,7 +67,9 @@ export class CredentialCache {
       // Concurrent requests with the same credential share one query (fetch joins a load in flight).
       fetchMethod: async (key) => {
         const lookup = key.slice(2);
-        const row = key.startsWith('h:') ? await this.repository.findCredentialByHash(lookup) : await this.repository.findCredentialById(lookup);
+        const row = key.startsWith('h:')
+          ? await this.repository.findCredentialByHash(lookup)
+          : await this.repository.findCredentialById(lookup);
         return { value: row ? this.toCached(row) : null };
       },
       // A load in flight when the cache is cleared still answers its callers, but is not stored:
@@ -129,7 +131,9 @@ export class CredentialCache {
         : null,
       jwtSecret:
         row.kind === 'JWT_KEY' && row.sealedSecret !== null && row.sealedKeyVersion !== null
-          ? new TextEncoder().encode(this.box.open({ ciphertext: row.sealedSecret, keyVersion: row.sealedKeyVersion }))
+          ? new TextEncoder().encode(
+              this.box.open({ ciphertext: row.sealedSecret, keyVersion: row.sealedKeyVersion }),
+            )
           : undefined,
     };
   }

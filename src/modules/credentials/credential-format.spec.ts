@@ -1,6 +1,14 @@
 import { createHash, createHmac } from 'node:crypto';
 import fc from 'fast-check';
-import { fingerprintOf, generateClientId, generateJwtSecret, generateSecret, hasValidShape, keyHash, SECRET_PREFIXES } from './credential-format.js';
+import {
+  fingerprintOf,
+  generateClientId,
+  generateJwtSecret,
+  generateSecret,
+  hasValidShape,
+  keyHash,
+  SECRET_PREFIXES,
+} from './credential-format.js';
 
 const ALL_PREFIXES = Object.values(SECRET_PREFIXES);
 const BASE62_CHARS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -14,16 +22,21 @@ function withTypo(secret: string, index: number, shift: number): string {
 
 describe('credential format', () => {
   describe(generateSecret.name, () => {
-    it.each(ALL_PREFIXES)('issues %s secrets of fixed length, base62 after the prefix, that pass the shape check', (prefix) => {
-      const secret = generateSecret(prefix);
-      expect(secret.startsWith(prefix)).toBe(true);
-      expect(secret).toHaveLength(prefix.length + 43 + 6);
-      expect(secret.slice(prefix.length)).toMatch(/^[0-9A-Za-z]+$/);
-      expect(hasValidShape(secret, [prefix])).toBe(true);
-    });
+    it.each(ALL_PREFIXES)(
+      'issues %s secrets of fixed length, base62 after the prefix, that pass the shape check',
+      (prefix) => {
+        const secret = generateSecret(prefix);
+        expect(secret.startsWith(prefix)).toBe(true);
+        expect(secret).toHaveLength(prefix.length + 43 + 6);
+        expect(secret.slice(prefix.length)).toMatch(/^[0-9A-Za-z]+$/);
+        expect(hasValidShape(secret, [prefix])).toBe(true);
+      },
+    );
 
     it('never issues the same secret twice', () => {
-      const issued = new Set(Array.from({ length: 1_000 }, () => generateSecret(SECRET_PREFIXES.sandboxApiKey)));
+      const issued = new Set(
+        Array.from({ length: 1_000 }, () => generateSecret(SECRET_PREFIXES.sandboxApiKey)),
+      );
       expect(issued.size).toBe(1_000);
     });
   });
@@ -34,15 +47,25 @@ describe('credential format', () => {
     it('refuses a secret with any one character of its body or checksum mistyped', () => {
       const start = SECRET_PREFIXES.liveApiKey.length;
       fc.assert(
-        fc.property(fc.integer({ min: start, max: secret.length - 1 }), fc.integer({ min: 0, max: 60 }), (index, shift) => {
-          expect(hasValidShape(withTypo(secret, index, shift), [SECRET_PREFIXES.liveApiKey])).toBe(false);
-        }),
+        fc.property(
+          fc.integer({ min: start, max: secret.length - 1 }),
+          fc.integer({ min: 0, max: 60 }),
+          (index, shift) => {
+            expect(
+              hasValidShape(withTypo(secret, index, shift), [SECRET_PREFIXES.liveApiKey]),
+            ).toBe(false);
+          },
+        ),
       );
     });
 
     it('refuses a secret whose prefix is not among those accepted (a sandbox key where a live one is expected)', () => {
-      expect(hasValidShape(generateSecret(SECRET_PREFIXES.sandboxApiKey), [SECRET_PREFIXES.liveApiKey])).toBe(false);
-      expect(hasValidShape(secret, [SECRET_PREFIXES.sandboxApiKey, SECRET_PREFIXES.liveApiKey])).toBe(true);
+      expect(
+        hasValidShape(generateSecret(SECRET_PREFIXES.sandboxApiKey), [SECRET_PREFIXES.liveApiKey]),
+      ).toBe(false);
+      expect(
+        hasValidShape(secret, [SECRET_PREFIXES.sandboxApiKey, SECRET_PREFIXES.liveApiKey]),
+      ).toBe(true);
     });
 
     it('refuses a secret cut short, one too long, or with characters outside base62', () => {
@@ -72,12 +95,16 @@ describe('credential format', () => {
 
     it('stores a keyed HMAC-SHA256 (hex) of a secret, which depends on the pepper', () => {
       const pepper = Buffer.alloc(32, 7);
-      expect(keyHash(pepper, 'mig_test_x')).toBe(createHmac('sha256', pepper).update('mig_test_x').digest('hex'));
+      expect(keyHash(pepper, 'mig_test_x')).toBe(
+        createHmac('sha256', pepper).update('mig_test_x').digest('hex'),
+      );
       expect(keyHash(Buffer.alloc(32, 8), 'mig_test_x')).not.toBe(keyHash(pepper, 'mig_test_x'));
     });
 
     it('fingerprints a secret with the first 16 hex digits of its unkeyed SHA-256 (what `sha256sum` shows)', () => {
-      expect(fingerprintOf('mig_test_x')).toBe(createHash('sha256').update('mig_test_x').digest('hex').slice(0, 16));
+      expect(fingerprintOf('mig_test_x')).toBe(
+        createHash('sha256').update('mig_test_x').digest('hex').slice(0, 16),
+      );
       expect(fingerprintOf('mig_test_x')).toHaveLength(16);
     });
   });

@@ -118,7 +118,9 @@ export class CredentialsMaintenanceService implements SealedRows {
   async resealStale(tx: Tx): Promise<number> {
     const rows = await this.repository.listSealedNotUnder(this.box.currentKeyVersion, tx);
     for (const row of rows) {
-      const sealed = this.box.seal(this.box.open(storedSealedSecret(row.sealedSecret, row.sealedKeyVersion)));
+      const sealed = this.box.seal(
+        this.box.open(storedSealedSecret(row.sealedSecret, row.sealedKeyVersion)),
+      );
       await this.repository.updateSealed(row.id, sealed.ciphertext, sealed.keyVersion, tx);
     }
     return rows.length;

@@ -11,7 +11,11 @@ import { MetricsService } from '../../common/metrics/metrics.service.js';
 import { rateLimitHeaders } from '../../common/http/rate-limit-headers.js';
 import type { RequestContext } from '../../common/http/request-context.js';
 import { Authenticator } from './authenticator.service.js';
-import { consoleSessionNotAccepted, tooManyRequests, unauthenticated } from './credentials.errors.js';
+import {
+  consoleSessionNotAccepted,
+  tooManyRequests,
+  unauthenticated,
+} from './credentials.errors.js';
 import { SourceThrottle } from './source-throttle.js';
 import { RateLimiter } from './rate-limiter.service.js';
 
@@ -54,7 +58,12 @@ export class CredentialsGuard implements CanActivate {
       if (error instanceof ApiError && error.status === 401) {
         // A signed-in console user (any role) is known: the admin API refuses their session with
         // 403, as the console's own admin API does, rather than claiming nobody is signed in.
-        if (rule.kind === 'admin' && request.headers.authorization === undefined && (await this.consoleSessions?.pageUser(request))) throw consoleSessionNotAccepted();
+        if (
+          rule.kind === 'admin' &&
+          request.headers.authorization === undefined &&
+          (await this.consoleSessions?.pageUser(request))
+        )
+          throw consoleSessionNotAccepted();
         await this.throttleFailures(ctx, context);
         throw unauthenticated(contract);
       }
@@ -63,22 +72,38 @@ export class CredentialsGuard implements CanActivate {
     ctx.caller = caller;
     if (caller.kind === 'client') {
       await this.limit(caller, ctx, context);
-      const product = this.reflector.getAllAndOverride<ClientProduct | undefined>(REQUIRED_PRODUCT, targets);
-      if (product !== undefined && !caller.products.includes(product)) throw productNotEnabled(contract);
+      const product = this.reflector.getAllAndOverride<ClientProduct | undefined>(
+        REQUIRED_PRODUCT,
+        targets,
+      );
+      if (product !== undefined && !caller.products.includes(product))
+        throw productNotEnabled(contract);
     }
     return true;
   }
 
-  private async authenticate(rule: AuthRule, request: FastifyRequest, ctx: RequestContext): Promise<Caller> {
+  private async authenticate(
+    rule: AuthRule,
+    request: FastifyRequest,
+    ctx: RequestContext,
+  ): Promise<Caller> {
     switch (rule.kind) {
       case 'api_key':
-        return this.authenticator.apiKey(singleHeader(request, 'x-client-id'), singleHeader(request, 'x-api-key'));
+        return this.authenticator.apiKey(
+          singleHeader(request, 'x-client-id'),
+          singleHeader(request, 'x-api-key'),
+        );
       case 'sdk_token':
-        return this.authenticator.sdkToken(singleHeader(request, 'x-client-id'), singleHeader(request, 'x-sdk-token'));
+        return this.authenticator.sdkToken(
+          singleHeader(request, 'x-client-id'),
+          singleHeader(request, 'x-sdk-token'),
+        );
       case 'jwt': {
         // A jti is claimed with the request's audit event (one unit of work), not here: a request
         // that fails later leaves the token usable again.
-        const { client, jwtClaim } = await this.authenticator.jwt(singleHeader(request, 'authorization'));
+        const { client, jwtClaim } = await this.authenticator.jwt(
+          singleHeader(request, 'authorization'),
+        );
         ctx.jwtClaim = jwtClaim;
         return client;
       }
@@ -102,20 +127,39 @@ export class CredentialsGuard implements CanActivate {
     throw refused;
   }
 
-  private async limit(caller: AuthenticatedClient, ctx: RequestContext, context: ExecutionContext): Promise<void> {
-    const perMinute = this.authenticator.rateLimitOf(caller) ?? this.environment.DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE;
+  private async limit(
+    caller: AuthenticatedClient,
+    ctx: RequestContext,
+    context: ExecutionContext,
+  ): Promise<void> {
+    const perMinute =
+      this.authenticator.rateLimitOf(caller) ??
+      this.environment.DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE;
     const decisions = [await this.limiter.consume(`client:${caller.clientId}`, perMinute, 60_000)];
     if (!decisions[0].allowed) this.metrics.countRateLimitRefusal(ctx.route.contract, 'client');
     // CM.com documents 1 request/second per key for Identity Match; CAMARA has only the client limit.
     const perKey = this.environment.JWT_KEY_RATE_LIMIT_PER_SECOND;
-    if (caller.credential.kind === 'jwt_key' && perKey > 0 && ctx.route.contract === 'identity_match') {
-      const perKeyDecision = await this.limiter.consume(`jwt:${caller.credential.id}`, perKey, 1_000);
-      if (!perKeyDecision.allowed) this.metrics.countRateLimitRefusal(ctx.route.contract, 'jwt_key');
+    if (
+      caller.credential.kind === 'jwt_key' &&
+      perKey > 0 &&
+      ctx.route.contract === 'identity_match'
+    ) {
+      const perKeyDecision = await this.limiter.consume(
+        `jwt:${caller.credential.id}`,
+        perKey,
+        1_000,
+      );
+      if (!perKeyDecision.allowed)
+        this.metrics.countRateLimitRefusal(ctx.route.contract, 'jwt_key');
       decisions.push(perKeyDecision);
     }
-    const refused = decisions.flatMap((decision) => (decision.allowed ? [] : [decision.retryAfterSeconds]));
+    const refused = decisions.flatMap((decision) =>
+      decision.allowed ? [] : [decision.retryAfterSeconds],
+    );
     // The headers tell the limit that binds: a refusing one, else the one with the fewest left.
-    const binding = decisions.find((decision) => !decision.allowed) ?? decisions.reduce((a, b) => (b.remaining < a.remaining ? b : a));
+    const binding =
+      decisions.find((decision) => !decision.allowed) ??
+      decisions.reduce((a, b) => (b.remaining < a.remaining ? b : a));
     const headers = rateLimitHeaders(binding);
     context.switchToHttp().getResponse<FastifyReply>().headers(headers);
     if (refused.length > 0) throw tooManyRequests(Math.max(...refused), headers);

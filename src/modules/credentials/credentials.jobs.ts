@@ -21,7 +21,9 @@ export class CredentialsJobs {
     try {
       await this.metrics.timeJob('credentials.rotate-due', () => this.maintenance.runDue());
     } catch (error) {
-      this.logger.error(`credentials job failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(
+        `credentials job failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 }

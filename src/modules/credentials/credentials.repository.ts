@@ -20,7 +20,9 @@ export interface PageKey {
 }
 
 function afterKey(key: PageKey): { OR: object[] } {
-  return { OR: [{ createdAt: { gt: key.createdAt } }, { createdAt: key.createdAt, id: { gt: key.id } }] };
+  return {
+    OR: [{ createdAt: { gt: key.createdAt } }, { createdAt: key.createdAt, id: { gt: key.id } }],
+  };
 }
 export type CredentialWithClient = Credential & { client: ApiClient | null };
 
@@ -48,12 +50,22 @@ export class CredentialsRepository {
 
   /** Oldest first; `after` continues behind the last row of a previous page (keyset). */
   listClients(take: number, after?: PageKey): Promise<ApiClient[]> {
-    return this.prisma.client.apiClient.findMany({ where: after ? afterKey(after) : {}, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take });
+    return this.prisma.client.apiClient.findMany({
+      where: after ? afterKey(after) : {},
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      take,
+    });
   }
 
   updateClient(
     id: string,
-    data: { name?: string; products?: ClientProduct[]; status?: ClientStatus; rateLimitPerMinute?: number; allowedOrigins?: string[] },
+    data: {
+      name?: string;
+      products?: ClientProduct[];
+      status?: ClientStatus;
+      rateLimitPerMinute?: number;
+      allowedOrigins?: string[];
+    },
     tx: Tx,
   ): Promise<ApiClient> {
     return tx.apiClient.update({ where: { id }, data });
@@ -68,11 +80,17 @@ export class CredentialsRepository {
   }
 
   findCredentialByHash(keyHash: string): Promise<CredentialWithClient | null> {
-    return this.prisma.client.credential.findUnique({ where: { keyHash }, include: { client: true } });
+    return this.prisma.client.credential.findUnique({
+      where: { keyHash },
+      include: { client: true },
+    });
   }
 
   findCredentialById(id: string, tx?: Tx): Promise<CredentialWithClient | null> {
-    return (tx ?? this.prisma.client).credential.findUnique({ where: { id }, include: { client: true } });
+    return (tx ?? this.prisma.client).credential.findUnique({
+      where: { id },
+      include: { client: true },
+    });
   }
 
   listCredentialsOfClient(clientId: string, take: number, after?: PageKey): Promise<Credential[]> {
@@ -97,7 +115,11 @@ export class CredentialsRepository {
   }
 
   /** Locks the client's active credentials of a kind, so two concurrent rotations serialise. */
-  lockActiveOfKind(clientId: string, kind: CredentialKind, tx: Tx): Promise<{ id: string; expires_at: Date | null }[]> {
+  lockActiveOfKind(
+    clientId: string,
+    kind: CredentialKind,
+    tx: Tx,
+  ): Promise<{ id: string; expires_at: Date | null }[]> {
     return tx.$queryRaw`
       SELECT id::text AS id, expires_at FROM credential
        WHERE client_id = ${clientId} AND kind = ${kind.toLowerCase()}::credential_kind AND status = 'active'
@@ -122,28 +144,47 @@ export class CredentialsRepository {
   }
 
   listEndable(now: Date, tx: Tx): Promise<Credential[]> {
-    return tx.credential.findMany({ where: { status: 'ACTIVE', expiresAt: { lte: now } }, orderBy: { id: 'asc' } });
+    return tx.credential.findMany({
+      where: { status: 'ACTIVE', expiresAt: { lte: now } },
+      orderBy: { id: 'asc' },
+    });
   }
 
   listDueForRotation(createdBefore: Date, tx: Tx): Promise<Credential[]> {
     return tx.credential.findMany({
-      where: { status: 'ACTIVE', createdAt: { lt: createdBefore }, rotationDueNotedAt: null, expiresAt: null },
+      where: {
+        status: 'ACTIVE',
+        createdAt: { lt: createdBefore },
+        rotationDueNotedAt: null,
+        expiresAt: null,
+      },
       orderBy: { id: 'asc' },
     });
   }
 
   async markRotationDueNoted(ids: string[], at: Date, tx: Tx): Promise<void> {
-    await tx.credential.updateMany({ where: { id: { in: ids } }, data: { rotationDueNotedAt: at } });
+    await tx.credential.updateMany({
+      where: { id: { in: ids } },
+      data: { rotationDueNotedAt: at },
+    });
   }
 
-  listSealedNotUnder(keyVersion: number, tx: Tx): Promise<Pick<Credential, 'id' | 'sealedSecret' | 'sealedKeyVersion'>[]> {
+  listSealedNotUnder(
+    keyVersion: number,
+    tx: Tx,
+  ): Promise<Pick<Credential, 'id' | 'sealedSecret' | 'sealedKeyVersion'>[]> {
     return tx.credential.findMany({
       where: { sealedSecret: { not: null }, sealedKeyVersion: { not: keyVersion } },
       select: { id: true, sealedSecret: true, sealedKeyVersion: true },
     });
   }
 
-  async updateSealed(id: string, sealedSecret: string, sealedKeyVersion: number, tx: Tx): Promise<void> {
+  async updateSealed(
+    id: string,
+    sealedSecret: string,
+    sealedKeyVersion: number,
+    tx: Tx,
+  ): Promise<void> {
     await tx.credential.update({ where: { id }, data: { sealedSecret, sealedKeyVersion } });
   }
 
@@ -160,4 +201,12 @@ export class CredentialsRepository {
   }
 }
 
-export type { AdminRole, ApiClient, ClientProduct, ClientStatus, Credential, CredentialKind, CredentialStatus };
+export type {
+  AdminRole,
+  ApiClient,
+  ClientProduct,
+  ClientStatus,
+  Credential,
+  CredentialKind,
+  CredentialStatus,
+};

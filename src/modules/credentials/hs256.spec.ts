@@ -7,14 +7,24 @@ const now = new Date('2026-12-03T12:00:00Z');
 const t = Math.floor(now.getTime() / 1000);
 const policy = { toleranceSeconds: 5, maxAgeSeconds: 300, now };
 
-function sign(header: Record<string, unknown>, payload: Record<string, unknown>, key: Uint8Array = secret): string {
+function sign(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  key: Uint8Array = secret,
+): string {
   const encoded = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
   return `${encoded}.${createHmac('sha256', key).update(encoded).digest('base64url')}`;
 }
 
 async function joseAccepts(token: string): Promise<boolean> {
   try {
-    await jwtVerify(token, secret, { algorithms: ['HS256'], clockTolerance: 5, currentDate: now, requiredClaims: ['exp', 'iat', 'nbf'], maxTokenAge: 300 });
+    await jwtVerify(token, secret, {
+      algorithms: ['HS256'],
+      clockTolerance: 5,
+      currentDate: now,
+      requiredClaims: ['exp', 'iat', 'nbf'],
+      maxTokenAge: 300,
+    });
     return true;
   } catch {
     return false;
@@ -47,15 +57,27 @@ describe(verifyHs256.name, () => {
   });
 
   it('accepts what jose signs and refuses any altered byte', async () => {
-    const token = await new SignJWT({ jti: 'a' }).setProtectedHeader({ alg: 'HS256', kid: 'k' }).setIssuedAt(t).setNotBefore(t).setExpirationTime(t + 60).sign(secret);
+    const token = await new SignJWT({ jti: 'a' })
+      .setProtectedHeader({ alg: 'HS256', kid: 'k' })
+      .setIssuedAt(t)
+      .setNotBefore(t)
+      .setExpirationTime(t + 60)
+      .sign(secret);
     expect(verifyHs256(token, secret, policy)).toEqual({ iat: t, nbf: t, exp: t + 60, jti: 'a' });
     for (let index = 0; index < token.length; index += 7) {
       if (token[index] === '.') continue;
-      const altered = token.slice(0, index) + (token[index] === 'A' ? 'B' : 'A') + token.slice(index + 1);
+      const altered =
+        token.slice(0, index) + (token[index] === 'A' ? 'B' : 'A') + token.slice(index + 1);
       // A segment's last base64url character carries unused low bits: A↔B there may decode to the
       // same bytes, which alters nothing (the test failed on such a token now and then).
-      const segmentOf = (jwt: string): string => jwt.slice(jwt.lastIndexOf('.', index) + 1).split('.')[0];
-      if (Buffer.from(segmentOf(altered), 'base64url').equals(Buffer.from(segmentOf(token), 'base64url'))) continue;
+      const segmentOf = (jwt: string): string =>
+        jwt.slice(jwt.lastIndexOf('.', index) + 1).split('.')[0];
+      if (
+        Buffer.from(segmentOf(altered), 'base64url').equals(
+          Buffer.from(segmentOf(token), 'base64url'),
+        )
+      )
+        continue;
       expect(verifyHs256(altered, secret, policy)).toBeUndefined();
     }
   });

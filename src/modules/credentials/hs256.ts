@@ -22,7 +22,9 @@ function jsonObject(segment: string): Record<string, unknown> | undefined {
   if (!SEGMENT.test(segment)) return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -41,7 +43,11 @@ export function decodeJwtHeader(token: string): Record<string, unknown> | undefi
  * token. The signature is compared in constant time and always computed, so an unknown key
  * (verified against a decoy) takes as long as a wrong signature.
  */
-export function verifyHs256(token: string, secret: Uint8Array, policy: Hs256Policy): Hs256Claims | undefined {
+export function verifyHs256(
+  token: string,
+  secret: Uint8Array,
+  policy: Hs256Policy,
+): Hs256Claims | undefined {
   const parts = token.split('.');
   if (parts.length !== 3 || !SEGMENT.test(parts[2])) return undefined;
   const expected = createHmac('sha256', secret).update(`${parts[0]}.${parts[1]}`).digest();
@@ -52,7 +58,8 @@ export function verifyHs256(token: string, secret: Uint8Array, policy: Hs256Poli
   const payload = jsonObject(parts[1]);
   if (!payload) return undefined;
   const { iat, exp, nbf } = payload;
-  if (typeof iat !== 'number' || typeof exp !== 'number' || typeof nbf !== 'number') return undefined;
+  if (typeof iat !== 'number' || typeof exp !== 'number' || typeof nbf !== 'number')
+    return undefined;
   if (!Number.isFinite(iat) || !Number.isFinite(exp) || !Number.isFinite(nbf)) return undefined;
   const now = Math.floor(policy.now.getTime() / 1000);
   const tolerance = policy.toleranceSeconds;

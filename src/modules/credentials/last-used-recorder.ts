@@ -25,7 +25,9 @@ export class LastUsedRecorder {
     if (this.written.size > 10_000) this.written.clear();
     this.written.set(credentialId, now.getTime());
     this.repository.touchLastUsed(credentialId, now).catch((error: unknown) => {
-      this.logger.warn(`could not record last use of a credential: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(
+        `could not record last use of a credential: ${error instanceof Error ? error.message : String(error)}`,
+      );
     });
   }
 }

@@ -4,7 +4,8 @@ import { RateLimitRepository } from './rate-limit.repository.js';
 import { SharedRedis } from './shared-redis.js';
 import type { RateLimitState } from '../../common/http/rate-limit-headers.js';
 
-export type RateDecision = ({ allowed: true } | { allowed: false; retryAfterSeconds: number }) & RateLimitState;
+export type RateDecision = ({ allowed: true } | { allowed: false; retryAfterSeconds: number }) &
+  RateLimitState;
 
 interface LocalWindow {
   windowStart: number;
@@ -75,21 +76,39 @@ export class RateLimiter {
     if (!local?.exhausted) return undefined;
     const { windowStart, retryAfterSeconds } = this.windowAt(windowMs);
     if (local.windowStart !== windowStart) return undefined;
-    return { allowed: false, retryAfterSeconds, limit, remaining: 0, resetSeconds: retryAfterSeconds };
+    return {
+      allowed: false,
+      retryAfterSeconds,
+      limit,
+      remaining: 0,
+      resetSeconds: retryAfterSeconds,
+    };
   }
 
   /** The fixed window that holds now, and the seconds until it ends (at least 1). */
   private windowAt(windowMs: number): { windowStart: number; retryAfterSeconds: number } {
     const now = this.clock.now().getTime();
     const windowStart = Math.floor(now / windowMs) * windowMs;
-    return { windowStart, retryAfterSeconds: Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000)) };
+    return {
+      windowStart,
+      retryAfterSeconds: Math.max(1, Math.ceil((windowStart + windowMs - now) / 1000)),
+    };
   }
 
-  private async add(bucket: string, windowStart: number, windowMs: number, amount: number): Promise<number> {
+  private async add(
+    bucket: string,
+    windowStart: number,
+    windowMs: number,
+    amount: number,
+  ): Promise<number> {
     const client = this.redis.client;
     if (client) {
       const key = `mig:rl:${bucket}:${windowStart}`;
-      const [[incrError, total]] = (await client.multi().incrby(key, amount).pexpire(key, windowMs * 2).exec()) ?? [[null, 0]];
+      const [[incrError, total]] = (await client
+        .multi()
+        .incrby(key, amount)
+        .pexpire(key, windowMs * 2)
+        .exec()) ?? [[null, 0]];
       if (incrError) throw incrError;
       return Number(total);
     }

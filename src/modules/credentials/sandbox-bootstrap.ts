@@ -15,7 +15,10 @@ export const SANDBOX_PAGE_ORIGINS = ['http://localhost:4000', 'http://127.0.0.1:
 
 /** The folder beside the embedded database (`.data/` by default), where first-start secrets go. */
 function dataFolder(environment: Environment): string {
-  const dataDir = environment.EMBEDDED_DATA_DIR === 'memory://' ? './.data/pglite' : environment.EMBEDDED_DATA_DIR;
+  const dataDir =
+    environment.EMBEDDED_DATA_DIR === 'memory://'
+      ? './.data/pglite'
+      : environment.EMBEDDED_DATA_DIR;
   return path.dirname(path.resolve(dataDir));
 }
 
@@ -70,12 +73,19 @@ export class SandboxBootstrap implements OnApplicationBootstrap {
     const created = await this.issuance.createFirstAdminKey();
     if (!created) return;
     const file = firstAdminKeyFile(this.environment);
-    await writeSecretFile(file, { id: created.id, role: 'admin', key: created.key, usage: 'Authorization: Bearer <key> on /admin/v1/**' });
+    await writeSecretFile(file, {
+      id: created.id,
+      role: 'admin',
+      key: created.key,
+      usage: 'Authorization: Bearer <key> on /admin/v1/**',
+    });
     this.logger.log(`created the first admin key ${created.id}; the key is in ${file} (mode 0600)`);
   }
 
   private async createSandboxClient(): Promise<void> {
-    const claimed = await this.repository.transaction((tx) => this.repository.claimSystemSetting(MARKER, { at: new Date().toISOString() }, tx));
+    const claimed = await this.repository.transaction((tx) =>
+      this.repository.claimSystemSetting(MARKER, { at: new Date().toISOString() }, tx),
+    );
     if (!claimed) return;
     const created = await this.clients.createClient({
       name: 'Sandbox client',
@@ -85,6 +95,8 @@ export class SandboxBootstrap implements OnApplicationBootstrap {
     });
     const file = sandboxCredentialsFile(this.environment);
     await writeSecretFile(file, created);
-    this.logger.log(`created the sandbox client ${created.clientId}; its credentials are in ${file} (mode 0600)`);
+    this.logger.log(
+      `created the sandbox client ${created.clientId}; its credentials are in ${file} (mode 0600)`,
+    );
   }
 }

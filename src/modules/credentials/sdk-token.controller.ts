@@ -19,8 +19,13 @@ export class SdkTokenController {
   @HttpCode(200)
   @ApiKeyAuth()
   @AuditAction('sdk.token')
-  @ApiOperation({ summary: 'Mint a short-lived SDK token (X-SDK-TOKEN) for a device, with the API key. Accepted only by the device-side routes: GET /v1/he/{operatorId} and POST /v1/api/sdk/session.' })
-  @ApiAuthmatechOk(SdkTokenDataDto, { description: 'The SDK token and when it expires (SDK_TOKEN_TTL_SECONDS).' })
+  @ApiOperation({
+    summary:
+      'Mint a short-lived SDK token (X-SDK-TOKEN) for a device, with the API key. Accepted only by the device-side routes: GET /v1/he/{operatorId} and POST /v1/api/sdk/session.',
+  })
+  @ApiAuthmatechOk(SdkTokenDataDto, {
+    description: 'The SDK token and when it expires (SDK_TOKEN_TTL_SECONDS).',
+  })
   mint(@CurrentClient() client: AuthenticatedClient): AuthmatechEnvelope<SdkTokenDataDto> {
     const { token, expiresAt } = this.authenticator.mintSdkToken(client);
     return authmatechSuccess({

@@ -19,18 +19,23 @@ import { Idempotent } from '../../common/http/idempotency.js';
 @ApiTags(Tags.credentials)
 @Controller('v1/api')
 export class SelfServiceController {
-  constructor(
-    private readonly issuance: CredentialIssuanceService,
-  ) {}
+  constructor(private readonly issuance: CredentialIssuanceService) {}
 
   @Post('me/api-key/rotate')
   @HttpCode(200)
   @ApiKeyAuth()
   @AuditAction('credential.rotate')
   @Idempotent()
-  @ApiOperation({ summary: 'Issue a new API key; the old one keeps working for the grace period.', description: 'A wrong secretKey is the uniform 401.' })
+  @ApiOperation({
+    summary: 'Issue a new API key; the old one keeps working for the grace period.',
+    description: 'A wrong secretKey is the uniform 401.',
+  })
   @ApiAuthmatechOk(RotatedKeyDataDto, { description: 'The new key (shown only here).' })
-  rotateMine(@CurrentClient() client: AuthenticatedClient, @Body() body: RotateApiKeyDto, @Req() request: FastifyRequest): Promise<AuthmatechEnvelope<RotatedKeyDataDto>> {
+  rotateMine(
+    @CurrentClient() client: AuthenticatedClient,
+    @Body() body: RotateApiKeyDto,
+    @Req() request: FastifyRequest,
+  ): Promise<AuthmatechEnvelope<RotatedKeyDataDto>> {
     return this.rotate(client, body, request);
   }
 
@@ -39,19 +44,40 @@ export class SelfServiceController {
   @ApiKeyAuth()
   @AuditAction('credential.rotate')
   @Idempotent()
-  @ApiOperation({ summary: 'Authmatech-compatible key rotation: body {"secretKey"}, answer data.newApiKey.', description: 'A wrong secretKey is the uniform 401.' })
+  @ApiOperation({
+    summary: 'Authmatech-compatible key rotation: body {"secretKey"}, answer data.newApiKey.',
+    description: 'A wrong secretKey is the uniform 401.',
+  })
   @ApiAuthmatechOk(RotatedKeyDataDto, { description: 'The new key (shown only here).' })
-  rotateKey(@CurrentClient() client: AuthenticatedClient, @Body() body: RotateApiKeyDto, @Req() request: FastifyRequest): Promise<AuthmatechEnvelope<RotatedKeyDataDto>> {
+  rotateKey(
+    @CurrentClient() client: AuthenticatedClient,
+    @Body() body: RotateApiKeyDto,
+    @Req() request: FastifyRequest,
+  ): Promise<AuthmatechEnvelope<RotatedKeyDataDto>> {
     return this.rotate(client, body, request);
   }
 
-  private async rotate(client: AuthenticatedClient, body: RotateApiKeyDto, request: FastifyRequest): Promise<AuthmatechEnvelope<RotatedKeyDataDto>> {
+  private async rotate(
+    client: AuthenticatedClient,
+    body: RotateApiKeyDto,
+    request: FastifyRequest,
+  ): Promise<AuthmatechEnvelope<RotatedKeyDataDto>> {
     const answer = (result: RotationResult): AuthmatechEnvelope<RotatedKeyDataDto> =>
-      authmatechSuccess({ newApiKey: result.secret, fingerprint: result.credential.fingerprint, previousKeyValidUntil: result.previousValidUntil });
+      authmatechSuccess({
+        newApiKey: result.secret,
+        fingerprint: result.credential.fingerprint,
+        previousKeyValidUntil: result.previousValidUntil,
+      });
     const result: RotationResult = await this.issuance.rotateApiKeyWithSecret(
       client.clientId,
       body.secretKey,
-      { type: 'client', id: client.clientId, contract: 'authmatech', credential: client.credential, correlationId: request.id },
+      {
+        type: 'client',
+        id: client.clientId,
+        contract: 'authmatech',
+        credential: client.credential,
+        correlationId: request.id,
+      },
       answeringFor(request, 200, answer),
     );
     return answer(result);

@@ -13,9 +13,15 @@ export class SharedRedis implements OnApplicationShutdown {
 
   constructor(environment: Environment) {
     if (environment.REDIS_URL) {
-      this.client = new Redis(environment.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true });
+      this.client = new Redis(environment.REDIS_URL, {
+        lazyConnect: false,
+        maxRetriesPerRequest: 2,
+        enableOfflineQueue: true,
+      });
       // Without a listener a lost connection would crash the process; commands fail and the request gets a 5xx instead.
-      this.client.on('error', (error: Error) => { new Logger(SharedRedis.name).warn(`redis: ${error.message}`); });
+      this.client.on('error', (error: Error) => {
+        new Logger(SharedRedis.name).warn(`redis: ${error.message}`);
+      });
     }
   }
 

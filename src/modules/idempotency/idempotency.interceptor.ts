@@ -1,8 +1,17 @@
-import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import {
+  Injectable,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
 import { ModuleRef, Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT, type IdempotentRoute } from '../../common/http/idempotency.js';
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENT,
+  type IdempotentRoute,
+} from '../../common/http/idempotency.js';
 import { invalidIdempotencyKey } from './idempotency.errors.js';
 import { IdempotencyService } from './idempotency.service.js';
 
@@ -34,7 +43,16 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const header = request.headers[IDEMPOTENCY_KEY_HEADER];
     if (!route || header === undefined || !request.context) return next.handle();
     if (typeof header !== 'string') throw invalidIdempotencyKey();
-    const shape = { method: request.method, params: request.params, query: request.query, body: request.body };
-    return from(this.idempotency.run(request.context, route, header, shape, () => lastValueFrom(next.handle(), { defaultValue: undefined })));
+    const shape = {
+      method: request.method,
+      params: request.params,
+      query: request.query,
+      body: request.body,
+    };
+    return from(
+      this.idempotency.run(request.context, route, header, shape, () =>
+        lastValueFrom(next.handle(), { defaultValue: undefined }),
+      ),
+    );
   }
 }

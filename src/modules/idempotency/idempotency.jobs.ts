@@ -20,7 +20,9 @@ export class IdempotencyJobs {
       const report = await this.idempotency.purgeExpired();
       if (report.keys > 0) this.logger.log(`purged ${report.keys} expired idempotency keys`);
     } catch (error) {
-      this.logger.error(`idempotency purge failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(
+        `idempotency purge failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 }

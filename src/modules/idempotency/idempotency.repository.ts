@@ -5,7 +5,13 @@ import { DatabaseLock, tryLock } from '../../common/database/database-locks.js';
 /** A claimed key and, once its unit committed, the answer stored with it. */
 export interface StoredKey {
   digest: string;
-  answer: { status: number; bodySealed: string; keyVersion: number; eventId: string | null; correlationId: string | null } | null;
+  answer: {
+    status: number;
+    bodySealed: string;
+    keyVersion: number;
+    eventId: string | null;
+    correlationId: string | null;
+  } | null;
 }
 
 @Injectable()
@@ -14,9 +20,13 @@ export class IdempotencyRepository {
 
   /** The caller's key if claimed and not expired. Claims are written only by the audit unit of work. */
   async find(scope: string, key: string, now: Date): Promise<StoredKey | undefined> {
-    const claim = await this.prisma.client.idempotencyKey.findUnique({ where: { scope_key: { scope, key } } });
+    const claim = await this.prisma.client.idempotencyKey.findUnique({
+      where: { scope_key: { scope, key } },
+    });
     if (!claim || claim.expiresAt <= now) return undefined;
-    const answer = await this.prisma.client.idempotencyResponse.findUnique({ where: { scope_key: { scope, key } } });
+    const answer = await this.prisma.client.idempotencyResponse.findUnique({
+      where: { scope_key: { scope, key } },
+    });
     return {
       digest: claim.requestDigest,
       answer: answer && {

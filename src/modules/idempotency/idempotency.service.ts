@@ -2,11 +2,21 @@ import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { Caller } from '../../common/auth/caller.js';
 import { Clock } from '../../common/clock/clock.js';
-import { IDEMPOTENT_REPLAYED_HEADER, IdempotencyKeyInUse, IdempotencyKeyTaken, type IdempotentRequest, type IdempotentRoute } from '../../common/http/idempotency.js';
+import {
+  IDEMPOTENT_REPLAYED_HEADER,
+  IdempotencyKeyInUse,
+  IdempotencyKeyTaken,
+  type IdempotentRequest,
+  type IdempotentRoute,
+} from '../../common/http/idempotency.js';
 import type { RequestContext } from '../../common/http/request-context.js';
 import { SecretBox } from '../../common/crypto/secret-box.js';
 import { canonicalJson } from './canonical-json.js';
-import { idempotencyKeyInUse, idempotencyKeyReused, invalidIdempotencyKey } from './idempotency.errors.js';
+import {
+  idempotencyKeyInUse,
+  idempotencyKeyReused,
+  invalidIdempotencyKey,
+} from './idempotency.errors.js';
 import { IdempotencyRepository, type StoredKey } from './idempotency.repository.js';
 
 const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
@@ -51,13 +61,20 @@ export class IdempotencyService {
   ) {}
 
   /** Runs `handler` once per key, or answers with the stored answer (a web Response) of its first run. */
-  async run(ctx: RequestContext, route: IdempotentRoute, key: string, request: RequestShape, handler: () => Promise<unknown>): Promise<unknown> {
+  async run(
+    ctx: RequestContext,
+    route: IdempotentRoute,
+    key: string,
+    request: RequestShape,
+    handler: () => Promise<unknown>,
+  ): Promise<unknown> {
     if (!KEY_PATTERN.test(key)) throw invalidIdempotencyKey();
     if (!ctx.caller) return handler();
     const scope = scopeOf(ctx.caller);
     const digest = digestOf(ctx, request);
     const slot = `${scope}\n${key}`;
-    for (let waiting = this.running.get(slot); waiting; waiting = this.running.get(slot)) await waiting;
+    for (let waiting = this.running.get(slot); waiting; waiting = this.running.get(slot))
+      await waiting;
 
     const stored = await this.repository.find(scope, key, this.clock.now());
     if (stored) return this.replay(ctx, route, stored, digest);
@@ -84,7 +101,12 @@ export class IdempotencyService {
     }
   }
 
-  private requestOf(scope: string, key: string, digest: string, createdAt: Date): IdempotentRequest {
+  private requestOf(
+    scope: string,
+    key: string,
+    digest: string,
+    createdAt: Date,
+  ): IdempotentRequest {
     const box = this.box;
     return {
       scope,
@@ -100,11 +122,20 @@ export class IdempotencyService {
   }
 
   /** The stored answer, audited as a replay of the original request's event. */
-  private replay(ctx: RequestContext, route: IdempotentRoute, stored: StoredKey, digest: string): Response {
+  private replay(
+    ctx: RequestContext,
+    route: IdempotentRoute,
+    stored: StoredKey,
+    digest: string,
+  ): Response {
     if (stored.digest !== digest) throw idempotencyKeyReused(route.mismatchStatus);
     if (!stored.answer) throw idempotencyKeyInUse();
-    const body = this.box.open({ ciphertext: stored.answer.bodySealed, keyVersion: stored.answer.keyVersion });
-    const action = ctx.audit.action ?? ctx.route.action ?? `${ctx.method} ${ctx.route.pattern ?? ''}`;
+    const body = this.box.open({
+      ciphertext: stored.answer.bodySealed,
+      keyVersion: stored.answer.keyVersion,
+    });
+    const action =
+      ctx.audit.action ?? ctx.route.action ?? `${ctx.method} ${ctx.route.pattern ?? ''}`;
     ctx.audit.action = `${action}.replay`;
     // The replay's event names the original's, and never repeats its verdict (it decided nothing).
     ctx.audit.verdict = undefined;
@@ -114,7 +145,10 @@ export class IdempotencyService {
     };
     return new Response(body, {
       status: stored.answer.status,
-      headers: { 'content-type': 'application/json; charset=utf-8', [IDEMPOTENT_REPLAYED_HEADER]: 'true' },
+      headers: {
+        'content-type': 'application/json; charset=utf-8',
+        [IDEMPOTENT_REPLAYED_HEADER]: 'true',
+      },
     });
   }
 
@@ -125,6 +159,12 @@ export class IdempotencyService {
 
 /** SHA-256 of the canonical request: method, route, path parameters, query and body. */
 function digestOf(ctx: RequestContext, request: RequestShape): string {
-  const canonical = canonicalJson({ method: request.method, route: ctx.route.pattern, params: request.params, query: request.query, body: request.body });
+  const canonical = canonicalJson({
+    method: request.method,
+    route: ctx.route.pattern,
+    params: request.params,
+    query: request.query,
+    body: request.body,
+  });
   return createHash('sha256').update(canonical).digest('hex');
 }

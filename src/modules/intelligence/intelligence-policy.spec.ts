@@ -1,6 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { SERVICE_TYPES } from '../verification/dto/verify.dto.js';
-import { completePolicy, defaultPolicy, detect, evaluate, FACTOR_CODES, FACTORS, factorsOf, type FactorCode } from './intelligence-policy.js';
+import {
+  completePolicy,
+  defaultPolicy,
+  detect,
+  evaluate,
+  FACTOR_CODES,
+  FACTORS,
+  factorsOf,
+  type FactorCode,
+} from './intelligence-policy.js';
 import type { Signals } from './intelligence-signals.js';
 
 /** Signals that raise no factor at all but sim_stable. */
@@ -10,11 +19,31 @@ function neutral(): Signals {
     simSwap: { known: true, ageSeconds: 400 * 86_400 },
     deviceSwap: { known: true, ageSeconds: 400 * 86_400 },
     silent: { session: true, successAgeSeconds: null, failureAgeSeconds: null },
-    device: { given: true, seenWithNumber: false, numberHasHistory: false, sessionMismatch: false, numbersOnDevice: [1, 1, 1], devicesOnNumber: [1, 1, 1] },
+    device: {
+      given: true,
+      seenWithNumber: false,
+      numberHasHistory: false,
+      sessionMismatch: false,
+      numbersOnDevice: [1, 1, 1],
+      devicesOnNumber: [1, 1, 1],
+    },
     operator: { current: 'OP_A', previous: null },
-    network: { countryCode: 'NL', numberCountry: 'NL', previousCountry: null, connectionType: null, vpn: false, proxy: false },
+    network: {
+      countryCode: 'NL',
+      numberCountry: 'NL',
+      previousCountry: null,
+      connectionType: null,
+      vpn: false,
+      proxy: false,
+    },
     integrity: { rooted: false, emulator: false, appIntegrity: 'passed' },
-    velocity: { number: [1, 1, 1], device: [1, 1, 1], ip: [1, 1, 1], verifies: [0, 0, 0], failures: [0, 0, 0] },
+    velocity: {
+      number: [1, 1, 1],
+      device: [1, 1, 1],
+      ip: [1, 1, 1],
+      verifies: [0, 0, 0],
+      failures: [0, 0, 0],
+    },
   };
 }
 
@@ -61,7 +90,10 @@ describe('intelligence policy', () => {
       const raised = evaluate(signals, policy);
       expect(raised.factors.map((factor) => factor.code)).toContain(code);
       // The same signals with the factor's weight at 0: the difference is the factor's own effect.
-      const without = evaluate(signals, completePolicy('LOGIN', { ...policy, weights: { ...policy.weights, [code]: 0 } }));
+      const without = evaluate(
+        signals,
+        completePolicy('LOGIN', { ...policy, weights: { ...policy.weights, [code]: 0 } }),
+      );
       expect(raised.riskScore - without.riskScore).toBe(FACTORS[code].weight);
     });
   });
@@ -72,7 +104,13 @@ describe('intelligence policy', () => {
       const signals = neutral();
       for (const code of rule.factors) RAISE[code](signals);
       // Lowest possible score otherwise, so only the rule can decide.
-      const evaluation = evaluate(signals, { ...defaults, base: 0, weights: Object.fromEntries(FACTOR_CODES.map((code) => [code, 0])) as typeof defaults.weights });
+      const evaluation = evaluate(signals, {
+        ...defaults,
+        base: 0,
+        weights: Object.fromEntries(
+          FACTOR_CODES.map((code) => [code, 0]),
+        ) as typeof defaults.weights,
+      });
       expect(evaluation.rules).toContain(rule.id);
       expect(evaluation.decision).toBe(rule.decision);
     });
@@ -103,14 +141,24 @@ describe('intelligence policy', () => {
     RAISE.repeated_failures(signals);
     signals.network.previousCountry = 'DE';
     const result = detect(signals, defaultPolicy('LOGIN'));
-    expect(result.anomalies.map((anomaly) => anomaly.type)).toEqual(['MULTI_ACCOUNT', 'VELOCITY_SPIKE', 'REPEATED_FAILURES', 'GEO_SHIFT']);
+    expect(result.anomalies.map((anomaly) => anomaly.type)).toEqual([
+      'MULTI_ACCOUNT',
+      'VELOCITY_SPIKE',
+      'REPEATED_FAILURES',
+      'GEO_SHIFT',
+    ]);
     expect(result.anomalyScore).toBe(100);
     expect(result.recommendedAction).toBe('BLOCK');
-    expect(detect(neutral(), defaultPolicy('LOGIN'))).toEqual({ anomalies: [], anomalyScore: 0, recommendedAction: 'ALLOW' });
+    expect(detect(neutral(), defaultPolicy('LOGIN'))).toEqual({
+      anomalies: [],
+      anomalyScore: 0,
+      recommendedAction: 'ALLOW',
+    });
   });
 
   it('is documented: the README lists every factor with its default weight', () => {
     const readme = readFileSync('README.md', 'utf8');
-    for (const code of FACTOR_CODES) expect(readme).toContain(`| \`${code}\` | ${FACTORS[code].weight} |`);
+    for (const code of FACTOR_CODES)
+      expect(readme).toContain(`| \`${code}\` | ${FACTORS[code].weight} |`);
   });
 });

@@ -15,7 +15,11 @@ export interface Signals {
   device: DeviceSignal;
   operator: { current: string | null; previous: string | null };
   network: NetworkSignal;
-  integrity: { rooted: boolean | null; emulator: boolean | null; appIntegrity: 'passed' | 'failed' | 'unknown' | null };
+  integrity: {
+    rooted: boolean | null;
+    emulator: boolean | null;
+    appIntegrity: 'passed' | 'failed' | 'unknown' | null;
+  };
   velocity: VelocitySignal;
 }
 
@@ -24,7 +28,8 @@ export interface Signals {
  * was never swapped answers its activation date, so its age is the SIM's age. `unknown`: the
  * operator failed, was too slow or has no swap API; never the same as "not swapped".
  */
-export type SwapSignal = { known: true; ageSeconds: number | null } | { known: false; reason: string };
+export type SwapSignal =
+  { known: true; ageSeconds: number | null } | { known: false; reason: string };
 
 interface SilentSignal {
   /** Whether the request named an SDK session. */

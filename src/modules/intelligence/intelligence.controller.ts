@@ -10,12 +10,19 @@ import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import { ApiAuthmatechOk, ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
 import { AssessmentRequestDto } from './dto/assessment-request.dto.js';
-import { DetectAnalysisDataDto, ShieldAssessmentDataDto, TrustScoreDataDto } from './dto/assessment-responses.dto.js';
+import {
+  DetectAnalysisDataDto,
+  ShieldAssessmentDataDto,
+  TrustScoreDataDto,
+} from './dto/assessment-responses.dto.js';
 import { IntelligenceCodes } from './intelligence.errors.js';
 import { IntelligenceService } from './intelligence.service.js';
 
-const ASSESSMENT_ERRORS = { 400: ['INVALID_MOBILE_NUMBER', 'PRODUCT_NOT_ENABLED', IntelligenceCodes.insufficientBalance] };
-const COST = 'LIVE clients pay one credit per answer (in the same unit of work as its audit event); SANDBOX calls are free.';
+const ASSESSMENT_ERRORS = {
+  400: ['INVALID_MOBILE_NUMBER', 'PRODUCT_NOT_ENABLED', IntelligenceCodes.insufficientBalance],
+};
+const COST =
+  'LIVE clients pay one credit per answer (in the same unit of work as its audit event); SANDBOX calls are free.';
 
 /**
  * Authmatech intelligence: Trust score, Shield assessment and Detect, one request shape for all
@@ -33,8 +40,13 @@ export class IntelligenceController {
   @AuditAction('trust.score')
   @OwnUnitOfWork()
   @Idempotent()
-  @ApiOperation({ summary: 'Trust score 0–100 (higher = more trustworthy) with a recommendation and its factors', description: COST })
-  @ApiAuthmatechOk(TrustScoreDataDto, { description: 'The score; a BLOCK recommendation is a 200 like any other.' })
+  @ApiOperation({
+    summary: 'Trust score 0–100 (higher = more trustworthy) with a recommendation and its factors',
+    description: COST,
+  })
+  @ApiAuthmatechOk(TrustScoreDataDto, {
+    description: 'The score; a BLOCK recommendation is a 200 like any other.',
+  })
   @ApiErrors(ASSESSMENT_ERRORS)
   async trust(
     @Ctx() ctx: RequestContext,
@@ -50,8 +62,13 @@ export class IntelligenceController {
   @AuditAction('shield.assess')
   @OwnUnitOfWork()
   @Idempotent()
-  @ApiOperation({ summary: 'Shield: ALLOW, CHALLENGE, REVIEW or BLOCK, with the risk score and reason codes', description: COST })
-  @ApiAuthmatechOk(ShieldAssessmentDataDto, { description: 'The decision; BLOCK is a 200, never an error.' })
+  @ApiOperation({
+    summary: 'Shield: ALLOW, CHALLENGE, REVIEW or BLOCK, with the risk score and reason codes',
+    description: COST,
+  })
+  @ApiAuthmatechOk(ShieldAssessmentDataDto, {
+    description: 'The decision; BLOCK is a 200, never an error.',
+  })
   @ApiErrors(ASSESSMENT_ERRORS)
   async shield(
     @Ctx() ctx: RequestContext,
@@ -67,8 +84,14 @@ export class IntelligenceController {
   @AuditAction('detect.analyze')
   @OwnUnitOfWork()
   @Idempotent()
-  @ApiOperation({ summary: 'Detect: anomalies (multi-account, velocity, repeated failures, geography shifts) and a recommended action', description: COST })
-  @ApiAuthmatechOk(DetectAnalysisDataDto, { description: 'The anomalies and the recommended action.' })
+  @ApiOperation({
+    summary:
+      'Detect: anomalies (multi-account, velocity, repeated failures, geography shifts) and a recommended action',
+    description: COST,
+  })
+  @ApiAuthmatechOk(DetectAnalysisDataDto, {
+    description: 'The anomalies and the recommended action.',
+  })
   @ApiErrors(ASSESSMENT_ERRORS)
   async detect(
     @Ctx() ctx: RequestContext,

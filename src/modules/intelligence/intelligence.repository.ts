@@ -8,7 +8,9 @@ export const ASSESSMENTS: UnitWriteKind = {
   name: 'intelligence.assessment',
   columns:
     'id uuid, transaction_id text, client_id text, product text, service_type text, phone_hash text, device_hash text, ip_hash text, operator_id text, country_code text, signals jsonb, factors jsonb, score integer, decision text, policy_version integer, created_at timestamptz',
-  insert: (rows) => `INSERT INTO assessment (id, transaction_id, client_id, product, service_type, phone_hash, device_hash, ip_hash, operator_id, country_code, signals, factors, score, decision, policy_version, created_at)
+  insert: (
+    rows,
+  ) => `INSERT INTO assessment (id, transaction_id, client_id, product, service_type, phone_hash, device_hash, ip_hash, operator_id, country_code, signals, factors, score, decision, policy_version, created_at)
     SELECT id, transaction_id, client_id, product::assessment_product, service_type, phone_hash, device_hash, ip_hash, operator_id, country_code, signals,
            ARRAY(SELECT jsonb_array_elements_text(factors)), score, decision, policy_version, created_at FROM ${rows}`,
 };
@@ -35,11 +37,21 @@ export interface StoredPolicy {
 }
 
 interface StatsRow {
-  n0: number; n1: number; n2: number;
-  d0: number; d1: number; d2: number;
-  i0: number; i1: number; i2: number;
-  on0: number; on1: number; on2: number;
-  od0: number; od1: number; od2: number;
+  n0: number;
+  n1: number;
+  n2: number;
+  d0: number;
+  d1: number;
+  d2: number;
+  i0: number;
+  i1: number;
+  i2: number;
+  on0: number;
+  on1: number;
+  on2: number;
+  od0: number;
+  od1: number;
+  od2: number;
   seen: boolean;
   has_devices: boolean;
   previous_operator: string | null;
@@ -54,7 +66,13 @@ export class IntelligenceRepository {
    * Counts over the client's assessments of the last 24 h (before `now`) in one statement, so
    * every instance sees the same velocity: the counts come from the shared table, not memory.
    */
-  async historyStats(clientId: string, phoneHash: string, deviceHash: string | null, ipHash: string | null, now: Date): Promise<HistoryStats> {
+  async historyStats(
+    clientId: string,
+    phoneHash: string,
+    deviceHash: string | null,
+    ipHash: string | null,
+    now: Date,
+  ): Promise<HistoryStats> {
     const rows = await this.prisma.client.$queryRawUnsafe<StatsRow[]>(
       // One branch per identifier, each on its own (client_id, <hash>, created_at) index; an OR
       // over the three made the planner walk every assessment of the client's last 24 h instead.
@@ -115,8 +133,18 @@ export class IntelligenceRepository {
 
   /** The client's newest policy version for the service type. */
   async findActivePolicy(clientId: string, serviceType: string): Promise<StoredPolicy | undefined> {
-    const row = await this.prisma.client.intelligencePolicy.findFirst({ where: { clientId, serviceType }, orderBy: { version: 'desc' } });
-    return row ? { version: row.version, policy: row.policy, createdBy: row.createdBy, createdAt: row.createdAt } : undefined;
+    const row = await this.prisma.client.intelligencePolicy.findFirst({
+      where: { clientId, serviceType },
+      orderBy: { version: 'desc' },
+    });
+    return row
+      ? {
+          version: row.version,
+          policy: row.policy,
+          createdBy: row.createdBy,
+          createdAt: row.createdAt,
+        }
+      : undefined;
   }
 
   /** The newest version of each of the client's service types. */
@@ -126,20 +154,46 @@ export class IntelligenceRepository {
       distinct: ['serviceType'],
       orderBy: [{ serviceType: 'asc' }, { version: 'desc' }],
     });
-    return rows.map((row) => ({ serviceType: row.serviceType, version: row.version, policy: row.policy, createdBy: row.createdBy, createdAt: row.createdAt }));
+    return rows.map((row) => ({
+      serviceType: row.serviceType,
+      version: row.version,
+      policy: row.policy,
+      createdBy: row.createdBy,
+      createdAt: row.createdAt,
+    }));
   }
 
   /** The client's versions of one service type, newest first (a page of at most `limit`). */
-  async listPolicyVersions(clientId: string, serviceType: string, limit: number): Promise<StoredPolicy[]> {
-    const rows = await this.prisma.client.intelligencePolicy.findMany({ where: { clientId, serviceType }, orderBy: { version: 'desc' }, take: limit });
-    return rows.map((row) => ({ version: row.version, policy: row.policy, createdBy: row.createdBy, createdAt: row.createdAt }));
+  async listPolicyVersions(
+    clientId: string,
+    serviceType: string,
+    limit: number,
+  ): Promise<StoredPolicy[]> {
+    const rows = await this.prisma.client.intelligencePolicy.findMany({
+      where: { clientId, serviceType },
+      orderBy: { version: 'desc' },
+      take: limit,
+    });
+    return rows.map((row) => ({
+      version: row.version,
+      policy: row.policy,
+      createdBy: row.createdBy,
+      createdAt: row.createdAt,
+    }));
   }
 
   /**
    * Appends the next version (inside the caller's transaction, with its audit event). The
    * transaction-scoped advisory lock orders concurrent changes of one client's journey.
    */
-  async appendPolicy(tx: Tx, clientId: string, serviceType: string, policy: object, createdBy: string, at: Date): Promise<StoredPolicy> {
+  async appendPolicy(
+    tx: Tx,
+    clientId: string,
+    serviceType: string,
+    policy: object,
+    createdBy: string,
+    at: Date,
+  ): Promise<StoredPolicy> {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`intelligence_policy:${clientId}:${serviceType}`}, 0))`;
     const rows = await tx.$queryRaw<{ version: number }[]>`
       INSERT INTO intelligence_policy (client_id, service_type, version, policy, created_by, created_at)
@@ -153,7 +207,14 @@ export class IntelligenceRepository {
    * The client's assessments of one product and journey in [from, to), oldest first, a page at a
    * time (keyset on created_at, id), with only what a replay needs.
    */
-  async *replayable(clientId: string, product: string, serviceType: string, from: Date, to: Date, page = 10_000): AsyncGenerator<ReplayRow[]> {
+  async *replayable(
+    clientId: string,
+    product: string,
+    serviceType: string,
+    from: Date,
+    to: Date,
+    page = 10_000,
+  ): AsyncGenerator<ReplayRow[]> {
     const fetchPage = (after: { at: string; id: string } | undefined): Promise<ReplayRow[]> =>
       this.prisma.client.$queryRawUnsafe<ReplayRow[]>(
         // signals as text: the caller parses only the signals it has not seen yet.

@@ -9,7 +9,11 @@ import { RequestAudit } from '../audit/request-audit.service.js';
 import { BalanceService } from '../verification/balance.service.js';
 import type { ServiceType } from '../verification/dto/verify.dto.js';
 import type { AssessmentRequestDto } from './dto/assessment-request.dto.js';
-import type { DetectAnalysisDataDto, ShieldAssessmentDataDto, TrustScoreDataDto } from './dto/assessment-responses.dto.js';
+import type {
+  DetectAnalysisDataDto,
+  ShieldAssessmentDataDto,
+  TrustScoreDataDto,
+} from './dto/assessment-responses.dto.js';
 import {
   breakdownOf,
   confidenceOf,
@@ -28,11 +32,20 @@ import { SignalsService } from './signals.service.js';
 export type AssessmentProduct = 'trust' | 'shield' | 'detect';
 
 const PREFIX: Record<AssessmentProduct, string> = { trust: 'TR', shield: 'SH', detect: 'DE' };
-const ACTION: Record<AssessmentProduct, string> = { trust: 'trust.score', shield: 'shield.assess', detect: 'detect.analyze' };
+const ACTION: Record<AssessmentProduct, string> = {
+  trust: 'trust.score',
+  shield: 'shield.assess',
+  detect: 'detect.analyze',
+};
 
 // What a repeat with the same Idempotency-Key is answered when the unit found no credit.
 const NO_CREDIT_ERROR = insufficientBalance();
-const NO_CREDIT_BODY = errorBody('authmatech', 400, NO_CREDIT_ERROR.codeFor('authmatech'), NO_CREDIT_ERROR.message);
+const NO_CREDIT_BODY = errorBody(
+  'authmatech',
+  400,
+  NO_CREDIT_ERROR.codeFor('authmatech'),
+  NO_CREDIT_ERROR.message,
+);
 
 /**
  * Trust, Shield and Detect: one pipeline. Signals are collected (SignalsService), the client's
@@ -49,16 +62,34 @@ export class IntelligenceService {
     private readonly clock: Clock,
   ) {}
 
-  trust(ctx: RequestContext, client: AuthenticatedClient, body: AssessmentRequestDto): Promise<TrustScoreDataDto> {
-    return this.assess(ctx, client, 'trust', body, ({ transactionId, signals, evaluation }) => trustAnswer(transactionId, signals, evaluation, body));
+  trust(
+    ctx: RequestContext,
+    client: AuthenticatedClient,
+    body: AssessmentRequestDto,
+  ): Promise<TrustScoreDataDto> {
+    return this.assess(ctx, client, 'trust', body, ({ transactionId, signals, evaluation }) =>
+      trustAnswer(transactionId, signals, evaluation, body),
+    );
   }
 
-  shield(ctx: RequestContext, client: AuthenticatedClient, body: AssessmentRequestDto): Promise<ShieldAssessmentDataDto> {
-    return this.assess(ctx, client, 'shield', body, ({ transactionId, evaluation }) => shieldAnswer(transactionId, evaluation));
+  shield(
+    ctx: RequestContext,
+    client: AuthenticatedClient,
+    body: AssessmentRequestDto,
+  ): Promise<ShieldAssessmentDataDto> {
+    return this.assess(ctx, client, 'shield', body, ({ transactionId, evaluation }) =>
+      shieldAnswer(transactionId, evaluation),
+    );
   }
 
-  detect(ctx: RequestContext, client: AuthenticatedClient, body: AssessmentRequestDto): Promise<DetectAnalysisDataDto> {
-    return this.assess(ctx, client, 'detect', body, ({ transactionId, signals, detection }) => detectAnswer(transactionId, signals, detection));
+  detect(
+    ctx: RequestContext,
+    client: AuthenticatedClient,
+    body: AssessmentRequestDto,
+  ): Promise<DetectAnalysisDataDto> {
+    return this.assess(ctx, client, 'detect', body, ({ transactionId, signals, detection }) =>
+      detectAnswer(transactionId, signals, detection),
+    );
   }
 
   /**
@@ -70,16 +101,27 @@ export class IntelligenceService {
     client: AuthenticatedClient,
     product: AssessmentProduct,
     body: AssessmentRequestDto,
-    answerOf: (assessed: { transactionId: string; signals: Signals; evaluation: Evaluation; detection: DetectEvaluation }) => T,
+    answerOf: (assessed: {
+      transactionId: string;
+      signals: Signals;
+      evaluation: Evaluation;
+      detection: DetectEvaluation;
+    }) => T,
   ): Promise<T> {
     const serviceType: ServiceType = body.serviceType ?? 'LOGIN';
-    Object.assign(ctx.audit, { action: ACTION[product], serviceType, phoneNumber: body.mobileNumber });
-    if (body.sdkSessionId !== undefined) ctx.audit.detail = { ...ctx.audit.detail, sdkSessionId: body.sdkSessionId };
+    Object.assign(ctx.audit, {
+      action: ACTION[product],
+      serviceType,
+      phoneNumber: body.mobileNumber,
+    });
+    if (body.sdkSessionId !== undefined)
+      ctx.audit.detail = { ...ctx.audit.detail, sdkSessionId: body.sdkSessionId };
 
     // Refused before any signal is collected: a LIVE client without credit never spends an
     // operator's SIM-swap lookup (a product it lacks is refused earlier, by its guard). The unit
     // of work below still decides, as a credit may be spent meanwhile.
-    if (client.environment === 'LIVE' && !(await this.balances.hasCredit(client.clientId))) throw insufficientBalance();
+    if (client.environment === 'LIVE' && !(await this.balances.hasCredit(client.clientId)))
+      throw insufficientBalance();
     const [{ signals, keys }, policy] = await Promise.all([
       this.signals.collect(ctx, client, serviceType, body),
       this.policies.activePolicy(client.clientId, serviceType),
@@ -89,7 +131,10 @@ export class IntelligenceService {
     const transactionId = `${PREFIX[product]}-${randomUUID()}`;
     const decision = product === 'detect' ? detection.recommendedAction : evaluation.decision;
     const score = product === 'detect' ? detection.anomalyScore : evaluation.riskScore;
-    const factors = product === 'detect' ? detection.anomalies.map((anomaly) => anomaly.type) : evaluation.factors.map((factor) => factor.code);
+    const factors =
+      product === 'detect'
+        ? detection.anomalies.map((anomaly) => anomaly.type)
+        : evaluation.factors.map((factor) => factor.code);
     // What the trail keeps: the decision, the policy version and the factor codes; never an identifier.
     const verdict = {
       transactionId,
@@ -126,7 +171,11 @@ export class IntelligenceService {
         },
       ],
       ok: { status: 200, verdict, body: authmatechSuccess(answer) },
-      no_credit: { status: 400, errorCode: IntelligenceCodes.insufficientBalance, body: NO_CREDIT_BODY },
+      no_credit: {
+        status: 400,
+        errorCode: IntelligenceCodes.insufficientBalance,
+        body: NO_CREDIT_BODY,
+      },
     });
     if (outcome === 'no_credit') throw insufficientBalance();
     return answer;
@@ -142,14 +191,21 @@ function riskFactors(evaluation: Evaluation): string[] {
 }
 
 /** The Trust answer (Authmatech's shape) of one assessment. */
-function trustAnswer(transactionId: string, signals: Signals, evaluation: Evaluation, body: AssessmentRequestDto): TrustScoreDataDto {
+function trustAnswer(
+  transactionId: string,
+  signals: Signals,
+  evaluation: Evaluation,
+  body: AssessmentRequestDto,
+): TrustScoreDataDto {
   const breakdown = breakdownOf(evaluation);
   return {
     transactionId,
     trustScore: 100 - evaluation.riskScore,
     confidence: confidenceOf(signals),
     recommendation: evaluation.decision,
-    positiveFactors: evaluation.factors.filter((factor) => factor.weight < 0).map((factor) => factor.code),
+    positiveFactors: evaluation.factors
+      .filter((factor) => factor.weight < 0)
+      .map((factor) => factor.code),
     riskFactors: riskFactors(evaluation),
     breakdown: {
       network_score: breakdown.network,
@@ -172,18 +228,29 @@ function shieldAnswer(transactionId: string, evaluation: Evaluation): ShieldAsse
     reasonCodes: riskFactors(evaluation),
     sdkVerified: codes.has('sdk_verified'),
     deviceConsistencyLevel:
-      codes.has('device_session_mismatch') || codes.has('device_new') || codes.has('multi_account') || codes.has('number_many_devices')
+      codes.has('device_session_mismatch') ||
+      codes.has('device_new') ||
+      codes.has('multi_account') ||
+      codes.has('number_many_devices')
         ? 'INCONSISTENT'
         : codes.has('device_known')
           ? 'STABLE'
           : 'UNKNOWN',
-    operatorConsistencyLevel: codes.has('operator_changed') ? 'CHANGED' : codes.has('operator_stable') ? 'STABLE' : 'UNKNOWN',
+    operatorConsistencyLevel: codes.has('operator_changed')
+      ? 'CHANGED'
+      : codes.has('operator_stable')
+        ? 'STABLE'
+        : 'UNKNOWN',
     transactionId,
   };
 }
 
 /** The Detect answer of one assessment. */
-function detectAnswer(transactionId: string, signals: Signals, detection: DetectEvaluation): DetectAnalysisDataDto {
+function detectAnswer(
+  transactionId: string,
+  signals: Signals,
+  detection: DetectEvaluation,
+): DetectAnalysisDataDto {
   const { velocity, device } = signals;
   const windowStats = Object.fromEntries(
     WINDOW_NAMES.map((name, index) => [

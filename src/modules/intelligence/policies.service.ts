@@ -4,7 +4,16 @@ import type { RequestContext } from '../../common/http/request-context.js';
 import { RequestAudit } from '../audit/request-audit.service.js';
 import { SERVICE_TYPES, type ServiceType } from '../verification/dto/verify.dto.js';
 import type { BacktestRequestDto, BacktestResultDto, PolicyDto } from './dto/policy.dto.js';
-import { completePolicy, defaultPolicy, DECISIONS, detect, DETECT_ACTIONS, evaluate, type DeepPartial, type Policy } from './intelligence-policy.js';
+import {
+  completePolicy,
+  defaultPolicy,
+  DECISIONS,
+  detect,
+  DETECT_ACTIONS,
+  evaluate,
+  type DeepPartial,
+  type Policy,
+} from './intelligence-policy.js';
 import type { Signals } from './intelligence-signals.js';
 import { invalidPolicy, invalidRange } from './intelligence.errors.js';
 import { IntelligenceRepository, type StoredPolicy } from './intelligence.repository.js';
@@ -73,7 +82,9 @@ export class PoliciesService {
 
   /** The policy in force for each service type, keyed by it. */
   async activePolicies(clientId: string): Promise<Record<ServiceType, VersionedPolicy>> {
-    const stored = new Map((await this.repository.listActivePolicies(clientId)).map((row) => [row.serviceType, row]));
+    const stored = new Map(
+      (await this.repository.listActivePolicies(clientId)).map((row) => [row.serviceType, row]),
+    );
     return Object.fromEntries(
       SERVICE_TYPES.map((serviceType) => {
         const row = stored.get(serviceType);
@@ -86,20 +97,38 @@ export class PoliciesService {
    * Every stored version of the client's journey, newest first, up to `limit`; the built-in
    * default (version 0) closes the list, since it applied before version 1.
    */
-  async versions(clientId: string, serviceType: ServiceType, limit: number): Promise<VersionedPolicy[]> {
+  async versions(
+    clientId: string,
+    serviceType: ServiceType,
+    limit: number,
+  ): Promise<VersionedPolicy[]> {
     const stored = await this.repository.listPolicyVersions(clientId, serviceType, limit);
     const views = stored.map((row) => this.view(serviceType, row));
     return stored.length < limit ? [...views, this.defaultView(serviceType)] : views;
   }
 
   /** Stores the draft (over the journey's defaults) as the next version, with the request's audit event. */
-  async change(ctx: RequestContext, clientId: string, serviceType: ServiceType, draft: PolicyDto, createdBy: string): Promise<VersionedPolicy> {
+  async change(
+    ctx: RequestContext,
+    clientId: string,
+    serviceType: ServiceType,
+    draft: PolicyDto,
+    createdBy: string,
+  ): Promise<VersionedPolicy> {
     const policy = checked(serviceType, draft);
     ctx.audit.serviceType = serviceType;
     ctx.audit.detail = { clientId, serviceType };
     const stored = await this.requests.transaction(
       ctx,
-      (tx) => this.repository.appendPolicy(tx, clientId, serviceType, policy, createdBy, this.clock.now()),
+      (tx) =>
+        this.repository.appendPolicy(
+          tx,
+          clientId,
+          serviceType,
+          policy,
+          createdBy,
+          this.clock.now(),
+        ),
       (result) => {
         ctx.audit.detail = { clientId, serviceType, version: result.version };
         return { status: 200, verdict: { version: result.version } };
@@ -118,7 +147,10 @@ export class PoliciesService {
     if (!(span > 0) || span > MAX_WINDOW_MS) throw invalidRange();
     const product = request.product ?? 'SHIELD';
     const draft = checked(request.serviceType, request.draft);
-    const cells = new Map<string, { current: string; draft: string; count: number; examples: string[] }>();
+    const cells = new Map<
+      string,
+      { current: string; draft: string; count: number; examples: string[] }
+    >();
     const versions = new Set<number>();
     let total = 0;
     let changed = 0;
@@ -129,13 +161,22 @@ export class PoliciesService {
       let decided = decisions.get(text);
       if (decided === undefined) {
         const signals = JSON.parse(text) as Signals;
-        decided = product === 'DETECT' ? detect(signals, draft).recommendedAction : evaluate(signals, draft).decision;
+        decided =
+          product === 'DETECT'
+            ? detect(signals, draft).recommendedAction
+            : evaluate(signals, draft).decision;
         if (decisions.size >= DECISION_MEMO) decisions.clear();
         decisions.set(text, decided);
       }
       return decided;
     };
-    for await (const page of this.repository.replayable(clientId, product.toLowerCase(), request.serviceType, request.from, request.to)) {
+    for await (const page of this.repository.replayable(
+      clientId,
+      product.toLowerCase(),
+      request.serviceType,
+      request.from,
+      request.to,
+    )) {
       for (const row of page) {
         const decided = decide(row.signals);
         total += 1;
@@ -143,7 +184,11 @@ export class PoliciesService {
         versions.add(row.policy_version);
         const key = `${row.decision}>${decided}`;
         let cell = cells.get(key);
-        if (!cell) cells.set(key, (cell = { current: row.decision, draft: decided, count: 0, examples: [] }));
+        if (!cell)
+          cells.set(
+            key,
+            (cell = { current: row.decision, draft: decided, count: 0, examples: [] }),
+          );
         cell.count += 1;
         if (cell.examples.length < EXAMPLES) cell.examples.push(row.transaction_id);
       }
@@ -158,7 +203,9 @@ export class PoliciesService {
       total,
       changed,
       currentVersions: [...versions].sort((a, b) => a - b),
-      matrix: [...cells.values()].sort((a, b) => rank(a.current) - rank(b.current) || rank(a.draft) - rank(b.draft)),
+      matrix: [...cells.values()].sort(
+        (a, b) => rank(a.current) - rank(b.current) || rank(a.draft) - rank(b.draft),
+      ),
       draftPolicy: draft,
     };
   }
@@ -175,7 +222,13 @@ export class PoliciesService {
   }
 
   private defaultView(serviceType: ServiceType): VersionedPolicy {
-    return { serviceType, version: 0, policy: defaultPolicy(serviceType), createdBy: null, createdAt: null };
+    return {
+      serviceType,
+      version: 0,
+      policy: defaultPolicy(serviceType),
+      createdBy: null,
+      createdAt: null,
+    };
   }
 }
 
@@ -183,8 +236,10 @@ export class PoliciesService {
 function checked(serviceType: ServiceType, draft: PolicyDto): Policy {
   const policy = completePolicy(serviceType, draft);
   const t = policy.thresholds;
-  if (!(t.challenge <= t.review && t.review <= t.block)) throw invalidPolicy('thresholds must satisfy challenge ≤ review ≤ block');
+  if (!(t.challenge <= t.review && t.review <= t.block))
+    throw invalidPolicy('thresholds must satisfy challenge ≤ review ≤ block');
   const d = policy.detect;
-  if (!(d.monitor <= d.challenge && d.challenge <= d.block)) throw invalidPolicy('detect thresholds must satisfy monitor ≤ challenge ≤ block');
+  if (!(d.monitor <= d.challenge && d.challenge <= d.block))
+    throw invalidPolicy('detect thresholds must satisfy monitor ≤ challenge ≤ block');
   return policy;
 }

@@ -9,14 +9,23 @@ interface Seen {
 }
 
 /** Sends one request through the proxy (absolute-form target, as browsers do with --proxy-server). */
-function viaProxy(proxy: string, target: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function viaProxy(
+  proxy: string,
+  target: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   const { hostname, port } = new URL(proxy);
   return new Promise((resolve, reject) => {
-    const outgoing = request({ host: hostname, port, path: target, method: 'GET', headers }, (answer) => {
-      let body = '';
-      answer.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      answer.on('end', () => { resolve({ status: answer.statusCode ?? 0, body }); });
-    });
+    const outgoing = request(
+      { host: hostname, port, path: target, method: 'GET', headers },
+      (answer) => {
+        let body = '';
+        answer.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+        answer.on('end', () => {
+          resolve({ status: answer.statusCode ?? 0, body });
+        });
+      },
+    );
     outgoing.on('error', reject);
     outgoing.end();
   });
@@ -38,7 +47,11 @@ describe('startNetworkSimulator', () => {
   beforeAll(async () => {
     const record = (name: string) =>
       createServer((incoming, outgoing) => {
-        seen.push({ url: `${name}${incoming.url}`, headers: incoming.headers, peer: incoming.socket.remoteAddress });
+        seen.push({
+          url: `${name}${incoming.url}`,
+          headers: incoming.headers,
+          peer: incoming.socket.remoteAddress,
+        });
         outgoing.writeHead(200, { 'content-type': 'text/plain', connection: 'close' }).end('ok');
       });
     server = record('gateway');
@@ -60,9 +73,18 @@ describe('startNetworkSimulator', () => {
 
   it('adds the subscriber’s number as digits, from the operator’s address, replacing whatever the device sent', async () => {
     simulator = await startNetworkSimulator({ msisdn: '+962791234567' });
-    const answer = await viaProxy(simulator.url, `http://${origin}/v1/he/ZAIN_JO?x=1`, { 'X-MSISDN': '+962799999999', 'proxy-connection': 'keep-alive' });
+    const answer = await viaProxy(simulator.url, `http://${origin}/v1/he/ZAIN_JO?x=1`, {
+      'X-MSISDN': '+962799999999',
+      'proxy-connection': 'keep-alive',
+    });
     expect(answer).toEqual({ status: 200, body: 'ok' });
-    expect(seen).toEqual([{ url: 'gateway/v1/he/ZAIN_JO?x=1', headers: expect.objectContaining({ 'x-msisdn': '962791234567' }), peer: '127.0.0.2' }]);
+    expect(seen).toEqual([
+      {
+        url: 'gateway/v1/he/ZAIN_JO?x=1',
+        headers: expect.objectContaining({ 'x-msisdn': '962791234567' }),
+        peer: '127.0.0.2',
+      },
+    ]);
     expect(seen[0].headers['proxy-connection']).toBeUndefined();
     expect(simulator.enriched).toBe(1);
   });
@@ -75,7 +97,11 @@ describe('startNetworkSimulator', () => {
   });
 
   it('enriches only the hosts it is told to, and no one when the subscriber is not identified', async () => {
-    simulator = await startNetworkSimulator({ msisdn: '+962791234567', enrichHosts: [origin], header: 'X-Operator-Msisdn' });
+    simulator = await startNetworkSimulator({
+      msisdn: '+962791234567',
+      enrichHosts: [origin],
+      header: 'X-Operator-Msisdn',
+    });
     await viaProxy(simulator.url, `http://${otherOrigin}/page`, { 'x-operator-msisdn': 'forged' });
     await viaProxy(simulator.url, `http://${origin}/v1/he/ZAIN_JO`);
     expect(seen.map((entry) => [entry.url, entry.headers['x-operator-msisdn']])).toEqual([
@@ -92,7 +118,9 @@ describe('startNetworkSimulator', () => {
     simulator = await startNetworkSimulator({ msisdn: '+962791234567' });
     const { hostname, port } = new URL(simulator.url);
     const reply = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), hostname, () => socket.write(`CONNECT ${origin} HTTP/1.1\r\nHost: ${origin}\r\n\r\n`));
+      const socket = connect(Number(port), hostname, () =>
+        socket.write(`CONNECT ${origin} HTTP/1.1\r\nHost: ${origin}\r\n\r\n`),
+      );
       let text = '';
       socket.on('data', (chunk: Buffer) => {
         text += chunk.toString('utf8');
@@ -101,11 +129,19 @@ describe('startNetworkSimulator', () => {
           socket.write(`GET /inside HTTP/1.1\r\nHost: ${origin}\r\nConnection: close\r\n\r\n`);
         }
       });
-      socket.on('end', () => { resolve(text); });
+      socket.on('end', () => {
+        resolve(text);
+      });
       socket.on('error', reject);
     });
     expect(reply).toContain('HTTP/1.1 200 OK');
-    expect(seen).toEqual([{ url: 'gateway/inside', headers: expect.not.objectContaining({ 'x-msisdn': expect.anything() }), peer: '127.0.0.2' }]);
+    expect(seen).toEqual([
+      {
+        url: 'gateway/inside',
+        headers: expect.not.objectContaining({ 'x-msisdn': expect.anything() }),
+        peer: '127.0.0.2',
+      },
+    ]);
   });
 
   it('answers 502 when the server cannot be reached and 400 to a request that is not for a proxy', async () => {

@@ -1,4 +1,10 @@
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import { connect, isIP, type AddressInfo, type Socket } from 'node:net';
 
 /** The address the simulator's enrichment box connects from: the "operator's range" of the sandbox. */
@@ -32,7 +38,16 @@ export interface NetworkSimulator {
 }
 
 // Hop-by-hop headers (RFC 9110 7.6.1) are the proxy's own, never forwarded.
-const HOP_BY_HOP = ['connection', 'proxy-connection', 'keep-alive', 'proxy-authorization', 'proxy-authenticate', 'te', 'trailer', 'upgrade'];
+const HOP_BY_HOP = [
+  'connection',
+  'proxy-connection',
+  'keep-alive',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'te',
+  'trailer',
+  'upgrade',
+];
 
 /**
  * A mobile network in a box, for the sandbox and the tests: an HTTP forward proxy that behaves
@@ -43,12 +58,15 @@ const HOP_BY_HOP = ['connection', 'proxy-connection', 'keep-alive', 'proxy-autho
  * through as an opaque tunnel (`CONNECT`) without the header: nobody can add a header to TLS,
  * which is why enrichment URLs are plain HTTP.
  */
-export async function startNetworkSimulator(options: NetworkSimulatorOptions): Promise<NetworkSimulator> {
+export async function startNetworkSimulator(
+  options: NetworkSimulatorOptions,
+): Promise<NetworkSimulator> {
   const header = (options.header ?? 'x-msisdn').toLowerCase();
   const sourceAddress = options.sourceAddress ?? SIMULATOR_SOURCE_ADDRESS;
   // Resolve names (`localhost`) in the source address's family: an IPv4 source cannot reach ::1.
   const family = isIP(sourceAddress) || undefined;
-  const enrichHosts = options.enrichHosts && new Set(options.enrichHosts.map((host) => host.toLowerCase()));
+  const enrichHosts =
+    options.enrichHosts && new Set(options.enrichHosts.map((host) => host.toLowerCase()));
   const digitsOf = (number: string | undefined): string | undefined => number?.replace(/^\+/, '');
   let msisdn = digitsOf(options.msisdn);
   const sockets = new Set<Socket>();
@@ -59,11 +77,15 @@ export async function startNetworkSimulator(options: NetworkSimulatorOptions): P
     try {
       target = new URL(incoming.url ?? '');
     } catch {
-      outgoing.writeHead(400, { 'content-type': 'text/plain' }).end('This is a proxy: send absolute-form requests.\n');
+      outgoing
+        .writeHead(400, { 'content-type': 'text/plain' })
+        .end('This is a proxy: send absolute-form requests.\n');
       return;
     }
     if (target.protocol !== 'http:') {
-      outgoing.writeHead(400, { 'content-type': 'text/plain' }).end('Only http:// is proxied; https goes through CONNECT.\n');
+      outgoing
+        .writeHead(400, { 'content-type': 'text/plain' })
+        .end('Only http:// is proxied; https goes through CONNECT.\n');
       return;
     }
     const headers = forwardedHeaders(incoming.headers, header);
@@ -72,14 +94,29 @@ export async function startNetworkSimulator(options: NetworkSimulatorOptions): P
       enriched += 1;
     }
     const upstream = httpRequest(
-      { host: target.hostname.replace(/^\[|\]$/g, ''), port: target.port || 80, path: `${target.pathname}${target.search}`, method: incoming.method, headers, localAddress: sourceAddress, family },
+      {
+        host: target.hostname.replace(/^\[|\]$/g, ''),
+        port: target.port || 80,
+        path: `${target.pathname}${target.search}`,
+        method: incoming.method,
+        headers,
+        localAddress: sourceAddress,
+        family,
+      },
       (answer) => {
-        outgoing.writeHead(answer.statusCode ?? 502, answer.statusMessage, stripHopByHop(answer.headers));
+        outgoing.writeHead(
+          answer.statusCode ?? 502,
+          answer.statusMessage,
+          stripHopByHop(answer.headers),
+        );
         answer.pipe(outgoing);
       },
     );
     upstream.on('error', () => {
-      if (!outgoing.headersSent) outgoing.writeHead(502, { 'content-type': 'text/plain' }).end('The network could not reach the server.\n');
+      if (!outgoing.headersSent)
+        outgoing
+          .writeHead(502, { 'content-type': 'text/plain' })
+          .end('The network could not reach the server.\n');
       else outgoing.destroy();
     });
     incoming.pipe(upstream);
@@ -106,7 +143,9 @@ export async function startNetworkSimulator(options: NetworkSimulatorOptions): P
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => { resolve(); });
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      resolve();
+    });
   });
   const address = server.address() as AddressInfo;
   return {
@@ -119,7 +158,9 @@ export async function startNetworkSimulator(options: NetworkSimulatorOptions): P
     },
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => { resolve(); });
+        server.close(() => {
+          resolve();
+        });
         for (const socket of sockets) socket.destroy();
       }),
   };
@@ -138,7 +179,10 @@ function stripHopByHop(headers: IncomingHttpHeaders): IncomingHttpHeaders {
 }
 
 /** The device's headers as they leave the network: without hop-by-hop headers and without any enrichment header it sent. */
-function forwardedHeaders(headers: IncomingHttpHeaders, enrichmentHeader: string): IncomingHttpHeaders {
+function forwardedHeaders(
+  headers: IncomingHttpHeaders,
+  enrichmentHeader: string,
+): IncomingHttpHeaders {
   const kept = stripHopByHop(headers);
   Reflect.deleteProperty(kept, enrichmentHeader);
   return kept;

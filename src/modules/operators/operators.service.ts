@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Environment } from '../../common/config/environment.js';
 import { decodeCursor, pageOf, type Page } from '../../common/http/pagination.js';
 import { invalidOperatorSettings, operatorExists, operatorNotFound } from './operators.errors.js';
-import { parseOperatorSettings } from './operator-settings.js';
+import { parseOperatorSettings, type OperatorAdapterKind } from './dto/operator-settings.js';
 import {
   OperatorsRepository,
   type Operator,
@@ -10,7 +10,7 @@ import {
   type OperatorRowChange,
 } from './operators.repository.js';
 
-export type OperatorAdapterKind = 'sandbox' | 'upstream' | 'camara';
+export type { OperatorAdapterKind };
 
 /**
  * Where the swap events of an operator's numbers come from (README "Where events come from"):
@@ -154,7 +154,12 @@ export class OperatorsService {
     const rest = [...(await this.list())]
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       .filter((operator) => after === undefined || operator.id > after);
-    return pageOf(rest.slice(0, limit + 1), limit, (operator) => operator, (operator) => [operator.id]);
+    return pageOf(
+      rest.slice(0, limit + 1),
+      limit,
+      (operator) => operator,
+      (operator) => [operator.id],
+    );
   }
 
   async list(): Promise<OperatorView[]> {

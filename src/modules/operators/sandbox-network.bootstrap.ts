@@ -28,8 +28,15 @@ export class SandboxNetworkBootstrap implements OnApplicationBootstrap {
     if (!(await this.repository.claimMarker(MARKER))) return;
     const trusted: string[] = [];
     for (const operator of await this.operators.list()) {
-      if (operator.adapterKind !== 'sandbox' || !operator.enrichmentHeader || operator.trustedRanges.length > 0) continue;
-      await this.operators.change(operator.id, { trustedRanges: [`${SIMULATOR_SOURCE_ADDRESS}/32`] });
+      if (
+        operator.adapterKind !== 'sandbox' ||
+        !operator.enrichmentHeader ||
+        operator.trustedRanges.length > 0
+      )
+        continue;
+      await this.operators.change(operator.id, {
+        trustedRanges: [`${SIMULATOR_SOURCE_ADDRESS}/32`],
+      });
       trusted.push(operator.id);
     }
     new Logger(SandboxNetworkBootstrap.name).log(

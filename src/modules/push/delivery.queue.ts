@@ -131,7 +131,9 @@ export class DeliveryQueue implements OnModuleDestroy {
       reindex: false,
       ...(this.clock ? { clock: this.clock } : {}),
     });
-    boss.on('error', (error: Error) => { this.logger.error(`delivery queue: ${error.message}`); });
+    boss.on('error', (error: Error) => {
+      this.logger.error(`delivery queue: ${error.message}`);
+    });
     await boss.start();
     await boss.updateQueue(QUEUE, {
       ...RECOVERY,

@@ -19,7 +19,12 @@ import {
 import { DeliveryQueue, type DeliveryJob } from './delivery.queue.js';
 import { newKeyId } from './ids.js';
 import { SubscriptionsService } from './subscriptions.service.js';
-import { newSigningSecret, secretBytes, signatureHeaders, type SigningKey } from './webhook-signature.js';
+import {
+  newSigningSecret,
+  secretBytes,
+  signatureHeaders,
+  type SigningKey,
+} from './webhook-signature.js';
 import { LRUCache } from 'lru-cache';
 
 /** CloudEvents `source` of every event this gateway sends. */
@@ -37,7 +42,11 @@ interface SinkAnswer {
 }
 
 /** The retry delay after `attempt` failed attempts, with ±20% jitter; undefined when none is left. */
-function retryDelayMs(delaysSeconds: readonly number[], attempt: number, random: () => number = Math.random): number | undefined {
+function retryDelayMs(
+  delaysSeconds: readonly number[],
+  attempt: number,
+  random: () => number = Math.random,
+): number | undefined {
   const base = attempt >= 1 ? delaysSeconds.at(attempt - 1) : undefined;
   if (base === undefined) return undefined;
   return Math.round(base * 1000 * (1 - JITTER + 2 * JITTER * random()));
@@ -46,7 +55,9 @@ function retryDelayMs(delaysSeconds: readonly number[], attempt: number, random:
 /** Retry-After as seconds or an HTTP date, in ms from `now`; undefined when absent or unreadable. */
 function retryAfterMs(value: string | undefined, now: Date): number | undefined {
   if (value === undefined) return undefined;
-  const seconds = /^\d+$/.test(value.trim()) ? Number(value.trim()) : (Date.parse(value) - now.getTime()) / 1000;
+  const seconds = /^\d+$/.test(value.trim())
+    ? Number(value.trim())
+    : (Date.parse(value) - now.getTime()) / 1000;
   if (!Number.isFinite(seconds)) return undefined;
   return Math.min(Math.max(seconds, 0), MAX_RETRY_AFTER_S) * 1000;
 }
@@ -62,7 +73,10 @@ function retryAfterMs(value: string | undefined, now: Date): number | undefined 
 export class DeliveryService {
   private readonly logger = new Logger(DeliveryService.name);
   private readonly delays: number[];
-  private readonly agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  private readonly agents = {
+    http: new http.Agent({ keepAlive: true }),
+    https: new https.Agent({ keepAlive: true }),
+  };
   /**
    * Each client's signing keys; concurrent deliveries of one client share the load (and the first
    * key's creation). `firstRetiresAt` is in clock time (ms), so a retired key stops signing on time.
@@ -111,14 +125,18 @@ export class DeliveryService {
    * whose outcome could not be committed; they must not be completed.
    */
   async deliverJobs(jobs: DeliveryJob[]): Promise<{ attempted: number; unsettled: Set<string> }> {
-    const claimed = await this.repository.claimJobs(jobs.map((job) => ({ deliveryId: job.data.deliveryId, jobId: job.id })));
+    const claimed = await this.repository.claimJobs(
+      jobs.map((job) => ({ deliveryId: job.data.deliveryId, jobId: job.id })),
+    );
     const bySink = new Map<string, ClaimedDelivery[]>();
     for (const delivery of claimed) {
       const origin = originOf(delivery.sink);
       bySink.set(origin, [...(bySink.get(origin) ?? []), delivery]);
     }
     const unsettled = new Set<string>();
-    await Promise.all([...bySink.values()].map((deliveries) => this.deliverToSink(deliveries, unsettled)));
+    await Promise.all(
+      [...bySink.values()].map((deliveries) => this.deliverToSink(deliveries, unsettled)),
+    );
     return { attempted: claimed.length, unsettled };
   }
 
@@ -128,7 +146,10 @@ export class DeliveryService {
   }
 
   /** At most PUSH_SINK_CONCURRENCY requests in flight to one sink from this instance. */
-  private async deliverToSink(deliveries: ClaimedDelivery[], unsettled: Set<string>): Promise<void> {
+  private async deliverToSink(
+    deliveries: ClaimedDelivery[],
+    unsettled: Set<string>,
+  ): Promise<void> {
     const queue = [...deliveries];
     const lanes = Math.min(this.environment.PUSH_SINK_CONCURRENCY, queue.length);
     await Promise.all(
@@ -139,7 +160,9 @@ export class DeliveryService {
           } catch (error) {
             // Not committed: its job is not completed, so pg-boss hands it out again after the lease.
             unsettled.add(next.jobId);
-            this.logger.error(`delivery ${next.id} attempt ${next.attempt} not recorded: ${describe(error)}`);
+            this.logger.error(
+              `delivery ${next.id} attempt ${next.attempt} not recorded: ${describe(error)}`,
+            );
           }
         }
       }),
@@ -147,7 +170,10 @@ export class DeliveryService {
   }
 
   private async deliver(delivery: ClaimedDelivery): Promise<void> {
-    const phoneNumber = this.subscriptions.phoneNumberOf(delivery.phoneSealed, delivery.phoneKeyVersion);
+    const phoneNumber = this.subscriptions.phoneNumberOf(
+      delivery.phoneSealed,
+      delivery.phoneKeyVersion,
+    );
     const body = JSON.stringify({
       id: delivery.id,
       source: EVENT_SOURCE,
@@ -167,7 +193,10 @@ export class DeliveryService {
       'user-agent': 'mobile-identity-gateway-webhooks/1',
       ...signatureHeaders(delivery.id, Math.floor(startedAt.getTime() / 1000), body, keys),
     };
-    const token = this.subscriptions.accessTokenOf(delivery.credentialSealed, delivery.credentialKeyVersion);
+    const token = this.subscriptions.accessTokenOf(
+      delivery.credentialSealed,
+      delivery.credentialKeyVersion,
+    );
     if (token) headers.authorization = `Bearer ${token}`;
     const answer = await this.post(delivery.sink, headers, body);
     const latencyMs = Math.round(performance.now() - started);
@@ -175,7 +204,12 @@ export class DeliveryService {
     await this.record(delivery, result, phoneNumber);
   }
 
-  private judge(delivery: ClaimedDelivery, answer: SinkAnswer, startedAt: Date, latencyMs: number): AttemptResult {
+  private judge(
+    delivery: ClaimedDelivery,
+    answer: SinkAnswer,
+    startedAt: Date,
+    latencyMs: number,
+  ): AttemptResult {
     const base = {
       deliveryId: delivery.id,
       attempt: delivery.attempt,
@@ -184,21 +218,34 @@ export class DeliveryService {
       latencyMs,
       subscriptionId: delivery.subscriptionId,
     };
-    if (answer.status !== null && answer.status >= 200 && answer.status < 300) return { ...base, outcome: 'delivered', error: null };
-    if (answer.status === 410) return { ...base, outcome: 'gone', error: 'the sink answered 410 Gone: the subscription ends' };
+    if (answer.status !== null && answer.status >= 200 && answer.status < 300)
+      return { ...base, outcome: 'delivered', error: null };
+    if (answer.status === 410)
+      return {
+        ...base,
+        outcome: 'gone',
+        error: 'the sink answered 410 Gone: the subscription ends',
+      };
     const error = answer.error ?? `the sink answered ${answer.status ?? 'nothing'}`;
     const now = this.clock.now();
     const scheduled = retryDelayMs(this.delays, delivery.attempt);
     if (scheduled === undefined) return { ...base, outcome: 'dead', error };
-    const wait = answer.status === 429 ? (retryAfterMs(answer.retryAfter, now) ?? scheduled) : scheduled;
+    const wait =
+      answer.status === 429 ? (retryAfterMs(answer.retryAfter, now) ?? scheduled) : scheduled;
     return { ...base, outcome: 'retry', error, nextAttemptAt: new Date(now.getTime() + wait) };
   }
 
   /** The attempt's log row, the event's state and the attempt's audit event: one unit of work. */
-  private async record(delivery: ClaimedDelivery, result: AttemptResult, phoneNumber: string): Promise<void> {
+  private async record(
+    delivery: ClaimedDelivery,
+    result: AttemptResult,
+    phoneNumber: string,
+  ): Promise<void> {
     const at = this.clock.now().toISOString();
     // A 410 ends the subscription; the event itself is cancelled (the sink refused it for good).
-    const status = { delivered: 'delivered', gone: 'cancelled', dead: 'dead', retry: 'pending' }[result.outcome];
+    const status = { delivered: 'delivered', gone: 'cancelled', dead: 'dead', retry: 'pending' }[
+      result.outcome
+    ];
     const writes: UnitWrite[] = [
       {
         kind: ATTEMPT_LOG,
@@ -228,7 +275,10 @@ export class DeliveryService {
     if (result.outcome === 'gone') {
       writes.push(
         { kind: SUBSCRIPTION_GONE, row: { subscription_id: delivery.subscriptionId, at } },
-        { kind: GONE_DELIVERIES, row: { subscription_id: delivery.subscriptionId, delivery_id: delivery.id, at } },
+        {
+          kind: GONE_DELIVERIES,
+          row: { subscription_id: delivery.subscriptionId, delivery_id: delivery.id, at },
+        },
       );
     }
     await this.audit.commit({
@@ -262,21 +312,39 @@ export class DeliveryService {
   private async signingKeys(clientId: string): Promise<SigningKey[]> {
     let entry = await this.keyCache.fetch(clientId);
     // A key that retired since the load must stop signing on time (clock time, which tests pin).
-    if (entry !== undefined && entry.firstRetiresAt <= this.clock.now().getTime()) entry = await this.keyCache.fetch(clientId, { forceRefresh: true });
+    if (entry !== undefined && entry.firstRetiresAt <= this.clock.now().getTime())
+      entry = await this.keyCache.fetch(clientId, { forceRefresh: true });
     if (entry === undefined) throw new Error('signing key load aborted');
     return entry.keys;
   }
 
-  private async loadSigningKeys(clientId: string): Promise<{ keys: SigningKey[]; firstRetiresAt: number }> {
+  private async loadSigningKeys(
+    clientId: string,
+  ): Promise<{ keys: SigningKey[]; firstRetiresAt: number }> {
     const now = this.clock.now();
     let rows = await this.repository.signingKeysOf(clientId, now);
     if (rows.length === 0) {
       const sealed = this.box.seal(newSigningSecret());
-      await this.repository.insertFirstSigningKey({ id: newKeyId(), clientId, secretSealed: sealed.ciphertext, secretKeyVersion: sealed.keyVersion }, now);
+      await this.repository.insertFirstSigningKey(
+        {
+          id: newKeyId(),
+          clientId,
+          secretSealed: sealed.ciphertext,
+          secretKeyVersion: sealed.keyVersion,
+        },
+        now,
+      );
       rows = await this.repository.signingKeysOf(clientId, now);
     }
-    const keys = rows.map((row) => ({ id: row.id, secret: secretBytes(this.box.open({ ciphertext: row.secretSealed, keyVersion: row.secretKeyVersion })) }));
-    const firstRetiresAt = Math.min(...rows.map((row) => row.retiresAt?.getTime() ?? Number.POSITIVE_INFINITY));
+    const keys = rows.map((row) => ({
+      id: row.id,
+      secret: secretBytes(
+        this.box.open({ ciphertext: row.secretSealed, keyVersion: row.secretKeyVersion }),
+      ),
+    }));
+    const firstRetiresAt = Math.min(
+      ...rows.map((row) => row.retiresAt?.getTime() ?? Number.POSITIVE_INFINITY),
+    );
     return { keys, firstRetiresAt };
   }
 
@@ -289,8 +357,15 @@ export class DeliveryService {
     const policy = this.subscriptions.sinks;
     const url = new URL(sink);
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    if (policy.refusal(sink) !== undefined || (isIP(host) !== 0 && !policy.mayConnect(host, host))) {
-      return Promise.resolve({ status: null, retryAfter: undefined, error: 'the sink is not allowed (non-public address)' });
+    if (
+      policy.refusal(sink) !== undefined ||
+      (isIP(host) !== 0 && !policy.mayConnect(host, host))
+    ) {
+      return Promise.resolve({
+        status: null,
+        retryAfter: undefined,
+        error: 'the sink is not allowed (non-public address)',
+      });
     }
     const secure = url.protocol === 'https:';
     const client = secure ? https : http;
@@ -308,13 +383,26 @@ export class DeliveryService {
         (response) => {
           // The body is not kept (it could echo anything); it is drained so the connection is reused.
           response.resume();
-          response.on('end', () => { resolve({ status: response.statusCode ?? null, retryAfter: header(response.headers['retry-after']), error: null }); },
-          );
-          response.on('error', (error) => { resolve({ status: response.statusCode ?? null, retryAfter: undefined, error: describe(error) }); });
+          response.on('end', () => {
+            resolve({
+              status: response.statusCode ?? null,
+              retryAfter: header(response.headers['retry-after']),
+              error: null,
+            });
+          });
+          response.on('error', (error) => {
+            resolve({
+              status: response.statusCode ?? null,
+              retryAfter: undefined,
+              error: describe(error),
+            });
+          });
         },
       );
       request.on('timeout', () => request.destroy(new Error('timeout')));
-      request.on('error', (error) => { resolve({ status: null, retryAfter: undefined, error: describe(error) }); });
+      request.on('error', (error) => {
+        resolve({ status: null, retryAfter: undefined, error: describe(error) });
+      });
       request.end(body);
     });
   }
@@ -339,7 +427,10 @@ function originOf(sink: string): string {
 function describe(error: unknown): string {
   if (typeof error !== 'object' || error === null) return 'connection failed';
   const { name, message, code } = error as { name?: unknown; message?: unknown; code?: unknown };
-  if (name === 'TimeoutError' || name === 'AbortError' || message === 'timeout') return 'timeout: no answer within the attempt timeout';
+  if (name === 'TimeoutError' || name === 'AbortError' || message === 'timeout')
+    return 'timeout: no answer within the attempt timeout';
   if (code === 'ESINKDENIED') return 'the sink resolves to a non-public address';
-  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code) ? `connection failed (${code})` : 'connection failed';
+  return typeof code === 'string' && /^[A-Z0-9_]{1,40}$/.test(code)
+    ? `connection failed (${code})`
+    : 'connection failed';
 }

@@ -1,5 +1,11 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { AdminAuth } from '../../common/auth/auth.decorators.js';
 import { CommonCodes } from '../../common/errors/api-error.js';
 import { AuditAction, OwnUnitOfWork } from '../../common/http/audit-facts.js';
@@ -7,7 +13,13 @@ import { PAGE_LIMIT_DEFAULT, type Page } from '../../common/http/pagination.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import { ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
-import { DeliveriesQueryDto, DeliveryDetailDto, DeliveryDto, DeliveryPageDto, SigningKeyDto } from './dto/push-admin.dto.js';
+import {
+  DeliveriesQueryDto,
+  DeliveryDetailDto,
+  DeliveryDto,
+  DeliveryPageDto,
+  SigningKeyDto,
+} from './dto/push-admin.dto.js';
 import { PushAdminService } from './push-admin.service.js';
 import { PushCodes } from './push.errors.js';
 
@@ -20,16 +32,25 @@ export class PushAdminController {
   @Get('deliveries')
   @AdminAuth('auditor')
   @AuditAction('push.deliveries.list')
-  @ApiOperation({ summary: 'List webhook events, newest first; `status=dead` lists the dead letters.' })
+  @ApiOperation({
+    summary: 'List webhook events, newest first; `status=dead` lists the dead letters.',
+  })
   @ApiOkResponse({ type: DeliveryPageDto, description: 'A page of events.' })
   list(@Query() query: DeliveriesQueryDto): Promise<Page<DeliveryDto>> {
-    return this.service.list({ status: query.status, clientId: query.clientId }, query.limit ?? PAGE_LIMIT_DEFAULT, query.cursor);
+    return this.service.list(
+      { status: query.status, clientId: query.clientId },
+      query.limit ?? PAGE_LIMIT_DEFAULT,
+      query.cursor,
+    );
   }
 
   @Get('deliveries/:eventId')
   @AdminAuth('auditor')
   @AuditAction('push.deliveries.get')
-  @ApiOperation({ summary: 'One event with every delivery attempt (status, latency, error; never the body or the token).' })
+  @ApiOperation({
+    summary:
+      'One event with every delivery attempt (status, latency, error; never the body or the token).',
+  })
   @ApiParam({ name: 'eventId', schema: { type: 'string', format: 'uuid' } })
   @ApiOkResponse({ type: DeliveryDetailDto, description: 'The event and its attempts.' })
   @ApiErrors({ 404: [CommonCodes.notFound] })
@@ -42,9 +63,14 @@ export class PushAdminController {
   @AdminAuth('admin')
   @AuditAction('push.deliveries.replay')
   @OwnUnitOfWork()
-  @ApiOperation({ summary: 'Send a dead (or cancelled) event again now, with the same CloudEvents id.' })
+  @ApiOperation({
+    summary: 'Send a dead (or cancelled) event again now, with the same CloudEvents id.',
+  })
   @ApiParam({ name: 'eventId', schema: { type: 'string', format: 'uuid' } })
-  @ApiOkResponse({ type: DeliveryDetailDto, description: 'The event, due now, with its attempts so far.' })
+  @ApiOkResponse({
+    type: DeliveryDetailDto,
+    description: 'The event, due now, with its attempts so far.',
+  })
   @ApiErrors({ 404: [CommonCodes.notFound], 409: [PushCodes.notReplayable] })
   replay(@Param('eventId') id: string, @Ctx() ctx: RequestContext): Promise<DeliveryDetailDto> {
     return this.service.replay(ctx, id);
@@ -56,11 +82,15 @@ export class PushAdminController {
   @OwnUnitOfWork()
   @ApiOperation({
     summary: "Issue a client's new webhook signing key (its secret is in this answer only).",
-    description: 'Events are signed with the new key at once; the previous keys sign too until `previousKeysRetireAt` (PUSH_SIGNING_KEY_OVERLAP_HOURS), so receivers can switch without losing events.',
+    description:
+      'Events are signed with the new key at once; the previous keys sign too until `previousKeysRetireAt` (PUSH_SIGNING_KEY_OVERLAP_HOURS), so receivers can switch without losing events.',
   })
   @ApiParam({ name: 'clientId', schema: { type: 'string' } })
   @ApiCreatedResponse({ type: SigningKeyDto, description: 'The new key and its secret.' })
-  rotateSigningKey(@Param('clientId') clientId: string, @Ctx() ctx: RequestContext): Promise<SigningKeyDto> {
+  rotateSigningKey(
+    @Param('clientId') clientId: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<SigningKeyDto> {
     return this.service.rotateSigningKey(ctx, clientId);
   }
 }

@@ -8,7 +8,12 @@ import { RequestAudit } from '../audit/request-audit.service.js';
 import { SecretBox } from '../../common/crypto/secret-box.js';
 import { DeliveryService } from './delivery.service.js';
 import { isUuid, newKeyId } from './ids.js';
-import type { DeliveryDetailDto, DeliveryDto, DeliveryStatusName, SigningKeyDto } from './dto/push-admin.dto.js';
+import type {
+  DeliveryDetailDto,
+  DeliveryDto,
+  DeliveryStatusName,
+  SigningKeyDto,
+} from './dto/push-admin.dto.js';
 import { PushCodes, PushErrors } from './push.errors.js';
 import { PushRepository, type DeliveryRow } from './push.repository.js';
 import { newSigningSecret } from './webhook-signature.js';
@@ -34,7 +39,11 @@ export class PushAdminService {
     private readonly environment: Environment,
   ) {}
 
-  async list(filter: { status?: DeliveryStatusName; clientId?: string }, limit: number, cursor?: string): Promise<Page<DeliveryDto>> {
+  async list(
+    filter: { status?: DeliveryStatusName; clientId?: string },
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<DeliveryDto>> {
     const after = cursor ? decodeCursor(cursor, ['s', 's'] as const) : undefined;
     const rows = await this.repository.listDeliveries(
       { status: filter.status ? STATUS_OF[filter.status] : undefined, clientId: filter.clientId },
@@ -43,7 +52,11 @@ export class PushAdminService {
     );
     const items = rows.slice(0, limit);
     const last = items.at(-1);
-    return { items: items.map(deliveryView), nextCursor: rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null };
+    return {
+      items: items.map(deliveryView),
+      nextCursor:
+        rows.length > limit && last ? encodeCursor([last.createdAt.toISOString(), last.id]) : null,
+    };
   }
 
   async get(id: string): Promise<DeliveryDetailDto> {
@@ -71,7 +84,10 @@ export class PushAdminService {
     const replayed = await this.requestAudit.transaction(
       ctx,
       (tx) => this.repository.replay(tx, id, this.clock.now()),
-      (row) => (row ? { status: 200, verdict: { eventId: id, status: 'pending' } } : { status: 409, errorCode: PushCodes.notReplayable }),
+      (row) =>
+        row
+          ? { status: 200, verdict: { eventId: id, status: 'pending' } }
+          : { status: 409, errorCode: PushCodes.notReplayable },
     );
     if (!replayed) {
       if (!(await this.repository.findDelivery(id))) throw PushErrors.notFound();
@@ -109,15 +125,28 @@ export class PushAdminService {
     const secret = newSigningSecret();
     const sealed = this.box.seal(secret);
     const id = newKeyId();
-    const retireAt = new Date(now.getTime() + this.environment.PUSH_SIGNING_KEY_OVERLAP_HOURS * 3_600_000);
+    const retireAt = new Date(
+      now.getTime() + this.environment.PUSH_SIGNING_KEY_OVERLAP_HOURS * 3_600_000,
+    );
     ctx.audit.detail = { signingKeyId: id };
     await this.requestAudit.transaction(
       ctx,
-      (tx) => this.repository.rotateSigningKey(tx, { id, clientId, secretSealed: sealed.ciphertext, secretKeyVersion: sealed.keyVersion }, retireAt, now),
+      (tx) =>
+        this.repository.rotateSigningKey(
+          tx,
+          { id, clientId, secretSealed: sealed.ciphertext, secretKeyVersion: sealed.keyVersion },
+          retireAt,
+          now,
+        ),
       () => ({ status: 201 }),
     );
     this.delivery.forgetKeys(clientId);
-    return { id, secret, createdAt: now.toISOString(), previousKeysRetireAt: retireAt.toISOString() };
+    return {
+      id,
+      secret,
+      createdAt: now.toISOString(),
+      previousKeysRetireAt: retireAt.toISOString(),
+    };
   }
 
   /**
@@ -129,15 +158,29 @@ export class PushAdminService {
    */
   async endExpired(limit = 500): Promise<number> {
     const now = this.clock.now();
-    const tokenEndsBefore = new Date(now.getTime() + this.environment.PUSH_ACCESS_TOKEN_END_LEAD_S * 1000);
+    const tokenEndsBefore = new Date(
+      now.getTime() + this.environment.PUSH_ACCESS_TOKEN_END_LEAD_S * 1000,
+    );
     return this.repository.transaction(async (tx) => {
       const due = await this.repository.lockExpired(tx, now, tokenEndsBefore, limit);
       for (const subscription of due) {
         const expired = subscription.reason === 'SUBSCRIPTION_EXPIRED';
-        await this.repository.endSubscription(tx, subscription.id, expired ? 'EXPIRED' : 'INACTIVE', subscription.reason, now);
+        await this.repository.endSubscription(
+          tx,
+          subscription.id,
+          expired ? 'EXPIRED' : 'INACTIVE',
+          subscription.reason,
+          now,
+        );
         await this.repository.insertDelivery(
           tx,
-          { subscriptionId: subscription.id, clientId: subscription.client_id, type: EventTypes[subscription.kind].ended, terminationReason: subscription.reason, occurredAt: now },
+          {
+            subscriptionId: subscription.id,
+            clientId: subscription.client_id,
+            type: EventTypes[subscription.kind].ended,
+            terminationReason: subscription.reason,
+            occurredAt: now,
+          },
           now,
         );
       }
@@ -149,7 +192,13 @@ export class PushAdminService {
             actorType: 'system',
             actorId: 'push-jobs',
             outcome: 'success',
-            detail: { subscriptions: due.map((subscription) => ({ id: subscription.id, clientId: subscription.client_id, reason: subscription.reason })) },
+            detail: {
+              subscriptions: due.map((subscription) => ({
+                id: subscription.id,
+                clientId: subscription.client_id,
+                reason: subscription.reason,
+              })),
+            },
           },
           tx,
         );
@@ -157,7 +206,6 @@ export class PushAdminService {
       return due.length;
     });
   }
-
 }
 
 function deliveryView(row: DeliveryRow): DeliveryDto {
@@ -175,4 +223,3 @@ function deliveryView(row: DeliveryRow): DeliveryDto {
     deliveredAt: row.deliveredAt?.toISOString() ?? null,
   };
 }
-

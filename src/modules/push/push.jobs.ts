@@ -20,7 +20,9 @@ export class PushJobs {
       const ended = await this.service.endExpired();
       if (ended > 0) this.logger.log(`${ended} subscriptions ended (expiry or sink token expiry)`);
     } catch (error) {
-      this.logger.error(`ending expired subscriptions failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(
+        `ending expired subscriptions failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   }
 }

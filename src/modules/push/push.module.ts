@@ -9,7 +9,10 @@ import { PushAdminService } from './push-admin.service.js';
 import { PushJobs } from './push.jobs.js';
 import { PushRepository } from './push.repository.js';
 import { PushService } from './push.service.js';
-import { DeviceSwapSubscriptionsController, SimSwapSubscriptionsController } from './subscriptions.controller.js';
+import {
+  DeviceSwapSubscriptionsController,
+  SimSwapSubscriptionsController,
+} from './subscriptions.controller.js';
 import { SubscriptionsService } from './subscriptions.service.js';
 
 /**
@@ -18,8 +21,22 @@ import { SubscriptionsService } from './subscriptions.service.js';
  */
 @Module({
   imports: [AuditModule, OperatorsModule],
-  controllers: [SimSwapSubscriptionsController, DeviceSwapSubscriptionsController, PushAdminController],
-  providers: [PushRepository, PushService, SubscriptionsService, DeliveryQueue, DeliveryQueueClockProvider, DeliveryService, DeliveryWorker, PushAdminService, PushJobs],
+  controllers: [
+    SimSwapSubscriptionsController,
+    DeviceSwapSubscriptionsController,
+    PushAdminController,
+  ],
+  providers: [
+    PushRepository,
+    PushService,
+    SubscriptionsService,
+    DeliveryQueue,
+    DeliveryQueueClockProvider,
+    DeliveryService,
+    DeliveryWorker,
+    PushAdminService,
+    PushJobs,
+  ],
   exports: [PushService, DeliveryService, PushAdminService],
 })
 export class PushModule {}

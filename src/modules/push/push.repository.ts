@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { DatabaseConnection } from '../../common/database/database-connection.js';
 import { PrismaService, type Tx } from '../../common/database/prisma.service.js';
 import type { UnitWriteKind } from '../audit/audit.service.js';
-import type { PushDelivery, PushDeliveryAttempt, PushSigningKey, PushSubscription } from '../../generated/prisma/client.js';
+import type {
+  PushDelivery,
+  PushDeliveryAttempt,
+  PushSigningKey,
+  PushSubscription,
+} from '../../generated/prisma/client.js';
 import { DatabaseLock } from '../../common/database/database-locks.js';
 
 export type SubscriptionRow = PushSubscription;
@@ -22,8 +27,11 @@ const LIVE = `('ACTIVATION_REQUESTED', 'ACTIVE')`;
  */
 export const SWAP_NOTIFICATIONS: UnitWriteKind = {
   name: 'push.swap_notification',
-  columns: 'phone_hash text, kind text, swapped_type text, ended_type text, occurred_at timestamptz, at timestamptz',
-  insert: (rows) => `INSERT INTO push_delivery (id, subscription_id, client_id, type, termination_reason, occurred_at, next_attempt_at, created_at)
+  columns:
+    'phone_hash text, kind text, swapped_type text, ended_type text, occurred_at timestamptz, at timestamptz',
+  insert: (
+    rows,
+  ) => `INSERT INTO push_delivery (id, subscription_id, client_id, type, termination_reason, occurred_at, next_attempt_at, created_at)
     SELECT gen_random_uuid(), s.id, s.client_id, e.type, e.reason, CASE WHEN e.reason IS NULL THEN r.occurred_at ELSE r.at END, r.at, r.at
       FROM ${rows} r
       JOIN push_subscription s ON s.phone_hash = r.phone_hash AND s.kind = r.kind::push_swap_kind AND s.status = 'ACTIVE'
@@ -38,7 +46,9 @@ export const SWAP_NOTIFICATIONS: UnitWriteKind = {
 export const SWAP_EVENT_COUNTS: UnitWriteKind = {
   name: 'push.swap_event_count',
   columns: 'phone_hash text, kind text, at timestamptz',
-  insert: (rows) => `UPDATE push_subscription s SET event_count = s.event_count + 1, updated_at = r.at,
+  insert: (
+    rows,
+  ) => `UPDATE push_subscription s SET event_count = s.event_count + 1, updated_at = r.at,
       status = CASE WHEN s.max_events = s.event_count + 1 THEN 'EXPIRED'::push_subscription_status ELSE s.status END,
       termination_reason = CASE WHEN s.max_events = s.event_count + 1 THEN 'MAX_EVENTS_REACHED' ELSE s.termination_reason END
       FROM ${rows} r
@@ -116,8 +126,11 @@ export interface AttemptResult {
 /** What one attempt writes, as rows for the unit of work that also appends its audit event. */
 export const ATTEMPT_LOG: UnitWriteKind = {
   name: 'push.delivery_attempt',
-  columns: 'delivery_id uuid, attempt integer, started_at timestamptz, http_status integer, latency_ms integer, outcome text, error text',
-  insert: (rows) => `INSERT INTO push_delivery_attempt (delivery_id, attempt, started_at, http_status, latency_ms, outcome, error)
+  columns:
+    'delivery_id uuid, attempt integer, started_at timestamptz, http_status integer, latency_ms integer, outcome text, error text',
+  insert: (
+    rows,
+  ) => `INSERT INTO push_delivery_attempt (delivery_id, attempt, started_at, http_status, latency_ms, outcome, error)
     SELECT delivery_id, attempt, started_at, http_status, latency_ms, outcome, error FROM ${rows}
     ON CONFLICT (delivery_id, attempt) DO NOTHING`,
   key: (row) => `${String(row.delivery_id)}:${String(row.attempt)}`,
@@ -131,8 +144,11 @@ export const ATTEMPT_LOG: UnitWriteKind = {
  */
 export const DELIVERY_STATE: UnitWriteKind = {
   name: 'push.delivery_state',
-  columns: 'id uuid, attempt integer, status text, next_attempt_at timestamptz, http_status integer, error text, at timestamptz',
-  insert: (rows) => `UPDATE push_delivery d SET status = r.status::push_delivery_status, next_attempt_at = COALESCE(r.next_attempt_at, d.next_attempt_at),
+  columns:
+    'id uuid, attempt integer, status text, next_attempt_at timestamptz, http_status integer, error text, at timestamptz',
+  insert: (
+    rows,
+  ) => `UPDATE push_delivery d SET status = r.status::push_delivery_status, next_attempt_at = COALESCE(r.next_attempt_at, d.next_attempt_at),
       last_http_status = r.http_status, last_error = r.error,
       job_id = CASE WHEN r.status = 'pending' THEN NULL ELSE d.job_id END,
       delivered_at = CASE WHEN r.status = 'delivered' THEN r.at ELSE d.delivered_at END
@@ -144,7 +160,9 @@ export const DELIVERY_STATE: UnitWriteKind = {
 export const SUBSCRIPTION_GONE: UnitWriteKind = {
   name: 'push.subscription_gone',
   columns: 'subscription_id uuid, at timestamptz',
-  insert: (rows) => `UPDATE push_subscription s SET status = 'DELETED', termination_reason = 'SINK_GONE', updated_at = r.at
+  insert: (
+    rows,
+  ) => `UPDATE push_subscription s SET status = 'DELETED', termination_reason = 'SINK_GONE', updated_at = r.at
       FROM ${rows} r WHERE s.id = r.subscription_id AND s.status IN ${LIVE}`,
   key: (row) => String(row.subscription_id),
 };
@@ -152,7 +170,9 @@ export const SUBSCRIPTION_GONE: UnitWriteKind = {
 export const GONE_DELIVERIES: UnitWriteKind = {
   name: 'push.gone_deliveries',
   columns: 'subscription_id uuid, delivery_id uuid, at timestamptz',
-  insert: (rows) => `UPDATE push_delivery d SET status = 'cancelled', last_error = 'subscription ended: the sink answered 410'
+  insert: (
+    rows,
+  ) => `UPDATE push_delivery d SET status = 'cancelled', last_error = 'subscription ended: the sink answered 410'
       FROM ${rows} r WHERE d.subscription_id = r.subscription_id AND d.id <> r.delivery_id AND d.status = 'pending'`,
   key: (row) => String(row.subscription_id),
 };
@@ -206,7 +226,9 @@ export class PushRepository {
 
   /** Scoped to the client: another client's id finds nothing. */
   findOfClient(id: string, clientId: string, kind: SwapKindValue): Promise<SubscriptionRow | null> {
-    return this.prisma.client.pushSubscription.findFirst({ where: { id, clientId, kind: kind === 'sim' ? 'SIM' : 'DEVICE' } });
+    return this.prisma.client.pushSubscription.findFirst({
+      where: { id, clientId, kind: kind === 'sim' ? 'SIM' : 'DEVICE' },
+    });
   }
 
   listOfClient(clientId: string, kind: SwapKindValue): Promise<SubscriptionRow[]> {
@@ -218,7 +240,13 @@ export class PushRepository {
   }
 
   /** Marks the client's subscription DELETED; answers its status before, or undefined when there is none to delete. */
-  async markDeleted(tx: Tx, id: string, clientId: string, kind: SwapKindValue, now: Date): Promise<string | undefined> {
+  async markDeleted(
+    tx: Tx,
+    id: string,
+    clientId: string,
+    kind: SwapKindValue,
+    now: Date,
+  ): Promise<string | undefined> {
     const rows = await tx.$queryRaw<{ before: string }[]>`
       UPDATE push_subscription s SET status = 'DELETED', termination_reason = COALESCE(s.termination_reason, 'SUBSCRIPTION_DELETED'), updated_at = ${now}
         FROM (SELECT id, status::text AS before FROM push_subscription WHERE id = ${id}::uuid AND client_id = ${clientId}
@@ -241,7 +269,12 @@ export class PushRepository {
    * `tokenEndsBefore` (a lead ahead of `now`, so their last event still carries a valid token);
    * at most `limit`, locked for this transaction.
    */
-  lockExpired(tx: Tx, now: Date, tokenEndsBefore: Date, limit: number): Promise<{ id: string; client_id: string; kind: SwapKindValue; reason: string }[]> {
+  lockExpired(
+    tx: Tx,
+    now: Date,
+    tokenEndsBefore: Date,
+    limit: number,
+  ): Promise<{ id: string; client_id: string; kind: SwapKindValue; reason: string }[]> {
     return tx.$queryRaw`
       SELECT id::text, client_id, kind::text AS kind,
              CASE WHEN expires_at IS NOT NULL AND expires_at <= ${now} THEN 'SUBSCRIPTION_EXPIRED' ELSE 'ACCESS_TOKEN_EXPIRED' END AS reason
@@ -251,7 +284,13 @@ export class PushRepository {
        ORDER BY expires_at NULLS LAST LIMIT ${limit} FOR UPDATE SKIP LOCKED`;
   }
 
-  async endSubscription(tx: Tx, id: string, status: 'EXPIRED' | 'INACTIVE', reason: string, now: Date): Promise<void> {
+  async endSubscription(
+    tx: Tx,
+    id: string,
+    status: 'EXPIRED' | 'INACTIVE',
+    reason: string,
+    now: Date,
+  ): Promise<void> {
     await tx.$executeRaw`UPDATE push_subscription SET status = ${status}::push_subscription_status, termination_reason = ${reason}, updated_at = ${now}
       WHERE id = ${id}::uuid`;
   }
@@ -287,7 +326,10 @@ export class PushRepository {
   async withPollLock<T>(work: () => Promise<T>): Promise<T | undefined> {
     const session = await this.connection.openSession();
     try {
-      const rows = await session.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [DatabaseLock.SwapPoll]);
+      const rows = await session.query<{ locked: boolean }>(
+        'SELECT pg_try_advisory_lock($1::bigint) AS locked',
+        [DatabaseLock.SwapPoll],
+      );
       if (rows.at(0)?.locked !== true) return undefined;
       try {
         return await work();
@@ -324,7 +366,13 @@ export class PushRepository {
   async markPolled(
     tx: Tx,
     id: string,
-    poll: { seenChangeAt: Date | null; nextPollAt: Date; status: 'ACTIVE' | 'EXPIRED'; events: number; terminationReason: string | null },
+    poll: {
+      seenChangeAt: Date | null;
+      nextPollAt: Date;
+      status: 'ACTIVE' | 'EXPIRED';
+      events: number;
+      terminationReason: string | null;
+    },
     now: Date,
   ): Promise<void> {
     await tx.$executeRaw`UPDATE push_subscription SET polled_at = ${now}, seen_change_at = ${poll.seenChangeAt}, next_poll_at = ${poll.nextPollAt},
@@ -348,40 +396,68 @@ export class PushRepository {
   signingKeysOf(clientId: string, now: Date): Promise<SigningKeyRow[]> {
     return this.prisma.client.pushSigningKey.findMany({
       where: { clientId, OR: [{ retiresAt: null }, { retiresAt: { gt: now } }] },
-      orderBy: [{ retiresAt: { sort: 'desc', nulls: 'first' } }, { createdAt: 'desc' }, { id: 'desc' }],
+      orderBy: [
+        { retiresAt: { sort: 'desc', nulls: 'first' } },
+        { createdAt: 'desc' },
+        { id: 'desc' },
+      ],
     });
   }
 
   /** Adds a key and schedules the retirement of the client's other signing keys. */
-  async rotateSigningKey(tx: Tx, row: { id: string; clientId: string; secretSealed: string; secretKeyVersion: number }, retireOthersAt: Date, now: Date): Promise<void> {
+  async rotateSigningKey(
+    tx: Tx,
+    row: { id: string; clientId: string; secretSealed: string; secretKeyVersion: number },
+    retireOthersAt: Date,
+    now: Date,
+  ): Promise<void> {
     await tx.pushSigningKey.updateMany({
-      where: { clientId: row.clientId, OR: [{ retiresAt: null }, { retiresAt: { gt: retireOthersAt } }] },
+      where: {
+        clientId: row.clientId,
+        OR: [{ retiresAt: null }, { retiresAt: { gt: retireOthersAt } }],
+      },
       data: { retiresAt: retireOthersAt },
     });
     await tx.pushSigningKey.create({ data: { ...row, createdAt: now } });
   }
 
   /** A first key for a client that has none (first delivery); concurrent callers keep one. */
-  async insertFirstSigningKey(row: { id: string; clientId: string; secretSealed: string; secretKeyVersion: number }, now: Date): Promise<void> {
+  async insertFirstSigningKey(
+    row: { id: string; clientId: string; secretSealed: string; secretKeyVersion: number },
+    now: Date,
+  ): Promise<void> {
     await this.prisma.client.$executeRaw`
       INSERT INTO push_signing_key (id, client_id, secret_sealed, secret_key_version, created_at)
       SELECT ${row.id}, ${row.clientId}, ${row.secretSealed}, ${row.secretKeyVersion}, ${now}
        WHERE NOT EXISTS (SELECT 1 FROM push_signing_key WHERE client_id = ${row.clientId} AND (retires_at IS NULL OR retires_at > ${now}))`;
   }
 
-  findDelivery(id: string): Promise<(DeliveryRow & { attemptLog: AttemptRow[]; subscription: SubscriptionRow }) | null> {
+  findDelivery(
+    id: string,
+  ): Promise<(DeliveryRow & { attemptLog: AttemptRow[]; subscription: SubscriptionRow }) | null> {
     return this.prisma.client.pushDelivery.findUnique({
       where: { id },
       include: { attemptLog: { orderBy: { attempt: 'asc' } }, subscription: true },
     });
   }
 
-  listDeliveries(filter: { status?: 'PENDING' | 'DELIVERED' | 'DEAD' | 'CANCELLED'; clientId?: string }, limit: number, after?: { createdAt: Date; id: string }): Promise<DeliveryRow[]> {
+  listDeliveries(
+    filter: { status?: 'PENDING' | 'DELIVERED' | 'DEAD' | 'CANCELLED'; clientId?: string },
+    limit: number,
+    after?: { createdAt: Date; id: string },
+  ): Promise<DeliveryRow[]> {
     return this.prisma.client.pushDelivery.findMany({
       where: {
         ...(filter.status ? { status: filter.status } : {}),
         ...(filter.clientId ? { clientId: filter.clientId } : {}),
-        ...(after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {}),
+        ...(after
+          ? {
+              OR: [
+                { createdAt: { lt: after.createdAt } },
+                { createdAt: after.createdAt, id: { lt: after.id } },
+              ],
+            }
+          : {}),
       },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: limit,
@@ -392,13 +468,21 @@ export class PushRepository {
    * A dead (or cancelled) delivery becomes due again, with a fresh attempt budget; false when it is
    * not replayable. Its new pg-boss job is written by the enqueue trigger, in `tx`.
    */
-  async replay(tx: Tx, id: string, now: Date): Promise<{ clientId: string; subscriptionId: string; attempts: number } | undefined> {
-    const rows = await tx.$queryRaw<{ client_id: string; subscription_id: string; attempts: number }[]>`
+  async replay(
+    tx: Tx,
+    id: string,
+    now: Date,
+  ): Promise<{ clientId: string; subscriptionId: string; attempts: number } | undefined> {
+    const rows = await tx.$queryRaw<
+      { client_id: string; subscription_id: string; attempts: number }[]
+    >`
       UPDATE push_delivery SET status = 'pending', next_attempt_at = ${now}, last_error = NULL, job_id = NULL
        WHERE id = ${id}::uuid AND status IN ('dead', 'cancelled')
        RETURNING client_id, subscription_id::text, attempts`;
     const row = rows.at(0);
-    return row ? { clientId: row.client_id, subscriptionId: row.subscription_id, attempts: row.attempts } : undefined;
+    return row
+      ? { clientId: row.client_id, subscriptionId: row.subscription_id, attempts: row.attempts }
+      : undefined;
   }
 
   /** Counters for the bench and the admin overview. */

@@ -7,7 +7,13 @@ import { hashPhoneNumber } from '../audit/audit-event.js';
 import { AuditService, type UnitWrite } from '../audit/audit.service.js';
 import { SecretBox } from '../../common/crypto/secret-box.js';
 import { EventTypes } from './dto/subscription.dto.js';
-import { PushRepository, SWAP_EVENT_COUNTS, SWAP_NOTIFICATIONS, type DuePoll, type SwapKindValue } from './push.repository.js';
+import {
+  PushRepository,
+  SWAP_EVENT_COUNTS,
+  SWAP_NOTIFICATIONS,
+  type DuePoll,
+  type SwapKindValue,
+} from './push.repository.js';
 
 /** A subscription due for a retrieve-date poll, with its number in clear for the operator call. */
 export interface DuePollWithNumber extends DuePoll {
@@ -70,8 +76,17 @@ export class PushService {
 
   /** Subscriptions due for a retrieve-date poll now, at most PUSH_CAMARA_POLL_MAX_PER_TICK per operator. */
   async duePolls(): Promise<DuePollWithNumber[]> {
-    const due = await this.repository.listDuePolls(this.clock.now(), this.environment.PUSH_CAMARA_POLL_MAX_PER_TICK);
-    return due.map((poll) => ({ ...poll, phoneNumber: this.box.open({ ciphertext: poll.phoneSealed, keyVersion: poll.phoneKeyVersion }) }));
+    const due = await this.repository.listDuePolls(
+      this.clock.now(),
+      this.environment.PUSH_CAMARA_POLL_MAX_PER_TICK,
+    );
+    return due.map((poll) => ({
+      ...poll,
+      phoneNumber: this.box.open({
+        ciphertext: poll.phoneSealed,
+        keyVersion: poll.phoneKeyVersion,
+      }),
+    }));
   }
 
   /**
@@ -81,36 +96,67 @@ export class PushService {
    * subscription's new state and the audit event commit in one transaction. The remembered date
    * only moves forward, so an operator whose answer flips back (a monitoring window) sends nothing twice.
    */
-  async recordPoll(poll: DuePollWithNumber, latestChange: Date | null, call: PollCall): Promise<PollOutcome> {
+  async recordPoll(
+    poll: DuePollWithNumber,
+    latestChange: Date | null,
+    call: PollCall,
+  ): Promise<PollOutcome> {
     const now = this.clock.now();
     const types = EventTypes[poll.kind];
     return this.repository.transaction(async (tx) => {
       const row = await this.repository.lockForPoll(tx, poll.id);
-      const live = row !== undefined && (row.status === 'ACTIVE' || row.status === 'ACTIVATION_REQUESTED') && (row.expiresAt === null || row.expiresAt > now);
+      const live =
+        row !== undefined &&
+        (row.status === 'ACTIVE' || row.status === 'ACTIVATION_REQUESTED') &&
+        (row.expiresAt === null || row.expiresAt > now);
       if (!live) return 'not_live';
       const first = row.status === 'ACTIVATION_REQUESTED';
-      const moved = !first && latestChange !== null && (row.seenChangeAt === null || latestChange > row.seenChangeAt);
+      const moved =
+        !first &&
+        latestChange !== null &&
+        (row.seenChangeAt === null || latestChange > row.seenChangeAt);
       const last = moved && row.maxEvents !== null && row.eventCount + 1 >= row.maxEvents;
       let eventId: string | undefined;
       if (moved) {
         eventId = await this.repository.insertDelivery(
           tx,
-          { subscriptionId: poll.id, clientId: poll.clientId, type: types.swapped, terminationReason: null, occurredAt: latestChange },
+          {
+            subscriptionId: poll.id,
+            clientId: poll.clientId,
+            type: types.swapped,
+            terminationReason: null,
+            occurredAt: latestChange,
+          },
           now,
         );
       }
       if (last) {
         await this.repository.insertDelivery(
           tx,
-          { subscriptionId: poll.id, clientId: poll.clientId, type: types.ended, terminationReason: 'MAX_EVENTS_REACHED', occurredAt: now },
+          {
+            subscriptionId: poll.id,
+            clientId: poll.clientId,
+            type: types.ended,
+            terminationReason: 'MAX_EVENTS_REACHED',
+            occurredAt: now,
+          },
           now,
         );
       }
-      const seenChangeAt = latestChange !== null && (row.seenChangeAt === null || latestChange > row.seenChangeAt) ? latestChange : row.seenChangeAt;
+      const seenChangeAt =
+        latestChange !== null && (row.seenChangeAt === null || latestChange > row.seenChangeAt)
+          ? latestChange
+          : row.seenChangeAt;
       await this.repository.markPolled(
         tx,
         poll.id,
-        { seenChangeAt, nextPollAt: this.nextPollAt(now), status: last ? 'EXPIRED' : 'ACTIVE', events: moved ? 1 : 0, terminationReason: last ? 'MAX_EVENTS_REACHED' : null },
+        {
+          seenChangeAt,
+          nextPollAt: this.nextPollAt(now),
+          status: last ? 'EXPIRED' : 'ACTIVE',
+          events: moved ? 1 : 0,
+          terminationReason: last ? 'MAX_EVENTS_REACHED' : null,
+        },
         now,
       );
       const outcome: PollOutcome = first ? 'activated' : moved ? 'swapped' : 'unchanged';
@@ -148,6 +194,8 @@ export class PushService {
 
   private nextPollAt(now: Date): Date {
     const interval = this.environment.PUSH_CAMARA_POLL_INTERVAL_S * 1000;
-    return new Date(now.getTime() + Math.round(interval * (1 - POLL_JITTER + 2 * POLL_JITTER * Math.random())));
+    return new Date(
+      now.getTime() + Math.round(interval * (1 - POLL_JITTER + 2 * POLL_JITTER * Math.random())),
+    );
   }
 }

@@ -67,18 +67,28 @@ describe(SinkPolicy.name, () => {
 
   describe('lookupFor', () => {
     const resolveWith = (chosen: SinkPolicy, host: string) =>
-      new Promise<string>((done, fail) => { chosen.lookupFor(host)('localhost', { family: 4 }, (error, address) => { if (error) fail(error); else done(typeof address === 'string' ? address : ''); }); },
-      );
+      new Promise<string>((done, fail) => {
+        chosen.lookupFor(host)('localhost', { family: 4 }, (error, address) => {
+          if (error) fail(error);
+          else done(typeof address === 'string' ? address : '');
+        });
+      });
 
     it('refuses a name that resolves to a loopback address in production unless the host is allowed', async () => {
-      await expect(resolveWith(production, 'localhost')).rejects.toMatchObject({ code: 'ESINKDENIED' });
-      await expect(resolveWith(production, 'bank.example')).rejects.toMatchObject({ code: 'ESINKDENIED' });
+      await expect(resolveWith(production, 'localhost')).rejects.toMatchObject({
+        code: 'ESINKDENIED',
+      });
+      await expect(resolveWith(production, 'bank.example')).rejects.toMatchObject({
+        code: 'ESINKDENIED',
+      });
       await expect(resolveWith(production, '127.0.0.1')).resolves.toBe('127.0.0.1');
     });
 
     it('lets localhost reach loopback outside production, but not a public name resolving to loopback', async () => {
       await expect(resolveWith(unlisted, 'localhost')).resolves.toBe('127.0.0.1');
-      await expect(resolveWith(unlisted, 'bank.example')).rejects.toMatchObject({ code: 'ESINKDENIED' });
+      await expect(resolveWith(unlisted, 'bank.example')).rejects.toMatchObject({
+        code: 'ESINKDENIED',
+      });
     });
 
     it('never lets a loopback host reach a private address', () => {

@@ -12,7 +12,10 @@ import ipaddr from 'ipaddr.js';
 export class SinkPolicy {
   private readonly allowed: ReadonlySet<string>;
 
-  constructor(allowedHosts: string | undefined, private readonly production: boolean) {
+  constructor(
+    allowedHosts: string | undefined,
+    private readonly production: boolean,
+  ) {
     this.allowed = new Set(
       (allowedHosts ?? '')
         .split(',')
@@ -38,7 +41,8 @@ export class SinkPolicy {
     } else if (url.protocol !== 'https:') {
       return 'sink must be an https URL';
     }
-    if (isIP(host) !== 0 && !exempt && !isPublicAddress(host)) return 'sink must be on a public address';
+    if (isIP(host) !== 0 && !exempt && !isPublicAddress(host))
+      return 'sink must be on a public address';
     if (host === 'localhost' && !exempt) return 'sink must be on a public address';
     return undefined;
   }
@@ -60,18 +64,35 @@ export class SinkPolicy {
    * A `lookup` for http(s).request that refuses a name resolving to a non-public address, so a
    * public name cannot be pointed at an internal one after the sink was accepted (DNS rebinding).
    */
-  lookupFor(host: string): (hostname: string, options: LookupOptions, callback: (error: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void) => void {
+  lookupFor(
+    host: string,
+  ): (
+    hostname: string,
+    options: LookupOptions,
+    callback: (
+      error: NodeJS.ErrnoException | null,
+      address: string | LookupAddress[],
+      family?: number,
+    ) => void,
+  ) => void {
     return (hostname, options, callback) => {
       dnsLookup(hostname, { ...options, all: true }, (error, addresses) => {
-        if (error) { callback(error, '', 0); return; }
+        if (error) {
+          callback(error, '', 0);
+          return;
+        }
         const list = addresses;
         const refused = list.find((entry) => !this.mayConnect(host, entry.address));
         if (refused || list.length === 0) {
           const denied: NodeJS.ErrnoException = new Error('sink resolves to a non-public address');
           denied.code = 'ESINKDENIED';
-          callback(denied, '', 0); return;
+          callback(denied, '', 0);
+          return;
         }
-        if (options.all) { callback(null, list); return; }
+        if (options.all) {
+          callback(null, list);
+          return;
+        }
         callback(null, list[0].address, list[0].family);
       });
     };

@@ -1,5 +1,13 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, type Type } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CurrentClient, JwtAuth, RequireProduct } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedClient, ClientProduct } from '../../common/auth/caller.js';
 import { AuditAction, OwnUnitOfWork } from '../../common/http/audit-facts.js';
@@ -19,13 +27,22 @@ import { PushCodes } from './push.errors.js';
 import { SubscriptionsService } from './subscriptions.service.js';
 
 const CREATE_ERRORS: DocumentedErrors = {
-  400: [PushCodes.invalidArgument, PushCodes.invalidProtocol, PushCodes.invalidCredential, PushCodes.invalidToken, PushCodes.invalidSink],
+  400: [
+    PushCodes.invalidArgument,
+    PushCodes.invalidProtocol,
+    PushCodes.invalidCredential,
+    PushCodes.invalidToken,
+    PushCodes.invalidSink,
+  ],
   404: [PushCodes.identifierNotFound],
   409: [PushCodes.alreadyExists],
   422: [PushCodes.missingIdentifier, PushCodes.serviceNotApplicable],
   429: [PushCodes.tooManyRequests],
 };
-const BY_ID_ERRORS: DocumentedErrors = { 404: [PushCodes.notFound], 429: [PushCodes.tooManyRequests] };
+const BY_ID_ERRORS: DocumentedErrors = {
+  404: [PushCodes.notFound],
+  429: [PushCodes.tooManyRequests],
+};
 
 interface Flavour {
   kind: SwapKindValue;
@@ -43,7 +60,9 @@ interface Flavour {
 /** The four CAMARA subscription operations for one swap kind. */
 function subscriptionsController(flavour: Flavour): Type<unknown> {
   const { kind, name, action } = flavour;
-  const extension = flavour.extension ? ' Gateway extension: CAMARA defines no device-swap subscriptions; this mirrors SIM Swap Subscriptions 0.3.0.' : '';
+  const extension = flavour.extension
+    ? ' Gateway extension: CAMARA defines no device-swap subscriptions; this mirrors SIM Swap Subscriptions 0.3.0.'
+    : '';
 
   @ApiTags(flavour.tag)
   @JwtAuth()
@@ -62,16 +81,27 @@ function subscriptionsController(flavour: Flavour): Type<unknown> {
       description: `Events are CloudEvents 1.0 POSTed to \`sink\` with the sink credential's bearer token and a Standard Webhooks HMAC-SHA256 signature (README "Webhooks").${extension}`,
     })
     @ApiBody({ type: flavour.request })
-    @ApiCreatedResponse({ type: flavour.response, description: 'Created (the sink credential is never returned)' })
+    @ApiCreatedResponse({
+      type: flavour.response,
+      description: 'Created (the sink credential is never returned)',
+    })
     @ApiErrors(CREATE_ERRORS)
-    create(@Body() body: SubscriptionRequestDto, @CurrentClient() client: AuthenticatedClient, @Ctx() ctx: RequestContext): Promise<SubscriptionViewDto> {
+    create(
+      @Body() body: SubscriptionRequestDto,
+      @CurrentClient() client: AuthenticatedClient,
+      @Ctx() ctx: RequestContext,
+    ): Promise<SubscriptionViewDto> {
       return this.service.create(ctx, client.clientId, kind, body);
     }
 
     @Get()
     @AuditAction(`${action}.list`)
-    @ApiOperation({ operationId: `retrieve${name}SubscriptionList`, summary: 'Retrieve a list of the caller\'s event subscriptions', description: `Newest first, at most 1,000.${extension}` })
-    @ApiOkResponse({ type: [flavour.response], description: 'The caller\'s subscriptions' })
+    @ApiOperation({
+      operationId: `retrieve${name}SubscriptionList`,
+      summary: "Retrieve a list of the caller's event subscriptions",
+      description: `Newest first, at most 1,000.${extension}`,
+    })
+    @ApiOkResponse({ type: [flavour.response], description: "The caller's subscriptions" })
     @ApiErrors({ 429: ['TOO_MANY_REQUESTS'] })
     list(@CurrentClient() client: AuthenticatedClient): Promise<SubscriptionViewDto[]> {
       return this.service.list(client.clientId, kind);
@@ -79,11 +109,19 @@ function subscriptionsController(flavour: Flavour): Type<unknown> {
 
     @Get(':subscriptionId')
     @AuditAction(`${action}.get`)
-    @ApiOperation({ operationId: `retrieve${name}Subscription`, summary: 'Retrieve an event subscription', description: `Another client's subscription is 404.${extension}` })
+    @ApiOperation({
+      operationId: `retrieve${name}Subscription`,
+      summary: 'Retrieve an event subscription',
+      description: `Another client's subscription is 404.${extension}`,
+    })
     @ApiParam({ name: 'subscriptionId', schema: { type: 'string', format: 'uuid' } })
     @ApiOkResponse({ type: flavour.response, description: 'The subscription' })
     @ApiErrors(BY_ID_ERRORS)
-    get(@Param('subscriptionId') id: string, @CurrentClient() client: AuthenticatedClient, @Ctx() ctx: RequestContext): Promise<SubscriptionViewDto> {
+    get(
+      @Param('subscriptionId') id: string,
+      @CurrentClient() client: AuthenticatedClient,
+      @Ctx() ctx: RequestContext,
+    ): Promise<SubscriptionViewDto> {
       return this.service.get(ctx, client.clientId, kind, id);
     }
 
@@ -99,11 +137,17 @@ function subscriptionsController(flavour: Flavour): Type<unknown> {
     @ApiParam({ name: 'subscriptionId', schema: { type: 'string', format: 'uuid' } })
     @ApiNoContentResponse({ description: 'Deleted' })
     @ApiErrors(BY_ID_ERRORS)
-    async delete(@Param('subscriptionId') id: string, @CurrentClient() client: AuthenticatedClient, @Ctx() ctx: RequestContext): Promise<void> {
+    async delete(
+      @Param('subscriptionId') id: string,
+      @CurrentClient() client: AuthenticatedClient,
+      @Ctx() ctx: RequestContext,
+    ): Promise<void> {
       await this.service.delete(ctx, client.clientId, kind, id);
     }
   }
-  Object.defineProperty(SubscriptionsController, 'name', { value: `Camara${name}SubscriptionsController` });
+  Object.defineProperty(SubscriptionsController, 'name', {
+    value: `Camara${name}SubscriptionsController`,
+  });
   return SubscriptionsController;
 }
 

@@ -9,10 +9,19 @@ import { hashPhoneNumber } from '../audit/audit-event.js';
 import { RequestAudit } from '../audit/request-audit.service.js';
 import { SecretBox } from '../../common/crypto/secret-box.js';
 import { OperatorsService } from '../operators/operators.service.js';
-import { EventTypes, type SubscriptionRequestDto, type SubscriptionViewDto } from './dto/subscription.dto.js';
+import {
+  EventTypes,
+  type SubscriptionRequestDto,
+  type SubscriptionViewDto,
+} from './dto/subscription.dto.js';
 import { isUuid } from './ids.js';
 import { PushCodes, PushErrors } from './push.errors.js';
-import { PushRepository, type NewSubscription, type SubscriptionRow, type SwapKindValue } from './push.repository.js';
+import {
+  PushRepository,
+  type NewSubscription,
+  type SubscriptionRow,
+  type SwapKindValue,
+} from './push.repository.js';
 import { SinkPolicy } from './sink-policy.js';
 
 /** The sealed sink credential: the token only (its type is always bearer). */
@@ -41,7 +50,12 @@ export class SubscriptionsService {
     this.sinks = new SinkPolicy(environment.PUSH_SINK_ALLOWED_HOSTS, environment.isProduction);
   }
 
-  async create(ctx: RequestContext, clientId: string, kind: SwapKindValue, body: SubscriptionRequestDto): Promise<SubscriptionViewDto> {
+  async create(
+    ctx: RequestContext,
+    clientId: string,
+    kind: SwapKindValue,
+    body: SubscriptionRequestDto,
+  ): Promise<SubscriptionViewDto> {
     const now = this.clock.now();
     const types = EventTypes[kind];
     if (body.types.length !== 1 || body.types[0] !== types.swapped) {
@@ -49,8 +63,12 @@ export class SubscriptionsService {
     }
     const refusal = this.sinks.refusal(body.sink);
     if (refusal) throw PushErrors.invalidSink(refusal);
-    const expiresAt = body.config.subscriptionExpireTime === undefined ? null : new Date(body.config.subscriptionExpireTime);
-    if (expiresAt && expiresAt.getTime() <= now.getTime()) throw PushErrors.invalidArgument('subscriptionExpireTime must be in the future');
+    const expiresAt =
+      body.config.subscriptionExpireTime === undefined
+        ? null
+        : new Date(body.config.subscriptionExpireTime);
+    if (expiresAt && expiresAt.getTime() <= now.getTime())
+      throw PushErrors.invalidArgument('subscriptionExpireTime must be in the future');
     const credential = body.sinkCredential;
     const tokenExpiresAt = credential ? new Date(credential.accessTokenExpiresUtc) : null;
     if (tokenExpiresAt && tokenExpiresAt.getTime() <= now.getTime()) {
@@ -63,12 +81,18 @@ export class SubscriptionsService {
     const caller = ctx.caller;
     const live = caller?.kind !== 'client' || caller.environment === 'LIVE';
     // As for checks: a LIVE client is never served from a sandbox operator's made-up data.
-    if (!operator || (operator.adapterKind === 'sandbox' && live)) throw PushErrors.identifierNotFound();
+    if (!operator || (operator.adapterKind === 'sandbox' && live))
+      throw PushErrors.identifierNotFound();
     ctx.audit.operatorId = operator.id;
-    if (operator.adapterKind !== 'sandbox' && operator.adapterKind !== 'camara') throw PushErrors.serviceNotApplicable();
+    if (operator.adapterKind !== 'sandbox' && operator.adapterKind !== 'camara')
+      throw PushErrors.serviceNotApplicable();
 
     const phone = this.box.seal(phoneNumber);
-    const sealedCredential = credential ? this.box.seal(JSON.stringify({ accessToken: credential.accessToken } satisfies SealedCredential)) : null;
+    const sealedCredential = credential
+      ? this.box.seal(
+          JSON.stringify({ accessToken: credential.accessToken } satisfies SealedCredential),
+        )
+      : null;
     const id = randomUUID();
     // Sandbox operators emit events themselves (admin overrides): active at once. A `camara`
     // operator's number is polled (retrieve-date), due at once; its first successful poll
@@ -101,13 +125,34 @@ export class SubscriptionsService {
     const created = await this.audit.transaction(
       ctx,
       (tx) => this.repository.insertSubscriptionIfNew(tx, row, now),
-      (inserted) => (inserted ? { status: 201, verdict: { subscriptionId: id, status } } : { status: 409, errorCode: PushCodes.alreadyExists }),
+      (inserted) =>
+        inserted
+          ? { status: 201, verdict: { subscriptionId: id, status } }
+          : { status: 409, errorCode: PushCodes.alreadyExists },
     );
     if (!created) throw PushErrors.alreadyExists();
-    return this.view({ ...row, kind: kind === 'sim' ? 'SIM' : 'DEVICE', eventCount: 0, terminationReason: null, createdAt: now, updatedAt: now, polledAt: null, seenChangeAt: null, upstreamSubscriptionId: null }, phoneNumber);
+    return this.view(
+      {
+        ...row,
+        kind: kind === 'sim' ? 'SIM' : 'DEVICE',
+        eventCount: 0,
+        terminationReason: null,
+        createdAt: now,
+        updatedAt: now,
+        polledAt: null,
+        seenChangeAt: null,
+        upstreamSubscriptionId: null,
+      },
+      phoneNumber,
+    );
   }
 
-  async get(ctx: RequestContext, clientId: string, kind: SwapKindValue, id: string): Promise<SubscriptionViewDto> {
+  async get(
+    ctx: RequestContext,
+    clientId: string,
+    kind: SwapKindValue,
+    id: string,
+  ): Promise<SubscriptionViewDto> {
     const row = isUuid(id) ? await this.repository.findOfClient(id, clientId, kind) : null;
     if (!row) throw PushErrors.notFound();
     ctx.audit.verdict = { subscriptionId: row.id, status: row.status };
@@ -119,7 +164,12 @@ export class SubscriptionsService {
   }
 
   /** DELETED, and `subscription-ended` (SUBSCRIPTION_DELETED) to the sink when it was live, in one transaction with the audit event. */
-  async delete(ctx: RequestContext, clientId: string, kind: SwapKindValue, id: string): Promise<void> {
+  async delete(
+    ctx: RequestContext,
+    clientId: string,
+    kind: SwapKindValue,
+    id: string,
+  ): Promise<void> {
     if (!isUuid(id)) throw PushErrors.notFound();
     const now = this.clock.now();
     const before = await this.audit.transaction(
@@ -129,20 +179,31 @@ export class SubscriptionsService {
         if (previous === 'ACTIVE' || previous === 'ACTIVATION_REQUESTED') {
           await this.repository.insertDelivery(
             tx,
-            { subscriptionId: id, clientId, type: EventTypes[kind].ended, terminationReason: 'SUBSCRIPTION_DELETED', occurredAt: now },
+            {
+              subscriptionId: id,
+              clientId,
+              type: EventTypes[kind].ended,
+              terminationReason: 'SUBSCRIPTION_DELETED',
+              occurredAt: now,
+            },
             now,
           );
         }
         return previous;
       },
-      (previous) => (previous === undefined ? { status: 404, errorCode: PushCodes.notFound } : { status: 204, verdict: { subscriptionId: id, status: 'DELETED' } }),
+      (previous) =>
+        previous === undefined
+          ? { status: 404, errorCode: PushCodes.notFound }
+          : { status: 204, verdict: { subscriptionId: id, status: 'DELETED' } },
     );
     if (before === undefined) throw PushErrors.notFound();
   }
 
   /** CAMARA's Subscription, from a stored row; the number is unsealed (only its owner reads it). */
   view(row: SubscriptionRow, phoneNumber?: string): SubscriptionViewDto {
-    const number = phoneNumber ?? this.box.open({ ciphertext: row.phoneSealed, keyVersion: row.phoneKeyVersion });
+    const number =
+      phoneNumber ??
+      this.box.open({ ciphertext: row.phoneSealed, keyVersion: row.phoneKeyVersion });
     return {
       protocol: 'HTTP',
       sink: row.sink,
@@ -162,11 +223,11 @@ export class SubscriptionsService {
   /** The sink's access token of a subscription, for a delivery. */
   accessTokenOf(sealed: string | null, keyVersion: number | null): string | undefined {
     if (sealed === null || keyVersion === null) return undefined;
-    return (JSON.parse(this.box.open({ ciphertext: sealed, keyVersion })) as SealedCredential).accessToken;
+    return (JSON.parse(this.box.open({ ciphertext: sealed, keyVersion })) as SealedCredential)
+      .accessToken;
   }
 
   phoneNumberOf(sealed: string, keyVersion: number): string {
     return this.box.open({ ciphertext: sealed, keyVersion });
   }
 }
-

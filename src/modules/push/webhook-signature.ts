@@ -14,7 +14,10 @@ export function newSigningSecret(): string {
 }
 
 export function secretBytes(secret: string): Buffer {
-  return Buffer.from(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret, 'base64');
+  return Buffer.from(
+    secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret,
+    'base64',
+  );
 }
 
 /**
@@ -23,9 +26,16 @@ export function secretBytes(secret: string): Buffer {
  * receiver that knows either key of a rotation accepts the event. `webhook-key-id` names the keys
  * in the same order.
  */
-export function signatureHeaders(id: string, timestampSeconds: number, body: string, keys: readonly SigningKey[]): Record<string, string> {
+export function signatureHeaders(
+  id: string,
+  timestampSeconds: number,
+  body: string,
+  keys: readonly SigningKey[],
+): Record<string, string> {
   const content = `${id}.${timestampSeconds}.${body}`;
-  const signatures = keys.map((key) => `v1,${createHmac('sha256', key.secret).update(content).digest('base64')}`);
+  const signatures = keys.map(
+    (key) => `v1,${createHmac('sha256', key.secret).update(content).digest('base64')}`,
+  );
   return {
     'webhook-id': id,
     'webhook-timestamp': String(timestampSeconds),

@@ -33,7 +33,10 @@ const CAMARA_ERRORS: DocumentedErrors = {
   503: ['UNAVAILABLE'],
   504: ['TIMEOUT'],
 };
-const WITH_OUT_OF_RANGE: DocumentedErrors = { ...CAMARA_ERRORS, 400: ['INVALID_ARGUMENT', 'OUT_OF_RANGE'] };
+const WITH_OUT_OF_RANGE: DocumentedErrors = {
+  ...CAMARA_ERRORS,
+  400: ['INVALID_ARGUMENT', 'OUT_OF_RANGE'],
+};
 
 const NOT_SENT =
   ' `UNNECESSARY_IDENTIFIER` and `QUOTA_EXCEEDED` belong to the CAMARA definition but are never sent here: tokens are two-legged (so `phoneNumber` is required, else 422 `MISSING_IDENTIFIER`) and there are no business quotas. Unknown body fields are ignored.';
@@ -80,7 +83,10 @@ export class CamaraSimSwapController {
     summary: 'Check SIM swap',
     description: `Check if SIM swap has been performed during a past period (\`maxAge\` hours, default 240). 400 \`OUT_OF_RANGE\` when maxAge exceeds 2400 or the operator's monitored period.${NOT_SENT}`,
   })
-  @ApiOkResponse({ type: CheckSimSwapInfoDto, description: 'Returns whether a SIM swap has been performed during a past period' })
+  @ApiOkResponse({
+    type: CheckSimSwapInfoDto,
+    description: 'Returns whether a SIM swap has been performed during a past period',
+  })
   @ApiErrors(WITH_OUT_OF_RANGE)
   check(
     @Body() body: CreateCheckSimSwapDto,
@@ -98,7 +104,10 @@ export class CamaraSimSwapController {
     summary: 'Retrieve SIM swap date',
     description: `Get timestamp of last SIM swap event for a mobile user account provided with phone number.${NOT_SENT}`,
   })
-  @ApiOkResponse({ type: SimSwapInfoDto, description: 'Contains information about SIM swap change' })
+  @ApiOkResponse({
+    type: SimSwapInfoDto,
+    description: 'Contains information about SIM swap change',
+  })
   @ApiErrors(WITH_OUT_OF_RANGE)
   async retrieveDate(
     @Body() body: CreateSimSwapDateDto,
@@ -132,7 +141,10 @@ export class CamaraDeviceSwapController {
     summary: 'Check last device swap date',
     description: `Check if device swap has been performed during a past period (\`maxAge\` hours, default 240).${NOT_SENT}`,
   })
-  @ApiOkResponse({ type: CheckDeviceSwapInfoDto, description: 'Returns whether a device swap has been performed during a past period' })
+  @ApiOkResponse({
+    type: CheckDeviceSwapInfoDto,
+    description: 'Returns whether a device swap has been performed during a past period',
+  })
   @ApiErrors(WITH_OUT_OF_RANGE)
   check(
     @Body() body: CreateCheckDeviceSwapDto,
@@ -150,7 +162,10 @@ export class CamaraDeviceSwapController {
     summary: 'Get last device swap date',
     description: `Get timestamp of last device swap for a mobile user account provided with phone number.${NOT_SENT}`,
   })
-  @ApiOkResponse({ type: DeviceSwapInfoDto, description: 'Contains information about Device swap change' })
+  @ApiOkResponse({
+    type: DeviceSwapInfoDto,
+    description: 'Contains information about Device swap change',
+  })
   @ApiErrors(CAMARA_ERRORS)
   async retrieveDate(
     @Body() body: CreateDeviceSwapDateDto,

@@ -1,5 +1,11 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
-import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { JwtAuth, RequireProduct } from '../../common/auth/auth.decorators.js';
 import { AuditAction, OwnUnitOfWork } from '../../common/http/audit-facts.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
@@ -31,7 +37,11 @@ export class IdentityMatchSimSwapController {
     description:
       'Exactly one of three answers, by `serviceType`; all three derive from the same date (README "SIM swap and device swap"). At most 1 request per second per JWT key. Unknown body fields are refused.',
   })
-  @ApiExtraModels(IdentityMatchTimestampAnswerDto, IdentityMatch24hAnswerDto, IdentityMatchRangeAnswerDto)
+  @ApiExtraModels(
+    IdentityMatchTimestampAnswerDto,
+    IdentityMatch24hAnswerDto,
+    IdentityMatchRangeAnswerDto,
+  )
   @ApiOkResponse({
     description: 'The answer for the requested serviceType.',
     schema: {
@@ -48,6 +58,10 @@ export class IdentityMatchSimSwapController {
     @Ctx() ctx: RequestContext,
   ): Promise<IdentityMatchAnswer> {
     ctx.audit.action = 'identity_match.sim_swap';
-    return this.service.identityMatch(body.phoneNumber, body.serviceType, lookupContextOf(ctx, 'identity_match'));
+    return this.service.identityMatch(
+      body.phoneNumber,
+      body.serviceType,
+      lookupContextOf(ctx, 'identity_match'),
+    );
   }
 }

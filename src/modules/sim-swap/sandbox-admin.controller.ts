@@ -1,5 +1,11 @@
 import { Body, Controller, Delete, HttpCode, Param, Put } from '@nestjs/common';
-import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { AdminAuth } from '../../common/auth/auth.decorators.js';
 import { CommonCodes } from '../../common/errors/api-error.js';
 import { AuditAction, OwnUnitOfWork } from '../../common/http/audit-facts.js';
@@ -28,7 +34,12 @@ function dateOf(value: string | null | undefined, field: string): Date | null {
 
 /** Sandbox data for integration tests: set the swap dates a sandbox number answers. */
 @ApiTags(Tags.adminSandbox)
-@ApiParam({ name: 'phoneNumber', description: 'A number under a sandbox operator\'s prefix, E.164 (URL-encode the +).', example: '+31612345007', schema: { type: 'string', pattern: CAMARA_PHONE_NUMBER.source } })
+@ApiParam({
+  name: 'phoneNumber',
+  description: "A number under a sandbox operator's prefix, E.164 (URL-encode the +).",
+  example: '+31612345007',
+  schema: { type: 'string', pattern: CAMARA_PHONE_NUMBER.source },
+})
 @ApiErrors({ 404: [CommonCodes.notFound] })
 @AdminAuth('admin')
 @Controller('admin/v1/sandbox/sim-swap')
@@ -63,10 +74,7 @@ export class SandboxAdminController {
   @OwnUnitOfWork()
   @ApiOperation({ summary: 'Give a sandbox number its built-in answers again.' })
   @ApiNoContentResponse({ description: 'The number answers its built-in dates again.' })
-  async reset(
-    @Param('phoneNumber') rawNumber: string,
-    @Ctx() ctx: RequestContext,
-  ): Promise<void> {
+  async reset(@Param('phoneNumber') rawNumber: string, @Ctx() ctx: RequestContext): Promise<void> {
     const phoneNumber = phoneNumberOf(rawNumber, ctx);
     await this.service.resetSandboxNumber(ctx, phoneNumber);
   }

@@ -88,7 +88,11 @@ export function monitoredPeriodExceededError(monitoredPeriodDays: number): ApiEr
 
 /** The sandbox admin API only stores fictitious numbers of sandbox operators, never real subscribers'. */
 export const notASandboxNumberError = (): ApiError =>
-  new ApiError(404, CamaraCodes.notFound, 'The phone number does not belong to a sandbox operator.');
+  new ApiError(
+    404,
+    CamaraCodes.notFound,
+    'The phone number does not belong to a sandbox operator.',
+  );
 
 /** A sandbox admin path whose phone number is not E.164 with a leading +. */
 export const invalidSandboxPhoneNumberError = (): ApiError =>

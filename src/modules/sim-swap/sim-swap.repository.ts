@@ -5,8 +5,11 @@ import type { UnitWriteKind } from '../audit/audit.service.js';
 /** An admin's override of a sandbox number, written in the unit of work of the admin's request. */
 export const SANDBOX_OVERRIDE_SET: UnitWriteKind = {
   name: 'sim_swap.sandbox_override_set',
-  columns: 'phone_number text, latest_sim_change timestamptz, latest_device_change timestamptz, at timestamptz',
-  insert: (rows) => `INSERT INTO sim_swap_sandbox_override (phone_number, latest_sim_change, latest_device_change, updated_at)
+  columns:
+    'phone_number text, latest_sim_change timestamptz, latest_device_change timestamptz, at timestamptz',
+  insert: (
+    rows,
+  ) => `INSERT INTO sim_swap_sandbox_override (phone_number, latest_sim_change, latest_device_change, updated_at)
     SELECT phone_number, latest_sim_change, latest_device_change, at FROM ${rows}
     ON CONFLICT (phone_number) DO UPDATE SET latest_sim_change = EXCLUDED.latest_sim_change,
       latest_device_change = EXCLUDED.latest_device_change, updated_at = EXCLUDED.updated_at`,
@@ -16,7 +19,8 @@ export const SANDBOX_OVERRIDE_SET: UnitWriteKind = {
 export const SANDBOX_OVERRIDE_RESET: UnitWriteKind = {
   name: 'sim_swap.sandbox_override_reset',
   columns: 'phone_number text',
-  insert: (rows) => `DELETE FROM sim_swap_sandbox_override o USING ${rows} r WHERE o.phone_number = r.phone_number`,
+  insert: (rows) =>
+    `DELETE FROM sim_swap_sandbox_override o USING ${rows} r WHERE o.phone_number = r.phone_number`,
   key: (row) => String(row.phone_number),
 };
 
@@ -56,7 +60,14 @@ export class SimSwapRepository {
   private async loadOverrides(): Promise<Map<string, SandboxOverride>> {
     const rows = await this.prisma.client.simSwapSandboxOverride.findMany();
     return new Map(
-      rows.map((row) => [row.phoneNumber, { phoneNumber: row.phoneNumber, latestSimChange: row.latestSimChange, latestDeviceChange: row.latestDeviceChange }]),
+      rows.map((row) => [
+        row.phoneNumber,
+        {
+          phoneNumber: row.phoneNumber,
+          latestSimChange: row.latestSimChange,
+          latestDeviceChange: row.latestDeviceChange,
+        },
+      ]),
     );
   }
 

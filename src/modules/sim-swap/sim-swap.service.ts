@@ -21,7 +21,11 @@ import {
   swapLookupApiError,
   type SwapContract,
 } from './sim-swap.errors.js';
-import { SANDBOX_OVERRIDE_RESET, SANDBOX_OVERRIDE_SET, SimSwapRepository } from './sim-swap.repository.js';
+import {
+  SANDBOX_OVERRIDE_RESET,
+  SANDBOX_OVERRIDE_SET,
+  SimSwapRepository,
+} from './sim-swap.repository.js';
 import type { UnitWrite } from '../audit/audit.service.js';
 import { RequestAudit } from '../audit/request-audit.service.js';
 import { PushService } from '../push/push.service.js';
@@ -202,8 +206,10 @@ export class SimSwapService {
     ];
     const changed = (next: Date | null, previous: Date | null | undefined): next is Date =>
       next !== null && next.getTime() !== previous?.getTime();
-    if (changed(latestSimChange, before?.latestSimChange)) writes.push(...this.push.swapNotificationWrites('sim', phoneNumber, latestSimChange));
-    if (changed(latestDeviceChange, before?.latestDeviceChange)) writes.push(...this.push.swapNotificationWrites('device', phoneNumber, latestDeviceChange));
+    if (changed(latestSimChange, before?.latestSimChange))
+      writes.push(...this.push.swapNotificationWrites('sim', phoneNumber, latestSimChange));
+    if (changed(latestDeviceChange, before?.latestDeviceChange))
+      writes.push(...this.push.swapNotificationWrites('device', phoneNumber, latestDeviceChange));
     const view = {
       phoneNumber,
       latestSimChange: latestSimChange?.toISOString() ?? null,
@@ -217,7 +223,10 @@ export class SimSwapService {
   /** Admin: back to the built-in table (in the unit of work of the request). */
   async resetSandboxNumber(ctx: RequestContext, phoneNumber: string): Promise<void> {
     await this.requireSandboxNumber(phoneNumber);
-    await this.requestAudit.commit(ctx, { writes: [{ kind: SANDBOX_OVERRIDE_RESET, row: { phone_number: phoneNumber } }], ok: { status: 204 } });
+    await this.requestAudit.commit(ctx, {
+      writes: [{ kind: SANDBOX_OVERRIDE_RESET, row: { phone_number: phoneNumber } }],
+      ok: { status: 204 },
+    });
     this.repository.forgetOverrides();
   }
 
@@ -264,7 +273,10 @@ export class SimSwapService {
   private async route(phoneNumber: string, context: LookupContext): Promise<OperatorView> {
     const routed = await this.operators.routeByPhoneNumber(phoneNumber);
     // Sandbox operators answer made-up history: a LIVE client must get "unknown", never a fake verdict.
-    const operator = routed?.adapterKind === 'sandbox' && context.clientEnvironment === 'LIVE' ? undefined : routed;
+    const operator =
+      routed?.adapterKind === 'sandbox' && context.clientEnvironment === 'LIVE'
+        ? undefined
+        : routed;
     if (!operator) {
       throw swapLookupApiError(
         new SwapLookupError('identifier_not_found', 'no operator'),
@@ -331,10 +343,18 @@ export class SimSwapService {
   ): Promise<T> {
     try {
       return await this.outbound.withDeadline('swap', (signal) =>
-        operation({ operator, kind, phoneNumber, signal, correlationId: call.correlationId, upstream: call.upstream }),
+        operation({
+          operator,
+          kind,
+          phoneNumber,
+          signal,
+          correlationId: call.correlationId,
+          upstream: call.upstream,
+        }),
       );
     } catch (error) {
-      if (error instanceof DeadlineExceededError) throw new SwapLookupError('timeout', 'deadline passed');
+      if (error instanceof DeadlineExceededError)
+        throw new SwapLookupError('timeout', 'deadline passed');
       throw error;
     }
   }

@@ -21,10 +21,14 @@ export class SwapPollingJobs {
     try {
       const report = await this.service.pollDue();
       if (report && (report.outcomes.swapped > 0 || report.failed > 0)) {
-        this.logger.log(`swap poll: ${report.asked} numbers asked, ${report.outcomes.swapped} swaps, ${report.failed} failed`);
+        this.logger.log(
+          `swap poll: ${report.asked} numbers asked, ${report.outcomes.swapped} swaps, ${report.failed} failed`,
+        );
       }
     } catch (error) {
-      this.logger.error(`swap poll failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(
+        `swap poll failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     } finally {
       this.running = false;
     }

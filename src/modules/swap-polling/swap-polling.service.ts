@@ -34,7 +34,11 @@ export class SwapPollingService {
   /** One tick; undefined when another instance is running one. */
   pollDue(): Promise<PollTickReport | undefined> {
     return this.push.withPollLock(async () => {
-      const report: PollTickReport = { asked: 0, failed: 0, outcomes: { activated: 0, swapped: 0, unchanged: 0, not_live: 0 } };
+      const report: PollTickReport = {
+        asked: 0,
+        failed: 0,
+        outcomes: { activated: 0, swapped: 0, unchanged: 0, not_live: 0 },
+      };
       const byOperator = new Map<string, Map<string, DuePollWithNumber[]>>();
       for (const poll of await this.push.duePolls()) {
         const numbers = byOperator.get(poll.operatorId) ?? new Map<string, DuePollWithNumber[]>();
@@ -48,7 +52,8 @@ export class SwapPollingService {
           const queue = [...numbers.values()];
           await Promise.all(
             Array.from({ length: Math.min(LANES_PER_OPERATOR, queue.length) }, async () => {
-              for (let next = queue.shift(); next; next = queue.shift()) await this.pollNumber(next, report, failed);
+              for (let next = queue.shift(); next; next = queue.shift())
+                await this.pollNumber(next, report, failed);
             }),
           );
         }),
@@ -59,30 +64,47 @@ export class SwapPollingService {
   }
 
   /** One retrieve-date for one number and kind, recorded on each subscription to it. */
-  private async pollNumber(subscriptions: DuePollWithNumber[], report: PollTickReport, failed: string[]): Promise<void> {
+  private async pollNumber(
+    subscriptions: DuePollWithNumber[],
+    report: PollTickReport,
+    failed: string[],
+  ): Promise<void> {
     const [first] = subscriptions;
     const facts: AuditFacts = {};
     const correlationId = `push-poll-${randomUUID()}`;
     report.asked += 1;
     let latestChange: Date | null;
     try {
-      const date = await this.simSwap.retrieveDate(first.kind, first.phoneNumber, { contract: 'camara', facts, correlationId, clientEnvironment: 'LIVE' });
+      const date = await this.simSwap.retrieveDate(first.kind, first.phoneNumber, {
+        contract: 'camara',
+        facts,
+        correlationId,
+        clientEnvironment: 'LIVE',
+      });
       latestChange = date.latestChange;
     } catch (error) {
       report.failed += subscriptions.length;
       failed.push(...subscriptions.map((subscription) => subscription.id));
       // No number in the log line: the subscription id is enough to find it.
-      this.logger.warn(`retrieve-date poll for subscription ${first.id} (operator ${first.operatorId}) failed: ${describe(error)}`);
+      this.logger.warn(
+        `retrieve-date poll for subscription ${first.id} (operator ${first.operatorId}) failed: ${describe(error)}`,
+      );
       return;
     }
     for (const subscription of subscriptions) {
       try {
-        const outcome = await this.push.recordPoll(subscription, latestChange, { correlationId, operatorId: facts.operatorId, upstream: facts.upstream });
+        const outcome = await this.push.recordPoll(subscription, latestChange, {
+          correlationId,
+          operatorId: facts.operatorId,
+          upstream: facts.upstream,
+        });
         report.outcomes[outcome] += 1;
       } catch (error) {
         // Not recorded: still due, so the next tick asks again.
         report.failed += 1;
-        this.logger.error(`poll of subscription ${subscription.id} not recorded: ${describe(error)}`);
+        this.logger.error(
+          `poll of subscription ${subscription.id} not recorded: ${describe(error)}`,
+        );
       }
     }
   }

@@ -70,7 +70,9 @@ export class SwapUpstreamService {
         groups.set(key, [...(groups.get(key) ?? []), waiting]);
       }
       // One number's failure (its transaction) leaves it for the next tick without stopping the others.
-      const logged = (what: string) => (error: unknown) => { this.logger.error(`${what} failed: ${describe(error)}`); };
+      const logged = (what: string) => (error: unknown) => {
+        this.logger.error(`${what} failed: ${describe(error)}`);
+      };
       await inLanes([...groups.values()], (group) =>
         this.subscribeNumber(byId.get(group[0].operatorId), group, report).catch(
           logged(`upstream subscribe of subscription ${group[0].id}`),

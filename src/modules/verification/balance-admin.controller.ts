@@ -61,7 +61,13 @@ export class BalanceAdminController {
       expiresAt: body.expiresAt?.toISOString() ?? null,
     };
     await this.requireClient(params.clientId);
-    return this.balances.topUp(ctx, params.clientId, body.credits, body.expiresAt, admin.credential.id);
+    return this.balances.topUp(
+      ctx,
+      params.clientId,
+      body.credits,
+      body.expiresAt,
+      admin.credential.id,
+    );
   }
 
   private async requireClient(clientId: string): Promise<void> {

@@ -17,7 +17,9 @@ export class BalanceRepository {
     now: Date,
     tx?: Tx,
   ): Promise<{ credits: number; expiresAt: Date | null }> {
-    const rows = await (tx ?? this.prisma.client).$queryRaw<{ credits: number; expires_at: Date | null }[]>`
+    const rows = await (tx ?? this.prisma.client).$queryRaw<
+      { credits: number; expires_at: Date | null }[]
+    >`
       WITH topped AS (
         INSERT INTO "client_balance" ("client_id", "credits", "expires_at", "updated_at")
         VALUES (${clientId}, ${credits}, ${expiresAt}, ${now})

@@ -56,7 +56,14 @@ export class BalanceService {
     const balance = await this.requests.transaction(
       ctx,
       async (tx) => {
-        const row = await this.repository.topUp(clientId, credits, expiresAt ?? null, actorId, this.clock.now(), tx);
+        const row = await this.repository.topUp(
+          clientId,
+          credits,
+          expiresAt ?? null,
+          actorId,
+          this.clock.now(),
+          tx,
+        );
         return { clientId, ...this.view(row.credits, row.expiresAt) };
       },
       (answer) => ({ status: 200, body: answer }),
@@ -70,7 +77,11 @@ export class BalanceService {
   }
 
   /** Ledger entries, newest first, a page at a time (`cursor`: the previous page's `nextCursor`). */
-  async history(clientId: string, limit: number, cursor?: string): Promise<Page<BalanceHistoryEntry>> {
+  async history(
+    clientId: string,
+    limit: number,
+    cursor?: string,
+  ): Promise<Page<BalanceHistoryEntry>> {
     const beforeId = cursor === undefined ? undefined : BigInt(decodeCursor(cursor, ['n'])[0]);
     const entries = await this.repository.listLedger(clientId, limit + 1, beforeId);
     return pageOf(

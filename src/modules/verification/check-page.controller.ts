@@ -69,7 +69,8 @@ export class CheckPageController {
       'Web variant: the page the Web SDK loads in a hidden iframe; it runs the enrichment for the transaction the SDK hands it by postMessage',
   })
   @ApiOkResponse({
-    description: 'The check page: HTML with one inline script, under a Content-Security-Policy that allows only that script.',
+    description:
+      'The check page: HTML with one inline script, under a Content-Security-Policy that allows only that script.',
     content: { 'text/html': { schema: { type: 'string' } } },
   })
   page(@Param() params: OperatorParamsDto, @Req() request: FastifyRequest): string {

@@ -7,13 +7,25 @@ import { Environment } from '../../common/config/environment.js';
 import type { RequestContext } from '../../common/http/request-context.js';
 import { RequestAudit } from '../audit/request-audit.service.js';
 import { OperatorsService, type OperatorView } from '../operators/operators.service.js';
-import { VERIFICATION_ADAPTERS, type VerificationAdapters } from './adapters/verification-adapter.js';
+import {
+  VERIFICATION_ADAPTERS,
+  type VerificationAdapters,
+} from './adapters/verification-adapter.js';
 import type { SdkSessionDto } from './dto/sdk-session.dto.js';
 import { normalizeEnrichedNumber } from '../../common/phone/phone-number.js';
 import { ProofService } from './proof.service.js';
 import { TrustedRanges } from '../../common/net/trusted-ranges.js';
-import { invalidSandboxNumber, sandboxHeaderRefused, transactionExists, unknownOperator } from './verification.errors.js';
-import { ENRICHMENT_SESSIONS, SDK_SESSIONS, VerificationRepository } from './verification.repository.js';
+import {
+  invalidSandboxNumber,
+  sandboxHeaderRefused,
+  transactionExists,
+  unknownOperator,
+} from './verification.errors.js';
+import {
+  ENRICHMENT_SESSIONS,
+  SDK_SESSIONS,
+  VerificationRepository,
+} from './verification.repository.js';
 
 export const SANDBOX_MSISDN_HEADER = 'x-sandbox-msisdn';
 
@@ -78,7 +90,11 @@ export class EnrichmentService {
     const sdkSessionId = transactionId?.toLowerCase() ?? randomUUID();
     // A transactionId names one enrichment. (Two racing on one new id from different instances:
     // the second's row is skipped, and a web-variant verify finds the first one's session.)
-    if (transactionId !== undefined && (await this.repository.enrichmentSessionExists(sdkSessionId))) throw transactionExists();
+    if (
+      transactionId !== undefined &&
+      (await this.repository.enrichmentSessionExists(sdkSessionId))
+    )
+      throw transactionExists();
     const sealed =
       number === undefined
         ? undefined
@@ -94,7 +110,9 @@ export class EnrichmentService {
       operator_id: operator.id,
       outcome: sealed ? 'identified' : 'no_result',
       proof: sealed?.proof ?? null,
-      expires_at: new Date((sealed?.claims.exp ?? Math.floor(now.getTime() / 1000)) * 1000).toISOString(),
+      expires_at: new Date(
+        (sealed?.claims.exp ?? Math.floor(now.getTime() / 1000)) * 1000,
+      ).toISOString(),
       created_at: now.toISOString(),
     };
     await this.requests.commit(ctx, {
@@ -104,12 +122,20 @@ export class EnrichmentService {
     return {
       identified: sealed !== undefined,
       // Web variant: the proof stays on the gateway (the backend verifies by transaction id).
-      data: { authmatechCode: transactionId === undefined ? (sealed?.proof ?? null) : null, MNOID: operator.id, sdkSessionId },
+      data: {
+        authmatechCode: transactionId === undefined ? (sealed?.proof ?? null) : null,
+        MNOID: operator.id,
+        sdkSessionId,
+      },
     };
   }
 
   /** Stores the SDK's report of its session; the report and its audit event commit together. */
-  async recordSdkSession(ctx: RequestContext, client: AuthenticatedClient, body: SdkSessionDto): Promise<{ sdkSessionId: string }> {
+  async recordSdkSession(
+    ctx: RequestContext,
+    client: AuthenticatedClient,
+    body: SdkSessionDto,
+  ): Promise<{ sdkSessionId: string }> {
     const facts = ctx.audit;
     facts.action = 'sdk.session';
     if (body.mnoId) facts.operatorId = body.mnoId;
@@ -127,7 +153,10 @@ export class EnrichmentService {
       client_ip: ctx.sourceIp,
       at: this.clock.now().toISOString(),
     };
-    await this.requests.commit(ctx, { writes: [{ kind: SDK_SESSIONS, row: report }], ok: { status: 200 } });
+    await this.requests.commit(ctx, {
+      writes: [{ kind: SDK_SESSIONS, row: report }],
+      ok: { status: 200 },
+    });
     return { sdkSessionId: body.sdkSessionId };
   }
 
@@ -150,8 +179,7 @@ export class EnrichmentService {
       if (!number || !sandboxHeader.toString().startsWith('+')) throw invalidSandboxNumber();
       return number;
     }
-    if (!operator.enrichmentHeader || !this.rangesOf(operator).contains(sourceIp))
-      return undefined;
+    if (!operator.enrichmentHeader || !this.rangesOf(operator).contains(sourceIp)) return undefined;
     const injected = headers[operator.enrichmentHeader.toLowerCase()];
     return typeof injected === 'string' ? normalizeEnrichedNumber(injected) : undefined;
   }

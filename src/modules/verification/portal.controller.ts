@@ -39,6 +39,8 @@ export class BalancePortalController {
     @CurrentClient() client: AuthenticatedClient,
     @Query() query: PageQueryDto,
   ): Promise<AuthmatechEnvelope<Page<BalanceHistoryEntry>>> {
-    return success(await this.balances.history(client.clientId, query.limit ?? PAGE_LIMIT_DEFAULT, query.cursor));
+    return success(
+      await this.balances.history(client.clientId, query.limit ?? PAGE_LIMIT_DEFAULT, query.cursor),
+    );
   }
 }

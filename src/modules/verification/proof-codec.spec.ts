@@ -88,8 +88,14 @@ describe(ProofCodec.name, () => {
     const codec = new ProofCodec(keys);
     const { proof } = await codec.seal(input, new Date(), 300);
     const [, ...rest] = proof.split('.');
-    const withHeader = (header: Record<string, unknown>) => [Buffer.from(JSON.stringify(header)).toString('base64url'), ...rest].join('.');
-    for (const header of [{ alg: 'dir', enc: 'A128GCM', kid: 'k1' }, { alg: 'A256KW', enc: 'A256GCM', kid: 'k1' }, { alg: 'dir', enc: 'A256GCM', kid: 'k1', zip: 'DEF' }, { alg: 'dir', enc: 'A256GCM', kid: 'k1', x: 1 }]) {
+    const withHeader = (header: Record<string, unknown>) =>
+      [Buffer.from(JSON.stringify(header)).toString('base64url'), ...rest].join('.');
+    for (const header of [
+      { alg: 'dir', enc: 'A128GCM', kid: 'k1' },
+      { alg: 'A256KW', enc: 'A256GCM', kid: 'k1' },
+      { alg: 'dir', enc: 'A256GCM', kid: 'k1', zip: 'DEF' },
+      { alg: 'dir', enc: 'A256GCM', kid: 'k1', x: 1 },
+    ]) {
       await expect(codec.open(withHeader(header))).resolves.toEqual({ kind: 'undecryptable' });
     }
     const withKey = [proof.split('.')[0], 'AAAA', ...proof.split('.').slice(2)].join('.');

@@ -55,7 +55,9 @@ function isClaims(value: unknown): value is ProofClaims {
 function headerOf(encoded: string): Record<string, unknown> | undefined {
   try {
     const header: unknown = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8'));
-    return typeof header === 'object' && header !== null && !Array.isArray(header) ? (header as Record<string, unknown>) : undefined;
+    return typeof header === 'object' && header !== null && !Array.isArray(header)
+      ? (header as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -82,34 +84,52 @@ export class ProofCodec {
     const { kid, key } = await this.keys.current();
     const iat = Math.floor(issuedAt.getTime() / 1000);
     const claims: ProofClaims = { jti: randomUUID(), ...input, iat, exp: iat + ttlSeconds };
-    const header = Buffer.from(JSON.stringify({ alg: 'dir', enc: 'A256GCM', kid })).toString('base64url');
+    const header = Buffer.from(JSON.stringify({ alg: 'dir', enc: 'A256GCM', kid })).toString(
+      'base64url',
+    );
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     cipher.setAAD(Buffer.from(header, 'ascii'));
-    const ciphertext = Buffer.concat([cipher.update(JSON.stringify(claims), 'utf8'), cipher.final()]);
+    const ciphertext = Buffer.concat([
+      cipher.update(JSON.stringify(claims), 'utf8'),
+      cipher.final(),
+    ]);
     const proof = `${header}..${iv.toString('base64url')}.${ciphertext.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
     return { proof, claims };
   }
 
   async open(proof: string): Promise<OpenedProof> {
     if (!COMPACT_JWE.test(proof)) throw new NotAProofError();
-    const [encodedHeader, encryptedKey, encodedIv, encodedCiphertext, encodedTag] = proof.split('.');
+    const [encodedHeader, encryptedKey, encodedIv, encodedCiphertext, encodedTag] =
+      proof.split('.');
     const header = headerOf(encodedHeader);
     // A JWE header always names its algorithms; without them this is some other dotted string.
-    if (!header || typeof header.alg !== 'string' || typeof header.enc !== 'string') throw new NotAProofError();
-    if (header.alg !== 'dir' || header.enc !== 'A256GCM' || typeof header.kid !== 'string' || header.zip !== undefined || header.crit !== undefined || encryptedKey !== '') {
+    if (!header || typeof header.alg !== 'string' || typeof header.enc !== 'string')
+      throw new NotAProofError();
+    if (
+      header.alg !== 'dir' ||
+      header.enc !== 'A256GCM' ||
+      typeof header.kid !== 'string' ||
+      header.zip !== undefined ||
+      header.crit !== undefined ||
+      encryptedKey !== ''
+    ) {
       return { kind: 'undecryptable' };
     }
     const key = await this.keys.find(header.kid);
     const iv = Buffer.from(encodedIv, 'base64url');
     const tag = Buffer.from(encodedTag, 'base64url');
-    if (!key || key.key.length !== 32 || iv.length !== 12 || tag.length !== 16) return { kind: 'undecryptable' };
+    if (!key || key.key.length !== 32 || iv.length !== 12 || tag.length !== 16)
+      return { kind: 'undecryptable' };
     let plaintext: string;
     try {
       const decipher = createDecipheriv('aes-256-gcm', key.key, iv, { authTagLength: 16 });
       decipher.setAAD(Buffer.from(encodedHeader, 'ascii'));
       decipher.setAuthTag(tag);
-      plaintext = Buffer.concat([decipher.update(Buffer.from(encodedCiphertext, 'base64url')), decipher.final()]).toString('utf8');
+      plaintext = Buffer.concat([
+        decipher.update(Buffer.from(encodedCiphertext, 'base64url')),
+        decipher.final(),
+      ]).toString('utf8');
     } catch {
       return { kind: 'undecryptable' }; // wrong key, or altered header, iv, ciphertext or tag
     }

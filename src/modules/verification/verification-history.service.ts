@@ -34,8 +34,15 @@ export class VerificationHistoryService {
   ) {}
 
   /** The client's verdicts for this number since `since`, newest first (at most 200). */
-  async verdictsOf(clientId: string, phoneNumber: string, since: Date): Promise<PastVerification[]> {
-    const page = await this.audit.list({ clientId, action: 'verify', phoneNumber, from: since, outcome: 'success' }, MAX_VERDICTS);
+  async verdictsOf(
+    clientId: string,
+    phoneNumber: string,
+    since: Date,
+  ): Promise<PastVerification[]> {
+    const page = await this.audit.list(
+      { clientId, action: 'verify', phoneNumber, from: since, outcome: 'success' },
+      MAX_VERDICTS,
+    );
     const verdicts: PastVerification[] = [];
     for (const record of page.items) {
       const verdict = record.verdict as { validNumber?: unknown } | null;

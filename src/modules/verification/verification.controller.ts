@@ -2,7 +2,11 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@n
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiAuthmatechOk, ApiErrors } from '../../common/openapi/api-docs.decorators.js';
 import { Tags } from '../../common/openapi/api-tags.js';
-import { EnrichmentDataDto, SdkSessionDataDto, VerifyDataDto } from './dto/verification-responses.dto.js';
+import {
+  EnrichmentDataDto,
+  SdkSessionDataDto,
+  VerifyDataDto,
+} from './dto/verification-responses.dto.js';
 import { NegativeVerdicts, VerificationCodes } from './verification.errors.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import {
@@ -13,7 +17,10 @@ import {
 } from '../../common/auth/auth.decorators.js';
 import type { AuthenticatedClient } from '../../common/auth/caller.js';
 import { AuditAction, OwnUnitOfWork } from '../../common/http/audit-facts.js';
-import { authmatechSuccess as success, authmatechWarning as warning } from '../../common/http/authmatech-envelope.js';
+import {
+  authmatechSuccess as success,
+  authmatechWarning as warning,
+} from '../../common/http/authmatech-envelope.js';
 import type { AuthmatechEnvelope } from '../../common/http/error-envelope.js';
 import { Ctx, type RequestContext } from '../../common/http/request-context.js';
 import { BrowserFacing } from '../credentials/browser-origin.guard.js';
@@ -34,7 +41,13 @@ import { Idempotent } from '../../common/http/idempotency.js';
 /** The WARNING codes of a negative verdict (a 200 with `validNumber: false`). */
 const VERDICT_WARNINGS = [...Object.keys(NegativeVerdicts), VerificationCodes.noEnrichmentResult];
 const VERIFY_ERRORS = {
-  400: [VerificationCodes.invalidMobileNumber, VerificationCodes.invalidProof, VerificationCodes.unknownOperator, VerificationCodes.productNotEnabled, VerificationCodes.insufficientBalance],
+  400: [
+    VerificationCodes.invalidMobileNumber,
+    VerificationCodes.invalidProof,
+    VerificationCodes.unknownOperator,
+    VerificationCodes.productNotEnabled,
+    VerificationCodes.insufficientBalance,
+  ],
   503: [VerificationCodes.operatorUnavailable],
 };
 
@@ -60,11 +73,16 @@ export class VerificationController {
     description: 'SANDBOX clients only: the number the network would inject.',
   })
   @ApiAuthmatechOk(EnrichmentDataDto, {
-    description: 'The proof for the identified number, or no proof with a WARNING when nobody was identified (Wi-Fi, untrusted source, another operator).',
+    description:
+      'The proof for the identified number, or no proof with a WARNING when nobody was identified (Wi-Fi, untrusted source, another operator).',
     warnings: [VerificationCodes.noEnrichmentResult],
   })
   @ApiErrors({
-    400: [VerificationCodes.unknownOperator, VerificationCodes.sandboxHeaderRefused, VerificationCodes.invalidMobileNumber],
+    400: [
+      VerificationCodes.unknownOperator,
+      VerificationCodes.sandboxHeaderRefused,
+      VerificationCodes.invalidMobileNumber,
+    ],
     409: [VerificationCodes.transactionExists],
     503: [VerificationCodes.operatorUnavailable],
   })
@@ -75,8 +93,16 @@ export class VerificationController {
     @Query() query: EnrichmentQueryDto,
     @Headers() headers: IncomingHttpHeaders,
   ): Promise<AuthmatechEnvelope<EnrichmentData>> {
-    const { identified, data } = await this.enrichment.enrich(ctx, client, params.operatorId, headers, query.transactionId);
-    return identified ? success(data) : warning(VerificationCodes.noEnrichmentResult, NO_RESULT_MESSAGE, data);
+    const { identified, data } = await this.enrichment.enrich(
+      ctx,
+      client,
+      params.operatorId,
+      headers,
+      query.transactionId,
+    );
+    return identified
+      ? success(data)
+      : warning(VerificationCodes.noEnrichmentResult, NO_RESULT_MESSAGE, data);
   }
 
   @Post('v1/api/sdk/session')
@@ -107,7 +133,8 @@ export class VerificationController {
   @Idempotent()
   @ApiOperation({
     summary: 'Verify: does the proof from enrichment prove this number for this client?',
-    description: 'A negative verdict is a 200 with `validNumber: false` and a WARNING saying why. LIVE clients pay one credit per verdict.',
+    description:
+      'A negative verdict is a 200 with `validNumber: false` and a WARNING saying why. LIVE clients pay one credit per verdict.',
   })
   @ApiAuthmatechOk(VerifyDataDto, { description: 'The verdict.', warnings: VERDICT_WARNINGS })
   @ApiErrors(VERIFY_ERRORS)
@@ -118,7 +145,9 @@ export class VerificationController {
     @Query() query: VerifyQueryDto,
   ): Promise<AuthmatechEnvelope<VerifyData>> {
     linkSession(ctx, body.sdkSessionId);
-    return verifyEnvelope(await this.verification.verify(ctx, client, body, query.maskMobile === 'true'));
+    return verifyEnvelope(
+      await this.verification.verify(ctx, client, body, query.maskMobile === 'true'),
+    );
   }
 
   @Post('v1/api/verify/:transactionId')
@@ -141,7 +170,15 @@ export class VerificationController {
     @Query() query: VerifyQueryDto,
   ): Promise<AuthmatechEnvelope<VerifyData>> {
     linkSession(ctx, params.transactionId);
-    return verifyEnvelope(await this.verification.verifyTransaction(ctx, client, params.transactionId, body, query.maskMobile === 'true'));
+    return verifyEnvelope(
+      await this.verification.verifyTransaction(
+        ctx,
+        client,
+        params.transactionId,
+        body,
+        query.maskMobile === 'true',
+      ),
+    );
   }
 }
 

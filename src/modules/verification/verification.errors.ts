@@ -61,12 +61,25 @@ export const transactionExists = (): ApiError =>
     'An enrichment session with this transactionId already exists; start a new transaction.',
   );
 export const transactionNotFound = (): ApiError =>
-  new ApiError(404, VerificationCodes.transactionNotFound, 'No enrichment session with this id exists for this client.');
+  new ApiError(
+    404,
+    VerificationCodes.transactionNotFound,
+    'No enrichment session with this id exists for this client.',
+  );
 
 export const sandboxHeaderRefused = (): ApiError =>
-  new ApiError(400, VerificationCodes.sandboxHeaderRefused, 'X-Sandbox-Msisdn is accepted from SANDBOX clients only.');
+  new ApiError(
+    400,
+    VerificationCodes.sandboxHeaderRefused,
+    'X-Sandbox-Msisdn is accepted from SANDBOX clients only.',
+  );
 
 export const invalidSandboxNumber = (): ApiError =>
-  new ApiError(400, VerificationCodes.invalidMobileNumber, 'X-Sandbox-Msisdn must be a number in E.164 format.');
+  new ApiError(
+    400,
+    VerificationCodes.invalidMobileNumber,
+    'X-Sandbox-Msisdn must be a number in E.164 format.',
+  );
 
-export const clientNotFound = (): ApiError => new ApiError(404, CommonCodes.notFound, 'No client with this id exists.');
+export const clientNotFound = (): ApiError =>
+  new ApiError(404, CommonCodes.notFound, 'No client with this id exists.');

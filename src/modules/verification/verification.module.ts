@@ -6,7 +6,10 @@ import { OperatorsModule } from '../operators/operators.module.js';
 import { OutboundModule } from '../../common/outbound/outbound.module.js';
 import { SandboxVerificationAdapter } from './adapters/sandbox-verification.adapter.js';
 import { UpstreamVerificationAdapter } from './adapters/upstream-verification.adapter.js';
-import { VERIFICATION_ADAPTERS, type VerificationAdapters } from './adapters/verification-adapter.js';
+import {
+  VERIFICATION_ADAPTERS,
+  type VerificationAdapters,
+} from './adapters/verification-adapter.js';
 import { BalanceAdminController } from './balance-admin.controller.js';
 import { BalanceRepository } from './balance.repository.js';
 import { BalanceService } from './balance.service.js';
@@ -24,8 +27,19 @@ import { VerificationService } from './verification.service.js';
 
 /** Silent mobile number verification (Authmatech contract): enrichment, proofs, verify, balances. */
 @Module({
-  imports: [HttpModule.register({}), OutboundModule, AuditModule, CredentialsModule, OperatorsModule],
-  controllers: [VerificationController, CheckPageController, BalancePortalController, BalanceAdminController],
+  imports: [
+    HttpModule.register({}),
+    OutboundModule,
+    AuditModule,
+    CredentialsModule,
+    OperatorsModule,
+  ],
+  controllers: [
+    VerificationController,
+    CheckPageController,
+    BalancePortalController,
+    BalanceAdminController,
+  ],
   providers: [
     VerificationRepository,
     BalanceRepository,
@@ -37,7 +51,10 @@ import { VerificationService } from './verification.service.js';
       // Which adapter serves which operator kind; CAMARA operators take no part in verification.
       provide: VERIFICATION_ADAPTERS,
       inject: [SandboxVerificationAdapter, UpstreamVerificationAdapter],
-      useFactory: (sandbox: SandboxVerificationAdapter, upstream: UpstreamVerificationAdapter): VerificationAdapters => ({ sandbox, upstream }),
+      useFactory: (
+        sandbox: SandboxVerificationAdapter,
+        upstream: UpstreamVerificationAdapter,
+      ): VerificationAdapters => ({ sandbox, upstream }),
     },
     ProofService,
     BalanceService,

@@ -7,8 +7,11 @@ import { DatabaseLock, tryLock } from '../../common/database/database-locks.js';
 /** An enrichment session, written with the enrichment's audit event (one unit of work). */
 export const ENRICHMENT_SESSIONS: UnitWriteKind = {
   name: 'verification.enrichment_session',
-  columns: 'id uuid, client_id text, operator_id text, outcome text, proof text, expires_at timestamptz, created_at timestamptz',
-  insert: (rows) => `INSERT INTO enrichment_session (id, client_id, operator_id, outcome, proof, expires_at, created_at)
+  columns:
+    'id uuid, client_id text, operator_id text, outcome text, proof text, expires_at timestamptz, created_at timestamptz',
+  insert: (
+    rows,
+  ) => `INSERT INTO enrichment_session (id, client_id, operator_id, outcome, proof, expires_at, created_at)
     SELECT id, client_id, operator_id, outcome::enrichment_outcome, proof, expires_at, created_at FROM ${rows}
     ON CONFLICT (id) DO NOTHING`,
   key: (row) => String(row.id),
@@ -17,8 +20,11 @@ export const ENRICHMENT_SESSIONS: UnitWriteKind = {
 /** The SDK may report a session more than once (retries): the last report wins. */
 export const SDK_SESSIONS: UnitWriteKind = {
   name: 'verification.sdk_session',
-  columns: 'id uuid, client_id text, sdk_session_id text, mno_id text, authmatech_code_present boolean, authmatech_code_hash text, device_context jsonb, client_ip text, at timestamptz',
-  insert: (rows) => `INSERT INTO sdk_session (id, client_id, sdk_session_id, mno_id, authmatech_code_present, authmatech_code_hash, device_context, client_ip, created_at, updated_at)
+  columns:
+    'id uuid, client_id text, sdk_session_id text, mno_id text, authmatech_code_present boolean, authmatech_code_hash text, device_context jsonb, client_ip text, at timestamptz',
+  insert: (
+    rows,
+  ) => `INSERT INTO sdk_session (id, client_id, sdk_session_id, mno_id, authmatech_code_present, authmatech_code_hash, device_context, client_ip, created_at, updated_at)
     SELECT id, client_id, sdk_session_id, mno_id, authmatech_code_present, authmatech_code_hash, device_context, client_ip, at, at FROM ${rows}
     ON CONFLICT (client_id, sdk_session_id) DO UPDATE SET mno_id = EXCLUDED.mno_id,
       authmatech_code_present = EXCLUDED.authmatech_code_present, authmatech_code_hash = EXCLUDED.authmatech_code_hash,
@@ -42,7 +48,9 @@ export class VerificationRepository {
 
   /** Scoped to the client, like every session lookup. */
   findSdkSessionOfClient(clientId: string, sdkSessionId: string): Promise<SdkSession | null> {
-    return this.prisma.client.sdkSession.findUnique({ where: { clientId_sdkSessionId: { clientId, sdkSessionId } } });
+    return this.prisma.client.sdkSession.findUnique({
+      where: { clientId_sdkSessionId: { clientId, sdkSessionId } },
+    });
   }
 
   /**

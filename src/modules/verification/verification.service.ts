@@ -14,7 +14,12 @@ import { BalanceService } from './balance.service.js';
 import type { ServiceType } from './dto/verify.dto.js';
 import { productNotEnabled } from '../../common/errors/api-error.js';
 import { maskPhoneNumber } from '../../common/phone/phone-number.js';
-import { insufficientBalance, transactionNotFound, unknownOperator, VerificationCodes } from './verification.errors.js';
+import {
+  insufficientBalance,
+  transactionNotFound,
+  unknownOperator,
+  VerificationCodes,
+} from './verification.errors.js';
 import { VerificationRepository } from './verification.repository.js';
 import { authmatechSuccess, authmatechWarning } from '../../common/http/authmatech-envelope.js';
 import type { AuthmatechEnvelope } from '../../common/http/error-envelope.js';
@@ -29,7 +34,12 @@ export interface VerifyData {
 // Built once: an Error (and its stack) per verify only to read its code and message was a
 // measurable share of the verify path's CPU.
 const NO_CREDIT_ERROR = insufficientBalance();
-const NO_CREDIT_BODY = errorBody('authmatech', 400, NO_CREDIT_ERROR.codeFor('authmatech'), NO_CREDIT_ERROR.message);
+const NO_CREDIT_BODY = errorBody(
+  'authmatech',
+  400,
+  NO_CREDIT_ERROR.codeFor('authmatech'),
+  NO_CREDIT_ERROR.message,
+);
 
 /**
  * `POST /v1/api/verify`: is the proof from enrichment a proof of this number, for this client?
@@ -46,7 +56,12 @@ export class VerificationService {
     private readonly requests: RequestAudit,
   ) {}
 
-  async verify(ctx: RequestContext, client: AuthenticatedClient, input: VerifyInput, maskMobile: boolean): Promise<VerifyOutcome> {
+  async verify(
+    ctx: RequestContext,
+    client: AuthenticatedClient,
+    input: VerifyInput,
+    maskMobile: boolean,
+  ): Promise<VerifyOutcome> {
     const audit = ctx.audit;
     audit.action = 'verify';
     audit.serviceType = input.serviceType;
@@ -59,13 +74,26 @@ export class VerificationService {
 
     const judged = await adapter.verify(ctx, client, operator, input);
     const answer: VerifyOutcome =
-      judged.verdict.validNumber && maskMobile ? { validNumber: true, maskedMobileNumber: maskPhoneNumber(input.mobileNumber, { withPlus: false }) } : judged.verdict;
+      judged.verdict.validNumber && maskMobile
+        ? {
+            validNumber: true,
+            maskedMobileNumber: maskPhoneNumber(input.mobileNumber, { withPlus: false }),
+          }
+        : judged.verdict;
     // The bodies are what a repeat with the same Idempotency-Key is answered (stored per outcome).
     const outcome = await this.requests.commit(ctx, {
       claims: { debit: this.balances.debitOf(client, 'verify'), proof: judged.spend },
       ok: { status: 200, verdict: verdictFacts(judged.verdict), body: verifyEnvelope(answer) },
-      no_credit: { status: 400, errorCode: VerificationCodes.insufficientBalance, body: NO_CREDIT_BODY },
-      proof_spent: { status: 200, verdict: verdictFacts(negativeVerdict('PROOF_ALREADY_USED')), body: verifyEnvelope(negativeVerdict('PROOF_ALREADY_USED')) },
+      no_credit: {
+        status: 400,
+        errorCode: VerificationCodes.insufficientBalance,
+        body: NO_CREDIT_BODY,
+      },
+      proof_spent: {
+        status: 200,
+        verdict: verdictFacts(negativeVerdict('PROOF_ALREADY_USED')),
+        body: verifyEnvelope(negativeVerdict('PROOF_ALREADY_USED')),
+      },
     });
     if (outcome === 'no_credit') throw insufficientBalance();
     if (outcome === 'proof_spent') return negativeVerdict('PROOF_ALREADY_USED');
@@ -80,9 +108,16 @@ export class VerificationService {
     input: { mobileNumber: string; serviceType: ServiceType },
     maskMobile: boolean,
   ): Promise<VerifyOutcome> {
-    Object.assign(ctx.audit, { action: 'verify', serviceType: input.serviceType, phoneNumber: input.mobileNumber });
+    Object.assign(ctx.audit, {
+      action: 'verify',
+      serviceType: input.serviceType,
+      phoneNumber: input.mobileNumber,
+    });
     // Another client's session is as unknown as a missing one.
-    const session = await this.repository.findEnrichmentSessionOfClient(transactionId, client.clientId);
+    const session = await this.repository.findEnrichmentSessionOfClient(
+      transactionId,
+      client.clientId,
+    );
     if (!session) throw transactionNotFound();
     if (!session.proof) {
       ctx.audit.operatorId = session.operatorId;
@@ -96,7 +131,12 @@ export class VerificationService {
     return this.verify(
       ctx,
       client,
-      { ...input, encryptedMobileNumber: session.proof, operatorId: session.operatorId, sdkSessionId: session.id },
+      {
+        ...input,
+        encryptedMobileNumber: session.proof,
+        operatorId: session.operatorId,
+        sdkSessionId: session.id,
+      },
       maskMobile,
     );
   }
@@ -104,11 +144,18 @@ export class VerificationService {
 
 /** A verdict in the Authmatech envelope: a negative one is a 200 with a WARNING naming why. */
 export function verifyEnvelope(outcome: VerifyOutcome): AuthmatechEnvelope<VerifyData> {
-  if (!outcome.validNumber) return authmatechWarning(outcome.reason, outcome.message, { validNumber: false });
-  return authmatechSuccess(outcome.maskedMobileNumber === undefined ? { validNumber: true } : { validNumber: true, maskedMobileNumber: outcome.maskedMobileNumber });
+  if (!outcome.validNumber)
+    return authmatechWarning(outcome.reason, outcome.message, { validNumber: false });
+  return authmatechSuccess(
+    outcome.maskedMobileNumber === undefined
+      ? { validNumber: true }
+      : { validNumber: true, maskedMobileNumber: outcome.maskedMobileNumber },
+  );
 }
 
 /** The verdict as the audit trail keeps it (never the masked number: the event masks it itself). */
 function verdictFacts(verdict: VerifyOutcome): Record<string, unknown> {
-  return verdict.validNumber ? { validNumber: true } : { validNumber: false, reason: verdict.reason };
+  return verdict.validNumber
+    ? { validNumber: true }
+    : { validNumber: false, reason: verdict.reason };
 }

@@ -1,6 +1,16 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 import { PHONE_NUMBER_SEARCH } from '../../../common/phone/phone-number.js';
 import type { AuditQuery } from '../audit.service.js';
 
@@ -10,12 +20,18 @@ const VERDICT_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,63}:[A-Za-z0-9_.+-]{1,64}$/;
 
 /** Time range shared by every audit query. */
 export class AuditRangeDto {
-  @ApiPropertyOptional({ description: 'Inclusive start (ISO 8601).', example: '2026-11-01T00:00:00Z' })
+  @ApiPropertyOptional({
+    description: 'Inclusive start (ISO 8601).',
+    example: '2026-11-01T00:00:00Z',
+  })
   @IsOptional()
   @IsISO8601({ strict: true })
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Exclusive end (ISO 8601).', example: '2026-12-01T00:00:00Z' })
+  @ApiPropertyOptional({
+    description: 'Exclusive end (ISO 8601).',
+    example: '2026-12-01T00:00:00Z',
+  })
   @IsOptional()
   @IsISO8601({ strict: true })
   to?: string;
@@ -24,11 +40,24 @@ export class AuditRangeDto {
 /** The filters of issue 4, accepted by the list, export and report endpoints. */
 export class AuditFilterDto extends AuditRangeDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(64) clientId?: string;
-  @ApiPropertyOptional({ example: 'verify' }) @IsOptional() @IsString() @MaxLength(100) action?: string;
-  @ApiPropertyOptional({ enum: CONTRACTS }) @IsOptional() @IsIn(CONTRACTS) contract?: (typeof CONTRACTS)[number];
-  @ApiPropertyOptional({ enum: OUTCOMES }) @IsOptional() @IsIn(OUTCOMES) outcome?: (typeof OUTCOMES)[number];
+  @ApiPropertyOptional({ example: 'verify' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  action?: string;
+  @ApiPropertyOptional({ enum: CONTRACTS })
+  @IsOptional()
+  @IsIn(CONTRACTS)
+  contract?: (typeof CONTRACTS)[number];
+  @ApiPropertyOptional({ enum: OUTCOMES })
+  @IsOptional()
+  @IsIn(OUTCOMES)
+  outcome?: (typeof OUTCOMES)[number];
 
-  @ApiPropertyOptional({ description: 'A verdict value, `key:value`.', example: 'validNumber:true' })
+  @ApiPropertyOptional({
+    description: 'A verdict value, `key:value`.',
+    example: 'validNumber:true',
+  })
   @IsOptional()
   @Matches(VERDICT_PATTERN, { message: 'verdict must look like key:value' })
   verdict?: string;
@@ -36,14 +65,16 @@ export class AuditFilterDto extends AuditRangeDto {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(50) serviceType?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(40) operatorId?: string;
 
-  @ApiPropertyOptional({ description: 'Searched by its keyed hash; never stored or logged in clear.', example: '+962791234567' })
+  @ApiPropertyOptional({
+    description: 'Searched by its keyed hash; never stored or logged in clear.',
+    example: '+962791234567',
+  })
   @IsOptional()
   @Matches(PHONE_NUMBER_SEARCH, { message: 'phoneNumber must be a phone number' })
   phoneNumber?: string;
 
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(256) correlationId?: string;
 }
-
 
 /** Keyset pagination shared by the audit trail's paged reads. */
 export class AuditPageDto {
@@ -78,7 +109,11 @@ export class SummaryQueryDto extends AuditFilterDto {
 
 /** The usage report: an aggregate per day and action, never paged. */
 export class PortalUsageQueryDto extends AuditRangeDto {
-  @ApiPropertyOptional({ example: 'verify' }) @IsOptional() @IsString() @MaxLength(100) action?: string;
+  @ApiPropertyOptional({ example: 'verify' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  action?: string;
 }
 
 export class PortalHistoryQueryDto extends IntersectionType(PortalUsageQueryDto, AuditPageDto) {}
@@ -115,5 +150,9 @@ export function toAuditQuery(dto: AuditFilterDto | AuditRangeDto): AuditQuery {
 /** What a query asked for, for its own audit event: the phone number is left out (it goes hashed into the event). */
 export function describeQuery(dto: object): Record<string, unknown> {
   const { phoneNumber, cursor, ...rest } = dto as AuditFilterDto & { cursor?: string };
-  return { ...rest, ...(phoneNumber !== undefined ? { phoneNumber: 'hashed' } : {}), ...(cursor !== undefined ? { paged: true } : {}) };
+  return {
+    ...rest,
+    ...(phoneNumber !== undefined ? { phoneNumber: 'hashed' } : {}),
+    ...(cursor !== undefined ? { paged: true } : {}),
+  };
 }

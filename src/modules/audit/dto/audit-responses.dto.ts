@@ -4,8 +4,16 @@ import type { AuditRecord } from '../audit-chain.js';
 import type { BrokenLinkKind, IntegrityReport } from '../audit-integrity.service.js';
 import type { SummaryRow } from '../audit.repository.js';
 
-const nullableString = (description?: string): ApiPropertyOptions => ({ type: String, nullable: true, ...(description ? { description } : {}) });
-const nullableInteger = (description?: string): ApiPropertyOptions => ({ type: 'integer' as const, nullable: true, ...(description ? { description } : {}) });
+const nullableString = (description?: string): ApiPropertyOptions => ({
+  type: String,
+  nullable: true,
+  ...(description ? { description } : {}),
+});
+const nullableInteger = (description?: string): ApiPropertyOptions => ({
+  type: 'integer' as const,
+  nullable: true,
+  ...(description ? { description } : {}),
+});
 
 /** One of the client's own past calls, without the audit trail's internal fields. */
 export interface ClientHistoryItem {
@@ -24,18 +32,29 @@ export interface ClientHistoryItem {
 }
 
 /** A JSON object as recorded, or null. */
-const json = (description: string): ApiPropertyOptions => ({ type: 'object', nullable: true, additionalProperties: true, description });
+const json = (description: string): ApiPropertyOptions => ({
+  type: 'object',
+  nullable: true,
+  additionalProperties: true,
+  description,
+});
 
 class UpstreamCallDto {
   @ApiProperty() operatorId!: string;
-  @ApiProperty({ oneOf: [{ type: 'integer' }, { type: 'string' }], description: "HTTP status, or a failure label such as 'timeout', 'circuit_open', 'network'." })
+  @ApiProperty({
+    oneOf: [{ type: 'integer' }, { type: 'string' }],
+    description: "HTTP status, or a failure label such as 'timeout', 'circuit_open', 'network'.",
+  })
   status!: number | string;
   @ApiProperty({ type: 'integer' }) latencyMs!: number;
 }
 
 @ApiSchema({ name: 'AuditEvent', description: 'One event of the tamper-evident trail.' })
 export class AuditEventDto implements AuditRecord {
-  @ApiProperty({ description: 'Chain position (a decimal string: it may exceed 2^53).', example: '1024' })
+  @ApiProperty({
+    description: 'Chain position (a decimal string: it may exceed 2^53).',
+    example: '1024',
+  })
   id!: string;
 
   @ApiProperty({ format: 'date-time' })
@@ -159,14 +178,32 @@ export class SummaryGroupDto implements SummaryRow {
   @ApiProperty({ type: 'integer' }) verified!: number;
   @ApiProperty({ type: 'integer' }) simSwapChecks!: number;
   @ApiProperty({ type: 'integer' }) simSwapPositives!: number;
-  @ApiProperty({ type: 'number', nullable: true, description: 'Milliseconds (interpolated percentile).' }) latencyP50!: number | null;
-  @ApiProperty({ type: 'number', nullable: true, description: 'Milliseconds (interpolated percentile).' }) latencyP95!: number | null;
+  @ApiProperty({
+    type: 'number',
+    nullable: true,
+    description: 'Milliseconds (interpolated percentile).',
+  })
+  latencyP50!: number | null;
+  @ApiProperty({
+    type: 'number',
+    nullable: true,
+    description: 'Milliseconds (interpolated percentile).',
+  })
+  latencyP95!: number | null;
 
-  @ApiProperty({ type: 'number', nullable: true, description: 'verified / verifications; null without verifications.' })
+  @ApiProperty({
+    type: 'number',
+    nullable: true,
+    description: 'verified / verifications; null without verifications.',
+  })
   verificationPassRate!: number | null;
 }
 
-@ApiSchema({ name: 'AuditSummary', description: 'A report over the filtered events (an aggregate, bounded by the groups: not paged).' })
+@ApiSchema({
+  name: 'AuditSummary',
+  description:
+    'A report over the filtered events (an aggregate, bounded by the groups: not paged).',
+})
 export class AuditSummaryDto {
   @ApiProperty({ enum: ['day', 'client', 'action', 'operator'] })
   groupBy!: string;
@@ -207,7 +244,10 @@ export class UsageDayDto {
   @ApiProperty({ type: 'integer' }) failures!: number;
 }
 
-@ApiSchema({ name: 'UsageReport', description: 'Calls per day and action (an aggregate, bounded by from/to: not paged).' })
+@ApiSchema({
+  name: 'UsageReport',
+  description: 'Calls per day and action (an aggregate, bounded by from/to: not paged).',
+})
 export class UsageReportDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) from!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) to!: string | null;

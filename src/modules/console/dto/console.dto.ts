@@ -1,6 +1,19 @@
 import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsEmail, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 import { CAMARA_PHONE_NUMBER } from '../../../common/phone/phone-number.js';
 import { AuditPageDto, AuditRangeDto } from '../../audit/dto/audit-query.dto.js';
 
@@ -18,7 +31,9 @@ export class SignInDto {
   @MaxLength(256)
   password!: string;
 
-  @ApiPropertyOptional({ description: 'Six-digit authentication code (required when the account has a second factor).' })
+  @ApiPropertyOptional({
+    description: 'Six-digit authentication code (required when the account has a second factor).',
+  })
   @IsOptional()
   @Matches(CODE, { message: 'code must be six digits' })
   code?: string;
@@ -37,7 +52,10 @@ export class AcceptInvitationDto extends InvitationTokenDto {
   @MaxLength(256)
   password!: string;
 
-  @ApiPropertyOptional({ description: 'A code from the authenticator app enrolled with the invitation’s secret (required for admins and auditors).' })
+  @ApiPropertyOptional({
+    description:
+      'A code from the authenticator app enrolled with the invitation’s secret (required for admins and auditors).',
+  })
   @IsOptional()
   @Matches(CODE, { message: 'code must be six digits' })
   code?: string;
@@ -64,7 +82,10 @@ export class InviteUserDto {
   @IsIn(['admin', 'auditor', 'client'])
   role!: 'admin' | 'auditor' | 'client';
 
-  @ApiPropertyOptional({ description: 'For a client user: the client, or one SANDBOX and one LIVE client.', type: [String] })
+  @ApiPropertyOptional({
+    description: 'For a client user: the client, or one SANDBOX and one LIVE client.',
+    type: [String],
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(2)
@@ -80,8 +101,15 @@ export class ClientCredentialKindDto {
 }
 
 export class ClientHistoryQueryDto extends IntersectionType(AuditRangeDto, AuditPageDto) {
-  @ApiPropertyOptional({ example: 'verify' }) @IsOptional() @IsString() @MaxLength(100) action?: string;
-  @ApiPropertyOptional({ enum: ['success', 'failure'] }) @IsOptional() @IsIn(['success', 'failure']) outcome?: 'success' | 'failure';
+  @ApiPropertyOptional({ example: 'verify' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(100)
+  action?: string;
+  @ApiPropertyOptional({ enum: ['success', 'failure'] })
+  @IsOptional()
+  @IsIn(['success', 'failure'])
+  outcome?: 'success' | 'failure';
 }
 
 export class ClientLedgerQueryDto {
@@ -103,12 +131,16 @@ export class SandboxNumberChangeDto {
 export class SetSandboxNumberDto extends SandboxNumberChangeDto {
   @ApiPropertyOptional({ type: String, nullable: true, format: 'date-time' })
   @IsOptional()
-  @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/, { message: 'latestSimChange must be an RFC 3339 date-time or null' })
+  @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/, {
+    message: 'latestSimChange must be an RFC 3339 date-time or null',
+  })
   latestSimChange?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, format: 'date-time' })
   @IsOptional()
-  @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/, { message: 'latestDeviceChange must be an RFC 3339 date-time or null' })
+  @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/, {
+    message: 'latestDeviceChange must be an RFC 3339 date-time or null',
+  })
   latestDeviceChange?: string | null;
 }
 

@@ -1,6 +1,18 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, IsString, Max, MaxLength, Min, MinLength, Validate } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  Validate,
+} from 'class-validator';
 import { CLIENT_PRODUCTS, type ClientProduct } from '../../../common/auth/caller.js';
 import { OptionalNotNull } from '../../../common/http/validation.js';
 import { IsBrowserOrigin, MAX_ALLOWED_ORIGINS } from '../allowed-origins.js';
@@ -41,7 +53,9 @@ export class CreateClientDto {
   @IsIn(CLIENT_PRODUCTS, { each: true })
   products!: ClientProduct[];
 
-  @ApiPropertyOptional({ description: 'Requests per minute (default DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE).' })
+  @ApiPropertyOptional({
+    description: 'Requests per minute (default DEFAULT_CLIENT_RATE_LIMIT_PER_MINUTE).',
+  })
   @OptionalNotNull()
   @IsInt()
   @Min(1)
@@ -90,7 +104,10 @@ export class IssueCredentialDto {
 }
 
 export class RotateCredentialDto {
-  @ApiPropertyOptional({ description: 'How long the replaced credential keeps working; default CREDENTIAL_GRACE_PERIOD_SECONDS, 0 = immediately.' })
+  @ApiPropertyOptional({
+    description:
+      'How long the replaced credential keeps working; default CREDENTIAL_GRACE_PERIOD_SECONDS, 0 = immediately.',
+  })
   @OptionalNotNull()
   @IsInt()
   @Min(0)

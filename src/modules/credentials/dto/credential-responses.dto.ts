@@ -1,8 +1,19 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import type { AdminRole } from '../../../common/auth/auth.decorators.js';
-import { CLIENT_PRODUCTS, type ClientEnvironment, type ClientProduct, type CredentialKind } from '../../../common/auth/caller.js';
+import {
+  CLIENT_PRODUCTS,
+  type ClientEnvironment,
+  type ClientProduct,
+  type CredentialKind,
+} from '../../../common/auth/caller.js';
 import { PageOf } from '../../../common/openapi/api-docs.decorators.js';
-import type { ClientStatusName, ClientView, CredentialView, IssuedCredential, RotationResult } from '../credential-views.js';
+import type {
+  ClientStatusName,
+  ClientView,
+  CredentialView,
+  IssuedCredential,
+  RotationResult,
+} from '../credential-views.js';
 
 const CREDENTIAL_KINDS: CredentialKind[] = ['api_key', 'client_secret', 'jwt_key', 'admin_key'];
 
@@ -14,7 +25,10 @@ export class ClientDto implements ClientView {
   @ApiProperty()
   name!: string;
 
-  @ApiProperty({ enum: ['SANDBOX', 'LIVE'], description: 'SANDBOX clients use sandbox operators and are never charged.' })
+  @ApiProperty({
+    enum: ['SANDBOX', 'LIVE'],
+    description: 'SANDBOX clients use sandbox operators and are never charged.',
+  })
   environment!: ClientEnvironment;
 
   @ApiProperty({ enum: CLIENT_PRODUCTS, isArray: true })
@@ -26,7 +40,12 @@ export class ClientDto implements ClientView {
   @ApiProperty({ type: 'integer', minimum: 1 })
   rateLimitPerMinute!: number;
 
-  @ApiProperty({ type: [String], description: 'Origins of the pages that may run the Web SDK with this client (README "Web SDK").', example: ['https://bank.example'] })
+  @ApiProperty({
+    type: [String],
+    description:
+      'Origins of the pages that may run the Web SDK with this client (README "Web SDK").',
+    example: ['https://bank.example'],
+  })
   allowedOrigins!: string[];
 
   @ApiProperty({ format: 'date-time' })
@@ -36,7 +55,10 @@ export class ClientDto implements ClientView {
   updatedAt!: string;
 }
 
-@ApiSchema({ name: 'Credential', description: 'A credential as listings show it: never the secret, nor its hash.' })
+@ApiSchema({
+  name: 'Credential',
+  description: 'A credential as listings show it: never the secret, nor its hash.',
+})
 export class CredentialDto implements CredentialView {
   @ApiProperty({ format: 'uuid', description: 'For a JWT key, its kid.' })
   id!: string;
@@ -44,25 +66,43 @@ export class CredentialDto implements CredentialView {
   @ApiProperty({ enum: CREDENTIAL_KINDS })
   kind!: CredentialKind;
 
-  @ApiProperty({ description: 'First 16 hex digits of the SHA-256 of the secret.', example: '3f2a9c0d11e4b6a7' })
+  @ApiProperty({
+    description: 'First 16 hex digits of the SHA-256 of the secret.',
+    example: '3f2a9c0d11e4b6a7',
+  })
   fingerprint!: string;
 
   @ApiProperty({ enum: ['active', 'expired', 'revoked'] })
   status!: 'active' | 'expired' | 'revoked';
 
-  @ApiProperty({ type: String, enum: ['admin', 'auditor', null], nullable: true, description: 'Admin keys only.' })
+  @ApiProperty({
+    type: String,
+    enum: ['admin', 'auditor', null],
+    nullable: true,
+    description: 'Admin keys only.',
+  })
   role!: AdminRole | null;
 
   @ApiProperty({ format: 'date-time' })
   createdAt!: string;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'End of the grace period of a rotated credential.' })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'End of the grace period of a rotated credential.',
+  })
   expiresAt!: string | null;
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   endedAt!: string | null;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Written at most once a minute.' })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Written at most once a minute.',
+  })
   lastUsedAt!: string | null;
 
   @ApiProperty({ type: String, nullable: true, description: 'The credential this one replaced.' })
@@ -97,7 +137,10 @@ export class IssuedCredentialDto implements IssuedCredential {
   @ApiProperty({ type: CredentialDto })
   credential!: CredentialDto;
 
-  @ApiProperty({ description: 'The new secret, shown once (for a JWT key its HS256 secret; credential.id is the kid).' })
+  @ApiProperty({
+    description:
+      'The new secret, shown once (for a JWT key its HS256 secret; credential.id is the kid).',
+  })
   secret!: string;
 }
 

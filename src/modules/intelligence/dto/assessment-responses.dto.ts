@@ -1,10 +1,23 @@
 import { ApiProperty, ApiSchema } from '@nestjs/swagger';
-import { ANOMALY_TYPES, DECISIONS, DETECT_ACTIONS, FACTOR_CODES, type AnomalyType, type Decision, type DetectAction, type RiskLevel } from '../intelligence-policy.js';
+import {
+  ANOMALY_TYPES,
+  DECISIONS,
+  DETECT_ACTIONS,
+  FACTOR_CODES,
+  type AnomalyType,
+  type Decision,
+  type DetectAction,
+  type RiskLevel,
+} from '../intelligence-policy.js';
 
 const RISK_LEVELS = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 const SCORE = { type: 'integer', minimum: 0, maximum: 100 } as const;
 
-@ApiSchema({ name: 'TrustBreakdown', description: 'Trust per signal group, 0–100 (higher = more trustworthy): 70 minus the group’s risk points.' })
+@ApiSchema({
+  name: 'TrustBreakdown',
+  description:
+    'Trust per signal group, 0–100 (higher = more trustworthy): 70 minus the group’s risk points.',
+})
 export class TrustBreakdownDto {
   @ApiProperty(SCORE) network_score!: number;
   @ApiProperty(SCORE) device_score!: number;
@@ -21,7 +34,11 @@ export class TrustScoreDataDto {
   @ApiProperty({ ...SCORE, description: 'Higher = more trustworthy (100 − the risk score).' })
   trustScore!: number;
 
-  @ApiProperty({ enum: ['HIGH', 'MEDIUM', 'LOW'], description: 'How many of the main signals were known (SIM swap, SDK session, device, IP country, connection type).' })
+  @ApiProperty({
+    enum: ['HIGH', 'MEDIUM', 'LOW'],
+    description:
+      'How many of the main signals were known (SIM swap, SDK session, device, IP country, connection type).',
+  })
   confidence!: 'HIGH' | 'MEDIUM' | 'LOW';
 
   @ApiProperty({ enum: DECISIONS })
@@ -51,10 +68,17 @@ export class ShieldAssessmentDataDto {
   @ApiProperty({ enum: RISK_LEVELS })
   riskLevel!: RiskLevel;
 
-  @ApiProperty({ enum: FACTOR_CODES, isArray: true, description: 'The risk factors, strongest first.' })
+  @ApiProperty({
+    enum: FACTOR_CODES,
+    isArray: true,
+    description: 'The risk factors, strongest first.',
+  })
   reasonCodes!: string[];
 
-  @ApiProperty({ description: 'A positive silent verification of this number in this sdkSessionId within the policy’s window.' })
+  @ApiProperty({
+    description:
+      'A positive silent verification of this number in this sdkSessionId within the policy’s window.',
+  })
   sdkVerified!: boolean;
 
   @ApiProperty({ enum: ['STABLE', 'INCONSISTENT', 'UNKNOWN'] })
@@ -72,7 +96,10 @@ export class DetectAnomalyDto {
   @ApiProperty({ enum: ANOMALY_TYPES })
   type!: AnomalyType;
 
-  @ApiProperty({ type: 'integer', description: 'The count that reached the threshold (GEO_SHIFT: 1).' })
+  @ApiProperty({
+    type: 'integer',
+    description: 'The count that reached the threshold (GEO_SHIFT: 1).',
+  })
   observed!: number;
 
   @ApiProperty({ type: 'integer' })
@@ -85,15 +112,22 @@ export class DetectAnomalyDto {
   points!: number;
 }
 
-@ApiSchema({ name: 'DetectWindowStats', description: 'Counts within one window, the current request included.' })
+@ApiSchema({
+  name: 'DetectWindowStats',
+  description: 'Counts within one window, the current request included.',
+})
 export class DetectWindowStatsDto {
   @ApiProperty({ type: 'integer' }) numberAssessments!: number;
   @ApiProperty({ type: 'integer' }) deviceAssessments!: number;
   @ApiProperty({ type: 'integer' }) ipAssessments!: number;
-  @ApiProperty({ type: 'integer', description: 'Verify verdicts of the number.' }) numberVerifies!: number;
-  @ApiProperty({ type: 'integer', description: 'Negative verify verdicts of the number.' }) numberFailedVerifies!: number;
-  @ApiProperty({ type: 'integer', description: 'Distinct numbers used on the device.' }) numbersOnDevice!: number;
-  @ApiProperty({ type: 'integer', description: 'Distinct devices the number was used on.' }) devicesOnNumber!: number;
+  @ApiProperty({ type: 'integer', description: 'Verify verdicts of the number.' })
+  numberVerifies!: number;
+  @ApiProperty({ type: 'integer', description: 'Negative verify verdicts of the number.' })
+  numberFailedVerifies!: number;
+  @ApiProperty({ type: 'integer', description: 'Distinct numbers used on the device.' })
+  numbersOnDevice!: number;
+  @ApiProperty({ type: 'integer', description: 'Distinct devices the number was used on.' })
+  devicesOnNumber!: number;
 }
 
 @ApiSchema({ name: 'DetectWindows' })
@@ -117,7 +151,11 @@ export class DetectAnalysisDataDto {
   @ApiProperty({ ...SCORE, description: 'Sum of the anomalies’ points, at most 100.' })
   anomalyScore!: number;
 
-  @ApiProperty({ type: 'integer', description: 'Accounts linked to this one: distinct numbers on the device or devices of the number within 24 h, whichever is more.' })
+  @ApiProperty({
+    type: 'integer',
+    description:
+      'Accounts linked to this one: distinct numbers on the device or devices of the number within 24 h, whichever is more.',
+  })
   affectedCount!: number;
 
   @ApiProperty({ type: DetectWindowsDto })

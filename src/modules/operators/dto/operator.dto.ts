@@ -51,7 +51,9 @@ function HasNoSecrets(options?: ValidationOptions): PropertyDecorator {
           typeof value === 'object' &&
           value !== null &&
           // An address is no secret: a camara operator's `tokenUrl` must pass.
-          !Object.keys(value).some((key) => /secret|password|api_?key|token/i.test(key) && !/Url$/.test(key)),
+          !Object.keys(value).some(
+            (key) => /secret|password|api_?key|token/i.test(key) && !/Url$/.test(key),
+          ),
         defaultMessage: () =>
           'settings must not hold secrets; store them with PUT /admin/v1/operators/{id}/secrets/{name}',
       },
@@ -161,7 +163,12 @@ export class UpdateOperatorDto {
   @HasNoSecrets()
   settings?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 3650 }) @OptionalNotNull() @IsInt() @Min(1) @Max(3650) monitoredPeriodDays?: number;
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 3650 })
+  @OptionalNotNull()
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  monitoredPeriodDays?: number;
 
   @ApiPropertyOptional() @OptionalNotNull() @IsBoolean() enabled?: boolean;
 }
@@ -232,10 +239,18 @@ export class OperatorDto implements OperatorView {
   @ApiProperty({ enum: ADAPTER_KIND_NAMES })
   adapterKind!: OperatorAdapterKind;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Adapter settings; never secrets.' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Adapter settings; never secrets.',
+  })
   settings!: Record<string, unknown>;
 
-  @ApiProperty({ type: 'integer', nullable: true, description: 'Days of swap history the operator may keep; null = unlimited.' })
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description: 'Days of swap history the operator may keep; null = unlimited.',
+  })
   monitoredPeriodDays!: number | null;
 
   @ApiProperty()

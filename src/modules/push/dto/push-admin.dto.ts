@@ -7,12 +7,15 @@ const DELIVERY_STATUSES = ['pending', 'delivered', 'dead', 'cancelled'] as const
 export type DeliveryStatusName = (typeof DELIVERY_STATUSES)[number];
 
 class DeliveryFilterDto {
-  @ApiPropertyOptional({ enum: DELIVERY_STATUSES, description: '`dead`: every attempt failed (the dead letters).' })
+  @ApiPropertyOptional({
+    enum: DELIVERY_STATUSES,
+    description: '`dead`: every attempt failed (the dead letters).',
+  })
   @IsOptional()
   @IsIn(DELIVERY_STATUSES)
   status?: DeliveryStatusName;
 
-  @ApiPropertyOptional({ type: String, description: 'Only this client\'s events.' })
+  @ApiPropertyOptional({ type: String, description: "Only this client's events." })
   @IsOptional()
   @IsString()
   @MaxLength(40)
@@ -28,7 +31,11 @@ export class DeliveryAttemptDto {
   @ApiProperty({ type: String, format: 'date-time' })
   startedAt!: string;
 
-  @ApiProperty({ type: 'integer', nullable: true, description: 'The sink\'s HTTP status; null when it did not answer.' })
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description: "The sink's HTTP status; null when it did not answer.",
+  })
   httpStatus!: number | null;
 
   @ApiProperty({ type: 'integer' })
@@ -37,12 +44,20 @@ export class DeliveryAttemptDto {
   @ApiProperty({ enum: ['delivered', 'retry', 'gone', 'dead'] })
   outcome!: string;
 
-  @ApiProperty({ type: String, nullable: true, description: 'Why it failed, without the body, URL or token.' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Why it failed, without the body, URL or token.',
+  })
   error!: string | null;
 }
 
 export class DeliveryDto {
-  @ApiProperty({ type: String, format: 'uuid', description: 'The CloudEvents id, the same on every attempt.' })
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    description: 'The CloudEvents id, the same on every attempt.',
+  })
   id!: string;
 
   @ApiProperty({ type: String, format: 'uuid' })
@@ -77,7 +92,7 @@ export class DeliveryDto {
 }
 
 export class DeliveryDetailDto extends DeliveryDto {
-  @ApiProperty({ type: String, description: 'The subscriber\'s number, masked.' })
+  @ApiProperty({ type: String, description: "The subscriber's number, masked." })
   phoneMasked!: string;
 
   @ApiProperty({ type: [DeliveryAttemptDto] })
@@ -90,12 +105,20 @@ export class SigningKeyDto {
   @ApiProperty({ type: String, example: 'whk_3f9a0c…', description: 'Sent in `webhook-key-id`.' })
   id!: string;
 
-  @ApiProperty({ type: String, description: 'The secret (`whsec_…`), shown only in this answer. Verify `webhook-signature` with it.' })
+  @ApiProperty({
+    type: String,
+    description:
+      'The secret (`whsec_…`), shown only in this answer. Verify `webhook-signature` with it.',
+  })
   secret!: string;
 
   @ApiProperty({ type: String, format: 'date-time' })
   createdAt!: string;
 
-  @ApiProperty({ type: String, format: 'date-time', description: 'Until then, events carry the previous keys\' signatures too.' })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    description: "Until then, events carry the previous keys' signatures too.",
+  })
   previousKeysRetireAt!: string;
 }

@@ -11,7 +11,10 @@ import {
   transportFailureOf,
 } from '../../../common/outbound/outbound-client.js';
 import { OperatorSecretsService } from '../../operators/operator-secrets.service.js';
-import { parseOperatorSettings, type CamaraSettings } from '../../operators/operator-settings.js';
+import {
+  parseOperatorSettings,
+  type CamaraSettings,
+} from '../../operators/dto/operator-settings.js';
 import type { OperatorView } from '../../operators/operators.service.js';
 import { isRfc3339DateTime } from '../../../common/http/rfc3339.js';
 import { SwapLookupError } from '../sim-swap.errors.js';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '../../../common/clock/clock.js';
-import type { SandboxSettings } from '../../operators/operator-settings.js';
+import type { SandboxSettings } from '../../operators/dto/operator-settings.js';
 import { changedWithin, elapsedSeconds, SECONDS_PER_DAY } from '../swap-buckets.js';
 import { SwapLookupError } from '../sim-swap.errors.js';
 import { SimSwapRepository, type SandboxOverride } from '../sim-swap.repository.js';
@@ -68,7 +68,14 @@ export class SandboxSwapAdapter implements SwapAdapter {
       // Slower than any deadline: answers only when the caller stops waiting.
       await new Promise<void>((resolve) => {
         if (query.signal.aborted) resolve();
-        else query.signal.addEventListener('abort', () => { resolve(); }, { once: true });
+        else
+          query.signal.addEventListener(
+            'abort',
+            () => {
+              resolve();
+            },
+            { once: true },
+          );
       });
       query.upstream.push({
         operatorId: query.operator.id,

@@ -1,7 +1,10 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
 import { IsInt, IsString, Matches, Min, ValidateBy, type ValidationOptions } from 'class-validator';
 import { AcceptsUnknownFields, OptionalNotNull } from '../../../common/http/validation.js';
-import { CAMARA_PHONE_NUMBER, CAMARA_PHONE_NUMBER_DESCRIPTION } from '../../../common/phone/phone-number.js';
+import {
+  CAMARA_PHONE_NUMBER,
+  CAMARA_PHONE_NUMBER_DESCRIPTION,
+} from '../../../common/phone/phone-number.js';
 
 const MAX_AGE_LIMIT_HOURS = 2_400;
 export const DEFAULT_MAX_AGE_HOURS = 240;
@@ -28,7 +31,12 @@ function AtMost(limit: number, options: ValidationOptions): PropertyDecorator {
  */
 @AcceptsUnknownFields()
 class SwapRetrieveDateRequestDto {
-  @ApiPropertyOptional({ type: String, example: '+346661113334', pattern: CAMARA_PHONE_NUMBER.source, description: CAMARA_PHONE_NUMBER_DESCRIPTION })
+  @ApiPropertyOptional({
+    type: String,
+    example: '+346661113334',
+    pattern: CAMARA_PHONE_NUMBER.source,
+    description: CAMARA_PHONE_NUMBER_DESCRIPTION,
+  })
   @OptionalNotNull()
   @IsString()
   @Matches(CAMARA_PHONE_NUMBER, { message: 'phoneNumber must be in E.164 format with a leading +' })
@@ -75,13 +83,19 @@ export interface SwapCheckAnswer {
 
 @ApiSchema({ name: 'CheckSimSwapInfo' })
 export class CheckSimSwapInfoDto implements SwapCheckAnswer {
-  @ApiProperty({ description: 'Indicates whether the SIM card has been swapped during the period within the provided age.' })
+  @ApiProperty({
+    description:
+      'Indicates whether the SIM card has been swapped during the period within the provided age.',
+  })
   swapped!: boolean;
 }
 
 @ApiSchema({ name: 'CheckDeviceSwapInfo' })
 export class CheckDeviceSwapInfoDto implements SwapCheckAnswer {
-  @ApiProperty({ description: 'Indicates whether the device has been swapped during the period within the provided age.' })
+  @ApiProperty({
+    description:
+      'Indicates whether the device has been swapped during the period within the provided age.',
+  })
   swapped!: boolean;
 }
 

@@ -7,7 +7,11 @@ const SERVICE_TYPES: IdentityMatchServiceType[] = ['timestamp', '24h', 'range'];
 
 @ApiSchema({ name: 'IdentityMatchSimSwapRequest' })
 export class IdentityMatchSimSwapRequestDto {
-  @ApiProperty({ example: '+31612345001', pattern: CAMARA_PHONE_NUMBER.source, description: 'E.164 with the leading +.' })
+  @ApiProperty({
+    example: '+31612345001',
+    pattern: CAMARA_PHONE_NUMBER.source,
+    description: 'E.164 with the leading +.',
+  })
   @IsString()
   @Matches(CAMARA_PHONE_NUMBER, { message: 'phoneNumber must be in E.164 format with a leading +' })
   phoneNumber!: string;
@@ -26,22 +30,34 @@ export class IdentityMatchTimestampAnswerDto {
     type: String,
     format: 'date-time',
     nullable: true,
-    description: "Latest SIM change (the activation date when never swapped), ISO 8601 UTC; null beyond the operator's legal monitoring limit.",
+    description:
+      "Latest SIM change (the activation date when never swapped), ISO 8601 UTC; null beyond the operator's legal monitoring limit.",
   })
   timestamp!: string | null;
 }
 
 @ApiSchema({ name: 'IdentityMatch24hAnswer', description: 'serviceType `24h`.' })
 export class IdentityMatch24hAnswerDto {
-  @ApiProperty({ name: '24h', description: 'True when the latest SIM change was at most 24 hours ago.' })
+  @ApiProperty({
+    name: '24h',
+    description: 'True when the latest SIM change was at most 24 hours ago.',
+  })
   within24h!: boolean;
 }
 
 export class SwapRangeDto {
-  @ApiProperty({ type: 'integer', description: 'Seconds since the change are greater than this.', example: 3600 })
+  @ApiProperty({
+    type: 'integer',
+    description: 'Seconds since the change are greater than this.',
+    example: 3600,
+  })
   gt!: number;
 
-  @ApiProperty({ type: 'integer', description: 'Seconds since the change are at most this; -1 = no upper bound.', example: 86400 })
+  @ApiProperty({
+    type: 'integer',
+    description: 'Seconds since the change are at most this; -1 = no upper bound.',
+    example: 86400,
+  })
   lt!: number;
 }
 

@@ -79,7 +79,9 @@ const refused = (): Promise<never> =>
   Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
 const untilAborted = (_url: string, _body: unknown, config: AxiosRequestConfig): Promise<never> =>
   new Promise((_, reject) => {
-    (config.signal as AbortSignal).addEventListener('abort', () => reject(new Error('canceled')));
+    (config.signal as AbortSignal).addEventListener('abort', () => {
+      reject(new Error('canceled'));
+    });
   });
 
 describe(UpstreamVerificationAdapter.name, () => {

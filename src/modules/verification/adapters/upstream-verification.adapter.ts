@@ -14,7 +14,7 @@ import {
   transportFailureOf,
 } from '../../../common/outbound/outbound-client.js';
 import { OperatorSecretsService } from '../../operators/operator-secrets.service.js';
-import { parseOperatorSettings } from '../../operators/operator-settings.js';
+import { parseOperatorSettings } from '../../operators/dto/operator-settings.js';
 import type { OperatorView } from '../../operators/operators.service.js';
 import { BalanceService } from '../balance.service.js';
 import {
@@ -82,7 +82,7 @@ function parseVerdict(status: number, body: string): UpstreamVerdict {
     success?: unknown;
     data?: { validNumber?: unknown };
     messages?: { type?: unknown; code?: unknown }[];
-  };
+  } | null; // JSON.parse of an upstream body: null (or a scalar) as easily as an object
   if (
     status === 400 &&
     Array.isArray(envelope?.messages) &&
@@ -142,7 +142,7 @@ export class UpstreamVerificationAdapter implements VerificationAdapter {
     );
     if (upstream.validNumber) return { verdict: { validNumber: true } };
     const reason = upstream.reason ?? 'UPSTREAM_NEGATIVE';
-    const known = (NegativeVerdicts as Record<string, string>)[reason];
+    const known = (NegativeVerdicts as Partial<Record<string, string>>)[reason];
     return {
       verdict: { validNumber: false, reason, message: known ?? NegativeVerdicts.UPSTREAM_NEGATIVE },
     };

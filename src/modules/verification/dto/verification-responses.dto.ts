@@ -1,5 +1,9 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
-import { CLIENT_PRODUCTS, type ClientEnvironment, type ClientProduct } from '../../../common/auth/caller.js';
+import {
+  CLIENT_PRODUCTS,
+  type ClientEnvironment,
+  type ClientProduct,
+} from '../../../common/auth/caller.js';
 import { PageOf } from '../../../common/openapi/api-docs.decorators.js';
 import type { BalanceHistoryEntry, BalanceView } from '../balance.service.js';
 import type { EnrichmentData } from '../enrichment.service.js';
@@ -10,14 +14,18 @@ export class EnrichmentDataDto implements EnrichmentData {
   @ApiProperty({
     type: String,
     nullable: true,
-    description: 'The proof (a compact JWE, opaque), sent back as `encryptedMobileNumber`; null when nobody was identified (a WARNING `sdk_no_he_result`).',
+    description:
+      'The proof (a compact JWE, opaque), sent back as `encryptedMobileNumber`; null when nobody was identified (a WARNING `sdk_no_he_result`).',
   })
   authmatechCode!: string | null;
 
   @ApiProperty({ example: 'ZAIN_JO', description: 'The operator that was asked.' })
   MNOID!: string;
 
-  @ApiProperty({ format: 'uuid', description: 'The enrichment session; the web verify variant takes it as transactionId.' })
+  @ApiProperty({
+    format: 'uuid',
+    description: 'The enrichment session; the web verify variant takes it as transactionId.',
+  })
   sdkSessionId!: string;
 }
 
@@ -29,12 +37,15 @@ export class SdkSessionDataDto {
 
 @ApiSchema({ name: 'VerifyData' })
 export class VerifyDataDto implements VerifyData {
-  @ApiProperty({ description: 'True only when the proof proves this number for this client (README "Verify").' })
+  @ApiProperty({
+    description: 'True only when the proof proves this number for this client (README "Verify").',
+  })
   validNumber!: boolean;
 
   @ApiPropertyOptional({
     example: '**********67',
-    description: 'With maskMobile=true (product VERIFY_MASKED) and a positive verdict: the number, every digit but the last two masked.',
+    description:
+      'With maskMobile=true (product VERIFY_MASKED) and a positive verdict: the number, every digit but the last two masked.',
   })
   maskedMobileNumber?: string;
 }
@@ -44,7 +55,12 @@ export class BalanceDto implements BalanceView {
   @ApiProperty({ type: 'integer', minimum: 0 })
   credits!: number;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the whole balance expires; null = never.' })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the whole balance expires; null = never.',
+  })
   expiresAt!: string | null;
 
   @ApiProperty()

@@ -27,7 +27,11 @@ export const SESSION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,100}$/;
 /** The seed's verify body, exactly: unknown fields are refused by the global pipe. */
 @ApiSchema({ name: 'VerifyRequest' })
 export class VerifyRequestDto {
-  @ApiProperty({ example: '+962791234567', pattern: SUBSCRIBER_PHONE_NUMBER.source, description: 'The number the customer claims, E.164.' })
+  @ApiProperty({
+    example: '+962791234567',
+    pattern: SUBSCRIBER_PHONE_NUMBER.source,
+    description: 'The number the customer claims, E.164.',
+  })
   @IsString(MOBILE)
   @Matches(SUBSCRIBER_PHONE_NUMBER, {
     ...MOBILE,
@@ -91,7 +95,10 @@ export class VerifyQueryDto {
 }
 
 export class TransactionParamsDto {
-  @ApiProperty({ format: 'uuid', description: 'The sdkSessionId of the enrichment (the Web SDK\'s transaction).' })
+  @ApiProperty({
+    format: 'uuid',
+    description: "The sdkSessionId of the enrichment (the Web SDK's transaction).",
+  })
   @IsUUID()
   transactionId!: string;
 }

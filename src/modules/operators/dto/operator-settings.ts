@@ -9,7 +9,8 @@ import {
   validateSync,
   type ValidationError,
 } from 'class-validator';
-import type { OperatorAdapterKind } from './operators.service.js';
+/** The kinds of operator adapter; each has its own settings below. */
+export type OperatorAdapterKind = 'sandbox' | 'upstream' | 'camara';
 
 // http(s) only, and parsable: an operator's address comes from an admin, not from a user.
 const HTTP_URL = /^https?:\/\/[^\s]+$/;
