@@ -1,6 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type pg from 'pg';
 import { Environment } from '../../src/common/config/environment.js';
+import { SecretBox } from '../../src/common/crypto/secret-box.js';
+import { PrismaService } from '../../src/common/database/prisma.service.js';
+import { resealColumns } from '../../src/common/database/sealed-columns.js';
 import { SecretsResealService } from '../../src/modules/secrets/secrets-reseal.service.js';
 import { OperatorSecretsService } from '../../src/modules/operators/operator-secrets.service.js';
 import { ProofKeysService } from '../../src/modules/verification/proof-keys.service.js';
@@ -92,6 +95,61 @@ describeOnPostgres(
       }
     });
 
+    it('re-seals every sealed column of a table under the current KEK version, value by value, and leaves unset values alone', async () => {
+      await db.query(
+        'CREATE TABLE reseal_probe (id int PRIMARY KEY, a_sealed text, a_version int, b_sealed text, b_version int)',
+      );
+      const old = app.get(SecretBox);
+      const sealed = ['alpha', 'beta', 'gamma'].map((value) => old.seal(value));
+      expect(sealed.map((value) => value.keyVersion)).toEqual([1, 1, 1]);
+      await db.query(
+        'INSERT INTO reseal_probe VALUES (1, $1, 1, $2, 1), (2, $3, 1, NULL, NULL)',
+        sealed.map((value) => value.ciphertext),
+      );
+      const rotatedApp = await startCredentialsTestApp(database, {
+        overrides: {
+          SECRET_ENCRYPTION_KEYS: `${TEST_SECRETS.SECRET_ENCRYPTION_KEYS},${SECOND_KEK}`,
+        },
+      });
+      try {
+        const box = rotatedApp.get(SecretBox);
+        const spec = {
+          table: 'reseal_probe',
+          columns: [
+            { sealed: 'a_sealed', version: 'a_version' },
+            { sealed: 'b_sealed', version: 'b_version' },
+          ],
+        };
+        const reseal = () =>
+          rotatedApp.get(PrismaService).transaction((tx) => resealColumns(tx, box, spec));
+        await expect(reseal()).resolves.toBe(3);
+        const rows = (
+          await db.query<{
+            a_sealed: string;
+            a_version: number;
+            b_sealed: string | null;
+            b_version: number | null;
+          }>('SELECT a_sealed, a_version, b_sealed, b_version FROM reseal_probe ORDER BY id')
+        ).rows;
+        expect(rows.map((row) => [row.a_version, row.b_version])).toEqual([
+          [2, 2],
+          [2, null],
+        ]);
+        expect(rows[1]?.b_sealed).toBeNull();
+        // Sealed anew (not relabelled): the values open under version 2 to what was sealed under 1.
+        expect(rows[0]?.a_sealed).not.toBe(sealed[0]?.ciphertext);
+        expect(
+          [rows[0]?.a_sealed, rows[0]?.b_sealed, rows[1]?.a_sealed].map((ciphertext) =>
+            box.open({ ciphertext: String(ciphertext), keyVersion: 2 }),
+          ),
+        ).toEqual(['alpha', 'beta', 'gamma']);
+        await expect(reseal()).resolves.toBe(0);
+      } finally {
+        await rotatedApp.close();
+        await db.query('DROP TABLE reseal_probe');
+      }
+    });
+
     it('re-seals every stored secret under a newly configured KEK version, and they still work', async () => {
       const client = await createTestClient(app);
       await app.get(OperatorSecretsService).put('ORANGE_JO', 'api_key', 'orange-upstream-key');
@@ -108,9 +166,14 @@ describeOnPostgres(
         expect(report.resealed).toBeGreaterThanOrEqual(3);
         // Every module's sealed rows are found by discovery, and the run is one audit event.
         expect(rotatedApp.get(SecretsResealService).storeNames()).toEqual([
+          'console_user',
           'credential',
+          'idempotency_response',
           'operator_secret',
           'proof_key',
+          'push_signing_key',
+          'push_subscription',
+          'push_upstream_subscription',
         ]);
         const events = await db.query(
           "SELECT detail FROM audit_event WHERE action = 'secrets.reseal'",

@@ -1,4 +1,5 @@
 import fastifyStatic from '@fastify/static';
+import { SealedConsoleUsers } from './console-sealed-store.js';
 import { Global, Module, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import path from 'node:path';
@@ -53,6 +54,7 @@ import { fastifyOf } from '../../common/http/fastify-instance.js';
     ConsoleUsersService,
     ConsoleSessionsService,
     ConsoleJobs,
+    SealedConsoleUsers,
     { provide: ConsoleSessionAuthenticator, useExisting: ConsoleSessionsService },
   ],
   exports: [ConsoleSessionAuthenticator, ConsoleUsersService],

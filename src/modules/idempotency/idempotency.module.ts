@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { SealedIdempotencyResponses } from './idempotency-sealed-store.js';
 import { IdempotencyInterceptor } from './idempotency.interceptor.js';
 import { IdempotencyJobs } from './idempotency.jobs.js';
 import { IdempotencyRepository } from './idempotency.repository.js';
@@ -11,7 +12,13 @@ import { IdempotencyService } from './idempotency.service.js';
  */
 @Module({
   // The interceptor is registered in AppModule, before the request transaction's (order matters).
-  providers: [IdempotencyRepository, IdempotencyService, IdempotencyJobs, IdempotencyInterceptor],
+  providers: [
+    IdempotencyRepository,
+    IdempotencyService,
+    IdempotencyJobs,
+    IdempotencyInterceptor,
+    SealedIdempotencyResponses,
+  ],
   exports: [IdempotencyService, IdempotencyInterceptor],
 })
 export class IdempotencyModule {}

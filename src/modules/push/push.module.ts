@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { SealedPushSigningKeys, SealedPushSubscriptions } from './push-sealed-stores.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { OperatorsModule } from '../operators/operators.module.js';
 import { DeliveryQueue, DeliveryQueueClockProvider } from './delivery.queue.js';
@@ -36,6 +37,8 @@ import { SubscriptionsService } from './subscriptions.service.js';
     DeliveryWorker,
     PushAdminService,
     PushJobs,
+    SealedPushSubscriptions,
+    SealedPushSigningKeys,
   ],
   exports: [PushService, DeliveryService, PushAdminService],
 })

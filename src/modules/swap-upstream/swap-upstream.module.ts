@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { SealedUpstreamSubscriptions } from './swap-upstream-sealed-store.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { CredentialsModule } from '../credentials/credentials.module.js';
 import { OperatorsModule } from '../operators/operators.module.js';
@@ -24,6 +25,7 @@ import { UpstreamNotificationsService } from './upstream-notifications.service.j
     SwapUpstreamService,
     UpstreamNotificationsService,
     SwapUpstreamJobs,
+    SealedUpstreamSubscriptions,
   ],
 })
 export class SwapUpstreamModule {}
