@@ -13,11 +13,17 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 import { FakeCamaraOperator, type RecordedCall } from '../sim-swap/fake-camara-operator.js';
 import {
   createSwapClient,
-  PinnedClock,
   startSimSwapApp,
   type SwapClient,
 } from '../sim-swap/sim-swap-test-kit.js';
-import { callAs, SIM_ENDED, SIM_PATH, SIM_SWAPPED, subscriptionRequest } from './push-test-kit.js';
+import {
+  callAs,
+  QueuePinnedClock,
+  SIM_ENDED,
+  SIM_PATH,
+  SIM_SWAPPED,
+  subscriptionRequest,
+} from './push-test-kit.js';
 import { WebhookReceiver } from './webhook-receiver.js';
 
 const NOW = new Date('2026-12-06T12:00:00.000Z');
@@ -67,7 +73,8 @@ describe('Swap events of camara operators that offer CAMARA subscriptions (upstr
   let receiver: WebhookReceiver;
   let signingSecret: string;
   let adminKey: string;
-  const clock = new PinnedClock(NOW);
+  // The gateway's clock and pg-boss's (which decides when a delivery job is due) move together.
+  const clock = new QueuePinnedClock(NOW);
   /** Every subscription the fake operator created: the request and the id it answered. */
   const created: { body: SubscribeBody; id: string }[] = [];
 
@@ -77,6 +84,7 @@ describe('Swap events of camara operators that offer CAMARA subscriptions (upstr
     database = await createTestDatabase();
     app = await startSimSwapApp(database, {
       clock,
+      queueClock: clock.queue,
       environment: {
         PUSH_SINK_ALLOWED_HOSTS: '127.0.0.1',
         PUSH_ATTEMPT_TIMEOUT_MS: '2000',
@@ -607,7 +615,7 @@ describe('Swap events of camara operators that offer CAMARA subscriptions (upstr
     expect(pollsOf(phoneNumber)).toBe(1);
     await deliver();
     expect(eventsOf(id).map((event) => event.type)).toEqual([SIM_SWAPPED]);
-    clock.set(new Date(NOW.getTime() + 24 * 3_600_000));
+    await clock.travel(new Date(NOW.getTime() + 24 * 3_600_000));
     operator.behaviours.set(RETRIEVE_DATE, {
       kind: 'answer',
       status: 200,
@@ -619,7 +627,7 @@ describe('Swap events of camara operators that offer CAMARA subscriptions (upstr
       [SIM_SWAPPED, '2026-12-06T12:00:30.000Z'],
       [SIM_SWAPPED, '2026-12-06T20:00:00.000Z'],
     ]);
-    clock.set(NOW);
+    await clock.travel(NOW);
     await unsubscribe(id);
   });
 
